@@ -1,0 +1,4 @@
+export declare function vitestReporters(name: string): {
+  reporters: string[];
+  outputFile: { json: string };
+};
