@@ -1,0 +1,77 @@
+import {
+  BaseSessionTokenProvider,
+  type ActiveSession,
+  type AuthenticateOptions,
+  type ProviderCapabilities,
+  type SessionTokens,
+} from '@sessiontoken/core';
+import { MemorySessionBackend, type MemorySessionRecord } from './memory-backend.js';
+
+/** Credentials of the reference provider. */
+export interface MemoryCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * The reference provider: a complete, correct `SessionTokenProvider` over a {@link MemorySessionBackend}.
+ * It passes the contract suite and is meant for your own unit tests of code that takes a provider.
+ *
+ * @example
+ * const backend = new MemorySessionBackend();
+ * backend.addUser('ada', 'correct horse');
+ * const provider = new MemorySessionProvider(backend);
+ * await provider.open({ username: 'ada', password: 'correct horse' });
+ */
+export class MemorySessionProvider extends BaseSessionTokenProvider<MemoryCredentials> {
+  readonly name: string = 'memory';
+  readonly capabilities: ProviderCapabilities = {
+    jwt: false,
+    serverRevocation: true,
+    slidingExpiry: true,
+    statelessReattach: true,
+    tokenRenewal: false,
+  };
+
+  constructor(readonly backend: MemorySessionBackend) {
+    super();
+  }
+
+  protected async openSession(credentials: MemoryCredentials): Promise<ActiveSession> {
+    await Promise.resolve();
+    const { token, record } = this.backend.login(credentials.username, credentials.password);
+    return toActiveSession(token, record);
+  }
+
+  protected async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    await Promise.resolve();
+    return toActiveSession(tokens.sessionToken, this.backend.authenticate(tokens.sessionToken));
+  }
+
+  protected async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+    await Promise.resolve();
+    const token = session.tokens.sessionToken;
+    return toActiveSession(token, this.backend.authenticate(token, options));
+  }
+
+  protected async revokeSession(session: ActiveSession): Promise<void> {
+    await Promise.resolve();
+    this.backend.revoke(session.tokens.sessionToken);
+  }
+
+  protected async releaseResources(): Promise<void> {}
+}
+
+function toActiveSession(token: string, record: MemorySessionRecord): ActiveSession {
+  return {
+    tokens: { sessionToken: token, sessionJwt: null },
+    info: {
+      sessionId: record.sessionId,
+      subject: record.subject,
+      startedAt: record.startedAt,
+      expiresAt: new Date(record.expiresAt),
+      lastAccessedAt: new Date(record.lastAccessedAt),
+      attributes: {},
+    },
+  };
+}

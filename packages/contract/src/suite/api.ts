@@ -1,0 +1,68 @@
+import type { ProviderCapabilities, SessionTokenErrorCode, SessionTokenProvider, SessionTokens } from '@sessiontoken/core';
+
+/** The assertions the suite uses: a subset every Jest-compatible `expect` (vitest, Jest, Bun) has. */
+export interface ContractAssertion {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toBeNull(): void;
+  toBeTruthy(): void;
+  toBeGreaterThan(expected: number): void;
+  toMatch(expected: RegExp | string): void;
+  toContain(expected: unknown): void;
+  toHaveLength(expected: number): void;
+  readonly not: ContractAssertion;
+}
+
+/** The test functions the suite registers with: pass your runner's own (`{ describe, it, expect }` from vitest). */
+export interface ContractTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
+  expect(actual: unknown, message?: string): ContractAssertion;
+}
+
+/** A provider whose credentials type the suite does not need to know. */
+export type AnyProvider<Credentials = unknown> = SessionTokenProvider<Credentials, never>;
+
+/** How the suite gets a session that has already expired. */
+export type ContractExpiry =
+  | {
+      /** Returns the token (or tokens) of a session that has already expired. */
+      readonly expiredToken: () => Promise<string | SessionTokens>;
+      /** What the backend rejects it with: `EXPIRED`, or `INVALID_TOKEN` where it cannot tell expired from invalid. */
+      readonly code: 'EXPIRED' | 'INVALID_TOKEN';
+    }
+  | {
+      /** Opens a session on `provider` that expires soon (the suite enables token mode itself). */
+      readonly openShortLived: (provider: AnyProvider<never>) => Promise<void>;
+      /** How long to keep polling for the token to be rejected. */
+      readonly maxWaitMs: number;
+      readonly code: 'EXPIRED' | 'INVALID_TOKEN';
+    };
+
+/** Everything the suite needs to know about an adapter, including its honest differences. */
+export interface ContractOptions<Credentials> {
+  /** Shown in every test name, e.g. `orientdb` or `stytch-like http (postgres)`. */
+  readonly name: string;
+  /** A fresh, unopened provider; the suite closes every provider it creates. */
+  readonly createProvider: () => SessionTokenProvider<Credentials, never> | Promise<SessionTokenProvider<Credentials, never>>;
+  /** Credentials the backend accepts; called once per session the suite opens (may create a user). */
+  readonly credentials: () => Credentials | Promise<Credentials>;
+  /** Credentials the backend refuses. */
+  readonly badCredentials: () => Credentials | Promise<Credentials>;
+  /** What the adapter must declare; the suite checks the declaration and each claim. */
+  readonly capabilities: ProviderCapabilities;
+  /** Backend work that needs a live session (a query, a profile read). Default: `provider.authenticate()`. */
+  readonly work?: (provider: SessionTokenProvider<Credentials, never>) => Promise<unknown>;
+  /** How to obtain an expired session. */
+  readonly expiry: ContractExpiry;
+  /** What a revoked token rejects with when `serverRevocation` is declared. Default `['REVOKED', 'INVALID_TOKEN']`. */
+  readonly revokedCodes?: readonly SessionTokenErrorCode[];
+  /** Minutes `authenticate({ durationMinutes })` extends to when `slidingExpiry` is declared. Default 10080 (a week). */
+  readonly extendDurationMinutes?: number;
+  /** Longest any single operation may take before the suite calls it a hang. Default 10 000 ms. */
+  readonly operationTimeoutMs?: number;
+  /** Per-test time limit given to the runner. Default 60 000 ms. */
+  readonly testTimeoutMs?: number;
+  /** Parallel operations in the concurrency tests. Default 50. */
+  readonly concurrency?: number;
+}

@@ -1,0 +1,117 @@
+import {
+  SessionTokenError,
+  isCookieSafeToken,
+  type SessionInfo,
+  type SessionTokenErrorCode,
+  type SessionTokenProvider,
+} from '@sessiontoken/core';
+import type { ContractAssertion, ContractOptions } from './api.js';
+
+/** Thrown by the suite's own checks; any runner reports it as a failed test. */
+export class ContractViolation extends Error {
+  override readonly name = 'ContractViolation';
+}
+
+/** A provider opened by the suite, with token mode on. */
+export interface OpenedSession<Credentials> {
+  readonly provider: SessionTokenProvider<Credentials, never>;
+  readonly info: SessionInfo;
+  readonly token: string;
+}
+
+/**
+ * One test's world: the providers it made (all closed afterwards), the options, the runner's `expect`,
+ * and checks with a time limit, so that a hanging provider fails the test instead of stalling the run.
+ */
+export class ContractContext<Credentials> {
+  readonly #providers: SessionTokenProvider<Credentials, never>[] = [];
+
+  constructor(
+    readonly options: ContractOptions<Credentials>,
+    readonly expect: (actual: unknown, message?: string) => ContractAssertion,
+  ) {}
+
+  get timeoutMs(): number {
+    return this.options.operationTimeoutMs ?? 10_000;
+  }
+
+  /** A fresh provider that is closed when the test ends. */
+  async provider(): Promise<SessionTokenProvider<Credentials, never>> {
+    const provider = await this.within(Promise.resolve(this.options.createProvider()), 'createProvider()');
+    this.#providers.push(provider);
+    return provider;
+  }
+
+  /** A fresh provider with a fresh session opened with valid credentials and token mode on. */
+  async opened(): Promise<OpenedSession<Credentials>> {
+    const provider = await this.provider();
+    const credentials = await this.within(Promise.resolve(this.options.credentials()), 'credentials()');
+    const info = await this.within(provider.open(credentials), 'open(credentials)');
+    provider.setSessionToken(true);
+    const token = provider.getSessionToken();
+    if (!isCookieSafeToken(token)) {
+      throw new ContractViolation(`after open() and setSessionToken(true), getSessionToken() must be a non-empty cookie-safe token (URL-safe characters, at most 4096), got ${describeToken(token)}`);
+    }
+    return { provider, info, token };
+  }
+
+  /** Does the backend work that proves a session is usable. */
+  async work(provider: SessionTokenProvider<Credentials, never>, label: string): Promise<void> {
+    const work = this.options.work ?? ((p: SessionTokenProvider<Credentials, never>) => p.authenticate());
+    await this.within(work(provider), `${label}: backend work`);
+  }
+
+  /** Resolves with `promise`, or fails when it takes longer than the operation time limit. */
+  async within<T>(promise: Promise<T>, label: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ContractViolation(`${label} did not settle within ${this.timeoutMs} ms (a hang)`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Expects `operation` to reject (or throw) a `SessionTokenError` with one of `codes` within the time limit,
+   * and returns it. A raw error, a resolution or a hang fails the test.
+   */
+  async rejects(operation: () => unknown, codes: readonly SessionTokenErrorCode[], label: string): Promise<SessionTokenError> {
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: await this.within(Promise.resolve().then(operation), label) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    if (outcome.ok) throw new ContractViolation(`${label} succeeded; expected a SessionTokenError with code ${codes.join(' or ')}`);
+    const { error } = outcome;
+    if (error instanceof ContractViolation) throw error;
+    if (!(error instanceof SessionTokenError)) {
+      throw new ContractViolation(`${label} rejected with a raw ${describeError(error)}; providers must reject with SessionTokenError (code ${codes.join(' or ')})`);
+    }
+    if (!codes.includes(error.code)) {
+      throw new ContractViolation(`${label} rejected with code ${error.code} (${error.message}); expected ${codes.join(' or ')}`);
+    }
+    return error;
+  }
+
+  /** Closes every provider this test made; the first failure is reported after all were tried. */
+  async dispose(): Promise<void> {
+    const results = await Promise.allSettled(this.#providers.map((p) => this.within(p.close(), 'close()')));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+export function describeToken(token: unknown): string {
+  if (typeof token !== 'string') return typeof token;
+  if (token === '') return "''";
+  return `a ${token.length}-character string${isCookieSafeToken(token) ? '' : ' with characters that are not cookie-safe'}`;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.constructor.name}: ${error.message}`;
+  return String(error);
+}

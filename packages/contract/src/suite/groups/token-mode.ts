@@ -1,0 +1,52 @@
+import { isCookieSafeToken } from '@sessiontoken/core';
+import type { ContractGroupFactory } from '../define.js';
+
+export const tokenModeGroup: ContractGroupFactory = (options) => ({
+  name: 'token mode',
+  tests: [
+    {
+      name: 'is off by default: after open the session works and no token is exposed',
+      async body(ctx) {
+        const provider = await ctx.provider();
+        const info = await ctx.within(provider.open(await options.credentials()), 'open(credentials)');
+        ctx.expect(typeof info.subject === 'string' && info.subject.length > 0, 'open() resolves with a subject').toBe(true);
+        ctx.expect(provider.getSession()?.subject, 'getSession().subject').toBe(info.subject);
+        await ctx.work(provider, 'with token mode off');
+        ctx.expect(provider.getSessionToken(), 'getSessionToken() with token mode off').toBe('');
+        ctx.expect(provider.getTokens(), 'getTokens() with token mode off').toBeNull();
+      },
+    },
+    {
+      name: 'setSessionToken(true) exposes a cookie-safe token and setSessionToken(false) hides it again',
+      async body(ctx) {
+        const provider = await ctx.provider();
+        await ctx.within(provider.open(await options.credentials()), 'open(credentials)');
+        provider.setSessionToken(true);
+        const token = provider.getSessionToken();
+        ctx.expect(isCookieSafeToken(token), 'getSessionToken() is a non-empty cookie-safe token').toBe(true);
+        const tokens = provider.getTokens();
+        ctx.expect(tokens?.sessionToken, 'getTokens().sessionToken').toBe(token);
+        if (options.capabilities.jwt) {
+          ctx.expect(isCookieSafeToken(tokens?.sessionJwt), 'getTokens().sessionJwt is cookie-safe').toBe(true);
+          ctx.expect(tokens?.sessionJwt, 'getTokens().sessionJwt is a compact JWS').toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+        } else {
+          ctx.expect(tokens?.sessionJwt, 'getTokens().sessionJwt without jwt capability').toBeNull();
+        }
+        provider.setSessionToken(false);
+        ctx.expect(provider.getSessionToken(), 'getSessionToken() after setSessionToken(false)').toBe('');
+        ctx.expect(provider.getTokens(), 'getTokens() after setSessionToken(false)').toBeNull();
+        ctx.expect(provider.getSession()?.subject, 'the session survives turning token mode off').toBeTruthy();
+      },
+    },
+    {
+      name: 'enabled before open, as PyOrient does, exposes the token after open',
+      async body(ctx) {
+        const provider = await ctx.provider();
+        provider.setSessionToken(true);
+        ctx.expect(provider.getSessionToken(), 'getSessionToken() before open').toBe('');
+        await ctx.within(provider.open(await options.credentials()), 'open(credentials)');
+        ctx.expect(isCookieSafeToken(provider.getSessionToken()), 'getSessionToken() after open').toBe(true);
+      },
+    },
+  ],
+});

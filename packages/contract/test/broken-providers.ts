@@ -1,0 +1,136 @@
+// Deliberately broken providers, one per behaviour the contract guards. Each must make the suite fail.
+import {
+  SessionTokenError,
+  type ActiveSession,
+  type AuthenticateOptions,
+  type SessionChangeListener,
+  type SessionInfo,
+  type SessionTokens,
+} from '@sessiontoken/core';
+import { MemorySessionProvider, type MemoryCredentials } from '../src/index.js';
+
+/** Shows the token even while token mode is off. */
+export class TokenVisibleWhileDisabled extends MemorySessionProvider {
+  override getSessionToken(): string {
+    return this.currentSession?.tokens.sessionToken ?? '';
+  }
+  override getTokens(): SessionTokens | null {
+    return this.currentSession?.tokens ?? null;
+  }
+}
+
+/** Checks only the session id part of a token, never its secret: tampered and truncated tokens get in. */
+export class TamperedTokenAccepted extends MemorySessionProvider {
+  static readonly issued = new Map<string, string>();
+  protected override async openSession(credentials: MemoryCredentials): Promise<ActiveSession> {
+    const session = await super.openSession(credentials);
+    TamperedTokenAccepted.issued.set(session.tokens.sessionToken.slice(0, 22), session.tokens.sessionToken);
+    return session;
+  }
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    const genuine = TamperedTokenAccepted.issued.get(tokens.sessionToken.slice(0, 22));
+    return super.reattachSession(genuine ? { sessionToken: genuine, sessionJwt: null } : tokens);
+  }
+}
+
+/** Declares server-side revocation but only forgets the token locally. */
+export class RevokedTokenAccepted extends MemorySessionProvider {
+  protected override async revokeSession(): Promise<void> {}
+}
+
+/** Lets an expired session back in. */
+export class ExpiredAccepted extends MemorySessionProvider {
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    try {
+      return await super.reattachSession(tokens);
+    } catch (error) {
+      if (!(error instanceof SessionTokenError && error.code === 'EXPIRED')) throw error;
+      const now = new Date();
+      return { tokens, info: { sessionId: 'expired', subject: 'expired-user', startedAt: now, expiresAt: null, lastAccessedAt: now, attributes: {} } };
+    }
+  }
+}
+
+/** Lets driver-style errors escape instead of SessionTokenError. */
+export class RawErrors extends MemorySessionProvider {
+  override async open(credentials: MemoryCredentials): Promise<SessionInfo> {
+    try {
+      return await super.open(credentials);
+    } catch (error) {
+      throw new Error(`login failed: ${(error as Error).message}`);
+    }
+  }
+  override setSessionToken(enabled: boolean): void;
+  override setSessionToken(token: string | SessionTokens): Promise<SessionInfo>;
+  override setSessionToken(value: boolean | string | SessionTokens): void | Promise<SessionInfo> {
+    if (typeof value === 'boolean') return super.setSessionToken(value);
+    return super.setSessionToken(value).catch((error: unknown) => {
+      throw new TypeError(`cannot decode token: ${(error as Error).message}`);
+    });
+  }
+}
+
+/** close() that neither closes nor stops its keep-alive timer. */
+export class CloseDoesNotClose extends MemorySessionProvider {
+  static readonly leaked = new Set<NodeJS.Timeout>();
+  readonly keepAlive = setInterval(() => {}, 1_000);
+  constructor(...args: ConstructorParameters<typeof MemorySessionProvider>) {
+    super(...args);
+    CloseDoesNotClose.leaked.add(this.keepAlive);
+  }
+  override async close(): Promise<void> {}
+}
+
+/** Hands out tokens in standard base64 with padding: not cookie-safe. */
+export class TokensNotCookieSafe extends MemorySessionProvider {
+  override getTokens(): SessionTokens | null {
+    const tokens = super.getTokens();
+    return tokens && { ...tokens, sessionToken: `${tokens.sessionToken.replaceAll('-', '+').replaceAll('_', '/')}+/==` };
+  }
+}
+
+/** Never answers for a token it cannot parse: the suite must call that a hang, not wait forever. */
+export class HangsOnGarbage extends MemorySessionProvider {
+  protected override reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    if (!tokens.sessionToken.includes('.')) return new Promise(() => {});
+    return super.reattachSession(tokens);
+  }
+}
+
+/** Accepts listeners and never calls them. */
+export class SilentOnChange extends MemorySessionProvider {
+  override onChange(_listener: SessionChangeListener): () => void {
+    return () => {};
+  }
+}
+
+/** Claims sliding expiry but ignores durationMinutes. */
+export class SlidingExpiryIgnored extends MemorySessionProvider {
+  protected override authenticateSession(session: ActiveSession, _options: AuthenticateOptions): Promise<ActiveSession> {
+    return super.authenticateSession(session, {});
+  }
+}
+
+/** Parallel opens are coalesced into one session: two users share a token. */
+export class SharedTokenUnderLoad extends MemorySessionProvider {
+  static pending: Promise<ActiveSession> | null = null;
+  protected override openSession(credentials: MemoryCredentials): Promise<ActiveSession> {
+    SharedTokenUnderLoad.pending ??= super.openSession(credentials).finally(() => (SharedTokenUnderLoad.pending = null));
+    return SharedTokenUnderLoad.pending;
+  }
+}
+
+/** Serialises reattaches badly: one at a time, the rest refused as busy. */
+export class ReattachRefusedUnderLoad extends MemorySessionProvider {
+  static busy = false;
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    if (ReattachRefusedUnderLoad.busy) throw new SessionTokenError('UNAVAILABLE', 'busy');
+    ReattachRefusedUnderLoad.busy = true;
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      return await super.reattachSession(tokens);
+    } finally {
+      ReattachRefusedUnderLoad.busy = false;
+    }
+  }
+}
