@@ -1,0 +1,174 @@
+import http from 'node:http';
+import https from 'node:https';
+import { SessionTokenError } from '@sessiontoken/core';
+import { StytchLikeApiError } from '../model/api-error.js';
+import { isPlainObject } from '../model/json.js';
+
+const ADAPTER = 'stytch-like';
+
+/** Options for {@link StytchLikeHttpClient}. */
+export interface StytchLikeHttpClientOptions {
+  /** Origin of the server, e.g. `http://127.0.0.1:3300` (the API is served at the origin root). */
+  readonly baseUrl: string;
+  readonly projectId: string;
+  /** The project secret; without it only unauthenticated endpoints (the JWKS) can be called. */
+  readonly secret?: string;
+  /** Longest time one request may take, connection included. Default 10 000 ms. */
+  readonly timeoutMs?: number;
+  /** Most sockets open to the server at once. Default 16. */
+  readonly maxSockets?: number;
+  /** Largest response body accepted. Default 1 MiB. */
+  readonly maxResponseBytes?: number;
+}
+
+/**
+ * A small JSON client for the Stytch-like API over `node:http` / `node:https`, with its own keep-alive agent, so
+ * that `close()` can destroy every socket it opened. Rejects with `SessionTokenError` (`UNAVAILABLE` for network
+ * failures and timeouts, `PROTOCOL` for a body that is not JSON) or with {@link StytchLikeApiError} for an error
+ * response, which the caller maps.
+ */
+export class StytchLikeHttpClient {
+  readonly baseUrl: URL;
+  readonly projectId: string;
+  readonly #authorization: string | undefined;
+  readonly #agent: http.Agent;
+  readonly #transport: typeof http | typeof https;
+  readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
+  #closed = false;
+
+  constructor(options: StytchLikeHttpClientOptions) {
+    let baseUrl: URL;
+    try {
+      baseUrl = new URL(options.baseUrl);
+    } catch {
+      throw new SessionTokenError('INVALID_ARGUMENT', 'baseUrl is not a valid URL', { adapter: ADAPTER });
+    }
+    if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') {
+      throw new SessionTokenError('INVALID_ARGUMENT', 'baseUrl must be an http: or https: URL', { adapter: ADAPTER });
+    }
+    if (typeof options.projectId !== 'string' || options.projectId === '') {
+      throw new SessionTokenError('INVALID_ARGUMENT', 'projectId must be a non-empty string', { adapter: ADAPTER });
+    }
+    if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret === '')) {
+      throw new SessionTokenError('INVALID_ARGUMENT', 'secret must be a non-empty string', { adapter: ADAPTER });
+    }
+    this.baseUrl = baseUrl;
+    this.projectId = options.projectId;
+    this.#authorization =
+      options.secret === undefined ? undefined : `Basic ${Buffer.from(`${options.projectId}:${options.secret}`, 'utf8').toString('base64')}`;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
+    this.#transport = baseUrl.protocol === 'https:' ? https : http;
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16, timeout: 5000 };
+    this.#agent = baseUrl.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  }
+
+  /** Sends a request and resolves with the parsed JSON object of a 2xx response. */
+  async request(method: 'GET' | 'POST', path: string, options: { body?: object; authenticate?: boolean } = {}): Promise<Record<string, unknown>> {
+    try {
+      return await this.#send(method, path, options);
+    } catch (error) {
+      // A kept-alive socket the server had just closed: the request never reached it, so one retry is safe.
+      if ((error as { retryable?: boolean }).retryable === true) return this.#send(method, path, options);
+      throw error;
+    }
+  }
+
+  /** Destroys every socket, idle or busy; requests in flight reject with `UNAVAILABLE`. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.#agent.destroy();
+  }
+
+  #send(method: 'GET' | 'POST', path: string, options: { body?: object; authenticate?: boolean }): Promise<Record<string, unknown>> {
+    if (this.#closed) return Promise.reject(new SessionTokenError('CLOSED', 'the HTTP client was closed', { adapter: ADAPTER }));
+    const url = new URL(path, this.baseUrl);
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'sessiontoken-stytch-like' };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    if (options.authenticate !== false) {
+      if (!this.#authorization) return Promise.reject(new SessionTokenError('INVALID_ARGUMENT', 'this client has no secret', { adapter: ADAPTER }));
+      headers['authorization'] = this.#authorization;
+    }
+
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (error: unknown, value?: Record<string, unknown>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(value as Record<string, unknown>);
+      };
+      const request = this.#transport.request(url, { method, headers, agent: this.#agent }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.#maxResponseBytes) {
+            request.destroy();
+            finish(new SessionTokenError('PROTOCOL', `the response body is larger than ${this.#maxResponseBytes} bytes`, { adapter: ADAPTER }));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('error', (error) => finish(unavailable(method, url, error)));
+        response.on('aborted', () => finish(unavailable(method, url, new Error('the response was aborted'))));
+        response.on('end', () => {
+          try {
+            finish(null, readResponse(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            finish(error);
+          }
+        });
+      });
+      const timer = setTimeout(() => {
+        request.destroy(new Error(`no answer within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (request.reusedSocket && error.code === 'ECONNRESET' && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          reject(Object.assign(unavailable(method, url, error), { retryable: true }));
+          return;
+        }
+        finish(this.#closed ? new SessionTokenError('CLOSED', 'the HTTP client was closed during the request', { adapter: ADAPTER, cause: error }) : unavailable(method, url, error));
+      });
+      request.end(payload);
+    });
+  }
+}
+
+function unavailable(method: string, url: URL, cause: unknown): SessionTokenError {
+  const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : 'error';
+  return new SessionTokenError('UNAVAILABLE', `${method} ${url.pathname} failed: ${reason}`, { adapter: ADAPTER, cause });
+}
+
+/** Parses a response: a 2xx JSON object, or a Stytch error body turned into {@link StytchLikeApiError}. */
+function readResponse(status: number, text: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (cause) {
+    throw new SessionTokenError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, { adapter: ADAPTER, cause });
+  }
+  if (!isPlainObject(body)) throw new SessionTokenError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, { adapter: ADAPTER, cause: body });
+  if (status >= 200 && status < 300) return body;
+  if (typeof body['error_type'] !== 'string') {
+    throw new SessionTokenError('PROTOCOL', `the server answered ${status} without a Stytch error body`, { adapter: ADAPTER, cause: body });
+  }
+  const details = isPlainObject(body['error_details'])
+    ? Object.fromEntries(Object.entries(body['error_details']).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    : undefined;
+  throw new StytchLikeApiError(body['error_type'], {
+    statusCode: status,
+    message: typeof body['error_message'] === 'string' ? body['error_message'] : body['error_type'],
+    ...(details ? { details } : {}),
+    ...(typeof body['request_id'] === 'string' ? { requestId: body['request_id'] } : {}),
+    cause: body,
+  });
+}

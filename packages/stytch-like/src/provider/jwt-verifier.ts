@@ -1,0 +1,74 @@
+import { SessionTokenError } from '@sessiontoken/core';
+import { SessionJwtError, verifySessionJwt, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
+import { StytchLikeHttpClient } from './http-client.js';
+import { RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js';
+
+const ADAPTER = 'stytch-like';
+
+/** Options for {@link StytchLikeJwtVerifier}. */
+export interface StytchLikeJwtVerifierOptions extends RemoteJwksOptions {
+  /** Origin of the Stytch-like server whose JWKS to use. */
+  readonly baseUrl: string;
+  readonly projectId: string;
+  /** Longest time a JWKS fetch may take. Default 10 000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** Options for one verification. */
+export interface VerifySessionJwtOptions {
+  /** Accept a JWT whose `exp` has passed (returned with `expired: true`). Default false. */
+  readonly allowExpired?: boolean;
+  /** Also refuse a JWT issued longer ago than this (as the Stytch SDK's `max_token_age_seconds`). */
+  readonly maxTokenAgeSeconds?: number;
+}
+
+/**
+ * Verifies session JWTs locally against the server's JWKS (cached, refetched on an unknown `kid`), for backend
+ * services that want to check a session without a round trip per request. A JWT can stay valid for up to five
+ * minutes after its session was revoked; call the server (`sessions/authenticate`) where that matters.
+ */
+export class StytchLikeJwtVerifier {
+  readonly #client: StytchLikeHttpClient;
+  readonly #jwks: RemoteJwks;
+  readonly #projectId: string;
+
+  constructor(options: StytchLikeJwtVerifierOptions) {
+    this.#client = new StytchLikeHttpClient({
+      baseUrl: options.baseUrl,
+      projectId: options.projectId,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    this.#jwks = new RemoteJwks(this.#client, options);
+    this.#projectId = options.projectId;
+  }
+
+  /**
+   * Resolves with what the JWT says, or rejects with `SessionTokenError`: `INVALID_TOKEN` (malformed, bad signature,
+   * unknown key, wrong issuer / audience / type / algorithm), `EXPIRED`, or `UNAVAILABLE` (JWKS unreachable).
+   */
+  verify(jwt: string, options: VerifySessionJwtOptions = {}): Promise<VerifiedSessionJwt> {
+    return verifyWithJwks(jwt, this.#jwks, this.#projectId, options);
+  }
+
+  /** Closes the sockets used to fetch the JWKS. */
+  close(): void {
+    this.#client.close();
+  }
+}
+
+/** Verifies `jwt` with keys from `jwks`, mapping failures to `SessionTokenError`. */
+export async function verifyWithJwks(jwt: string, jwks: RemoteJwks, projectId: string, options: VerifySessionJwtOptions = {}): Promise<VerifiedSessionJwt> {
+  let verified: VerifiedSessionJwt;
+  try {
+    verified = await verifySessionJwt(jwt, (kid) => jwks.key(kid), { projectId, now: new Date(), allowExpired: options.allowExpired ?? false });
+  } catch (error) {
+    if (error instanceof SessionJwtError) {
+      throw new SessionTokenError(error.failure === 'expired' ? 'EXPIRED' : 'INVALID_TOKEN', error.message, { adapter: ADAPTER, cause: error });
+    }
+    throw error;
+  }
+  if (options.maxTokenAgeSeconds !== undefined && Date.now() - verified.issuedAt.getTime() >= options.maxTokenAgeSeconds * 1000) {
+    throw new SessionTokenError('EXPIRED', `the session JWT is older than ${options.maxTokenAgeSeconds} seconds`, { adapter: ADAPTER });
+  }
+  return verified;
+}

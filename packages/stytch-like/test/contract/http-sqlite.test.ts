@@ -1,0 +1,3 @@
+import { stytchLikeContract } from './stytch-like-contract.js';
+
+stytchLikeContract('http', 'sqlite');

@@ -1,0 +1,72 @@
+import type { Socket } from 'node:net';
+import { createStytchLikeServer, type StytchLikeServer } from '../../src/http/server.js';
+import type { ServerLogOptions } from '../../src/http/logging.js';
+import type { Clock } from '../../src/service/clock.js';
+import { StytchLikeSessionService } from '../../src/service/session-service.js';
+import { MemorySessionStore } from '../../src/store/memory.js';
+import type { SessionStore } from '../../src/store/session-store.js';
+import { FAST_PASSWORD_HASHING, testProject } from './config.js';
+
+/** A real HTTP server on a free port over a real store, and what a test needs to reach it. */
+export interface TestServer {
+  readonly url: string;
+  readonly projectId: string;
+  readonly secret: string;
+  readonly store: SessionStore;
+  readonly service: StytchLikeSessionService;
+  readonly server: StytchLikeServer;
+  /** Sockets the server has open right now. */
+  readonly openSockets: () => number;
+  /** Requests received per path (query string removed). */
+  readonly requestCounts: Map<string, number>;
+  /** A second service over the same store with its own clock (e.g. one in the past, to make expired sessions). */
+  serviceWithClock(clock: Clock): StytchLikeSessionService;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  options: { store?: SessionStore; logger?: ServerLogOptions; bodyLimitBytes?: number; closeStore?: boolean } = {},
+): Promise<TestServer> {
+  const { projectId, secret } = testProject();
+  const store = options.store ?? new MemorySessionStore();
+  const service = new StytchLikeSessionService({ store, projectId, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+  const server = createStytchLikeServer({
+    service,
+    secret,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+  });
+  const sockets = new Set<Socket>();
+  const requestCounts = new Map<string, number>();
+  server.app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.app.server.on('request', (request: { url?: string }) => {
+    const path = (request.url ?? '').split('?')[0] ?? '';
+    requestCounts.set(path, (requestCounts.get(path) ?? 0) + 1);
+  });
+  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  const extraServices: StytchLikeSessionService[] = [];
+  return {
+    url,
+    projectId,
+    secret,
+    store,
+    service,
+    server,
+    requestCounts,
+    openSockets: () => sockets.size,
+    serviceWithClock(clock) {
+      const extra = new StytchLikeSessionService({ store, projectId, clock, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+      extraServices.push(extra);
+      return extra;
+    },
+    async close() {
+      await server.close();
+      await service.close();
+      for (const extra of extraServices) await extra.close();
+      if (options.closeStore !== false) await store.close();
+    },
+  };
+}

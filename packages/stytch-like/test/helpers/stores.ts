@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { MemorySessionStore } from '../../src/store/memory.js';
+import { PostgresSessionStore } from '../../src/store/postgres.js';
+import { RedisSessionStore } from '../../src/store/redis.js';
+import type { SessionStore } from '../../src/store/session-store.js';
+import { SqliteSessionStore } from '../../src/store/sqlite.js';
+import { POSTGRES_URL, REDIS_URL, uniqueName } from './config.js';
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres' | 'redis';
+
+/**
+ * A place for one test file's data: a fresh SQLite directory, PostgreSQL schema or Redis key prefix, with the store
+ * URL that names it (for servers in other processes) and a cleanup that removes it all.
+ */
+export interface TestStoreLocation {
+  readonly kind: StoreKind;
+  readonly url: string;
+  open(): Promise<SessionStore>;
+  cleanup(): Promise<void>;
+}
+
+export function testStoreLocation(kind: StoreKind): TestStoreLocation {
+  switch (kind) {
+    case 'memory':
+      return { kind, url: 'memory:', open: async () => new MemorySessionStore(), cleanup: async () => {} };
+    case 'sqlite': {
+      const dir = mkdtempSync(join(tmpdir(), 'stytch-like-'));
+      const path = join(dir, 'sessions.sqlite');
+      return {
+        kind,
+        url: `sqlite:${path}`,
+        open: () => SqliteSessionStore.open({ path }),
+        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    }
+    case 'postgres': {
+      const schema = uniqueName('stytch_like_test');
+      const url = new URL(POSTGRES_URL);
+      url.searchParams.set('schema', schema);
+      return {
+        kind,
+        url: url.toString(),
+        open: () => PostgresSessionStore.open({ connectionString: POSTGRES_URL, schema }),
+        cleanup: () => dropPostgresSchema(schema),
+      };
+    }
+    case 'redis': {
+      const keyPrefix = `${uniqueName('stytch-like-test')}:`;
+      const url = new URL(REDIS_URL);
+      url.searchParams.set('prefix', keyPrefix);
+      return {
+        kind,
+        url: url.toString(),
+        open: () => RedisSessionStore.open({ url: REDIS_URL, keyPrefix }),
+        cleanup: () => deleteRedisKeys(keyPrefix),
+      };
+    }
+  }
+}
+
+/** Runs SQL directly against the test database (bypassing the store under test). */
+export async function withPostgres<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function newRedisClient() {
+  return createClient({ url: REDIS_URL, socket: { connectTimeout: 5000, reconnectStrategy: false } });
+}
+
+/** Runs commands directly against the test Redis (bypassing the store under test). */
+export async function withRedis<T>(run: (client: ReturnType<typeof newRedisClient>) => Promise<T>): Promise<T> {
+  const client = newRedisClient();
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function dropPostgresSchema(schema: string): Promise<void> {
+  await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  await withRedis(async (client) => {
+    let cursor = '0';
+    do {
+      const page = await client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 500 });
+      cursor = String(page.cursor);
+      if (page.keys.length > 0) await client.del(page.keys);
+    } while (cursor !== '0');
+  });
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedStytchLikeSessionProvider } from '../../src/provider/embedded-provider.js';
+import { StytchLikeSessionService } from '../../src/service/session-service.js';
+import { SqliteSessionStore } from '../../src/store/sqlite.js';
+import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
+
+const PASSWORD = 'a long and unguessable password';
+
+describe('EmbeddedStytchLikeSessionProvider', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stytch-like-embedded-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens its own SQLite store from a URL, serves sessions without HTTP, and closes the store with it', async () => {
+    const path = join(dir, `${randomUUID()}.sqlite`);
+    const { projectId } = testProject();
+    const provider = new EmbeddedStytchLikeSessionProvider({ store: `sqlite:${path}`, projectId, passwordHashing: FAST_PASSWORD_HASHING });
+    const email = `u-${randomUUID()}@example.test`;
+    await expect(provider.open({ email, password: PASSWORD })).rejects.toMatchObject({ code: 'BAD_CREDENTIALS' });
+    // Users come from the service (or the HTTP API); the provider logs in.
+    const store = await SqliteSessionStore.open({ path });
+    const service = new StytchLikeSessionService({ store, projectId, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    await service.createPasswordUser({ email, password: PASSWORD });
+    const info = await provider.open({ email, password: PASSWORD }, { sessionDurationMinutes: 15, sessionCustomClaims: { plan: 'pro' } });
+    expect(info.attributes).toMatchObject({ customClaims: { plan: 'pro' } });
+    provider.setSessionToken(true);
+    const tokens = provider.getTokens()!;
+    // The same session through the service directly: one source of truth.
+    await expect(service.authenticateSession({ sessionToken: tokens.sessionToken })).resolves.toMatchObject({ session: { session_id: info.sessionId } });
+    await provider.authenticate({ durationMinutes: 120 });
+    expect(provider.getSession()!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 110 * 60_000);
+    await provider.revoke();
+    await expect(service.authenticateSession({ sessionToken: tokens.sessionToken })).rejects.toMatchObject({ errorType: 'session_not_found' });
+    await provider.close();
+    await expect(provider.authenticate()).rejects.toMatchObject({ code: 'CLOSED' });
+    await service.close();
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('shares a service without closing it, and checks a JWT given with a token', async () => {
+    const store = await SqliteSessionStore.open({ path: join(dir, `${randomUUID()}.sqlite`) });
+    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const a = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
+    const b = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
+    const provider = new EmbeddedStytchLikeSessionProvider({ service });
+    await expect(provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: b.sessionJwt })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    const tampered = `${a.sessionJwt.slice(0, -4)}AAAA`;
+    await expect(provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: tampered })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: a.sessionJwt })).resolves.toMatchObject({ sessionId: a.session.session_id });
+    await expect(provider.authenticateJwt()).resolves.toMatchObject({ sessionId: a.session.session_id });
+    await provider.close();
+    await expect(service.ping()).resolves.toBeUndefined();
+    await service.close();
+    await store.close();
+  });
+
+  it('reports a store URL it cannot use as INVALID_ARGUMENT on first use', async () => {
+    const provider = new EmbeddedStytchLikeSessionProvider({ store: 'mysql://nope', projectId: 'project-test-x' });
+    await expect(provider.open({ email: 'a@example.test', password: PASSWORD })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await provider.close();
+  });
+});

@@ -1,0 +1,202 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStoreError, type SessionRecord, type SessionStore, type SigningKeyRecord, type UserRecord } from '../../src/store/session-store.js';
+import type { TestStoreLocation } from '../helpers/stores.js';
+
+const MINUTE = 60_000;
+
+/**
+ * The behaviour every `SessionStore` must have. Each test makes its own users, sessions and keys (random ids), so
+ * tests do not depend on each other; the file's store is opened once and closed at the end (the test file removes
+ * the location's data with `location.cleanup()`).
+ */
+export function describeSessionStoreContract(location: TestStoreLocation): void {
+  describe(`SessionStore contract: ${location.kind}`, () => {
+    let store: SessionStore;
+
+    beforeAll(async () => {
+      store = await location.open();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('stores a user and finds it by id and by email, every field intact', async () => {
+      const user = newUser({ name: { first_name: 'Ada', last_name: 'Lovelace ✓' } });
+      await store.insertUser(user);
+      expect(await store.findUserById(user.userId)).toEqual(user);
+      expect(await store.findUserByEmail(user.email)).toEqual(user);
+      expect(await store.findUserById(`user-test-${randomUUID()}`)).toBeNull();
+      expect(await store.findUserByEmail(`nobody-${randomUUID()}@example.test`)).toBeNull();
+    });
+
+    it('refuses a second user with the same email with DUPLICATE, keeping the first', async () => {
+      const user = newUser();
+      await store.insertUser(user);
+      const error = await store.insertUser({ ...newUser(), email: user.email }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionStoreError);
+      expect(error).toMatchObject({ code: 'DUPLICATE', store: location.kind });
+      expect((await store.findUserByEmail(user.email))?.userId).toBe(user.userId);
+    });
+
+    it('stores a session and finds it by id and by token id, every field intact', async () => {
+      const session = newSession(`user-test-${randomUUID()}`, {
+        customClaims: { plan: 'pro', nested: { list: [1, 'two', null, true], unicode: 'żółw 🐢' } },
+      });
+      await store.insertSession(session);
+      expect(await store.findSessionById(session.sessionId)).toEqual(session);
+      expect(await store.findSessionByTokenId(session.tokenId)).toEqual(session);
+      expect(await store.findSessionById(`session-test-${randomUUID()}`)).toBeNull();
+      expect(await store.findSessionByTokenId(randomBytes(12).toString('base64url'))).toBeNull();
+    });
+
+    it('updates a session and returns the updated record', async () => {
+      const session = newSession(`user-test-${randomUUID()}`);
+      await store.insertSession(session);
+      const later = new Date(session.startedAt.getTime() + 5 * MINUTE);
+      const update = {
+        lastAccessedAt: later,
+        expiresAt: new Date(later.getTime() + 120 * MINUTE),
+        authenticationFactors: [...session.authenticationFactors, { ...session.authenticationFactors[0]!, updated_at: later.toISOString() }],
+        customClaims: { role: 'admin' },
+      };
+      const updated = await store.updateSession(session.sessionId, update);
+      expect(updated).toEqual({ ...session, ...update });
+      expect(await store.findSessionByTokenId(session.tokenId)).toEqual({ ...session, ...update });
+    });
+
+    it('does not bring back a deleted session when it is updated afterwards', async () => {
+      const session = newSession(`user-test-${randomUUID()}`);
+      await store.insertSession(session);
+      expect(await store.deleteSession(session.sessionId)).toBe(true);
+      const updated = await store.updateSession(session.sessionId, {
+        lastAccessedAt: new Date(),
+        expiresAt: new Date(Date.now() + 60 * MINUTE),
+        authenticationFactors: [],
+        customClaims: {},
+      });
+      expect(updated).toBeNull();
+      expect(await store.findSessionById(session.sessionId)).toBeNull();
+      expect(await store.findSessionByTokenId(session.tokenId)).toBeNull();
+      expect(await store.listActiveSessions(session.userId, new Date())).toEqual([]);
+    });
+
+    it('deletes a session once: true, then false; its token id no longer finds it', async () => {
+      const session = newSession(`user-test-${randomUUID()}`);
+      await store.insertSession(session);
+      expect(await store.deleteSession(session.sessionId)).toBe(true);
+      expect(await store.deleteSession(session.sessionId)).toBe(false);
+      expect(await store.findSessionByTokenId(session.tokenId)).toBeNull();
+    });
+
+    it("lists only one user's active sessions, oldest first", async () => {
+      const userId = `user-test-${randomUUID()}`;
+      const now = Date.now();
+      const older = newSession(userId, { startedAt: new Date(now - 10 * MINUTE) });
+      const newer = newSession(userId, { startedAt: new Date(now - 5 * MINUTE) });
+      const expired = newSession(userId, { startedAt: new Date(now - 20 * MINUTE), expiresAt: new Date(now - MINUTE) });
+      const someoneElse = newSession(`user-test-${randomUUID()}`);
+      for (const session of [newer, expired, older, someoneElse]) await store.insertSession(session);
+      const listed = await store.listActiveSessions(userId, new Date(now));
+      expect(listed.map((s) => s.sessionId)).toEqual([older.sessionId, newer.sessionId]);
+      expect(listed[0]).toEqual(older);
+    });
+
+    it('deletes sessions expired at or before a cutoff and keeps the others', async () => {
+      const userId = `user-test-${randomUUID()}`;
+      const now = Date.now();
+      const expired = newSession(userId, { startedAt: new Date(now - 30 * MINUTE), expiresAt: new Date(now - 2 * MINUTE) });
+      const alive = newSession(userId, { expiresAt: new Date(now + 30 * MINUTE) });
+      await store.insertSession(expired);
+      await store.insertSession(alive);
+      const deleted = await store.deleteSessionsExpiredBefore(new Date(now - MINUTE));
+      expect(deleted).toBeGreaterThanOrEqual(1);
+      expect(await store.findSessionById(expired.sessionId)).toBeNull();
+      expect(await store.findSessionByTokenId(expired.tokenId)).toBeNull();
+      expect(await store.findSessionById(alive.sessionId)).toEqual(alive);
+    });
+
+    it('keeps signing keys: insert, list oldest first, retire, delete; a duplicate kid is refused', async () => {
+      const first = newKey(new Date(Date.now() - 2 * MINUTE));
+      const second = newKey(new Date(Date.now() - MINUTE));
+      await store.insertSigningKey(second);
+      await store.insertSigningKey(first);
+      const mine = (keys: SigningKeyRecord[]) => keys.filter((k) => k.kid === first.kid || k.kid === second.kid);
+      expect(mine(await store.listSigningKeys())).toEqual([first, second]);
+      await expect(store.insertSigningKey({ ...first })).rejects.toMatchObject({ code: 'DUPLICATE' });
+      const retiresAt = new Date(Date.now() + 60 * MINUTE);
+      await store.retireSigningKey(first.kid, retiresAt);
+      await store.retireSigningKey(`jwk-test-${randomUUID()}`, retiresAt);
+      expect(mine(await store.listSigningKeys())).toEqual([{ ...first, retiresAt }, second]);
+      await store.deleteSigningKey(first.kid);
+      expect(mine(await store.listSigningKeys())).toEqual([second]);
+      // These keys are not real; leave none behind for other users of the store.
+      await store.deleteSigningKey(second.kid);
+      expect(mine(await store.listSigningKeys())).toEqual([]);
+    });
+
+    it('serves many operations at once', async () => {
+      const userId = `user-test-${randomUUID()}`;
+      const sessions = Array.from({ length: 25 }, () => newSession(userId));
+      await Promise.all(sessions.map((s) => store.insertSession(s)));
+      const found = await Promise.all(sessions.map((s) => store.findSessionByTokenId(s.tokenId)));
+      expect(found.map((s) => s?.sessionId)).toEqual(sessions.map((s) => s.sessionId));
+      expect(await store.listActiveSessions(userId, new Date())).toHaveLength(25);
+    });
+
+    it('closes idempotently; afterwards every operation rejects with CLOSED', async () => {
+      const own = await location.open();
+      await own.close();
+      await own.close();
+      await expect(own.ping()).rejects.toMatchObject({ name: 'SessionStoreError', code: 'CLOSED' });
+      await expect(own.findUserById('user-test-x')).rejects.toMatchObject({ code: 'CLOSED' });
+      await expect(own.insertSession(newSession('user-test-x'))).rejects.toMatchObject({ code: 'CLOSED' });
+    });
+  });
+}
+
+function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    userId: `user-test-${randomUUID()}`,
+    email: `u-${randomUUID()}@example.test`,
+    emailId: `email-test-${randomUUID()}`,
+    passwordId: `password-test-${randomUUID()}`,
+    passwordHash: `$scrypt$ln=10,r=8,p=1$${randomBytes(16).toString('base64url')}$${randomBytes(32).toString('base64url')}`,
+    name: {},
+    createdAt: new Date(Math.floor(Date.now() / 1000) * 1000 + 123),
+    ...overrides,
+  };
+}
+
+function newSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const startedAt = overrides.startedAt ?? new Date(Date.now() - MINUTE);
+  const at = startedAt.toISOString();
+  return {
+    sessionId: `session-test-${randomUUID()}`,
+    userId,
+    tokenId: randomBytes(12).toString('base64url'),
+    secretHash: randomBytes(32).toString('hex'),
+    startedAt,
+    lastAccessedAt: startedAt,
+    expiresAt: new Date(startedAt.getTime() + 60 * MINUTE),
+    attributes: { ip_address: '203.0.113.7', user_agent: 'vitest' },
+    authenticationFactors: [{ type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at }],
+    customClaims: {},
+    ...overrides,
+  };
+}
+
+function newKey(createdAt: Date): SigningKeyRecord {
+  const kid = `jwk-test-${randomUUID()}`;
+  return {
+    kid,
+    publicJwk: { kty: 'RSA', n: randomBytes(64).toString('base64url'), e: 'AQAB', kid },
+    privateJwk: { kty: 'RSA', n: 'n', e: 'AQAB', d: randomBytes(64).toString('base64url'), kid },
+    createdAt,
+    retiresAt: null,
+  };
+}
