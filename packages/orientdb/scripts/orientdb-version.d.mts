@@ -1,0 +1,1 @@
+export declare const ORIENTDB_VERSION: string;

@@ -1,0 +1,227 @@
+import { connect, type Socket } from 'node:net';
+import { SessionTokenError } from '@sessiontoken/core';
+import { ADAPTER_NAME, malformed } from './frame-error.js';
+import { FrameReader, IncomingBytes, type Pull } from './frame-reader.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits.js';
+import { MIN_SERVER_PROTOCOL_VERSION, type RequestFrame } from './requests.js';
+import { readResponse, type ResponseFrame } from './responses.js';
+
+/** Where and how patiently to talk to one OrientDB server. */
+export interface ConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Longest wait for the connection, and for each request's answer (queue time included), in milliseconds. */
+  readonly timeoutMs: number;
+  readonly limits?: WireLimits;
+}
+
+interface Job {
+  readonly frame: RequestFrame<unknown>;
+  readonly resolve: (response: ResponseFrame<unknown>) => void;
+  readonly reject: (error: SessionTokenError) => void;
+  readonly timer: NodeJS.Timeout;
+  parser: Pull<ResponseFrame<unknown>> | null;
+  need: number;
+}
+
+function unavailable(message: string, cause?: unknown): SessionTokenError {
+  return new SessionTokenError('UNAVAILABLE', message, cause === undefined ? { adapter: ADAPTER_NAME } : { adapter: ADAPTER_NAME, cause });
+}
+
+/**
+ * One socket to an OrientDB server speaking the legacy binary protocol. Requests are queued and sent one at a time
+ * (the answers carry no request id, so order is the only link between a request and its answer); each has a time limit.
+ * A malformed answer fails the connection with `PROTOCOL`; a reset, refusal or timeout with `UNAVAILABLE`.
+ */
+export class OrientDBConnection {
+  readonly #socket: Socket;
+  readonly #input = new IncomingBytes();
+  readonly #limits: WireLimits;
+  readonly #timeoutMs: number;
+  readonly #queue: Job[] = [];
+  readonly #closed: Promise<void>;
+  #active: Job | null = null;
+  #failure: SessionTokenError | null = null;
+  /** Protocol version the server announced when the socket opened. */
+  readonly serverProtocolVersion: number;
+
+  private constructor(socket: Socket, serverProtocolVersion: number, options: ConnectionOptions, closed: Promise<void>) {
+    this.#socket = socket;
+    this.serverProtocolVersion = serverProtocolVersion;
+    this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
+    this.#timeoutMs = options.timeoutMs;
+    this.#closed = closed;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (error) => this.#fail(unavailable(`connection to ${options.host}:${options.port} failed: ${error.message}`, error)));
+    socket.on('close', () => this.#fail(unavailable(`connection to ${options.host}:${options.port} closed`)));
+  }
+
+  /** Opens a socket and reads the server's protocol version, all within `timeoutMs`. */
+  static open(options: ConnectionOptions): Promise<OrientDBConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: options.host, port: options.port });
+      socket.setNoDelay(true);
+      const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
+      const greeting: number[] = [];
+      const settle = (error: SessionTokenError | null): void => {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        if (error) {
+          // A late socket error after giving up must not become an uncaught exception.
+          socket.on('error', () => undefined);
+          socket.destroy();
+          // Settle only once the socket is gone, so a failed open leaves no handle behind.
+          void closed.then(() => reject(error));
+          return;
+        }
+        const version = ((greeting[0]! << 24) | (greeting[1]! << 16)) >> 16;
+        const connection = new OrientDBConnection(socket, version, options, closed);
+        const rest = greeting.slice(2);
+        if (rest.length > 0) connection.#onData(Uint8Array.from(rest));
+        resolve(connection);
+      };
+      const onData = (chunk: Buffer): void => {
+        greeting.push(...chunk.subarray(0, 64));
+        if (chunk.length > 64) return settle(malformed('greeting: the server talked before it was asked'));
+        if (greeting.length < 2) return;
+        const version = ((greeting[0]! << 24) | (greeting[1]! << 16)) >> 16;
+        if (version < MIN_SERVER_PROTOCOL_VERSION) {
+          settle(malformed(`greeting: server protocol ${version}; this client needs ${MIN_SERVER_PROTOCOL_VERSION} or later (OrientDB 2.2+)`));
+          return;
+        }
+        settle(null);
+      };
+      const onError = (error: Error): void => settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}: ${error.message}`, error));
+      const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
+      const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+    });
+  }
+
+  /** False once the socket failed or was closed; a closed connection is never reused. */
+  get isOpen(): boolean {
+    return this.#failure === null;
+  }
+
+  /**
+   * Sends `frame` after every request queued before it, and resolves with the server's answer (or its error frame).
+   * Rejects with `UNAVAILABLE` when the connection fails or the answer does not come within the time limit,
+   * and with `PROTOCOL` when the answer cannot be parsed.
+   */
+  send<T>(frame: RequestFrame<T>): Promise<ResponseFrame<T>> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise<ResponseFrame<T>>((resolve, reject) => {
+      const job: Job = {
+        frame: frame as RequestFrame<unknown>,
+        resolve: resolve as (response: ResponseFrame<unknown>) => void,
+        reject,
+        parser: null,
+        need: 0,
+        timer: setTimeout(() => this.#onTimeout(job), this.#timeoutMs),
+      };
+      this.#queue.push(job);
+      if (!this.#active) this.#next();
+    });
+  }
+
+  /** Destroys the socket and resolves once it is closed; pending requests reject with `UNAVAILABLE`. Idempotent. */
+  async close(): Promise<void> {
+    this.#fail(unavailable('the connection was closed'));
+    await this.#closed;
+  }
+
+  /** Writes a last request nobody answers (DB_CLOSE), then ends the socket; resolves once it is closed. */
+  async closeWith(frame: RequestFrame<void>): Promise<void> {
+    if (this.#failure === null && this.#active === null && this.#queue.length === 0) {
+      this.#socket.end(frame.bytes);
+      const timer = setTimeout(() => this.#socket.destroy(), this.#timeoutMs);
+      await this.#closed;
+      clearTimeout(timer);
+    }
+    await this.close();
+  }
+
+  #next(): void {
+    const job = this.#queue.shift();
+    if (!job) return;
+    this.#active = job;
+    this.#socket.write(job.frame.bytes);
+    const readBody = job.frame.readBody;
+    if (readBody === null) {
+      // No answer will come: the request is done once written; the server closes the session on its side.
+      this.#finish(job, { ok: true, value: undefined, renewedToken: null });
+      return;
+    }
+    job.parser = readResponse(new FrameReader(this.#input, this.#limits), job.frame.sessionId, job.frame.tokenInResponseHeader, readBody);
+    this.#advance(job);
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#failure) return;
+    if (!this.#active) {
+      this.#fail(malformed('frame: the server sent bytes nobody asked for'));
+      return;
+    }
+    if (this.#input.available + chunk.length > this.#limits.maxFrameBytes + 65_536) {
+      this.#fail(malformed(`frame: more than ${this.#limits.maxFrameBytes} bytes buffered`));
+      return;
+    }
+    this.#input.push(chunk);
+    this.#advance(this.#active);
+  }
+
+  #advance(job: Job): void {
+    const parser = job.parser;
+    if (!parser || this.#input.available < job.need) return;
+    try {
+      let step = parser.next();
+      while (!step.done && this.#input.available >= step.value) step = parser.next();
+      if (!step.done) {
+        job.need = step.value;
+        return;
+      }
+      if (this.#input.available > 0) throw malformed(`frame: ${this.#input.available} bytes after the answer`);
+      this.#finish(job, step.value);
+    } catch (error) {
+      this.#fail(error instanceof SessionTokenError ? error : malformed('frame', error));
+    }
+  }
+
+  #finish(job: Job, response: ResponseFrame<unknown>): void {
+    clearTimeout(job.timer);
+    this.#active = null;
+    job.resolve(response);
+    if (this.#failure === null) this.#next();
+  }
+
+  #onTimeout(job: Job): void {
+    const error = unavailable(`OrientDB did not answer within ${this.#timeoutMs} ms`);
+    if (job === this.#active) {
+      // The answer may still arrive and would be read as the next one's: the socket cannot be trusted any more.
+      this.#fail(error);
+      return;
+    }
+    const index = this.#queue.indexOf(job);
+    if (index >= 0) this.#queue.splice(index, 1);
+    job.reject(error);
+  }
+
+  #fail(error: SessionTokenError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    this.#input.clear();
+    const pending = this.#active ? [this.#active, ...this.#queue] : [...this.#queue];
+    this.#active = null;
+    this.#queue.length = 0;
+    for (const job of pending) {
+      clearTimeout(job.timer);
+      job.parser?.return(undefined as never);
+      job.reject(error);
+    }
+    this.#socket.destroy();
+  }
+}

@@ -1,0 +1,164 @@
+import { malformed } from './frame-error.js';
+import type { WireLimits } from './limits.js';
+
+/**
+ * An incremental parse step. A response has no length prefix, so it is parsed as the bytes arrive: a step yields
+ * how many unread bytes it needs before it can go on, and is resumed once that many are buffered.
+ */
+export type Pull<T> = Generator<number, T, void>;
+
+const UTF8 = new TextDecoder('utf-8');
+
+/** Bytes received from a socket and not yet parsed. Grows with what actually arrived, never with a claimed length. */
+export class IncomingBytes {
+  #buffer = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+
+  get available(): number {
+    return this.#end - this.#start;
+  }
+
+  push(chunk: Uint8Array): void {
+    const live = this.available;
+    if (this.#end + chunk.length > this.#buffer.length) {
+      if (live + chunk.length <= this.#buffer.length) {
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = new Uint8Array(Math.max(4096, this.#buffer.length * 2, live + chunk.length));
+        grown.set(this.#buffer.subarray(this.#start, this.#end));
+        this.#buffer = grown;
+      }
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** The next `count` bytes as a view that stays valid until the next `push`; the caller checked `available`. */
+  take(count: number): Uint8Array {
+    const view = this.#buffer.subarray(this.#start, this.#start + count);
+    this.#start += count;
+    return view;
+  }
+
+  /** Drops everything (after the connection failed). */
+  clear(): void {
+    this.#buffer = new Uint8Array(0);
+    this.#start = 0;
+    this.#end = 0;
+  }
+}
+
+/**
+ * Reads the big-endian primitives of OrientDB's binary protocol from {@link IncomingBytes}, one response frame at a
+ * time. Every length is checked against the frame budget (`maxFrameBytes` minus what this frame already used) before
+ * the reader waits for or copies those bytes.
+ */
+export class FrameReader {
+  readonly #input: IncomingBytes;
+  readonly #limits: WireLimits;
+  #consumed = 0;
+
+  constructor(input: IncomingBytes, limits: WireLimits) {
+    this.#input = input;
+    this.#limits = limits;
+  }
+
+  get limits(): WireLimits {
+    return this.#limits;
+  }
+
+  /** Bytes of this frame read so far. */
+  get consumed(): number {
+    return this.#consumed;
+  }
+
+  /** What the frame may still use. */
+  get budget(): number {
+    return this.#limits.maxFrameBytes - this.#consumed;
+  }
+
+  *#take(count: number, what: string): Pull<Uint8Array> {
+    if (count > this.budget) throw malformed(`frame: ${what} of ${count} bytes exceeds the frame limit of ${this.#limits.maxFrameBytes} bytes`);
+    while (this.#input.available < count) yield count;
+    this.#consumed += count;
+    return this.#input.take(count);
+  }
+
+  *uint8(): Pull<number> {
+    const bytes = yield* this.#take(1, 'a byte');
+    return bytes[0]!;
+  }
+
+  *bool(what: string): Pull<boolean> {
+    const value = yield* this.uint8();
+    if (value > 1) throw malformed(`frame: ${what} is ${value}, not a boolean`);
+    return value === 1;
+  }
+
+  *int16(): Pull<number> {
+    const b = yield* this.#take(2, 'a short');
+    return ((b[0]! << 24) | (b[1]! << 16)) >> 16;
+  }
+
+  *int32(): Pull<number> {
+    const b = yield* this.#take(4, 'an int');
+    return (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+  }
+
+  *int64(): Pull<bigint> {
+    const b = yield* this.#take(8, 'a long');
+    let value = 0n;
+    for (const byte of b) value = (value << 8n) | BigInt(byte);
+    return BigInt.asIntN(64, value);
+  }
+
+  /** Network bytes: int32 length (-1 for null) then the bytes, copied out. */
+  *bytes(what: string): Pull<Uint8Array | null> {
+    const length = yield* this.int32();
+    if (length === -1) return null;
+    if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
+    const view = yield* this.#take(length, what);
+    return view.slice();
+  }
+
+  /** Like {@link bytes} without keeping them (a Java-serialized exception nobody reads). */
+  *skipBytes(what: string): Pull<void> {
+    const length = yield* this.int32();
+    if (length === -1) return;
+    if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
+    yield* this.#take(length, what);
+  }
+
+  /** Network string: int32 length (-1 for null) then UTF-8. */
+  *string(what: string): Pull<string | null> {
+    const length = yield* this.int32();
+    if (length === -1) return null;
+    if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
+    const view = yield* this.#take(length, what);
+    return UTF8.decode(view);
+  }
+
+  /** A count that must be non-negative and small enough for each item to take at least `minItemBytes`. */
+  *count(what: string, minItemBytes: number): Pull<number> {
+    const value = yield* this.int32();
+    if (value < 0 || value * minItemBytes > this.budget) throw malformed(`frame: ${what} ${value} is out of bounds`);
+    return value;
+  }
+}
+
+/**
+ * Runs a parse step over bytes that are already complete (tests, fuzzing): returns the value, or throws
+ * `PROTOCOL` when the bytes end before the step does.
+ */
+export function parseComplete<T>(bytes: Uint8Array, limits: WireLimits, step: (reader: FrameReader) => Pull<T>): { value: T; consumed: number } {
+  const input = new IncomingBytes();
+  input.push(bytes);
+  const reader = new FrameReader(input, limits);
+  const parser = step(reader);
+  const result = parser.next();
+  if (!result.done) throw malformed(`frame: truncated (needs ${result.value} more bytes, has ${input.available})`);
+  return { value: result.value, consumed: reader.consumed };
+}

@@ -1,0 +1,83 @@
+import { SessionTokenError } from '@sessiontoken/core';
+import { ADAPTER_NAME } from '../protocol/frame-error.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+
+/** Where the provider finds OrientDB and how patient it is. */
+export interface OrientDBSessionProviderOptions {
+  /** Server host. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Binary protocol port. Default `2424`. */
+  readonly port?: number;
+  /** Database `open()` opens (a reattached token names its own). */
+  readonly database: string;
+  /** Time limit for connecting and for each request's answer, in milliseconds. Default `10000`. */
+  readonly timeoutMs?: number;
+  /** Rows per page when a session opened with credentials pages through a result. Default `1000`. */
+  readonly pageSize?: number;
+  /** Bounds on what the server may send. */
+  readonly limits?: Partial<WireLimits>;
+}
+
+/** A database user (or a server user from the server configuration) and password. */
+export interface OrientDBCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Per-`open()` options. */
+export interface OrientDBOpenOptions {
+  /** Open this database instead of the provider's. */
+  readonly database?: string;
+}
+
+/** Per-query options. */
+export interface OrientDBQueryOptions {
+  /** Rows per page for this query (sessions opened with credentials only). */
+  readonly pageSize?: number;
+}
+
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly timeoutMs: number;
+  readonly pageSize: number;
+  readonly limits: WireLimits;
+}
+
+function invalid(message: string): SessionTokenError {
+  return new SessionTokenError('INVALID_ARGUMENT', message, { adapter: ADAPTER_NAME });
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0 || value > max) throw invalid(`${name} must be a positive integer up to ${max}, got ${String(value)}`);
+  return value;
+}
+
+export function checkDatabaseName(database: unknown): string {
+  if (typeof database !== 'string' || database.length === 0) throw invalid('database must be a non-empty string');
+  return database;
+}
+
+export function checkPageSize(pageSize: number | undefined, fallback: number): number {
+  return positiveInteger(pageSize, fallback, 'pageSize');
+}
+
+/** Validates options at construction, so a misconfigured provider fails before it touches the network. */
+export function resolveOptions(options: OrientDBSessionProviderOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0) throw invalid('host must be a non-empty string');
+  return {
+    host,
+    port: positiveInteger(options.port, 2424, 'port', 65_535),
+    database: checkDatabaseName(options.database),
+    timeoutMs: positiveInteger(options.timeoutMs, 10_000, 'timeoutMs'),
+    pageSize: checkPageSize(options.pageSize, 1000),
+    limits: {
+      maxFrameBytes: positiveInteger(options.limits?.maxFrameBytes, DEFAULT_WIRE_LIMITS.maxFrameBytes, 'limits.maxFrameBytes'),
+      maxNestingDepth: positiveInteger(options.limits?.maxNestingDepth, DEFAULT_WIRE_LIMITS.maxNestingDepth, 'limits.maxNestingDepth', 1024),
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { SessionTokenError } from '@sessiontoken/core';
+import { OrientDBConnection, type ConnectionOptions } from '../protocol/connection.js';
+import { toSessionTokenError, type RequestPurpose } from '../protocol/error-mapping.js';
+import { ADAPTER_NAME, malformed } from '../protocol/frame-error.js';
+import {
+  NO_SESSION_ID,
+  closeRequest,
+  databaseSizeRequest,
+  openRequest,
+  queryNextPageRequest,
+  queryRequest,
+  type QueryMode,
+  type QueryParameters,
+  type RequestFrame,
+} from '../protocol/requests.js';
+import type { OrientDBRow } from '../serializer/values.js';
+import { parseOrientDBTokenBytes, type ParsedOrientDBToken } from '../token/orientdb-token.js';
+
+/** A token with its bytes and what it says. */
+export interface HeldToken extends ParsedOrientDBToken {
+  readonly bytes: Uint8Array;
+}
+
+/** Largest page the server accepts; a stateless request must get every row in its one answer. */
+const ALL_ROWS = 2 ** 31 - 1;
+
+function parseServerToken(bytes: Uint8Array): HeldToken {
+  try {
+    return { ...parseOrientDBTokenBytes(bytes), bytes };
+  } catch (error) {
+    throw malformed('token sent by the server', error);
+  }
+}
+
+/**
+ * One OrientDB token session: the token, and the socket it is used on.
+ *
+ * Opened with credentials, the session keeps the server-side connection DB_OPEN created (its session id): queries can
+ * page. Reattached from a token alone, every request goes with session id -1 and the token, and the server rebuilds
+ * the session for that request only (legacy protocol 36). A socket that dies is replaced by a stateless one.
+ */
+export class OrientDBTokenSession {
+  readonly #endpoint: ConnectionOptions;
+  readonly #onRenewed: (token: HeldToken) => void;
+  #connection: OrientDBConnection | null;
+  #connecting: Promise<OrientDBConnection> | null = null;
+  #sessionId: number;
+  #token: HeldToken;
+  #closed = false;
+
+  private constructor(endpoint: ConnectionOptions, connection: OrientDBConnection | null, sessionId: number, token: HeldToken, onRenewed: (token: HeldToken) => void) {
+    this.#endpoint = endpoint;
+    this.#connection = connection;
+    this.#sessionId = sessionId;
+    this.#token = token;
+    this.#onRenewed = onRenewed;
+  }
+
+  /** DB_OPEN with a user name and password; rejects with `BAD_CREDENTIALS` when the server refuses them. */
+  static async open(
+    endpoint: ConnectionOptions,
+    database: string,
+    username: string,
+    password: string,
+    onRenewed: (token: HeldToken) => void,
+  ): Promise<OrientDBTokenSession> {
+    const connection = await OrientDBConnection.open(endpoint);
+    try {
+      const response = await connection.send(openRequest(database, username, password));
+      if (!response.ok) throw toSessionTokenError(response.error, { kind: 'credentials' });
+      if (response.value.token === null) throw malformed('DB_OPEN answer: no token although a token session was requested');
+      return new OrientDBTokenSession(endpoint, connection, response.value.sessionId, parseServerToken(response.value.token), onRenewed);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /** A session from a token alone, proven with one round trip; rejects with `INVALID_TOKEN` or `EXPIRED`. */
+  static async reattach(endpoint: ConnectionOptions, token: HeldToken, onRenewed: (token: HeldToken) => void): Promise<OrientDBTokenSession> {
+    const session = new OrientDBTokenSession(endpoint, null, NO_SESSION_ID, token, onRenewed);
+    try {
+      await session.check();
+      return session;
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  get token(): HeldToken {
+    return this.#token;
+  }
+
+  /** True while requests reuse the server-side connection DB_OPEN created (queries can page). */
+  get stateful(): boolean {
+    return this.#sessionId !== NO_SESSION_ID && this.#connection?.isOpen === true;
+  }
+
+  /** One round trip that needs an open database: the server validates the token and opens the session for it. */
+  async check(): Promise<void> {
+    const connection = await this.#usableConnection();
+    await this.#send(connection, databaseSizeRequest(this.#sessionId, this.#token.bytes), { kind: 'token-check', tokenExpiresAt: this.#token.payload.expiresAt });
+  }
+
+  /** Runs a statement and returns every row, fetching further pages on the same connection while the server has them. */
+  async query(statement: string, parameters: QueryParameters, mode: QueryMode, pageSize: number): Promise<OrientDBRow[]> {
+    const connection = await this.#usableConnection();
+    const sessionId = this.#sessionId;
+    // The token the query started with: the server keeps the query while the connection sees the same token bytes.
+    const token = this.#token;
+    const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: token.payload.expiresAt };
+    const stateful = sessionId !== NO_SESSION_ID;
+    let page = await this.#send(connection, queryRequest(sessionId, token.bytes, statement, parameters, mode, stateful ? pageSize : ALL_ROWS), purpose);
+    const rows = page.rows;
+    while (page.hasNextPage) {
+      if (!stateful) throw malformed('QUERY answer: more pages on a stateless request');
+      page = await this.#send(connection, queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize), purpose);
+      for (const row of page.rows) rows.push(row);
+    }
+    return rows;
+  }
+
+  /**
+   * Releases the socket. With `endSession`, a stateful session is closed on the server first (DB_CLOSE, which the
+   * server does not answer and which does not revoke the token). Idempotent.
+   */
+  async close({ endSession = false }: { endSession?: boolean } = {}): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection ?? (await this.#connecting?.catch(() => null)) ?? null;
+    this.#connection = null;
+    if (!connection) return;
+    if (endSession && this.#sessionId !== NO_SESSION_ID && connection.isOpen) {
+      await connection.closeWith(closeRequest(this.#sessionId, this.#token.bytes));
+      return;
+    }
+    await connection.close();
+  }
+
+  async #send<T>(connection: OrientDBConnection, frame: RequestFrame<T>, purpose: RequestPurpose): Promise<T> {
+    const response = await connection.send(frame);
+    if (response.renewedToken) this.#renew(response.renewedToken);
+    if (!response.ok) throw toSessionTokenError(response.error, purpose);
+    return response.value;
+  }
+
+  #renew(bytes: Uint8Array): void {
+    const renewed = parseServerToken(bytes);
+    this.#token = renewed;
+    this.#onRenewed(renewed);
+  }
+
+  async #usableConnection(): Promise<OrientDBConnection> {
+    if (this.#closed) throw new SessionTokenError('CLOSED', 'this session was closed', { adapter: ADAPTER_NAME });
+    if (this.#connection?.isOpen) return this.#connection;
+    if (!this.#connecting) {
+      // The socket that knew our session id is gone: go on statelessly, the token alone identifies the session.
+      this.#sessionId = NO_SESSION_ID;
+      const stale = this.#connection;
+      this.#connection = null;
+      this.#connecting = (async () => {
+        await stale?.close();
+        return OrientDBConnection.open(this.#endpoint);
+      })().then(
+        async (connection) => {
+          this.#connecting = null;
+          if (this.#closed) {
+            await connection.close();
+            throw new SessionTokenError('CLOSED', 'this session was closed', { adapter: ADAPTER_NAME });
+          }
+          this.#connection = connection;
+          return connection;
+        },
+        (error: unknown) => {
+          this.#connecting = null;
+          throw error;
+        },
+      );
+    }
+    return this.#connecting;
+  }
+}

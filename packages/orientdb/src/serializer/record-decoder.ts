@@ -1,0 +1,284 @@
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+import { ByteCursor } from './byte-cursor.js';
+import { OrientDBType, RecordId, type OrientDBValue } from './values.js';
+
+const MS_PER_DAY = 86_400_000;
+const MAX_DATE_MS = 8.64e15;
+const UUID_BYTES = 16;
+/** Bytes of one link inside a link bag: int16 cluster + int64 position. */
+const BAG_LINK_BYTES = 10;
+/** Bytes of one pending change in a tree link bag: a link + byte type + int32 value. */
+const BAG_CHANGE_BYTES = BAG_LINK_BYTES + 5;
+
+/** A record decoded from `ORecordSerializerNetwork` (`onet_ser_v0`) bytes. */
+export interface DecodedRecord {
+  /** The record's class, or `null` for a document without one. */
+  readonly className: string | null;
+  readonly fields: { [field: string]: OrientDBValue };
+}
+
+/**
+ * Shared state of one decode: the nesting depth and a budget of values. Every honest value takes at least one
+ * byte of its own, so more values than bytes means header pointers alias each other (a crafted record that
+ * would otherwise cost exponential time).
+ */
+class DecodeBudget {
+  #valuesLeft: number;
+  readonly maxDepth: number;
+
+  constructor(byteLength: number, limits: WireLimits) {
+    this.#valuesLeft = byteLength + 1;
+    this.maxDepth = limits.maxNestingDepth;
+  }
+
+  spend(cursor: ByteCursor): void {
+    if (--this.#valuesLeft < 0) cursor.fail('more values than bytes (aliased pointers)');
+  }
+
+  enter(cursor: ByteCursor, depth: number): number {
+    if (depth >= this.maxDepth) cursor.fail(`values nest deeper than ${this.maxDepth}`);
+    return depth + 1;
+  }
+}
+
+/**
+ * Decodes a document record as the server sends it to a `ORecordSerializerBinary` client (`onet_ser_v0`:
+ * a version byte 0, then the class name, a header of field name / value pointer / type, and the values).
+ * Malformed bytes throw `PROTOCOL`; nothing is allocated for a length before it is checked against the bytes left.
+ */
+export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS): DecodedRecord {
+  const cursor = new ByteCursor(bytes, 'record');
+  const version = cursor.uint8();
+  if (version !== 0) cursor.fail(`unsupported serializer version ${version}`);
+  const budget = new DecodeBudget(bytes.length, limits);
+  const { className, fields } = readDocument(cursor, budget, 0);
+  return { className: className === '' ? null : className, fields };
+}
+
+function readString(cursor: ByteCursor, what: string): string {
+  const length = cursor.varLength(`${what} length`, cursor.remaining);
+  return cursor.utf8(length, what);
+}
+
+function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): { className: string; fields: { [field: string]: OrientDBValue } } {
+  const className = readString(cursor, 'class name');
+  const fields: { [field: string]: OrientDBValue } = {};
+  const seen = new Set<string>();
+  let end = 0;
+  for (;;) {
+    const nameLength = cursor.varInt(32, 'field name length');
+    if (nameLength === 0) break;
+    if (nameLength < 0) cursor.fail('schema property ids are not used by the network serializer');
+    const name = cursor.utf8(nameLength, 'field name');
+    const pointer = cursor.int32();
+    const type = cursor.uint8();
+    // The server keeps the first occurrence of a field name; so does this decoder.
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (pointer === 0) {
+      defineField(fields, name, null);
+      continue;
+    }
+    const header = cursor.offset;
+    cursor.seek(pointer, `field ${JSON.stringify(name.slice(0, 40))}`);
+    defineField(fields, name, readValue(cursor, type, budget, depth));
+    end = Math.max(end, cursor.offset);
+    cursor.offset = header;
+  }
+  if (end > cursor.offset) cursor.offset = end;
+  return { className, fields };
+}
+
+/** Sets a field without letting a name such as `__proto__` reach the prototype. */
+export function defineField(target: { [field: string]: OrientDBValue }, name: string, value: OrientDBValue): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function readLink(cursor: ByteCursor): RecordId | null {
+  const cluster = cursor.varInt(32, 'link cluster');
+  const position = cursor.varLong();
+  if (cluster === -2 && position === -1) return null;
+  if (cluster < -32768 || cluster > 32767) cursor.fail(`link cluster ${cluster} is out of range`);
+  return new RecordId(cluster, position);
+}
+
+function toDate(cursor: ByteCursor, milliseconds: number | bigint, what: string): Date {
+  if (typeof milliseconds !== 'number' || Math.abs(milliseconds) > MAX_DATE_MS) cursor.fail(`${what} is outside the JavaScript Date range`);
+  return new Date(milliseconds);
+}
+
+/** Reads a decimal as OrientDB writes it (int32 scale, int32 length, two's-complement big-endian unscaled value). */
+export function readDecimal(cursor: ByteCursor): string {
+  const scale = cursor.int32();
+  const length = cursor.int32();
+  if (length < 1) cursor.fail(`decimal length ${length}`);
+  const digits = cursor.take(length, 'decimal digits');
+  let unscaled = 0n;
+  for (const byte of digits) unscaled = (unscaled << 8n) | BigInt(byte);
+  if ((digits[0]! & 0x80) !== 0) unscaled -= 1n << BigInt(8 * length);
+  return formatDecimal(unscaled, scale);
+}
+
+/** `unscaled × 10^-scale` as exact decimal text. */
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const magnitude = (negative ? -unscaled : unscaled).toString();
+  let text: string;
+  if (scale <= 0) {
+    text = magnitude === '0' ? '0' : magnitude + '0'.repeat(Math.min(-scale, 10_000));
+    if (-scale > 10_000) throw new RangeError('decimal exponent out of range');
+  } else if (scale > 10_000) {
+    throw new RangeError('decimal scale out of range');
+  } else {
+    const padded = magnitude.padStart(scale + 1, '0');
+    text = `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
+  }
+  return negative ? `-${text}` : text;
+}
+
+function readDecimalChecked(cursor: ByteCursor): string {
+  const start = cursor.offset;
+  try {
+    return readDecimal(cursor);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      cursor.offset = start;
+      cursor.fail('decimal scale is out of range');
+    }
+    throw error;
+  }
+}
+
+function readLinkBag(cursor: ByteCursor): OrientDBValue {
+  const config = cursor.uint8();
+  if ((config & 2) !== 0) cursor.take(UUID_BYTES, 'link bag owner id');
+  if ((config & 1) !== 0) {
+    const size = cursor.int32();
+    if (size < 0 || size * BAG_LINK_BYTES > cursor.remaining) cursor.fail(`link bag size ${size}`);
+    const links: OrientDBValue[] = [];
+    for (let i = 0; i < size; i++) {
+      const cluster = cursor.int16();
+      const position = cursor.int64();
+      links.push(new RecordId(cluster, position));
+    }
+    return links;
+  }
+  // A tree-based bag lives in server-side pages: only its size travels.
+  cursor.take(8 + 8 + 4, 'link bag pointer');
+  const size = cursor.int32();
+  const changes = cursor.int32();
+  if (changes < 0 || changes * BAG_CHANGE_BYTES > cursor.remaining) cursor.fail(`link bag change count ${changes}`);
+  cursor.take(changes * BAG_CHANGE_BYTES, 'link bag changes');
+  return { '@type': 'ridbag', size };
+}
+
+function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth: number): OrientDBValue {
+  budget.spend(cursor);
+  switch (type) {
+    case OrientDBType.BOOLEAN:
+      return cursor.uint8() === 1;
+    case OrientDBType.INTEGER:
+      return cursor.varInt(32, 'integer');
+    case OrientDBType.SHORT:
+      return cursor.varInt(16, 'short');
+    case OrientDBType.LONG:
+      return cursor.varLong();
+    case OrientDBType.FLOAT:
+      return cursor.float32();
+    case OrientDBType.DOUBLE:
+      return cursor.float64();
+    case OrientDBType.BYTE:
+      return cursor.int8();
+    case OrientDBType.STRING:
+      return readString(cursor, 'string');
+    case OrientDBType.DATETIME:
+      return toDate(cursor, cursor.varLong(), 'datetime');
+    case OrientDBType.DATE: {
+      const days = cursor.varLong();
+      return toDate(cursor, typeof days === 'number' ? days * MS_PER_DAY : days, 'date');
+    }
+    case OrientDBType.BINARY:
+      return cursor.take(cursor.varLength('binary length', cursor.remaining), 'binary');
+    case OrientDBType.DECIMAL:
+      return readDecimalChecked(cursor);
+    case OrientDBType.LINK:
+      return readLink(cursor);
+    case OrientDBType.EMBEDDED: {
+      const { className, fields } = readDocument(cursor, budget, budget.enter(cursor, depth));
+      if (className === '') return fields;
+      const withClass: { [field: string]: OrientDBValue } = { '@class': className };
+      for (const [name, value] of Object.entries(fields)) defineField(withClass, name, value);
+      return withClass;
+    }
+    case OrientDBType.EMBEDDEDLIST:
+    case OrientDBType.EMBEDDEDSET: {
+      const inner = budget.enter(cursor, depth);
+      const count = cursor.varLength('collection size', cursor.remaining);
+      const declared = cursor.uint8();
+      if (declared !== OrientDBType.ANY) cursor.fail(`collection item type ${declared} (the network serializer writes ANY)`);
+      const items: OrientDBValue[] = [];
+      for (let i = 0; i < count; i++) {
+        const itemType = cursor.uint8();
+        items.push(itemType === OrientDBType.ANY ? null : readValue(cursor, itemType, budget, inner));
+      }
+      return items;
+    }
+    case OrientDBType.LINKLIST:
+    case OrientDBType.LINKSET: {
+      const count = cursor.varLength('link collection size', cursor.remaining);
+      const links: OrientDBValue[] = [];
+      for (let i = 0; i < count; i++) links.push(readLink(cursor));
+      return links;
+    }
+    case OrientDBType.LINKMAP: {
+      const inner = budget.enter(cursor, depth);
+      const count = cursor.varLength('link map size', cursor.remaining);
+      const map: { [key: string]: OrientDBValue } = {};
+      for (let i = 0; i < count; i++) {
+        const key = readValue(cursor, cursor.uint8(), budget, inner);
+        defineField(map, mapKey(cursor, key), readLink(cursor));
+      }
+      return map;
+    }
+    case OrientDBType.EMBEDDEDMAP: {
+      const inner = budget.enter(cursor, depth);
+      const count = cursor.varLength('map size', cursor.remaining);
+      const map: { [key: string]: OrientDBValue } = {};
+      let end = 0;
+      for (let i = 0; i < count; i++) {
+        const key = mapKey(cursor, readValue(cursor, cursor.uint8(), budget, inner));
+        const pointer = cursor.int32();
+        const valueType = cursor.uint8();
+        if (pointer === 0) {
+          defineField(map, key, null);
+          continue;
+        }
+        const header = cursor.offset;
+        cursor.seek(pointer, 'map value');
+        defineField(map, key, readValue(cursor, valueType, budget, inner));
+        end = Math.max(end, cursor.offset);
+        cursor.offset = header;
+      }
+      if (end > cursor.offset) cursor.offset = end;
+      return map;
+    }
+    case OrientDBType.LINKBAG:
+      return readLinkBag(cursor);
+    case OrientDBType.CUSTOM: {
+      readString(cursor, 'custom class name');
+      // A Java-serialized object: kept as its bytes.
+      return cursor.take(cursor.varLength('custom value length', cursor.remaining), 'custom value');
+    }
+    case OrientDBType.TRANSIENT:
+    case OrientDBType.ANY:
+      return null;
+    default:
+      return cursor.fail(`unknown value type ${type}`);
+  }
+}
+
+function mapKey(cursor: ByteCursor, key: OrientDBValue): string {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key);
+  return cursor.fail('a map key is not a string');
+}
