@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/main.ts', 'src/cli.ts'],
+  format: ['esm'],
+  sourcemap: true,
+  clean: true,
+  target: 'node22',
+  // Keep `node:sqlite` as written: it has no bare-name alias.
+  removeNodeProtocol: false,
+});
