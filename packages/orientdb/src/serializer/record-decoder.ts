@@ -1,9 +1,8 @@
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
 import { ByteCursor } from './byte-cursor.js';
+import { NOT_SCALAR, readLink, readScalar, readString } from './scalar-decoder.js';
 import { OrientDBType, RecordId, type OrientDBValue } from './values.js';
 
-const MS_PER_DAY = 86_400_000;
-const MAX_DATE_MS = 8.64e15;
 const UUID_BYTES = 16;
 /** Bytes of one link inside a link bag: int16 cluster + int64 position. */
 const BAG_LINK_BYTES = 10;
@@ -55,10 +54,6 @@ export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIR
   return { className: className === '' ? null : className, fields };
 }
 
-function readString(cursor: ByteCursor, what: string): string {
-  const length = cursor.varLength(`${what} length`, cursor.remaining);
-  return cursor.utf8(length, what);
-}
 
 function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): { className: string; fields: { [field: string]: OrientDBValue } } {
   const className = readString(cursor, 'class name');
@@ -94,60 +89,10 @@ export function defineField(target: { [field: string]: OrientDBValue }, name: st
   Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function readLink(cursor: ByteCursor): RecordId | null {
-  const cluster = cursor.varInt(32, 'link cluster');
-  const position = cursor.varLong();
-  if (cluster === -2 && position === -1) return null;
-  if (cluster < -32768 || cluster > 32767) cursor.fail(`link cluster ${cluster} is out of range`);
-  return new RecordId(cluster, position);
-}
 
-function toDate(cursor: ByteCursor, milliseconds: number | bigint, what: string): Date {
-  if (typeof milliseconds !== 'number' || Math.abs(milliseconds) > MAX_DATE_MS) cursor.fail(`${what} is outside the JavaScript Date range`);
-  return new Date(milliseconds);
-}
 
-/** Reads a decimal as OrientDB writes it (int32 scale, int32 length, two's-complement big-endian unscaled value). */
-export function readDecimal(cursor: ByteCursor): string {
-  const scale = cursor.int32();
-  const length = cursor.int32();
-  if (length < 1) cursor.fail(`decimal length ${length}`);
-  const digits = cursor.take(length, 'decimal digits');
-  let unscaled = 0n;
-  for (const byte of digits) unscaled = (unscaled << 8n) | BigInt(byte);
-  if ((digits[0]! & 0x80) !== 0) unscaled -= 1n << BigInt(8 * length);
-  return formatDecimal(unscaled, scale);
-}
 
-/** `unscaled × 10^-scale` as exact decimal text. */
-export function formatDecimal(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const magnitude = (negative ? -unscaled : unscaled).toString();
-  let text: string;
-  if (scale <= 0) {
-    text = magnitude === '0' ? '0' : magnitude + '0'.repeat(Math.min(-scale, 10_000));
-    if (-scale > 10_000) throw new RangeError('decimal exponent out of range');
-  } else if (scale > 10_000) {
-    throw new RangeError('decimal scale out of range');
-  } else {
-    const padded = magnitude.padStart(scale + 1, '0');
-    text = `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
-  }
-  return negative ? `-${text}` : text;
-}
 
-function readDecimalChecked(cursor: ByteCursor): string {
-  const start = cursor.offset;
-  try {
-    return readDecimal(cursor);
-  } catch (error) {
-    if (error instanceof RangeError) {
-      cursor.offset = start;
-      cursor.fail('decimal scale is out of range');
-    }
-    throw error;
-  }
-}
 
 function readLinkBag(cursor: ByteCursor): OrientDBValue {
   const config = cursor.uint8();
@@ -174,35 +119,9 @@ function readLinkBag(cursor: ByteCursor): OrientDBValue {
 
 function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth: number): OrientDBValue {
   budget.spend(cursor);
+  const scalar = readScalar(cursor, type);
+  if (scalar !== NOT_SCALAR) return scalar;
   switch (type) {
-    case OrientDBType.BOOLEAN:
-      return cursor.uint8() === 1;
-    case OrientDBType.INTEGER:
-      return cursor.varInt(32, 'integer');
-    case OrientDBType.SHORT:
-      return cursor.varInt(16, 'short');
-    case OrientDBType.LONG:
-      return cursor.varLong();
-    case OrientDBType.FLOAT:
-      return cursor.float32();
-    case OrientDBType.DOUBLE:
-      return cursor.float64();
-    case OrientDBType.BYTE:
-      return cursor.int8();
-    case OrientDBType.STRING:
-      return readString(cursor, 'string');
-    case OrientDBType.DATETIME:
-      return toDate(cursor, cursor.varLong(), 'datetime');
-    case OrientDBType.DATE: {
-      const days = cursor.varLong();
-      return toDate(cursor, typeof days === 'number' ? days * MS_PER_DAY : days, 'date');
-    }
-    case OrientDBType.BINARY:
-      return cursor.take(cursor.varLength('binary length', cursor.remaining), 'binary');
-    case OrientDBType.DECIMAL:
-      return readDecimalChecked(cursor);
-    case OrientDBType.LINK:
-      return readLink(cursor);
     case OrientDBType.EMBEDDED: {
       const { className, fields } = readDocument(cursor, budget, budget.enter(cursor, depth));
       if (className === '') return fields;
@@ -264,14 +183,6 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
     }
     case OrientDBType.LINKBAG:
       return readLinkBag(cursor);
-    case OrientDBType.CUSTOM: {
-      readString(cursor, 'custom class name');
-      // A Java-serialized object: kept as its bytes.
-      return cursor.take(cursor.varLength('custom value length', cursor.remaining), 'custom value');
-    }
-    case OrientDBType.TRANSIENT:
-    case OrientDBType.ANY:
-      return null;
     default:
       return cursor.fail(`unknown value type ${type}`);
   }

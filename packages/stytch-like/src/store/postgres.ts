@@ -1,6 +1,6 @@
 import type { Pool, PoolConfig } from 'pg';
 import { importOptionalDriver } from './optional-driver.js';
-import { readAttributes, readDate, readFactors, readJsonObject, readString, readUserName } from './record-codec.js';
+import { parsedJsonColumn, sessionFromRow, signingKeyFromRow, userFromRow } from './record-codec.js';
 import {
   SessionStoreError,
   type SessionRecord,
@@ -134,12 +134,12 @@ export class PostgresSessionStore implements SessionStore {
 
   async findUserById(userId: string): Promise<UserRecord | null> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.users} WHERE user_id = $1`, [userId]);
-    return rows[0] ? userFromRow(rows[0]) : null;
+    return rows[0] ? userFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
   async findUserByEmail(email: string): Promise<UserRecord | null> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.users} WHERE email = $1`, [email]);
-    return rows[0] ? userFromRow(rows[0]) : null;
+    return rows[0] ? userFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
   async insertSession(session: SessionRecord): Promise<void> {
@@ -163,12 +163,12 @@ export class PostgresSessionStore implements SessionStore {
 
   async findSessionById(sessionId: string): Promise<SessionRecord | null> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.sessions} WHERE session_id = $1`, [sessionId]);
-    return rows[0] ? sessionFromRow(rows[0]) : null;
+    return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
   async findSessionByTokenId(tokenId: string): Promise<SessionRecord | null> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.sessions} WHERE token_id = $1`, [tokenId]);
-    return rows[0] ? sessionFromRow(rows[0]) : null;
+    return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
   async updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null> {
@@ -177,7 +177,7 @@ export class PostgresSessionStore implements SessionStore {
        WHERE session_id = $5 RETURNING *`,
       [update.lastAccessedAt, update.expiresAt, JSON.stringify(update.authenticationFactors), JSON.stringify(update.customClaims), sessionId],
     );
-    return rows[0] ? sessionFromRow(rows[0]) : null;
+    return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
@@ -190,7 +190,7 @@ export class PostgresSessionStore implements SessionStore {
       `SELECT * FROM ${this.#tables.sessions} WHERE user_id = $1 AND expires_at > $2 ORDER BY started_at, session_id`,
       [userId, activeAt],
     );
-    return rows.map(sessionFromRow);
+    return rows.map((row) => sessionFromRow(KIND, row, parsedJsonColumn));
   }
 
   async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
@@ -200,7 +200,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.keys} ORDER BY created_at, kid`);
-    return rows.map(signingKeyFromRow);
+    return rows.map((row) => signingKeyFromRow(KIND, row, parsedJsonColumn));
   }
 
   async insertSigningKey(key: SigningKeyRecord): Promise<void> {
@@ -264,40 +264,3 @@ function toStoreError(error: unknown): SessionStoreError {
   return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause: error });
 }
 
-function userFromRow(row: Row): UserRecord {
-  return {
-    userId: readString(KIND, row['user_id'], 'user id'),
-    email: readString(KIND, row['email'], 'user email'),
-    emailId: readString(KIND, row['email_id'], 'user email id'),
-    passwordId: readString(KIND, row['password_id'], 'user password id'),
-    passwordHash: readString(KIND, row['password_hash'], 'user password hash'),
-    name: readUserName(KIND, row['name']),
-    createdAt: readDate(KIND, row['created_at'], 'user creation time'),
-  };
-}
-
-function sessionFromRow(row: Row): SessionRecord {
-  return {
-    sessionId: readString(KIND, row['session_id'], 'session id'),
-    userId: readString(KIND, row['user_id'], 'session user id'),
-    tokenId: readString(KIND, row['token_id'], 'session token id'),
-    secretHash: readString(KIND, row['secret_hash'], 'session secret hash'),
-    startedAt: readDate(KIND, row['started_at'], 'session start'),
-    lastAccessedAt: readDate(KIND, row['last_accessed_at'], 'session last access'),
-    expiresAt: readDate(KIND, row['expires_at'], 'session expiry'),
-    attributes: readAttributes(KIND, row['attributes']),
-    authenticationFactors: readFactors(KIND, row['authentication_factors']),
-    customClaims: readJsonObject(KIND, row['custom_claims'], 'custom claims'),
-  };
-}
-
-function signingKeyFromRow(row: Row): SigningKeyRecord {
-  const retiresAt = row['retires_at'];
-  return {
-    kid: readString(KIND, row['kid'], 'signing key id'),
-    publicJwk: readJsonObject(KIND, row['public_jwk'], 'public key'),
-    privateJwk: readJsonObject(KIND, row['private_jwk'], 'private key'),
-    createdAt: readDate(KIND, row['created_at'], 'signing key creation time'),
-    retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(KIND, retiresAt, 'signing key retirement time'),
-  };
-}

@@ -150,3 +150,53 @@ export function signingKeyFromDocument(store: string, document: unknown): Signin
     retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
   };
 }
+
+/** A row as a SQL driver returns it. */
+export type SqlRow = Readonly<Record<string, unknown>>;
+
+/** How a SQL store's JSON columns arrive: already parsed (PostgreSQL `jsonb`) or as text (SQLite). */
+export type JsonColumnReader = (store: string, value: unknown, what: string) => unknown;
+
+/** PostgreSQL `jsonb`: the driver has parsed it. */
+export const parsedJsonColumn: JsonColumnReader = (_store, value) => value;
+
+/** SQLite `TEXT` holding JSON. */
+export const textJsonColumn: JsonColumnReader = parseJsonText;
+
+export function userFromRow(store: string, row: SqlRow, json: JsonColumnReader): UserRecord {
+  return {
+    userId: readString(store, row['user_id'], 'user id'),
+    email: readString(store, row['email'], 'user email'),
+    emailId: readString(store, row['email_id'], 'user email id'),
+    passwordId: readString(store, row['password_id'], 'user password id'),
+    passwordHash: readString(store, row['password_hash'], 'user password hash'),
+    name: readUserName(store, json(store, row['name'], 'user name')),
+    createdAt: readDate(store, row['created_at'], 'user creation time'),
+  };
+}
+
+export function sessionFromRow(store: string, row: SqlRow, json: JsonColumnReader): SessionRecord {
+  return {
+    sessionId: readString(store, row['session_id'], 'session id'),
+    userId: readString(store, row['user_id'], 'session user id'),
+    tokenId: readString(store, row['token_id'], 'session token id'),
+    secretHash: readString(store, row['secret_hash'], 'session secret hash'),
+    startedAt: readDate(store, row['started_at'], 'session start'),
+    lastAccessedAt: readDate(store, row['last_accessed_at'], 'session last access'),
+    expiresAt: readDate(store, row['expires_at'], 'session expiry'),
+    attributes: readAttributes(store, json(store, row['attributes'], 'session attributes')),
+    authenticationFactors: readFactors(store, json(store, row['authentication_factors'], 'authentication factors')),
+    customClaims: readJsonObject(store, json(store, row['custom_claims'], 'custom claims'), 'custom claims'),
+  };
+}
+
+export function signingKeyFromRow(store: string, row: SqlRow, json: JsonColumnReader): SigningKeyRecord {
+  const retiresAt = row['retires_at'];
+  return {
+    kid: readString(store, row['kid'], 'signing key id'),
+    publicJwk: readJsonObject(store, json(store, row['public_jwk'], 'public key'), 'public key'),
+    privateJwk: readJsonObject(store, json(store, row['private_jwk'], 'private key'), 'private key'),
+    createdAt: readDate(store, row['created_at'], 'signing key creation time'),
+    retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
+  };
+}

@@ -1,16 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { importOptionalDriver } from './optional-driver.js';
-import {
-  parseJsonText,
-  readDate,
-  readJsonObject,
-  readString,
-  readUserName,
-  readAttributes,
-  readFactors,
-} from './record-codec.js';
+import { sessionFromRow, signingKeyFromRow, textJsonColumn, userFromRow } from './record-codec.js';
 import {
   SessionStoreError,
   type SessionRecord,
@@ -66,8 +58,6 @@ export interface SqliteSessionStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-type Row = Record<string, SQLInputValue>;
-
 /**
  * The embedded default store: one SQLite file through Node's built-in `node:sqlite`, in WAL mode with
  * `synchronous = FULL`, so a session is on disk before the request that created it is answered.
@@ -113,12 +103,12 @@ export class SqliteSessionStore implements SessionStore {
 
   async findUserById(userId: string): Promise<UserRecord | null> {
     const row = this.#run(() => this.#statement('SELECT * FROM users WHERE user_id = ?').get(userId));
-    return row ? userFromRow(row) : null;
+    return row ? userFromRow(KIND, row, textJsonColumn) : null;
   }
 
   async findUserByEmail(email: string): Promise<UserRecord | null> {
     const row = this.#run(() => this.#statement('SELECT * FROM users WHERE email = ?').get(email));
-    return row ? userFromRow(row) : null;
+    return row ? userFromRow(KIND, row, textJsonColumn) : null;
   }
 
   async insertSession(session: SessionRecord): Promise<void> {
@@ -143,12 +133,12 @@ export class SqliteSessionStore implements SessionStore {
 
   async findSessionById(sessionId: string): Promise<SessionRecord | null> {
     const row = this.#run(() => this.#statement('SELECT * FROM sessions WHERE session_id = ?').get(sessionId));
-    return row ? sessionFromRow(row) : null;
+    return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
   }
 
   async findSessionByTokenId(tokenId: string): Promise<SessionRecord | null> {
     const row = this.#run(() => this.#statement('SELECT * FROM sessions WHERE token_id = ?').get(tokenId));
-    return row ? sessionFromRow(row) : null;
+    return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
   }
 
   async updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null> {
@@ -164,7 +154,7 @@ export class SqliteSessionStore implements SessionStore {
         sessionId,
       ),
     );
-    return row ? sessionFromRow(row) : null;
+    return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
@@ -176,7 +166,7 @@ export class SqliteSessionStore implements SessionStore {
     const rows = this.#run(() =>
       this.#statement('SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY started_at, session_id').all(userId, activeAt.getTime()),
     );
-    return rows.map(sessionFromRow);
+    return rows.map((row) => sessionFromRow(KIND, row, textJsonColumn));
   }
 
   async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
@@ -186,7 +176,7 @@ export class SqliteSessionStore implements SessionStore {
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = this.#run(() => this.#statement('SELECT * FROM signing_keys ORDER BY created_at, kid').all());
-    return rows.map(signingKeyFromRow);
+    return rows.map((row) => signingKeyFromRow(KIND, row, textJsonColumn));
   }
 
   async insertSigningKey(key: SigningKeyRecord): Promise<void> {
@@ -251,40 +241,3 @@ function toStoreError(error: unknown): SessionStoreError {
   return new SessionStoreError(KIND, 'FAILED', 'the database refused the operation', { cause: error });
 }
 
-function userFromRow(row: Row): UserRecord {
-  return {
-    userId: readString(KIND, row['user_id'], 'user id'),
-    email: readString(KIND, row['email'], 'user email'),
-    emailId: readString(KIND, row['email_id'], 'user email id'),
-    passwordId: readString(KIND, row['password_id'], 'user password id'),
-    passwordHash: readString(KIND, row['password_hash'], 'user password hash'),
-    name: readUserName(KIND, parseJsonText(KIND, row['name'], 'user name')),
-    createdAt: readDate(KIND, row['created_at'], 'user creation time'),
-  };
-}
-
-function sessionFromRow(row: Row): SessionRecord {
-  return {
-    sessionId: readString(KIND, row['session_id'], 'session id'),
-    userId: readString(KIND, row['user_id'], 'session user id'),
-    tokenId: readString(KIND, row['token_id'], 'session token id'),
-    secretHash: readString(KIND, row['secret_hash'], 'session secret hash'),
-    startedAt: readDate(KIND, row['started_at'], 'session start'),
-    lastAccessedAt: readDate(KIND, row['last_accessed_at'], 'session last access'),
-    expiresAt: readDate(KIND, row['expires_at'], 'session expiry'),
-    attributes: readAttributes(KIND, parseJsonText(KIND, row['attributes'], 'session attributes')),
-    authenticationFactors: readFactors(KIND, parseJsonText(KIND, row['authentication_factors'], 'authentication factors')),
-    customClaims: readJsonObject(KIND, parseJsonText(KIND, row['custom_claims'], 'custom claims'), 'custom claims'),
-  };
-}
-
-function signingKeyFromRow(row: Row): SigningKeyRecord {
-  const retiresAt = row['retires_at'];
-  return {
-    kid: readString(KIND, row['kid'], 'signing key id'),
-    publicJwk: readJsonObject(KIND, parseJsonText(KIND, row['public_jwk'], 'public key'), 'public key'),
-    privateJwk: readJsonObject(KIND, parseJsonText(KIND, row['private_jwk'], 'private key'), 'private key'),
-    createdAt: readDate(KIND, row['created_at'], 'signing key creation time'),
-    retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(KIND, retiresAt, 'signing key retirement time'),
-  };
-}
