@@ -69,7 +69,7 @@ export class StytchLikeHttpClient {
     try {
       return await this.#send(method, path, options);
     } catch (error) {
-      // A kept-alive socket the server had just closed: the request never reached it, so one retry is safe.
+      // A kept-alive socket closed before any byte of the answer: the server may have closed it idle, so one retry.
       if ((error as { retryable?: boolean }).retryable === true) return this.#send(method, path, options);
       throw error;
     }
@@ -129,8 +129,13 @@ export class StytchLikeHttpClient {
       const timer = setTimeout(() => {
         request.destroy(new Error(`no answer within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
+      // Bytes the socket had read before this request: more at the error means the server had begun to answer it.
+      let readBefore = 0;
+      request.once('socket', (socket) => (readBefore = socket.bytesRead));
       request.on('error', (error: NodeJS.ErrnoException) => {
-        if (request.reusedSocket && error.code === 'ECONNRESET' && !settled) {
+        // Once part of the answer arrived, the server did handle the request: sending it again could log in twice.
+        const answerBegun = (request.socket?.bytesRead ?? readBefore) > readBefore;
+        if (request.reusedSocket && error.code === 'ECONNRESET' && !answerBegun && !settled) {
           settled = true;
           clearTimeout(timer);
           reject(Object.assign(unavailable(method, url, error), { retryable: true }));

@@ -6,6 +6,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StytchLikeSessionProvider } from '../../src/provider/http-provider.js';
 import { ManualClock } from '../helpers/clock.js';
+import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { waitFor } from '../helpers/poll.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';
 
@@ -147,6 +148,38 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
     await waitFor(() => server.openSockets() === 0, { what: 'the provider sockets to close' });
     expect(await inFlight).toBeInstanceOf(SessionTokenError);
     await expect(provider.authenticate()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  // Found by the fault figures (bench/src/faults): a cut answer was sent again, and a login started a second session.
+  for (const close of ['fin', 'rst'] as const) {
+    it(`does not send a login again when a kept-alive socket closes (${close}) in the middle of its answer`, async () => {
+      const user = await newUser();
+      const proxy = await startCuttingProxy(server.url, { response: 2, atByte: 40, close });
+      try {
+        const provider = newProvider({ baseUrl: proxy.url });
+        const first = await provider.open(user);
+        const sessionsBefore = (await server.service.listSessions(first.subject)).length;
+        await expect(provider.open(user)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+        expect(proxy.requests()).toBe(2);
+        // The server handled the cut login once; sending it again would have started a second session.
+        expect(await server.service.listSessions(first.subject)).toHaveLength(sessionsBefore + 1);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
+
+  it('sends a request again, once, when a kept-alive socket closes before any byte of its answer', async () => {
+    const user = await newUser();
+    const proxy = await startCuttingProxy(server.url, { response: 2, atByte: 0, close: 'fin' });
+    try {
+      const provider = newProvider({ baseUrl: proxy.url });
+      await provider.open(user);
+      await expect(provider.authenticate()).resolves.toMatchObject({ subject: provider.getSession()?.subject });
+      expect(proxy.requests()).toBe(3);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('rejects with INVALID_ARGUMENT for a bad base URL', () => {
