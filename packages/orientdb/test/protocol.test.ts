@@ -108,6 +108,15 @@ describe('response frames', () => {
     writer.int64(15_492n);
     expect(parseComplete(writer.toBytes(), DEFAULT_WIRE_LIMITS, (reader) => readResponse(reader, -1, true, readDatabaseSize)).value).toEqual({ ok: true, value: 15_492n, renewedToken: null });
   });
+
+  it('read a long across its whole range (both halves, the sign)', () => {
+    for (const value of [0n, 1n, -1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 63n - 1n, -(2n ** 63n), -1_234_567_890_123n]) {
+      const writer = new ByteWriter();
+      okHeader(writer, -1);
+      writer.int64(value);
+      expect(parseComplete(writer.toBytes(), DEFAULT_WIRE_LIMITS, (reader) => readResponse(reader, -1, true, readDatabaseSize)).value).toEqual({ ok: true, value, renewedToken: null });
+    }
+  });
 });
 
 describe('requests', () => {

@@ -47,6 +47,7 @@ export type {
   SessionStore,
   SessionStoreErrorCode,
   SessionUpdate,
+  SessionUpdateOptions,
   SigningKeyRecord,
   UserRecord,
 } from './store/session-store.js';

@@ -1,3 +1,4 @@
+import { decodeUtf8 } from '../serializer/utf8.js';
 import { malformed } from './frame-error.js';
 import type { WireLimits } from './limits.js';
 
@@ -6,8 +7,6 @@ import type { WireLimits } from './limits.js';
  * how many unread bytes it needs before it can go on, and is resumed once that many are buffered.
  */
 export type Pull<T> = Generator<number, T, void>;
-
-const UTF8 = new TextDecoder('utf-8');
 
 /** Bytes received from a socket and not yet parsed. Grows with what actually arrived, never with a claimed length. */
 export class IncomingBytes {
@@ -110,9 +109,10 @@ export class FrameReader {
 
   *int64(): Pull<bigint> {
     const b = yield* this.#take(8, 'a long');
-    let value = 0n;
-    for (const byte of b) value = (value << 8n) | BigInt(byte);
-    return BigInt.asIntN(64, value);
+    // Two 32-bit halves: one BigInt shift instead of eight (this runs for every record id in a result).
+    const high = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+    const low = ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0;
+    return (BigInt(high) << 32n) + BigInt(low);
   }
 
   /** Network bytes: int32 length (-1 for null) then the bytes, copied out. */
@@ -138,7 +138,7 @@ export class FrameReader {
     if (length === -1) return null;
     if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
     const view = yield* this.#take(length, what);
-    return UTF8.decode(view);
+    return decodeUtf8(view, 0, view.length);
   }
 
   /** A count that must be non-negative and small enough for each item to take at least `minItemBytes`. */

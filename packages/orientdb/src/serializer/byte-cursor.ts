@@ -1,7 +1,7 @@
 import { malformed } from '../protocol/frame-error.js';
+import { decodeUtf8 } from './utf8.js';
 
 const TWO_POW_32 = 2 ** 32;
-const UTF8 = new TextDecoder('utf-8');
 
 /**
  * A bounds-checked read position over a complete byte array (a record, a projection, a token payload).
@@ -35,9 +35,14 @@ export class ByteCursor {
     }
   }
 
+  /** True when `position` is inside the bytes, where {@link seek} may move. */
+  contains(position: number): boolean {
+    return Number.isInteger(position) && position >= 0 && position < this.bytes.length;
+  }
+
   /** Moves to an absolute position inside the bytes (a pointer from a record header). */
   seek(position: number, what: string): void {
-    if (!Number.isInteger(position) || position < 0 || position >= this.bytes.length) this.fail(`${what} points outside the record (${position})`);
+    if (!this.contains(position)) this.fail(`${what} points outside the record (${position})`);
     this.offset = position;
   }
 
@@ -108,7 +113,7 @@ export class ByteCursor {
 
   utf8(count: number, what: string): string {
     this.require(count, what);
-    const text = UTF8.decode(this.bytes.subarray(this.offset, this.offset + count));
+    const text = decodeUtf8(this.bytes, this.offset, this.offset + count);
     this.offset += count;
     return text;
   }

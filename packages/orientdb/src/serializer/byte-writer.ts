@@ -1,4 +1,4 @@
-const UTF8 = new TextEncoder();
+import { encodeUtf8, shortAsciiLength } from './utf8.js';
 
 /** An append-only, growable byte buffer with the big-endian and varint writes OrientDB uses. */
 export class ByteWriter {
@@ -106,7 +106,13 @@ export class ByteWriter {
   /** Network string: int32 byte length then UTF-8, or -1 for null. */
   string(value: string | null): number {
     if (value === null) return this.int32(-1);
-    const encoded = UTF8.encode(value);
+    const ascii = shortAsciiLength(value);
+    if (ascii >= 0) {
+      const at = this.int32(ascii);
+      this.#ascii(value);
+      return at;
+    }
+    const encoded = encodeUtf8(value);
     const at = this.int32(encoded.length);
     this.raw(encoded);
     return at;
@@ -126,10 +132,23 @@ export class ByteWriter {
 
   /** Record string: varint byte length then UTF-8. */
   varString(value: string): number {
-    const encoded = UTF8.encode(value);
+    const ascii = shortAsciiLength(value);
+    if (ascii >= 0) {
+      const at = this.varint(ascii);
+      this.#ascii(value);
+      return at;
+    }
+    const encoded = encodeUtf8(value);
     const at = this.varint(encoded.length);
     this.raw(encoded);
     return at;
+  }
+
+  /** Writes a string the caller checked is ASCII: its char codes are its UTF-8 bytes. */
+  #ascii(value: string): void {
+    const at = this.alloc(value.length);
+    const bytes = this.#bytes;
+    for (let i = 0; i < value.length; i++) bytes[at + i] = value.charCodeAt(i);
   }
 
   /** A copy of the bytes written. */

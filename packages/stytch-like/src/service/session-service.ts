@@ -341,12 +341,17 @@ export class StytchLikeSessionService {
   async #touch(record: SessionRecord, now: Date, durationMinutes: number | undefined, claimChanges: unknown, passwordUsed: boolean): Promise<SessionRecord> {
     const customClaims = mergeCustomClaims(record.customClaims, claimChanges);
     const authenticationFactors = passwordUsed ? withPasswordFactor(record.authenticationFactors, now) : record.authenticationFactors;
-    const updated = await this.#store.updateSession(record.sessionId, {
-      lastAccessedAt: now,
-      expiresAt: durationMinutes === undefined ? record.expiresAt : new Date(now.getTime() + durationMinutes * 60_000),
-      authenticationFactors,
-      customClaims,
-    });
+    const lastAccessOnly = durationMinutes === undefined && claimChanges === undefined && !passwordUsed;
+    const updated = await this.#store.updateSession(
+      record.sessionId,
+      {
+        lastAccessedAt: now,
+        expiresAt: durationMinutes === undefined ? record.expiresAt : new Date(now.getTime() + durationMinutes * 60_000),
+        authenticationFactors,
+        customClaims,
+      },
+      { lastAccessOnly },
+    );
     // Revoked between the read and the write.
     if (!updated) throw new StytchLikeApiError('session_not_found');
     return updated;

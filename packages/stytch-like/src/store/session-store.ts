@@ -37,6 +37,16 @@ export interface SessionUpdate {
   readonly customClaims: JsonObject;
 }
 
+/** How a store may write an update. */
+export interface SessionUpdateOptions {
+  /**
+   * The update only records an access: expiry, factors and claims are unchanged. A store may then skip waiting for
+   * the disk (the SQLite store does): a power cut could lose the timestamp, never a session, an extension or a
+   * revocation, and a crashed process loses nothing.
+   */
+  readonly lastAccessOnly?: boolean;
+}
+
 /** A JWT signing key pair as stored (JWKs as JSON). */
 export interface SigningKeyRecord {
   readonly kid: string;
@@ -69,7 +79,7 @@ export interface SessionStore {
   findSessionById(sessionId: string): Promise<SessionRecord | null>;
   findSessionByTokenId(tokenId: string): Promise<SessionRecord | null>;
   /** Applies `update` to an existing session; returns `null` (and writes nothing) when the session is gone. */
-  updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null>;
+  updateSession(sessionId: string, update: SessionUpdate, options?: SessionUpdateOptions): Promise<SessionRecord | null>;
   /** Deletes a session; `false` when there was none. */
   deleteSession(sessionId: string): Promise<boolean>;
   /** The user's sessions with `expiresAt` after `activeAt`, oldest first. */

@@ -8,6 +8,7 @@ import {
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
+  type SessionUpdateOptions,
   type SigningKeyRecord,
   type UserRecord,
 } from './session-store.js';
@@ -141,17 +142,19 @@ export class SqliteSessionStore implements SessionStore {
     return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
   }
 
-  async updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null> {
+  async updateSession(sessionId: string, update: SessionUpdate, options: SessionUpdateOptions = {}): Promise<SessionRecord | null> {
     const row = this.#run(() =>
-      this.#statement(
-        `UPDATE sessions SET last_accessed_at = ?, expires_at = ?, authentication_factors = ?, custom_claims = ?
-         WHERE session_id = ? RETURNING *`,
-      ).get(
-        update.lastAccessedAt.getTime(),
-        update.expiresAt.getTime(),
-        JSON.stringify(update.authenticationFactors),
-        JSON.stringify(update.customClaims),
-        sessionId,
+      this.#withSynchronous(options.lastAccessOnly === true ? 'NORMAL' : 'FULL', () =>
+        this.#statement(
+          `UPDATE sessions SET last_accessed_at = ?, expires_at = ?, authentication_factors = ?, custom_claims = ?
+           WHERE session_id = ? RETURNING *`,
+        ).get(
+          update.lastAccessedAt.getTime(),
+          update.expiresAt.getTime(),
+          JSON.stringify(update.authenticationFactors),
+          JSON.stringify(update.customClaims),
+          sessionId,
+        ),
       ),
     );
     return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
@@ -207,6 +210,21 @@ export class SqliteSessionStore implements SessionStore {
       this.#db.close();
     } catch (error) {
       throw new SessionStoreError(KIND, 'FAILED', 'closing the database failed', { cause: error });
+    }
+  }
+
+  /**
+   * Runs `operation` with `PRAGMA synchronous` at `level`, then back at FULL. In WAL mode NORMAL commits without an
+   * fsync (about 20 µs instead of 300 µs here, all of it blocking the event loop); the next FULL commit syncs the
+   * WAL, earlier frames included.
+   */
+  #withSynchronous<T>(level: 'FULL' | 'NORMAL', operation: () => T): T {
+    if (level === 'FULL') return operation();
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return operation();
+    } finally {
+      this.#db.exec('PRAGMA synchronous = FULL');
     }
   }
 

@@ -5,7 +5,7 @@ import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
 import { StytchLikeSessionService } from '../../src/service/session-service.js';
 import { MemorySessionStore } from '../../src/store/memory.js';
-import { EXPIRED_SESSION_RETENTION_MS } from '../../src/store/session-store.js';
+import { EXPIRED_SESSION_RETENTION_MS, type SessionStore } from '../../src/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 
@@ -71,6 +71,22 @@ describe('StytchLikeSessionService', () => {
     expect(plain.sessionToken).toBe(sessionToken);
     const extended = await service.authenticateSession({ sessionToken, sessionDurationMinutes: 120 });
     expect(extended.session.expires_at).toBe(new Date(clock.now().getTime() + 120 * MINUTE).toISOString());
+  });
+
+  it('marks an update as last-access-only exactly when nothing but the access time changes', async () => {
+    const address = email();
+    const { sessionToken } = await service.createPasswordUser({ email: address, password: PASSWORD });
+    const hints: (boolean | undefined)[] = [];
+    const updateSession = store.updateSession.bind(store);
+    (store as SessionStore).updateSession = (sessionId, update, options) => {
+      hints.push(options?.lastAccessOnly);
+      return updateSession(sessionId, update);
+    };
+    await service.authenticateSession({ sessionToken });
+    await service.authenticateSession({ sessionToken, sessionDurationMinutes: 90 });
+    await service.authenticateSession({ sessionToken, sessionCustomClaims: { plan: 'pro' } });
+    await service.authenticatePassword({ email: address, password: PASSWORD, sessionToken });
+    expect(hints).toEqual([true, false, false, false]);
   });
 
   it('accepts session_duration_minutes 5 and 527040 and refuses 4, 527041, 5.5 and "10"', async () => {
