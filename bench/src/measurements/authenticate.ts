@@ -1,0 +1,122 @@
+// authenticate_vs_floor_<store>: POST /v1/sessions/authenticate requests per second under autocannon against the same
+// request answered by a bare Fastify route with a body of the same size, alternating rounds.
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { PROFILE, PROFILES_DIR, SETTINGS, type RatioKey } from './config.ts';
+import type { HttpTarget, TargetMessage } from './http-target.ts';
+import { sideFromLatencies, type MeasurementResult } from './results.ts';
+import { alternate } from './stats.ts';
+import type { StoreKind } from './stores.ts';
+import type { Teardown } from './teardown.ts';
+
+const PATH = '/v1/sessions/authenticate';
+const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'http-target.ts');
+
+interface Load {
+  readonly latenciesMs: number[];
+  readonly ok: number;
+  readonly failed: number;
+  readonly seconds: number;
+}
+
+/** Starts the servers in a child process; the child (and everything it opened) is closed by `teardown`. */
+async function startTarget(kind: StoreKind, teardown: Teardown): Promise<HttpTarget> {
+  // The child gets this process's Node flags (e.g. --import hooks), plus --cpu-prof when profiling.
+  const execArgv = [
+    ...process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof')),
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=http-${kind}-${Date.now()}.cpuprofile`] : []),
+  ];
+  const child = teardown.add(fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), `${kind} HTTP target`, stopTarget);
+  return new Promise<HttpTarget>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the ${kind} HTTP target did not start within 120 s`)), 120_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the ${kind} HTTP target exited with code ${code}`));
+    });
+    child.on('message', (message: TargetMessage) => {
+      clearTimeout(timer);
+      if (message.type === 'ready') resolve(message.target);
+      else reject(new Error(`the ${kind} HTTP target failed: ${message.message}`));
+    });
+  });
+}
+
+/** Asks the child to close its servers and stores, and waits for it to exit (killing it after 30 s). */
+async function stopTarget(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.connected) child.send({ type: 'close' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** One autocannon run of `seconds` against `url`, cycling through the request bodies. */
+async function load(url: string, target: HttpTarget, seconds: number): Promise<Load> {
+  const latenciesMs: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let next = 0;
+  const bodies = target.bodies;
+  const instance = autocannon({
+    url: `${url}${PATH}`,
+    method: 'POST',
+    connections: SETTINGS.http.connections,
+    duration: seconds,
+    headers: { authorization: target.authorization, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
+  });
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode === 200) {
+      ok++;
+      latenciesMs.push(responseTime);
+    } else failed++;
+  });
+  const result = await instance;
+  return { latenciesMs, ok, failed: failed + result.errors, seconds: result.duration };
+}
+
+function storeTitle(kind: StoreKind): string {
+  return { sqlite: 'SQLite', redis: 'Redis', postgres: 'PostgreSQL' }[kind];
+}
+
+export async function measureAuthenticateVsFloor(kind: StoreKind, teardown: Teardown): Promise<MeasurementResult> {
+  const { connections, warmupSeconds, rounds, roundSeconds, sessions } = SETTINGS.http;
+  const target = await startTarget(kind, teardown);
+  await load(target.floorUrl, target, warmupSeconds);
+  await load(target.oursUrl, target, warmupSeconds);
+  const runs: Record<'ours' | 'floor', Load[]> = { ours: [], floor: [] };
+  await alternate(rounds, {
+    ours: async () => void runs.ours.push(await load(target.oursUrl, target, roundSeconds)),
+    floor: async () => void runs.floor.push(await load(target.floorUrl, target, roundSeconds)),
+  });
+  const merge = (side: Load[]) => ({
+    latencies: side.flatMap((run) => run.latenciesMs),
+    seconds: side.reduce((sum, run) => sum + run.seconds, 0),
+    failed: side.reduce((sum, run) => sum + run.failed, 0),
+  });
+  const ours = merge(runs.ours);
+  const floor = merge(runs.floor);
+  if (ours.failed > 0 || floor.failed > 0) throw new Error(`${kind}: ${ours.failed} of our requests and ${floor.failed} floor requests failed`);
+  const oursSide = sideFromLatencies(`Stytch-like server, ${storeTitle(kind)} store`, ours.latencies, ours.seconds * 1000);
+  const floorSide = sideFromLatencies('bare Fastify route', floor.latencies, floor.seconds * 1000);
+  return {
+    key: `authenticate_vs_floor_${kind}` as RatioKey,
+    title: `POST /v1/sessions/authenticate (${storeTitle(kind)}) vs bare-HTTP floor`,
+    ours: oursSide,
+    peer: floorSide,
+    ratio: oursSide.throughputPerSecond / floorSide.throughputPerSecond,
+    ratioOf: 'our requests per second / floor requests per second',
+    basis: 'throughput',
+    method:
+      `autocannon 9 in the bench process, ${connections} connections, against servers in a child process (one core each, ` +
+      `roughly). Ours: \`createStytchLikeServer\` over \`StytchLikeSessionService\` and the ${storeTitle(kind)} store, ` +
+      `${sessions} live sessions whose \`{"session_token": …}\` bodies are cycled through; every answer is a 200 with a fresh ` +
+      `RS256 session JWT. Floor: \`Fastify()\` with default options, the same route parsing the same JSON body and answering ` +
+      `a captured authenticate response (${target.responseBytes} bytes). ${warmupSeconds} s warm-up per side, then ${rounds} ` +
+      `alternating rounds of ${roundSeconds} s per side; latencies are autocannon's per-response times.`,
+    extra: { response_bytes: target.responseBytes, sessions },
+  };
+}

@@ -1,0 +1,61 @@
+// The one place for what `pnpm bench` measures and how long: durations, sizes, goals, where the databases are.
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** `BENCH_QUICK=1`: short rounds and small sizes for development; the documented run is the full one. */
+export const QUICK = process.env['BENCH_QUICK'] === '1';
+
+/** `BENCH_ONLY=jwt,query`: run only the measurements whose names contain one of these words (development, profiling). */
+export const ONLY: readonly string[] = (process.env['BENCH_ONLY'] ?? '')
+  .split(',')
+  .map((word) => word.trim())
+  .filter((word) => word !== '');
+
+/** `BENCH_PROFILE=1`: the HTTP servers run with `--cpu-prof`, their profiles go to `bench/results/profiles/`. */
+export const PROFILE = process.env['BENCH_PROFILE'] === '1';
+
+export const POSTGRES_URL = process.env['SESSIONTOKEN_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env['SESSIONTOKEN_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const BENCH_DIR = join(here, '..', '..');
+export const REPO_DIR = join(BENCH_DIR, '..');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+export const PROFILES_DIR = join(RESULTS_DIR, 'profiles');
+export const DOCS_FILE = join(REPO_DIR, 'docs', 'benchmarks.md');
+export const CHART_FILE = join(REPO_DIR, 'docs', 'images', 'benchmarks.svg');
+
+/** A name unique to this run, for Redis key prefixes, PostgreSQL schemas and temp directories. */
+export const RUN_ID = `bench_${randomBytes(5).toString('hex')}`;
+
+/** The ratio each measurement should reach (growth: should stay under). */
+export const GOALS = {
+  reattach_vs_open: { op: '>=', value: 20 },
+  query_vs_orientjs: { op: '>=', value: 1.5 },
+  authenticate_vs_floor_sqlite: { op: '>=', value: 0.5 },
+  authenticate_vs_floor_redis: { op: '>=', value: 0.5 },
+  authenticate_vs_floor_postgres: null,
+  jwt_verify_vs_sdk: { op: '>=', value: 1.0 },
+  authenticate_growth_sqlite: { op: '<', value: 1.5 },
+  authenticate_growth_redis: { op: '<', value: 1.5 },
+} as const satisfies Record<string, { op: '>=' | '<'; value: number } | null>;
+
+export type RatioKey = keyof typeof GOALS;
+
+export const SETTINGS = QUICK
+  ? {
+      reattach: { warmup: 10, rounds: 4, perRound: 10 },
+      query: { warmupMs: 500, rounds: 4, roundMs: 500 },
+      http: { connections: 64, warmupSeconds: 1, rounds: 2, roundSeconds: 1, sessions: 64 },
+      jwt: { tokens: 64, warmupMs: 500, rounds: 4, roundMs: 500 },
+      growth: { sizes: [1_000, 10_000, 100_000], warmup: 100, rounds: 4, perRound: 100 },
+    }
+  : {
+      // Each side gets rounds × roundSeconds of load: 2 × 5 s = 10 s, alternating with its peer.
+      reattach: { warmup: 30, rounds: 10, perRound: 20 },
+      query: { warmupMs: 2000, rounds: 10, roundMs: 1000 },
+      http: { connections: 64, warmupSeconds: 2, rounds: 2, roundSeconds: 5, sessions: 256 },
+      jwt: { tokens: 256, warmupMs: 2000, rounds: 10, roundMs: 1000 },
+      growth: { sizes: [1_000, 100_000, 1_000_000], warmup: 500, rounds: 10, perRound: 300 },
+    };

@@ -1,0 +1,98 @@
+// The servers autocannon loads, in their own process so that the load generator does not share their event loop:
+// the Stytch-like server over one store, and the bare-Fastify floor that answers the same request with a body of the
+// same size. Started with `fork()` by authenticate.ts; talks over the IPC channel:
+//   child → parent  { type: 'ready', target }      once both servers listen and the sessions exist
+//   parent → child  { type: 'close' }              close everything, then exit
+import { randomBytes } from 'node:crypto';
+import Fastify from 'fastify';
+import { StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like';
+import { benchStoreLocation, type StoreKind } from './stores.ts';
+import { Teardown } from './teardown.ts';
+
+export interface HttpTarget {
+  readonly store: StoreKind;
+  readonly oursUrl: string;
+  readonly floorUrl: string;
+  readonly authorization: string;
+  /** One `POST /v1/sessions/authenticate` body per session, cycled through by the load generator. */
+  readonly bodies: readonly string[];
+  /** Bytes of our authenticate response, which the floor's answer matches exactly. */
+  readonly responseBytes: number;
+}
+
+export type TargetMessage = { readonly type: 'ready'; readonly target: HttpTarget } | { readonly type: 'failed'; readonly message: string };
+
+const PATH = '/v1/sessions/authenticate';
+
+async function start(kind: StoreKind, sessions: number, teardown: Teardown): Promise<HttpTarget> {
+  const projectId = `project-test-${randomBytes(6).toString('hex')}`;
+  const secret = `secret-${randomBytes(18).toString('base64url')}`;
+  const location = teardown.add(benchStoreLocation(kind, 'http'), `${kind} store data`, (l) => l.remove());
+  const store = teardown.add(await location.open(), `${kind} store`, (s) => s.close());
+  // scrypt is lowered only to create the sessions quickly; authenticate never hashes a password.
+  const service = teardown.add(new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }), 'service', (s) => s.close());
+  const server = teardown.add(createStytchLikeServer({ service, secret }), 'Stytch-like server', (s) => s.close());
+  const oursUrl = await server.listen({ port: 0, host: '127.0.0.1' });
+
+  const bodies: string[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const created = await service.createPasswordUser({
+      email: `bench-${i}-${randomBytes(4).toString('hex')}@example.test`,
+      password: 'a bench password that is long enough',
+      sessionDurationMinutes: 60,
+      attributes: { ipAddress: '127.0.0.1', userAgent: 'autocannon' },
+    });
+    bodies.push(JSON.stringify({ session_token: created.sessionToken }));
+  }
+  const authorization = `Basic ${Buffer.from(`${projectId}:${secret}`).toString('base64')}`;
+
+  // The floor answers with a real authenticate response, captured once: the same bytes and shape as ours.
+  const sample = await fetch(`${oursUrl}${PATH}`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: bodies[0]!,
+  });
+  const response = await sample.text();
+  if (sample.status !== 200) throw new Error(`authenticate answered ${sample.status}: ${response.slice(0, 200)}`);
+  const floor = teardown.add(Fastify(), 'floor server', (f) => f.close());
+  floor.post(PATH, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(response));
+  await floor.listen({ port: 0, host: '127.0.0.1' });
+  const address = floor.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the floor server has no TCP address');
+  return {
+    store: kind,
+    oursUrl,
+    floorUrl: `http://127.0.0.1:${address.port}`,
+    authorization,
+    bodies,
+    responseBytes: Buffer.byteLength(response),
+  };
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] as StoreKind;
+  const sessions = Number(process.argv[3] ?? 256);
+  const teardown = new Teardown();
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= teardown.closeAll().then((failures) => {
+      for (const failure of failures) console.error(`http-target: cleanup failed: ${failure}`);
+      process.disconnect?.();
+    });
+    return closing;
+  };
+  process.on('message', (message: { type?: string }) => {
+    if (message.type === 'close') void close();
+  });
+  // The parent went away: nobody will ask us to close, so close now.
+  process.on('disconnect', () => void close());
+  try {
+    const target = await start(kind, sessions, teardown);
+    process.send!({ type: 'ready', target } satisfies TargetMessage);
+  } catch (error) {
+    process.send!({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies TargetMessage);
+    await close();
+  }
+}
+
+await main();

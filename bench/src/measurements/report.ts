@@ -1,0 +1,263 @@
+// Turns one run's results into bench/results/latest.json, docs/benchmarks.md, the SVG chart and the console table.
+import { readFileSync } from 'node:fs';
+import { GOALS, type RatioKey } from './config.ts';
+import type { MachineInfo } from './machine.ts';
+import type { MeasurementResult, SideFigures } from './results.ts';
+import { round3 } from './stats.ts';
+
+export interface RunReport {
+  readonly generatedAt: string;
+  readonly mode: 'full' | 'quick' | 'partial';
+  readonly wallSeconds: number;
+  readonly results: readonly MeasurementResult[];
+  readonly failures: readonly { readonly key: string; readonly error: string }[];
+  readonly machine: MachineInfo;
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+const ORDER = Object.keys(GOALS) as RatioKey[];
+
+export function goalText(key: RatioKey): string {
+  const goal = GOALS[key];
+  return goal === null ? '(reported)' : `${goal.op === '>=' ? '≥' : '<'} ${goal.value}`;
+}
+
+/** `true` / `false`, or `null` for a measurement that has no goal. */
+export function goalMet(key: RatioKey, ratio: number): boolean | null {
+  const goal = GOALS[key];
+  if (goal === null) return null;
+  return goal.op === '>=' ? ratio >= goal.value : ratio < goal.value;
+}
+
+function metText(met: boolean | null): string {
+  return met === null ? '–' : met ? 'yes' : 'no';
+}
+
+function formatNumber(value: number): string {
+  const rounded = round3(value);
+  return Math.abs(rounded) >= 1000 ? Math.round(rounded).toLocaleString('en-US') : String(rounded);
+}
+
+/** The figure a table cell shows for one side: throughput with its median latency, or the median latency alone. */
+function sideCell(result: MeasurementResult, side: SideFigures): string {
+  if (result.basis === 'throughput') return `${formatNumber(side.throughputPerSecond)}/s (median ${formatNumber(side.medianMs)} ms)`;
+  return `${formatNumber(side.medianMs)} ms (p99 ${formatNumber(side.p99Ms)} ms)`;
+}
+
+function byKey(report: RunReport): Map<RatioKey, MeasurementResult> {
+  return new Map(report.results.map((result) => [result.key, result]));
+}
+
+export function toJson(report: RunReport): Record<string, unknown> {
+  const results = byKey(report);
+  const ratios = Object.fromEntries(ORDER.map((key) => [key, results.has(key) ? round3(results.get(key)!.ratio) : null]));
+  const side = (s: SideFigures) => ({
+    label: s.label,
+    median_ms: s.medianMs,
+    p99_ms: s.p99Ms,
+    throughput_per_second: s.throughputPerSecond,
+    operations: s.operations,
+  });
+  return {
+    ...ratios,
+    generated_at: report.generatedAt,
+    mode: report.mode,
+    wall_seconds: Math.round(report.wallSeconds),
+    goals: Object.fromEntries(
+      ORDER.map((key) => [key, { goal: goalText(key), met: results.has(key) ? goalMet(key, results.get(key)!.ratio) : null }]),
+    ),
+    measurements: Object.fromEntries(
+      report.results.map((result) => [
+        result.key,
+        {
+          title: result.title,
+          ratio: round3(result.ratio),
+          ratio_of: result.ratioOf,
+          ours: side(result.ours),
+          peer: side(result.peer),
+          method: result.method,
+          ...(result.extra ? { extra: result.extra } : {}),
+        },
+      ]),
+    ),
+    failures: report.failures,
+    machine: report.machine,
+    versions: report.versions,
+  };
+}
+
+/** The ratio table as aligned text, for the end of `pnpm bench`. */
+export function consoleTable(report: RunReport): string {
+  const results = byKey(report);
+  const rows = [['measurement', 'ours', 'peer', 'ratio', 'goal', 'met?']];
+  for (const key of ORDER) {
+    const result = results.get(key);
+    if (!result) {
+      const failure = report.failures.find((f) => f.key === key);
+      if (failure) rows.push([key, 'FAILED', '', '', goalText(key), '']);
+      continue;
+    }
+    rows.push([key, sideCell(result, result.ours), sideCell(result, result.peer), formatNumber(result.ratio), goalText(key), metText(goalMet(key, result.ratio))]);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function escapeXml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/**
+ * A horizontal bar per measurement: its ratio on a logarithmic axis (0.01 … 100), a dashed mark at its goal, green
+ * when the goal is met, red when not, grey when there is none.
+ */
+export function chartSvg(report: RunReport): string {
+  const results = report.results;
+  const left = 290;
+  const plotWidth = 400;
+  const right = 170;
+  const top = 58;
+  const rowHeight = 34;
+  const width = left + plotWidth + right;
+  const height = top + rowHeight * results.length + 46;
+  const minLog = -2;
+  const maxLog = 2;
+  const x = (value: number) => left + ((Math.log10(Math.min(10 ** maxLog, Math.max(10 ** minLog, value))) - minLog) / (maxLog - minLog)) * plotWidth;
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="bold">sessiontoken: ratio against each peer (log scale), goal marked</text>`,
+    `<text x="${left}" y="40" fill="#555">${escapeXml(`${report.generatedAt.slice(0, 10)} · ${report.machine.cores} cores ${report.machine.cpu_model} · Node ${report.machine.node}`)}</text>`,
+  );
+  for (let exponent = minLog; exponent <= maxLog; exponent++) {
+    const gx = x(10 ** exponent);
+    parts.push(
+      `<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${top + rowHeight * results.length}" stroke="${exponent === 0 ? '#888' : '#ddd'}" stroke-width="1"/>`,
+      `<text x="${gx}" y="${top + rowHeight * results.length + 16}" text-anchor="middle" fill="#555">${10 ** exponent}</text>`,
+    );
+  }
+  parts.push(`<text x="${left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" fill="#555">ratio (see the table for what each ratio divides; growth: lower is better)</text>`);
+  results.forEach((result, index) => {
+    const y = top + index * rowHeight;
+    const met = goalMet(result.key, result.ratio);
+    const colour = met === null ? '#9e9e9e' : met ? '#2e7d32' : '#c62828';
+    const barEnd = x(result.ratio);
+    parts.push(
+      `<text x="${left - 10}" y="${y + 20}" text-anchor="end">${escapeXml(result.key)}</text>`,
+      `<rect x="${left}" y="${y + 8}" width="${Math.max(1, barEnd - left)}" height="16" fill="${colour}" rx="2"/>`,
+      `<text x="${left + plotWidth + 8}" y="${y + 20}">${escapeXml(`${formatNumber(result.ratio)} ${GOALS[result.key] === null ? '(no goal)' : `(goal ${goalText(result.key)})`}`)}</text>`,
+    );
+    const goal = GOALS[result.key];
+    if (goal !== null) {
+      const gx = x(goal.value);
+      parts.push(`<line x1="${gx}" y1="${y + 3}" x2="${gx}" y2="${y + 29}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`);
+    }
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+/**
+ * Replaces `{{path}}` in the hand-written notes with this run's figures, `path` being a dotted path into
+ * latest.json: `{{query_vs_orientjs}}`, `{{measurements.query_vs_orientjs.ours.throughput_per_second}}`, …
+ */
+function fillNotes(template: string, report: RunReport): string {
+  const json = toJson(report);
+  return template.replaceAll(/\{\{([A-Za-z0-9_.]+)\}\}/g, (_whole, path: string) => {
+    let value: unknown = json;
+    for (const part of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    if (typeof value === 'number') return formatNumber(value);
+    if (typeof value === 'string') return value;
+    return '(not measured)';
+  });
+}
+
+export function markdown(report: RunReport, notesFile: string): string {
+  const results = byKey(report);
+  const m = report.machine;
+  const out: string[] = [];
+  out.push(
+    '# Benchmarks',
+    '',
+    `<!-- Generated by \`pnpm bench\` (bench/src/measurements/run.ts) from the run of ${report.generatedAt}. Do not edit by hand: ` +
+      'change bench/src/measurements/notes.md or the measurements, and run it again. -->',
+    '',
+    `Measured side by side, in one run of \`pnpm bench\` on ${report.generatedAt.slice(0, 10)} (${Math.round(report.wallSeconds / 60)} minutes), ` +
+      `on ${m.cores} cores of an ${m.cpu_model}, ${m.memory_gib} GiB of memory, ${m.os}, Node ${m.node}. Every figure is ` +
+      'set against its peer measured in the same run, in alternating rounds. Raw figures: ' +
+      '[`bench/results/latest.json`](../bench/results/latest.json).',
+    '',
+    '![Ratio of each measurement against its peer, with its goal](images/benchmarks.svg)',
+    '',
+    '| measurement | ours | peer | ratio | goal | met? |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const key of ORDER) {
+    const result = results.get(key);
+    if (!result) {
+      out.push(`| \`${key}\` | not measured | | | ${goalText(key)} | |`);
+      continue;
+    }
+    out.push(
+      `| \`${key}\` | ${sideCell(result, result.ours)} | ${sideCell(result, result.peer)} | **${formatNumber(result.ratio)}** | ${goalText(key)} | ${metText(goalMet(key, result.ratio))} |`,
+    );
+  }
+  out.push('', fillNotes(readFileSync(notesFile, 'utf8'), report).trim(), '', '## How each figure is measured', '');
+  for (const key of ORDER) {
+    const result = results.get(key);
+    if (!result) continue;
+    out.push(`### \`${key}\`: ${result.title}`, '', result.method, '', `Ratio = ${result.ratioOf} = **${formatNumber(result.ratio)}** (goal ${goalText(key)}).`, '');
+    out.push('| side | median | p99 | throughput | operations |', '|---|---|---|---|---|');
+    for (const side of [result.ours, result.peer]) {
+      out.push(`| ${side.label} | ${formatNumber(side.medianMs)} ms | ${formatNumber(side.p99Ms)} ms | ${formatNumber(side.throughputPerSecond)}/s | ${side.operations.toLocaleString('en-US')} |`);
+    }
+    const sizes = (result.extra?.['sizes'] as Record<string, number>[] | undefined) ?? null;
+    if (sizes) {
+      out.push('', '| sessions stored | filled in | authenticate median | authenticate p99 | store lookup median | store lookup p99 |', '|---|---|---|---|---|---|');
+      for (const size of sizes) {
+        out.push(
+          `| ${size['sessions']!.toLocaleString('en-US')} | ${formatNumber(size['seed_seconds']!)} s | ${formatNumber(size['authenticate_median_ms']!)} ms | ${formatNumber(size['authenticate_p99_ms']!)} ms | ${formatNumber(size['lookup_median_ms']!)} ms | ${formatNumber(size['lookup_p99_ms']!)} ms |`,
+        );
+      }
+    }
+    const others = Object.entries(result.extra ?? {}).filter(([name]) => name !== 'sizes');
+    const show = (value: unknown): string =>
+      value !== null && typeof value === 'object'
+        ? Object.entries(value)
+            .map(([name, item]) => `${name} ${typeof item === 'number' ? formatNumber(item) : String(item)}`)
+            .join(', ')
+        : typeof value === 'number'
+          ? formatNumber(value)
+          : String(value);
+    if (others.length > 0) out.push('', others.map(([name, value]) => `\`${name}\`: ${show(value)}`).join(' · '));
+    out.push('');
+  }
+  out.push('## Machine and versions', '', '| | |', '|---|---|');
+  out.push(
+    `| CPU | ${m.cpu_model}, ${m.cores} cores (shared) |`,
+    `| memory | ${m.memory_gib} GiB |`,
+    `| OS | ${m.os}, ${m.kernel} |`,
+    `| load average (1, 5, 15 min) | ${m.load_average_at_start.join(', ')} at the start, ${(m.load_average_at_end ?? []).join(', ')} at the end |`,
+  );
+  for (const [name, version] of Object.entries(report.versions)) out.push(`| ${name} | ${version} |`);
+  out.push(
+    '',
+    '## Run it',
+    '',
+    '```sh',
+    'pnpm bench                                  # builds, runs everything (about 8 minutes), writes latest.json, this file and the chart',
+    'BENCH_QUICK=1 pnpm --filter bench bench     # short rounds and small sizes; prints the table, writes bench/results/dev/ only',
+    'BENCH_ONLY=jwt,query pnpm --filter bench bench   # only the measurements whose names contain these words',
+    'BENCH_PROFILE=1 BENCH_ONLY=floor_sqlite pnpm --filter bench bench   # the HTTP servers run with --cpu-prof',
+    'node bench/src/measurements/profile-summary.ts bench/results/profiles/<file>.cpuprofile   # where the time went',
+    '```',
+    '',
+    'PostgreSQL and Redis are reached through `SESSIONTOKEN_POSTGRES_URL` and `SESSIONTOKEN_REDIS_URL` (defaults ' +
+      '`postgres://postgres@127.0.0.1:5432/test`, `redis://127.0.0.1:6379`); the bench works in its own schema and key ' +
+      'prefix and removes them, with its temporary SQLite files and the OrientDB server it starts, before it exits.',
+    '',
+  );
+  return out.join('\n');
+}
