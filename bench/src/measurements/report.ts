@@ -73,6 +73,7 @@ export function toJson(report: RunReport): Record<string, unknown> {
           title: result.title,
           ratio: round3(result.ratio),
           ratio_of: result.ratioOf,
+          basis: result.basis,
           ours: side(result.ours),
           peer: side(result.peer),
           method: result.method,
@@ -83,6 +84,33 @@ export function toJson(report: RunReport): Record<string, unknown> {
     failures: report.failures,
     machine: report.machine,
     versions: report.versions,
+  };
+}
+
+/** A report back from latest.json, to write the docs again after notes.md changed (`BENCH_REPORT_ONLY=1`). */
+export function fromJson(json: Record<string, unknown>): RunReport {
+  type Side = { label: string; median_ms: number; p99_ms: number; throughput_per_second: number; operations: number };
+  type Stored = { title: string; ratio: number; ratio_of: string; basis?: 'throughput' | 'latency'; ours: Side; peer: Side; method: string; extra?: Record<string, unknown> };
+  const side = (s: Side): SideFigures => ({ label: s.label, medianMs: s.median_ms, p99Ms: s.p99_ms, throughputPerSecond: s.throughput_per_second, operations: s.operations });
+  const measurements = json['measurements'] as Record<string, Stored>;
+  return {
+    generatedAt: String(json['generated_at']),
+    mode: json['mode'] as RunReport['mode'],
+    wallSeconds: Number(json['wall_seconds']),
+    results: Object.entries(measurements).map(([key, m]) => ({
+      key: key as RatioKey,
+      title: m.title,
+      ours: side(m.ours),
+      peer: side(m.peer),
+      ratio: m.ratio,
+      ratioOf: m.ratio_of,
+      basis: m.basis ?? (key === 'reattach_vs_open' || key.startsWith('authenticate_growth') ? 'latency' : 'throughput'),
+      method: m.method,
+      ...(m.extra ? { extra: m.extra } : {}),
+    })),
+    failures: (json['failures'] as RunReport['failures'] | undefined) ?? [],
+    machine: json['machine'] as MachineInfo,
+    versions: json['versions'] as Record<string, string>,
   };
 }
 
@@ -251,6 +279,7 @@ export function markdown(report: RunReport, notesFile: string): string {
     'BENCH_QUICK=1 pnpm --filter bench bench     # short rounds and small sizes; prints the table, writes bench/results/dev/ only',
     'BENCH_ONLY=jwt,query pnpm --filter bench bench   # only the measurements whose names contain these words',
     'BENCH_PROFILE=1 BENCH_ONLY=floor_sqlite pnpm --filter bench bench   # the HTTP servers run with --cpu-prof',
+    'BENCH_REPORT_ONLY=1 pnpm --filter bench bench   # this file and the chart again from latest.json (after editing notes.md)',
     'node bench/src/measurements/profile-summary.ts bench/results/profiles/<file>.cpuprofile   # where the time went',
     '```',
     '',

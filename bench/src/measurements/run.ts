@@ -1,7 +1,8 @@
 // `pnpm bench`: runs every measurement (each against its peer, in alternating rounds), then writes
 // bench/results/latest.json, docs/benchmarks.md and docs/images/benchmarks.svg, and prints the ratio table.
 // BENCH_QUICK=1 and BENCH_ONLY=… are for development: they print the table and write bench/results/dev/ only.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// BENCH_REPORT_ONLY=1 writes the docs again from latest.json (after notes.md changed), measuring nothing.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { measureAuthenticateVsFloor } from './authenticate.ts';
@@ -10,7 +11,7 @@ import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
 import { databaseVersions, machineInfo, versions } from './machine.ts';
 import { measureQueryVsOrientjs, measureReattachVsOpen, measureReattachVsOpenWithoutPasswordCache, startBenchServer } from './orientdb.ts';
-import { chartSvg, consoleTable, markdown, toJson, type RunReport } from './report.ts';
+import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
 import { Teardown } from './teardown.ts';
@@ -67,7 +68,18 @@ function abort(reason: string, exitCode: number): void {
   setTimeout(() => process.exit(exitCode), 60_000).unref();
 }
 
+/** Writes docs/benchmarks.md and the chart again from bench/results/latest.json, without measuring anything. */
+function reportOnly(): number {
+  const report = fromJson(JSON.parse(readFileSync(join(RESULTS_DIR, 'latest.json'), 'utf8')) as Record<string, unknown>);
+  writeFileSync(CHART_FILE, chartSvg(report));
+  writeFileSync(DOCS_FILE, markdown(report, join(import.meta.dirname, 'notes.md')));
+  console.error('bench: wrote docs/benchmarks.md and docs/images/benchmarks.svg from bench/results/latest.json');
+  console.log(`\n${consoleTable(report)}`);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (process.env['BENCH_REPORT_ONLY'] === '1') return reportOnly();
   const started = nowMs();
   const machine = machineInfo();
   const [load1] = machine.load_average_at_start;
