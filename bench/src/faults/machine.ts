@@ -1,10 +1,10 @@
 // The machine and versions a fault run ran on, for the docs and the JSON.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import { ORIENTDB_VERSION } from '../../../packages/orientdb/scripts/orientdb-version.mjs';
-import { POSTGRES_URL, REPO_DIR } from './config.ts';
+import { gitCommit } from '../measurements/machine.ts';
+import { POSTGRES_URL } from './config.ts';
 
 export interface FaultsMachine {
   readonly cpu: string;
@@ -25,16 +25,6 @@ function firstMatch(file: string, pattern: RegExp): string | undefined {
     return pattern.exec(readFileSync(file, 'utf8'))?.[1]?.trim();
   } catch {
     return undefined;
-  }
-}
-
-function gitCommit(): string {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: REPO_DIR, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${commit} + uncommitted changes in packages/` : commit;
-  } catch {
-    return 'unknown';
   }
 }
 

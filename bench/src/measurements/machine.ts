@@ -54,7 +54,8 @@ function dependencyVersion(fromDir: string, name: string): string {
   }
 }
 
-function gitCommit(): string {
+/** The commit measured, marked when packages/ has uncommitted changes. */
+export function gitCommit(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: REPO_DIR, encoding: 'utf8' }).trim() !== '';
