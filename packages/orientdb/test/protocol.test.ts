@@ -1,7 +1,7 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { describe, expect, it } from 'vitest';
 import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../src/protocol/frame-reader.js';
-import { DEFAULT_WIRE_LIMITS } from '../src/protocol/limits.js';
+import { DEFAULT_WIRE_LIMITS } from '../src/limits.js';
 import { Opcode, databaseSizeRequest, queryRequest } from '../src/protocol/requests.js';
 import { readDatabaseSize, readQueryResponse, readResponse, type QueryPage, type ResponseFrame } from '../src/protocol/responses.js';
 import { OrientDBServerError } from '../src/protocol/server-error.js';

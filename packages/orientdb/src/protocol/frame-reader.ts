@@ -1,6 +1,6 @@
 import { decodeUtf8 } from '../serializer/utf8.js';
-import { malformed } from './frame-error.js';
-import type { WireLimits } from './limits.js';
+import { malformed } from '../adapter.js';
+import type { WireLimits } from '../limits.js';
 
 /**
  * An incremental parse step. A response has no length prefix, so it is parsed as the bytes arrive: a step yields

@@ -165,10 +165,3 @@ export function queryNextPageRequest(sessionId: number, token: Uint8Array, query
   writer.int32(pageSize);
   return { opcode: Opcode.QUERY_NEXT_PAGE, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
 }
-
-export function closeQueryRequest(sessionId: number, token: Uint8Array, queryId: string): RequestFrame<void> {
-  const writer = new ByteWriter();
-  header(writer, Opcode.CLOSE_QUERY, sessionId, token);
-  writer.string(queryId);
-  return { opcode: Opcode.CLOSE_QUERY, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readEmpty };
-}

@@ -1,7 +1,7 @@
 import { decodeProjection } from '../serializer/projection-decoder.js';
 import { decodeRecord, defineField } from '../serializer/record-decoder.js';
 import { RecordId, type OrientDBRow } from '../serializer/values.js';
-import { malformed } from './frame-error.js';
+import { malformed } from '../adapter.js';
 import type { FrameReader, Pull } from './frame-reader.js';
 import { OrientDBServerError } from './server-error.js';
 

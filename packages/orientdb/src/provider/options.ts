@@ -1,6 +1,6 @@
 import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+import { ADAPTER_NAME } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 
 /** Where the provider finds OrientDB and how patient it is. */
 export interface OrientDBSessionProviderOptions {

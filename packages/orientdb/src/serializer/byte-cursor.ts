@@ -1,4 +1,4 @@
-import { malformed } from '../protocol/frame-error.js';
+import { malformed } from '../adapter.js';
 import { decodeUtf8 } from './utf8.js';
 
 const TWO_POW_32 = 2 ** 32;

@@ -1,4 +1,4 @@
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 import { ByteCursor } from './byte-cursor.js';
 import { NOT_SCALAR, readLink, readScalar, readString } from './scalar-decoder.js';
 import { OrientDBType, RecordId, type OrientDBValue } from './values.js';

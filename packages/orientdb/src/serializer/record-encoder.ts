@@ -1,6 +1,6 @@
-import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS } from '../protocol/limits.js';
+import type { SessionTokenError } from '@sessiontoken/core';
+import { orientdbError } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS } from '../limits.js';
 import { ByteWriter } from './byte-writer.js';
 import { OrientDBType, RecordId, isTypedValue, type TypedValue } from './values.js';
 
@@ -13,7 +13,7 @@ const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 export type EncodableDocument = Readonly<Record<string, unknown>>;
 
 function invalid(message: string): SessionTokenError {
-  return new SessionTokenError('INVALID_ARGUMENT', message, { adapter: ADAPTER_NAME });
+  return orientdbError('INVALID_ARGUMENT', message);
 }
 
 /**

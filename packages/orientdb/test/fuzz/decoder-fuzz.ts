@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { SessionTokenError } from '@sessiontoken/core';
 import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../../src/protocol/frame-reader.js';
-import type { WireLimits } from '../../src/protocol/limits.js';
+import type { WireLimits } from '../../src/limits.js';
 import { readOpenResponse, readQueryResponse, readResponse } from '../../src/protocol/responses.js';
 import { decodeProjection } from '../../src/serializer/projection-decoder.js';
 import { decodeRecord } from '../../src/serializer/record-decoder.js';
