@@ -9,6 +9,7 @@ import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
 import { RecordId } from '../src/serializer/values.js';
 import { errorFrame, okHeader, queryFrame } from './support/frames.js';
+import { datesRecord, queryFrameOf } from './support/amplification.js';
 
 const parseQuery = (reader: FrameReader): Pull<ResponseFrame<QueryPage>> => readResponse(reader, 5, true, readQueryResponse);
 
@@ -95,6 +96,22 @@ describe('response frames', () => {
     expectProtocolError(() => parseComplete(queryFrame(6), DEFAULT_WIRE_LIMITS, parseQuery));
     expectProtocolError(() => parseComplete(Uint8Array.of(3, 0, 0, 0, 5), DEFAULT_WIRE_LIMITS, parseQuery));
     expectProtocolError(() => parseComplete(Uint8Array.of(9, 0, 0, 0, 5), DEFAULT_WIRE_LIMITS, parseQuery));
+  });
+
+  it('share one decoded-bytes budget among all the rows of an answer', () => {
+    const limits = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 1024 * 1024 };
+    // One record of 2 000 dates fits; twenty of them in one answer do not.
+    const one = parseComplete(queryFrameOf(5, [datesRecord(2000)]), limits, parseQuery).value;
+    expect(one.ok && one.value.rows).toHaveLength(1);
+    const frame = queryFrameOf(5, new Array<Uint8Array>(20).fill(datesRecord(2000)));
+    expect(frame.length).toBeLessThan(100 * 1024);
+    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(/limits\.maxDecodedBytes/);
+  });
+
+  it('refuse an answer of more rows than the budget holds, before decoding them', () => {
+    const limits = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 64 * 1024 };
+    const frame = queryFrameOf(5, new Array<Uint8Array>(2000).fill(new Uint8Array(0)));
+    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(/frame: decodes to more than/);
   });
 
   it('reject a truncated frame', () => {

@@ -1,6 +1,7 @@
 import { decodeUtf8 } from '../serializer/utf8.js';
 import { malformed } from '../adapter.js';
 import type { WireLimits } from '../limits.js';
+import { DecodeBudget } from '../serializer/decode-budget.js';
 
 /**
  * An incremental parse step. A response has no length prefix, so it is parsed as the bytes arrive: a step yields
@@ -59,10 +60,13 @@ export class FrameReader {
   readonly #input: IncomingBytes;
   readonly #limits: WireLimits;
   #consumed = 0;
+  /** What the records and projections of this frame may build, shared by all of them. */
+  readonly decoded: DecodeBudget;
 
   constructor(input: IncomingBytes, limits: WireLimits) {
     this.#input = input;
     this.#limits = limits;
+    this.decoded = new DecodeBudget(limits);
   }
 
   get limits(): WireLimits {
@@ -122,6 +126,17 @@ export class FrameReader {
     if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
     const view = yield* this.#take(length, what);
     return view.slice();
+  }
+
+  /**
+   * Network bytes as a view into the receive buffer, without a copy: valid only until the parse step next yields
+   * (the buffer moves on the next push), so the caller decodes them at once.
+   */
+  *view(what: string): Pull<Uint8Array | null> {
+    const length = yield* this.int32();
+    if (length === -1) return null;
+    if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
+    return yield* this.#take(length, what);
   }
 
   /** Like {@link bytes} without keeping them (a Java-serialized exception nobody reads). */

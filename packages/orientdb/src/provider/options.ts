@@ -77,6 +77,7 @@ export function resolveOptions(options: OrientDBSessionProviderOptions): Resolve
     pageSize: checkPageSize(options.pageSize, 1000),
     limits: {
       maxFrameBytes: positiveInteger(options.limits?.maxFrameBytes, DEFAULT_WIRE_LIMITS.maxFrameBytes, 'limits.maxFrameBytes'),
+      maxDecodedBytes: positiveInteger(options.limits?.maxDecodedBytes, DEFAULT_WIRE_LIMITS.maxDecodedBytes, 'limits.maxDecodedBytes', 2 ** 48),
       maxNestingDepth: positiveInteger(options.limits?.maxNestingDepth, DEFAULT_WIRE_LIMITS.maxNestingDepth, 'limits.maxNestingDepth', 1024),
     },
   };

@@ -102,6 +102,12 @@ export class ByteCursor {
     return value;
   }
 
+  /** Moves past `count` bytes nobody keeps. */
+  skip(count: number, what: string): void {
+    this.require(count, what);
+    this.offset += count;
+  }
+
   /** A copy of the next `count` bytes. */
   take(count: number, what: string): Uint8Array {
     this.require(count, what);
