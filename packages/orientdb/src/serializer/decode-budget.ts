@@ -16,8 +16,8 @@ export const DecodedCost = {
   OBJECT: 56,
   /** An array's header and elements store. */
   ARRAY: 48,
-  /** A Date. */
-  DATE: 48,
+  /** A Date (measured: about 62 bytes on Node 24). */
+  DATE: 72,
   /** A Uint8Array with its ArrayBuffer. */
   BYTES: 160,
   /** A RecordId with its bigint position. */
