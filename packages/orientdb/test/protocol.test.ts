@@ -7,6 +7,7 @@ import { readDatabaseSize, readQueryResponse, readResponse, type QueryPage, type
 import { OrientDBServerError } from '../src/protocol/server-error.js';
 import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
+import { encodeRecord } from '../src/serializer/record-encoder.js';
 import { RecordId } from '../src/serializer/values.js';
 import { errorFrame, okHeader, queryFrame } from './support/frames.js';
 import { datesRecord, queryFrameOf } from './support/amplification.js';
@@ -155,7 +156,37 @@ describe('requests', () => {
     const text = Buffer.from(frame.bytes).indexOf(Buffer.from('params'));
     expect(text).toBeGreaterThan(0);
     const start = text - 3; // version byte, empty class name, field name length
-    const length = new DataView(frame.bytes.buffer).getInt32(start - 4);
+    const length = Buffer.from(frame.bytes).readInt32BE(start - 4);
     expect(decodeRecord(frame.bytes.subarray(start, start + length)).fields).toEqual({ params: { a: 'b' } });
   });
+
+  it('are built in one reused buffer without carrying bytes from one request to the next', () => {
+    const token = new Uint8Array(40).fill(9);
+    // A long request first leaves its bytes in the shared buffer; the next one has null parameters (unwritten slots).
+    const first = queryRequest(3, token, 'SELECT FROM V WHERE a = :a', { a: 'z'.repeat(5000), b: [1, 2, 3] }, 'query', 10);
+    const second = queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10);
+    expect(paramsOf(second)).toEqual(encodeRecord({ params: new Map<string, unknown>([['a', null], ['b', undefined], ['c', 'x']]) }));
+    expect(decodeRecord(paramsOf(second)).fields).toEqual({ params: { a: null, b: null, c: 'x' } });
+    // The first request's bytes are its own copy, untouched by building the second.
+    expect(decodeRecord(paramsOf(first)).fields).toEqual({ params: { a: 'z'.repeat(5000), b: [1, 2, 3] } });
+    expect(Array.from(queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10).bytes)).toEqual(Array.from(second.bytes));
+  });
 });
+
+/** The params record of a QUERY request: the bytes field just before the trailing named-parameters flag. */
+function paramsOf(frame: { readonly bytes: Uint8Array }): Uint8Array {
+  const bytes = Buffer.from(frame.bytes);
+  // Walk the fixed layout: opcode, session, token, language, statement, mode, page size, fetch plan (-1), params.
+  let at = 5;
+  const skip = (): void => {
+    const length = bytes.readInt32BE(at);
+    at += 4 + Math.max(0, length);
+  };
+  skip(); // token
+  skip(); // language
+  skip(); // statement
+  at += 1 + 4; // mode, page size
+  skip(); // fetch plan
+  const length = bytes.readInt32BE(at);
+  return new Uint8Array(bytes.subarray(at + 4, at + 4 + length));
+}
