@@ -35,39 +35,65 @@ export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIR
 function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): { className: string; fields: { [field: string]: OrientDBValue } } {
   const className = readString(cursor, 'class name');
   budget.charge(cursor, DecodedCost.OBJECT);
-  const names: string[] = [];
-  const pointers: number[] = [];
-  const types: number[] = [];
+  const fields: { [field: string]: OrientDBValue } = {};
+  // The server writes the values after the header, in header order: a pointer behind what was read re-reads bytes,
+  // and so does a header that runs on into a value already read.
+  const reads = new ForwardReads();
   for (;;) {
     const nameLength = cursor.varInt(32, 'field name length');
     if (nameLength === 0) break;
     if (nameLength < 0) cursor.fail('schema property ids are not used by the network serializer');
-    names.push(cursor.utf8(nameLength, 'field name'));
-    pointers.push(cursor.int32());
-    types.push(cursor.uint8());
+    const name = cursor.utf8(nameLength, 'field name');
+    const pointer = cursor.int32();
+    const type = cursor.uint8();
     budget.charge(cursor, DecodedCost.SLOT + DecodedCost.STRING + 2 * nameLength);
-  }
-  const fields: { [field: string]: OrientDBValue } = {};
-  // The server writes the values after the header, in header order: a pointer behind what was read re-reads bytes.
-  let floor = cursor.offset;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const pointer = pointers[i]!;
+    reads.headerAt(cursor);
     // The server keeps the first occurrence of a field name; so does this decoder.
     if (Object.hasOwn(fields, name)) continue;
     if (pointer === 0) {
       defineField(fields, name, null);
       continue;
     }
+    const header = cursor.offset;
     // The message is built only on failure: quoting the name for every field cost more than reading its value.
-    if (pointer < floor) cursor.fail(`field ${JSON.stringify(name.slice(0, 40))} points back at bytes already read (${pointer} < ${floor})`);
+    if (!reads.allows(pointer, header)) cursor.fail(`field ${JSON.stringify(name.slice(0, 40))} points back at bytes already read (${pointer})`);
     if (!cursor.contains(pointer)) cursor.seek(pointer, `field ${JSON.stringify(name.slice(0, 40))}`);
     cursor.offset = pointer;
-    defineField(fields, name, readValue(cursor, types[i]!, budget, depth));
-    floor = cursor.offset;
+    defineField(fields, name, readValue(cursor, type, budget, depth));
+    reads.valueRead(pointer, cursor.offset);
+    cursor.offset = header;
   }
-  cursor.offset = floor;
+  reads.headerAt(cursor);
+  cursor.offset = reads.end(cursor.offset);
   return { className, fields };
+}
+
+/**
+ * Where a header and its values may still be read: every value starts past the last one read and past the header
+ * entry that names it, and the header never runs into a value already read. So no byte is decoded twice (a header
+ * entry at most once more, before it is refused).
+ */
+class ForwardReads {
+  #firstValue = Number.MAX_SAFE_INTEGER;
+  #valuesEnd = 0;
+
+  allows(pointer: number, header: number): boolean {
+    return pointer >= header && pointer >= this.#valuesEnd;
+  }
+
+  valueRead(start: number, end: number): void {
+    if (start < this.#firstValue) this.#firstValue = start;
+    this.#valuesEnd = end;
+  }
+
+  headerAt(cursor: ByteCursor): void {
+    if (cursor.offset > this.#firstValue) cursor.fail('the header runs into a value already read');
+  }
+
+  /** Where the whole structure ends: after its last value, or after its header when it has none. */
+  end(header: number): number {
+    return Math.max(header, this.#valuesEnd);
+  }
 }
 
 /**
@@ -156,29 +182,26 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
       const inner = budget.enter(cursor, depth);
       const count = cursor.varLength('map size', cursor.remaining);
       budget.charge(cursor, DecodedCost.OBJECT);
-      const keys: string[] = [];
-      const pointers: number[] = [];
-      const types: number[] = [];
-      for (let i = 0; i < count; i++) {
-        keys.push(mapKey(cursor, readValue(cursor, cursor.uint8(), budget, inner)));
-        pointers.push(cursor.int32());
-        types.push(cursor.uint8());
-      }
       const map: { [key: string]: OrientDBValue } = {};
       // As in a document: values follow the keys in order, each past the bytes read before it.
-      let floor = cursor.offset;
+      const reads = new ForwardReads();
       for (let i = 0; i < count; i++) {
-        const pointer = pointers[i]!;
+        const key = mapKey(cursor, readValue(cursor, cursor.uint8(), budget, inner));
+        const pointer = cursor.int32();
+        const valueType = cursor.uint8();
+        reads.headerAt(cursor);
         if (pointer === 0) {
-          defineField(map, keys[i]!, null);
+          defineField(map, key, null);
           continue;
         }
-        if (pointer < floor) cursor.fail(`a map value points back at bytes already read (${pointer} < ${floor})`);
+        const header = cursor.offset;
+        if (!reads.allows(pointer, header)) cursor.fail(`a map value points back at bytes already read (${pointer})`);
         cursor.seek(pointer, 'map value');
-        defineField(map, keys[i]!, readValue(cursor, types[i]!, budget, inner));
-        floor = cursor.offset;
+        defineField(map, key, readValue(cursor, valueType, budget, inner));
+        reads.valueRead(pointer, cursor.offset);
+        cursor.offset = header;
       }
-      cursor.offset = floor;
+      cursor.offset = reads.end(cursor.offset);
       return map;
     }
     case OrientDBType.LINKBAG:
