@@ -39,7 +39,7 @@ function resolveWorkspaceTsSources(): void {
 }
 
 interface DecoderFuzzModule {
-  fuzzDecoders(runs: number, seed?: number): { target: string; runs: number; decoded: number; rejected: number }[];
+  fuzzDecoders: (runs: number, seed?: number) => { target: string; runs: number; decoded: number; rejected: number }[];
 }
 
 /** Runs the orientdb package's decoder fuzzer with `runsPerTarget` cases for each of its targets. */
