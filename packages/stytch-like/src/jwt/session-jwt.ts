@@ -1,7 +1,7 @@
 import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
-import { isReservedClaim } from '../service/custom-claims.js';
+import { isReservedClaim } from '../model/custom-claims.js';
 import { checkRs256Header, decodeJsonObject, parseCompactJws, verifyRs256Signature, type CompactJws } from './rs256-verify.js';
 
 /** A session JWT is good for five minutes (or until its session expires, if sooner), as in Stytch. */

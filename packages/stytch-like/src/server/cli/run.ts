@@ -1,8 +1,8 @@
-import packageJson from '../../package.json' with { type: 'json' };
+import packageJson from '../../../package.json' with { type: 'json' };
 import { createStytchLikeServer } from '../http/server.js';
-import { SigningKeyRing } from '../jwt/signing-key-ring.js';
+import { SigningKeyRing } from '../keys/signing-key-ring.js';
 import { StytchLikeSessionService } from '../service/session-service.js';
-import { projectEnvironment } from '../service/ids.js';
+import { projectEnvironment } from '../../model/ids.js';
 import { openStore } from '../store/open-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import { CliUsageError, parseCliArguments, type CliCommand } from './arguments.js';

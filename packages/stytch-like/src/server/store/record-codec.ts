@@ -1,5 +1,5 @@
-import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
-import type { StytchAuthenticationFactor, StytchSessionAttributes, StytchUserName } from '../model/stytch-types.js';
+import { isPlainObject, toJsonValue, type JsonObject } from '../../model/json.js';
+import type { StytchAuthenticationFactor, StytchSessionAttributes, StytchUserName } from '../../model/stytch-types.js';
 import { SessionStoreError, type SessionRecord, type SigningKeyRecord, type UserRecord } from './session-store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { StytchLikeApiError } from '../model/api-error.js';
+import { StytchLikeApiError } from '../../model/api-error.js';
 import { FIELD_ERROR_TYPES } from './schemas.js';
 
 interface ValidationIssue {

@@ -1,5 +1,5 @@
-import { StytchLikeApiError } from '../model/api-error.js';
-import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
+import { StytchLikeApiError } from './api-error.js';
+import { isPlainObject, toJsonValue, type JsonObject } from './json.js';
 
 /** Registered JWT claims a session's custom claims may not set; Stytch ignores them. */
 export const RESERVED_CLAIMS: readonly string[] = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'];
