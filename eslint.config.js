@@ -15,8 +15,6 @@ export default tseslint.config(
       '**/tsup.config.bundled_*',
       // Type-checked inside the temporary consumer project that installs the packed tarballs.
       'scripts/consumer/**',
-      // Replaced by the typed tools/orientdb-server package.
-      'packages/orientdb/scripts/**',
     ],
   },
   js.configs.recommended,

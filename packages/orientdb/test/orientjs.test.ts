@@ -1,7 +1,7 @@
 import orientjs, { type OrientJsClient, type OrientJsSession } from 'orientjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
-import { sqlCommand } from '../scripts/orientdb-server.mjs';
+import { sqlCommand } from '@sessiontoken/orientdb-server';
 import { createTestProvider, testCredentials, testServer, uniqueClassName } from './support/orientdb.js';
 
 // orientjs 3.2.0 (protocol 37) runs on Node 24 against OrientDB 3.2, with two gaps found here:

@@ -7,7 +7,7 @@ import {
   TEST_DB_USER,
   createDatabase,
   startOrientDBServer,
-} from '../../../../packages/orientdb/scripts/orientdb-server.mjs';
+} from '@sessiontoken/orientdb-server';
 import type { ProviderName } from '../../src/config.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));

@@ -1,5 +1,5 @@
-import { ByteWriter } from '../../src/serializer/byte-writer.js';
-import { encodeRecord } from '../../src/serializer/record-encoder.js';
+import { ByteWriter } from '../serializer/byte-writer.js';
+import { encodeRecord } from '../serializer/record-encoder.js';
 
 /** Builds response frames in the server's layout, for parser tests that need exact bytes. */
 export function okHeader(writer: ByteWriter, sessionId: number, renewedToken: Uint8Array | null = new Uint8Array(0)): void {
