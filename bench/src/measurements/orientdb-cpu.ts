@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { OrientDBSessionProvider, encodeRecord, type OrientDBRow } from '@sessiontoken/orientdb';
-import { TEST_DB_PASSWORD, TEST_DB_USER } from '../../../packages/orientdb/scripts/orientdb-server.mjs';
+import { TEST_DB_PASSWORD, TEST_DB_USER } from '@sessiontoken/orientdb-server';
 import { SETTINGS } from './config.ts';
 import type { OrientDBBench } from './orientdb.ts';
 import type { ReplayScript } from './replay-server.ts';
@@ -74,7 +74,8 @@ async function capture(host: string, port: number, session: (port: number) => Pr
   if (greeting?.from !== 'server') throw new Error('capture: the server did not greet first');
   const exchanges: Exchange[] = [];
   for (let i = 0; i + 1 < rest.length; i += 2) {
-    if (rest[i]!.from !== 'client' || rest[i + 1]!.from !== 'server') throw new Error('capture: requests and answers do not alternate');
+    if (rest[i]!.from !== 'client' || rest[i + 1]!.from !== 'server')
+      throw new Error('capture: requests and answers do not alternate');
     exchanges.push({ request: rest[i]!.bytes, answer: rest[i + 1]!.bytes });
   }
   return { greeting: greeting.bytes, exchanges };
@@ -82,14 +83,22 @@ async function capture(host: string, port: number, session: (port: number) => Pr
 
 /** Starts a replay server in a child process for `exchanges` (one per opcode); stopped by `teardown`. */
 async function startReplay(teardown: Teardown, greeting: Buffer, exchanges: readonly Exchange[]): Promise<number> {
-  const dir = teardown.add(mkdtempSync(join(tmpdir(), 'sessiontoken-replay-')), 'replay script directory', (d) => rmSync(d, { recursive: true, force: true }));
+  const dir = teardown.add(mkdtempSync(join(tmpdir(), 'sessiontoken-replay-')), 'replay script directory', (d) =>
+    rmSync(d, { recursive: true, force: true }),
+  );
   const script: ReplayScript = {
     greeting: greeting.toString('base64'),
-    exchanges: exchanges.map((e) => ({ opcode: e.request[0]!, requestLength: e.request.length, answer: e.answer.toString('base64') })),
+    exchanges: exchanges.map((e) => ({
+      opcode: e.request[0]!,
+      requestLength: e.request.length,
+      answer: e.answer.toString('base64'),
+    })),
   };
   const file = join(dir, `script-${exchanges.map((e) => e.answer.length).join('-')}.json`);
   writeFileSync(file, JSON.stringify(script));
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'replay-server.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'replay-server.ts'), file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   teardown.add(child, 'replay server', async (c) => {
     if (c.exitCode === null && c.signalCode === null) {
       c.kill('SIGTERM');
@@ -111,7 +120,11 @@ function provider(port: number): OrientDBSessionProvider {
 }
 
 /** A plain socket that writes `request` and waits for `answerLength` bytes, nothing else: the floor of a query. */
-async function bareSocket(port: number, request: Buffer, answerLength: number): Promise<{ query: () => Promise<void>; close: () => void }> {
+async function bareSocket(
+  port: number,
+  request: Buffer,
+  answerLength: number,
+): Promise<{ query: () => Promise<void>; close: () => void }> {
   const socket = connect({ host: '127.0.0.1', port });
   socket.setNoDelay(true);
   let received = 0;
@@ -142,7 +155,10 @@ async function bareSocket(port: number, request: Buffer, answerLength: number): 
 }
 
 /** CPU microseconds (user + system) per call of `operation`, called back to back for `durationMs`. */
-async function cpuPerCall(durationMs: number, operation: () => Promise<unknown>): Promise<{ cpuUs: number; calls: number }> {
+async function cpuPerCall(
+  durationMs: number,
+  operation: () => Promise<unknown>,
+): Promise<{ cpuUs: number; calls: number }> {
   const start = process.cpuUsage();
   const end = performance.now() + durationMs;
   let calls = 0;
@@ -160,7 +176,11 @@ const gc = ((): (() => void) => {
 })();
 
 /** Heap bytes that `copies` decoded answers keep alive, per byte of answer frame. */
-async function heapPerFrameByte(run: () => Promise<OrientDBRow[]>, frameBytes: number, copies: number): Promise<number> {
+async function heapPerFrameByte(
+  run: () => Promise<OrientDBRow[]>,
+  frameBytes: number,
+  copies: number,
+): Promise<number> {
   await run();
   gc();
   const before = process.memoryUsage().heapUsed;
@@ -222,7 +242,10 @@ function aliasedRecord(fields: number, stringBytes: number): Buffer {
   return bytes;
 }
 
-export async function measureClientCpuVsBareSocket(bench: OrientDBBench, teardown: Teardown): Promise<MeasurementResult> {
+export async function measureClientCpuVsBareSocket(
+  bench: OrientDBBench,
+  teardown: Teardown,
+): Promise<MeasurementResult> {
   const { warmupMs, rounds, roundMs } = SETTINGS.query;
   const { greeting, exchanges } = await capture(bench.server.host, bench.server.binaryPort, async (port) => {
     const db = provider(port);
@@ -236,8 +259,17 @@ export async function measureClientCpuVsBareSocket(bench: OrientDBBench, teardow
     }
   });
   const [open, one, all] = exchanges;
-  if (!open || !one || !all || open.request[0] !== OPCODE_DB_OPEN || one.request[0] !== OPCODE_QUERY || all.request[0] !== OPCODE_QUERY) {
-    throw new Error(`capture: expected DB_OPEN and two QUERY exchanges, got opcodes ${exchanges.map((e) => e.request[0]).join(', ')}`);
+  if (
+    !open ||
+    !one ||
+    !all ||
+    open.request[0] !== OPCODE_DB_OPEN ||
+    one.request[0] !== OPCODE_QUERY ||
+    all.request[0] !== OPCODE_QUERY
+  ) {
+    throw new Error(
+      `capture: expected DB_OPEN and two QUERY exchanges, got opcodes ${exchanges.map((e) => e.request[0]).join(', ')}`,
+    );
   }
   const sessionId = open.answer.readInt32BE(5);
 

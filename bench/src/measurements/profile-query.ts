@@ -41,9 +41,25 @@ const int32 = (n: number): Buffer => {
 };
 const str = (s: string): Buffer => Buffer.concat([int32(Buffer.byteLength(s)), Buffer.from(s)]);
 // DB_OPEN answer: status, -1, session id, token, no clusters, null cluster config, server version.
-const openAnswer = Buffer.concat([Buffer.from([0]), int32(-1), int32(SESSION_ID), int32(token.length), token, Buffer.from([0, 0]), int32(-1), str('3.2.25')]);
+const openAnswer = Buffer.concat([
+  Buffer.from([0]),
+  int32(-1),
+  int32(SESSION_ID),
+  int32(token.length),
+  token,
+  Buffer.from([0, 0]),
+  int32(-1),
+  str('3.2.25'),
+]);
 const record = encodeRecord(
-  { sku: 'SKU-00001', name: 'Product number 1', price: 10.99, stock: 3, tags: ['bench', 'group-1'], created: new Date(1_700_000_001_000) },
+  {
+    sku: 'SKU-00001',
+    name: 'Product number 1',
+    price: 10.99,
+    stock: 3,
+    tags: ['bench', 'group-1'],
+    created: new Date(1_700_000_001_000),
+  },
   'BenchProduct',
 );
 const queryAnswer = answerWithRecord(SESSION_ID, record);
@@ -78,7 +94,9 @@ const script: ReplayScript = {
 };
 const file = join(dir, 'script.json');
 writeFileSync(file, JSON.stringify(script));
-const child = spawn(process.execPath, [join(import.meta.dirname, 'replay-server.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [join(import.meta.dirname, 'replay-server.ts'), file], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 let port = 0;
 for await (const line of createInterface({ input: child.stdout })) {
   port = (JSON.parse(line) as { port: number }).port;
@@ -138,8 +156,12 @@ for (let round = 0; round < rounds; round++) {
     totals[name].calls += calls;
   }
 }
-for (const name of sides) console.log(`${name}: ${totals[name].calls} queries, ${(totals[name].us / totals[name].calls).toFixed(1)} µs CPU per query`);
-if (side === 'both') console.log(`ratio ${(totals.ours.us / totals.ours.calls / (totals.bare.us / totals.bare.calls)).toFixed(2)}`);
+for (const name of sides)
+  console.log(
+    `${name}: ${totals[name].calls} queries, ${(totals[name].us / totals[name].calls).toFixed(1)} µs CPU per query`,
+  );
+if (side === 'both')
+  console.log(`ratio ${(totals.ours.us / totals.ours.calls / (totals.bare.us / totals.bare.calls)).toFixed(2)}`);
 socket.destroy();
 await db.close();
 child.kill('SIGTERM');

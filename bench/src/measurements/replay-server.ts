@@ -13,7 +13,12 @@ export interface ReplayScript {
 }
 
 function serve(script: ReplayScript, socket: Socket): void {
-  const exchanges = new Map(script.exchanges.map((e) => [e.opcode, { requestLength: e.requestLength, answer: Buffer.from(e.answer, 'base64') }]));
+  const exchanges = new Map(
+    script.exchanges.map((e) => [
+      e.opcode,
+      { requestLength: e.requestLength, answer: Buffer.from(e.answer, 'base64') },
+    ]),
+  );
   let pending: Buffer = Buffer.alloc(0);
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());

@@ -5,7 +5,11 @@ export const ADAPTER_NAME = 'orientdb';
 
 /** The one way this package makes an error: a `SessionTokenError` tagged with {@link ADAPTER_NAME}. */
 export function orientdbError(code: SessionTokenErrorCode, message: string, cause?: unknown): SessionTokenError {
-  return new SessionTokenError(code, message, cause === undefined ? { adapter: ADAPTER_NAME } : { adapter: ADAPTER_NAME, cause });
+  return new SessionTokenError(
+    code,
+    message,
+    cause === undefined ? { adapter: ADAPTER_NAME } : { adapter: ADAPTER_NAME, cause },
+  );
 }
 
 /**

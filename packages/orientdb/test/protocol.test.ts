@@ -9,8 +9,8 @@ import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
 import { encodeRecord } from '../src/serializer/record-encoder.js';
 import { RecordId } from '../src/serializer/values.js';
-import { errorFrame, okHeader, queryFrame } from './support/frames.js';
-import { datesRecord, queryFrameOf } from './support/amplification.js';
+import { datesRecord, queryFrameOf } from '../src/testing/amplification.js';
+import { errorFrame, okHeader, queryFrame } from '../src/testing/frames.js';
 
 const parseQuery = (reader: FrameReader): Pull<ResponseFrame<QueryPage>> => readResponse(reader, 5, true, readQueryResponse);
 
