@@ -74,7 +74,9 @@ function killGroup(child) {
 
 /** Runs a command that must succeed. */
 async function must(command, args, options) {
+  const begin = Date.now();
   const result = await run(command, args, options);
+  console.log(`[${((Date.now() - begin) / 1000).toFixed(1)} s] ${command === process.execPath ? 'node' : command} ${args.join(' ')}`);
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.code}${options?.quiet ? `:\n${result.output.slice(-4000)}` : ''}`);
   return result.output;
 }
@@ -151,8 +153,13 @@ async function tarballFiles(tarballUrl, dir) {
   const bytes = Buffer.from(await response.arrayBuffer());
   const file = join(dir, `${randomBytes(6).toString('hex')}.tgz`);
   writeFileSync(file, bytes);
-  const listing = await must('tar', ['-tzf', file], { quiet: true });
-  return { bytes: bytes.length, files: listing.split('\n').filter(Boolean).map((entry) => entry.replace(/^package\//, '')) };
+  // GNU tar's verbose listing: mode, owner, size, date, time, path.
+  const entries = (await run('tar', ['-tvzf', file], { quiet: true })).output.split('\n').filter(Boolean).map((line) => line.trim().split(/\s+/));
+  return {
+    bytes: bytes.length,
+    unpacked: entries.reduce((sum, fields) => sum + Number(fields[2] ?? 0), 0),
+    files: entries.map((fields) => fields.slice(5).join(' ').replace(/^package\//, '')),
+  };
 }
 
 function hasWorkspaceRange(manifest) {
@@ -165,8 +172,9 @@ function versionsOf(clone) {
   return Object.fromEntries(publicPackages(clone).map(({ manifest }) => [manifest.name, manifest.version]));
 }
 
-function writeChangeset(clone, name, bump, summary) {
-  writeFileSync(join(clone, '.changeset', `${name}.md`), `---\n"@sessiontoken/core": ${bump}\n---\n\n${summary}\n`);
+function writeChangeset(clone, name, bumps, summary) {
+  const lines = Object.entries(bumps).map(([pkg, bump]) => `"${pkg}": ${bump}`);
+  writeFileSync(join(clone, '.changeset', `${name}.md`), `---\n${lines.join('\n')}\n---\n\n${summary}\n`);
 }
 
 function formatKiB(bytes) {
@@ -208,12 +216,12 @@ async function rehearse(temp) {
     for (const field of ['license', 'repository', 'homepage', 'bugs', 'keywords']) {
       check(`${manifest.name}: published manifest has ${field}`, published[field] !== undefined && published[field] !== '');
     }
-    const { bytes, files } = await tarballFiles(published.dist.tarball, temp);
+    const { bytes, unpacked, files } = await tarballFiles(published.dist.tarball, temp);
     const stray = files.filter((file) => !file.startsWith('dist/') && !ALLOWED_TOP_LEVEL.has(file));
     check(`${manifest.name}: tarball holds only dist/, package.json, README, CHANGELOG`, stray.length === 0, stray.join(', '));
     check(`${manifest.name}: tarball has its CHANGELOG.md`, files.includes('CHANGELOG.md'));
-    check(`${manifest.name}: tarball under ${formatKiB(MAX_TARBALL_BYTES)}`, bytes <= MAX_TARBALL_BYTES, `${formatKiB(bytes)} packed, ${formatKiB(published.dist.unpackedSize ?? 0)} unpacked, ${files.length} files`);
-    sizes.push({ name: manifest.name, version: manifest.version, packed: bytes, unpacked: published.dist.unpackedSize ?? 0, files: files.length });
+    check(`${manifest.name}: tarball under ${formatKiB(MAX_TARBALL_BYTES)}`, bytes <= MAX_TARBALL_BYTES, `${formatKiB(bytes)} packed, ${formatKiB(unpacked)} unpacked, ${files.length} files`);
+    sizes.push({ name: manifest.name, version: manifest.version, packed: bytes, unpacked, files: files.length });
   }
 
   // --- a consumer outside the workspace installs by semver range from the registry
@@ -238,7 +246,7 @@ async function rehearse(temp) {
   check('consumer: published types compile, the reference flow and every package consumer check pass', consumerOk);
 
   // --- a patch of core alone: inside the adapters' peer ranges, npm update takes it
-  writeChangeset(clone, 'rehearsal-core-patch', 'patch', 'Rehearsal: a patch release of core alone.');
+  writeChangeset(clone, 'rehearsal-core-patch', { '@sessiontoken/core': 'patch' }, 'Rehearsal: a patch release of core alone.');
   await must('pnpm', ['changeset', 'version'], { cwd: clone, env });
   const afterPatch = versionsOf(clone);
   const patched = afterPatch['@sessiontoken/core'];
@@ -253,15 +261,27 @@ async function rehearse(temp) {
   const problems = JSON.parse(ls.output.slice(ls.output.indexOf('{'))).problems ?? [];
   check('core patch: npm ls finds no peer problem (the adapters accept the new core)', ls.code === 0 && problems.length === 0, problems.join('; '));
 
-  // --- a major of core: out of the adapters' peer ranges, npm refuses with a peer conflict
-  writeChangeset(clone, 'rehearsal-core-major', 'major', 'Rehearsal: a breaking release of core.');
+  // --- a breaking release of core, as the README says to make one: core and every package that has it as a peer, major.
+  // (changesets alone would give those packages a patch with the new peer range, which `npm update` could not install.)
+  const peerDependents = packages.filter(({ manifest }) => manifest.peerDependencies?.['@sessiontoken/core']).map(({ manifest }) => manifest.name);
+  writeChangeset(
+    clone,
+    'rehearsal-core-major',
+    Object.fromEntries(['@sessiontoken/core', ...peerDependents].map((name) => [name, 'major'])),
+    'Rehearsal: a breaking release of core.',
+  );
   await must('pnpm', ['changeset', 'version'], { cwd: clone, env });
   const afterMajor = versionsOf(clone);
   const major = afterMajor['@sessiontoken/core'];
-  const bumpedDependents = Object.entries(afterMajor).filter(([name, version]) => name !== '@sessiontoken/core' && version !== afterPatch[name]);
-  console.log(`core major: changeset version also bumped ${bumpedDependents.map(([name, version]) => `${name}@${version}`).join(', ') || 'nothing else'}`);
+  check(
+    `core major: core and its peer dependents leave the consumer's ranges (${peerDependents.map((name) => `${name}@${afterMajor[name]}`).join(', ')})`,
+    major.split('.')[0] !== patched.split('.')[0] && peerDependents.every((name) => afterMajor[name].split('.')[0] !== released[name].split('.')[0]),
+  );
   await must('pnpm', ['changeset', 'publish'], { cwd: clone, env });
   check(`core major: @sessiontoken/core@${major} is in the registry`, (await packument(registry.url, '@sessiontoken/core'))?.versions?.[major]);
+  const update = await run('npm', ['update', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env, quiet: true });
+  const afterUpdate = readJson(join(project, 'node_modules', '@sessiontoken', 'core', 'package.json')).version;
+  check('core major: the consumer\'s npm update stays on the old line without error', update.code === 0 && afterUpdate === patched, update.code === 0 ? `installed ${afterUpdate}` : update.output.slice(-2000));
   const conflict = await run('npm', ['install', '--no-audit', '--no-fund', `@sessiontoken/core@^${major}`], { cwd: project, env, quiet: true });
   const reportsPeer = /ERESOLVE/.test(conflict.output) && /peer @sessiontoken\/core@/.test(conflict.output);
   check(`core major: npm reports the adapters' peer conflict when the consumer asks for core ^${major}`, conflict.code !== 0 && reportsPeer, reportsPeer ? '' : conflict.output.slice(-2000));
