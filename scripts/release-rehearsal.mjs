@@ -198,10 +198,8 @@ async function rehearse(temp) {
   await must('git', ['clone', '--quiet', root, clone], { env });
   writeFileSync(join(clone, '.npmrc'), npmrc);
   await must('pnpm', ['install', '--frozen-lockfile', '--prefer-offline', '--reporter=append-only'], { cwd: clone, env, quiet: true });
-  await must('pnpm', ['build', '--output-logs=errors-only'], { cwd: clone, env });
-  await must('pnpm', ['changeset', 'version'], { cwd: clone, env });
-  await must('pnpm', ['install', '--lockfile-only', '--prefer-offline', '--reporter=append-only'], { cwd: clone, env, quiet: true });
-  await must('pnpm', ['changeset', 'publish'], { cwd: clone, env });
+  // The README's release command. Builds reuse this checkout's turbo cache: same inputs, same outputs.
+  await must('pnpm', ['release'], { cwd: clone, env: { ...env, TURBO_CACHE_DIR: join(root, '.turbo', 'cache') } });
 
   const packages = publicPackages(clone);
   const released = versionsOf(clone);
@@ -282,9 +280,14 @@ async function rehearse(temp) {
   const update = await run('npm', ['update', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env, quiet: true });
   const afterUpdate = readJson(join(project, 'node_modules', '@sessiontoken', 'core', 'package.json')).version;
   check('core major: the consumer\'s npm update stays on the old line without error', update.code === 0 && afterUpdate === patched, update.code === 0 ? `installed ${afterUpdate}` : update.output.slice(-2000));
-  const conflict = await run('npm', ['install', '--no-audit', '--no-fund', `@sessiontoken/core@^${major}`], { cwd: project, env, quiet: true });
-  const reportsPeer = /ERESOLVE/.test(conflict.output) && /peer @sessiontoken\/core@/.test(conflict.output);
-  check(`core major: npm reports the adapters' peer conflict when the consumer asks for core ^${major}`, conflict.code !== 0 && reportsPeer, reportsPeer ? '' : conflict.output.slice(-2000));
+  // By default npm overrides a peer conflict with a warning; with --strict-peer-deps it refuses. Both report it.
+  const asks = ['install', '--no-audit', '--no-fund', `@sessiontoken/core@^${major}`];
+  const warned = await run('npm', [...asks, '--dry-run'], { cwd: project, env, quiet: true });
+  const warnsPeer = /ERESOLVE/.test(warned.output) && /peer @sessiontoken\/core@/.test(warned.output);
+  check(`core major: npm warns of the adapters' peer conflict when the consumer asks for core ^${major}`, warnsPeer, warnsPeer ? '' : warned.output.slice(-2000));
+  const refused = await run('npm', [...asks, '--strict-peer-deps'], { cwd: project, env, quiet: true });
+  const refusesPeer = refused.code !== 0 && /ERESOLVE/.test(refused.output) && /peer @sessiontoken\/core@/.test(refused.output);
+  check(`core major: npm --strict-peer-deps refuses core ^${major} for the adapters' peer ranges`, refusesPeer, refusesPeer ? '' : refused.output.slice(-2000));
   const unchanged = readJson(join(project, 'node_modules', '@sessiontoken', 'core', 'package.json')).version;
   check('core major: the refused install changed nothing', unchanged === patched, `installed ${unchanged}`);
 
