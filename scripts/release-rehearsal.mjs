@@ -34,18 +34,22 @@ function check(name, ok, detail = '') {
   return Boolean(ok);
 }
 
-/** Runs a command (its own process group, so a timeout ends all of it); resolves { code, output }. */
+/** Runs a command (its own process group, so a timeout ends all of it); resolves { code, output, stdout }. */
 const children = new Set();
 function run(command, args, { cwd, env = {}, quiet = false } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.add(child);
     let output = '';
+    let stdout = '';
     const collect = (chunk) => {
       output += chunk;
       if (!quiet) process.stdout.write(chunk);
     };
-    child.stdout.on('data', collect);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      collect(chunk);
+    });
     child.stderr.on('data', collect);
     const timer = setTimeout(() => {
       output += `\n[timed out after ${COMMAND_TIMEOUT_MS} ms]`;
@@ -59,7 +63,7 @@ function run(command, args, { cwd, env = {}, quiet = false } = {}) {
     child.on('close', (code) => {
       clearTimeout(timer);
       children.delete(child);
-      resolve({ code: code ?? 1, output });
+      resolve({ code: code ?? 1, output, stdout });
     });
   });
 }
@@ -228,7 +232,8 @@ async function rehearse(temp) {
   if (!relative(root, project).startsWith('..')) throw new Error(`the consumer project must be outside the workspace: ${project}`);
   writeFileSync(join(project, '.npmrc'), npmrc);
   writeConsumerManifest(clone, project, Object.fromEntries(CONSUMED.map((name) => [name, `^${released[name]}`])));
-  await must('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env });
+  // --prefer-offline: third-party packages from npm's cache; ours are new to it (a new registry on a new port).
+  await must('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, env });
   const lock = readJson(join(project, 'package-lock.json'));
   for (const name of CONSUMED) {
     const entry = lock.packages?.[`node_modules/${name}`];
@@ -256,7 +261,7 @@ async function rehearse(temp) {
   const installed = readJson(join(project, 'node_modules', '@sessiontoken', 'core', 'package.json')).version;
   check(`core patch: the consumer's npm update takes @sessiontoken/core@${patched}`, installed === patched, `installed ${installed}`);
   const ls = await run('npm', ['ls', '--all', '--json'], { cwd: project, env, quiet: true });
-  const problems = JSON.parse(ls.output.slice(ls.output.indexOf('{'))).problems ?? [];
+  const problems = JSON.parse(ls.stdout).problems ?? [];
   check('core patch: npm ls finds no peer problem (the adapters accept the new core)', ls.code === 0 && problems.length === 0, problems.join('; '));
 
   // --- a breaking release of core, as the README says to make one: core and every package that has it as a peer, major.
@@ -288,7 +293,7 @@ async function rehearse(temp) {
   );
   check(`core major: npm warns ERESOLVE for every adapter's peer range when the consumer asks for core ^${major}`, warned.length === CONSUMED.length - 1, `warned for ${warned.join(', ') || 'none'}`);
   const lsAfter = await run('npm', ['ls', '--all', '--json'], { cwd: project, env, quiet: true });
-  const invalid = (JSON.parse(lsAfter.output.slice(lsAfter.output.indexOf('{'))).problems ?? []).filter((problem) => /invalid: @sessiontoken\/core@/.test(problem));
+  const invalid = (JSON.parse(lsAfter.stdout).problems ?? []).filter((problem) => /invalid: @sessiontoken\/core@/.test(problem));
   check('core major: npm ls then reports the adapters\' peer on core as invalid', lsAfter.code !== 0 && invalid.length > 0, invalid.join('; '));
 
   console.log('\npublished tarballs:');
