@@ -189,6 +189,7 @@ async function rehearse(temp) {
   const registry = await startRegistry(join(temp, 'registry'));
   state.registry = registry;
   console.log(`registry: ${registry.url} (storage in ${join(temp, 'registry', 'storage')})`);
+  check('registry: has no uplink (a package from the npm registry is not found there)', (await packument(registry.url, 'left-pad')) === null);
   const token = await addUser(registry.url);
   const host = registry.url.replace(/^http:/, '');
   const npmrc = `@sessiontoken:registry=${registry.url}\n${host}:_authToken=${token}\n`;
