@@ -14,7 +14,10 @@ const warn = console.warn;
 console.warn = () => {};
 try {
   assert.equal(Object.isFrozen(STYTCH_CAPABILITIES), true);
-  assert.throws(() => new StytchSessionProvider({ projectId, secret, baseUrl: 'http://example.test' }), (error) => isSessionTokenError(error, 'INVALID_ARGUMENT'));
+  assert.throws(
+    () => new StytchSessionProvider({ projectId, secret, baseUrl: 'http://example.test' }),
+    (error) => isSessionTokenError(error, 'INVALID_ARGUMENT'),
+  );
 
   const store = new MemorySessionStore();
   const service = new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } });

@@ -16,10 +16,17 @@ export function publicPackages(root) {
 /** Writes the consumer project's package.json: `dependencies` as given, TypeScript and Node's types pinned as the workspace pins them. */
 export function writeConsumerManifest(root, project, dependencies) {
   const workspace = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const devDependencies = { typescript: workspace.devDependencies.typescript, '@types/node': workspace.devDependencies['@types/node'] };
+  const devDependencies = {
+    typescript: workspace.devDependencies.typescript,
+    '@types/node': workspace.devDependencies['@types/node'],
+  };
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'sessiontoken-consumer', private: true, type: 'module', dependencies, devDependencies }, null, 2),
+    JSON.stringify(
+      { name: 'sessiontoken-consumer', private: true, type: 'module', dependencies, devDependencies },
+      null,
+      2,
+    ),
   );
 }
 
@@ -32,7 +39,15 @@ export async function runConsumerChecks(root, project, packages, run) {
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], skipLibCheck: false },
+      compilerOptions: {
+        target: 'ES2023',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        skipLibCheck: false,
+      },
       include: ['*.ts'],
     }),
   );

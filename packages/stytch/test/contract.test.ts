@@ -23,7 +23,8 @@ describe('stytch (official SDK) against the Stytch-like server', () => {
     { describe, it, expect },
     {
       name: 'stytch',
-      createProvider: () => new StytchSessionProvider({ projectId: server.projectId, secret: server.secret, baseUrl: server.url }),
+      createProvider: () =>
+        new StytchSessionProvider({ projectId: server.projectId, secret: server.secret, baseUrl: server.url }),
       credentials: () => server.createUser(),
       badCredentials: () => ({ email: existing.email, password: 'wrong password' }),
       capabilities: STYTCH_CAPABILITIES,

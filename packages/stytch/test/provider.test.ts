@@ -75,7 +75,12 @@ describe('against the Stytch-like server', () => {
   let server: StytchLikeTestServer;
   const providers: StytchSessionProvider[] = [];
   const provider = (options: Partial<StytchSessionProviderOptions> = {}) => {
-    const created = new StytchSessionProvider({ projectId: server.projectId, secret: server.secret, baseUrl: server.url, ...options });
+    const created = new StytchSessionProvider({
+      projectId: server.projectId,
+      secret: server.secret,
+      baseUrl: server.url,
+      ...options,
+    });
     providers.push(created);
     return created;
   };
@@ -104,7 +109,10 @@ describe('against the Stytch-like server', () => {
 
   it('opens with custom claims and a duration, and extends with authenticate({ durationMinutes })', async () => {
     const p = provider();
-    const opened = await p.open(await server.createUser(), { sessionDurationMinutes: 10, sessionCustomClaims: { plan: 'pro' } });
+    const opened = await p.open(await server.createUser(), {
+      sessionDurationMinutes: 10,
+      sessionCustomClaims: { plan: 'pro' },
+    });
     expect(opened.attributes['customClaims']).toEqual({ plan: 'pro' });
     const extended = await p.authenticate({ durationMinutes: 600 });
     expect(extended.expiresAt!.getTime()).toBeGreaterThan(opened.expiresAt!.getTime() + 60 * 60_000);
@@ -114,7 +122,9 @@ describe('against the Stytch-like server', () => {
     const p = provider();
     const opened = await p.open(await server.createUser());
     expect((await rejection(p.authenticate({ durationMinutes: 4 }))).code).toBe('INVALID_ARGUMENT');
-    expect((await rejection(p.open(await server.createUser(), { sessionDurationMinutes: 600_000 }))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejection(p.open(await server.createUser(), { sessionDurationMinutes: 600_000 }))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
     expect(p.getSession()?.sessionId).toBe(opened.sessionId);
   });
 
@@ -161,7 +171,8 @@ describe('against a hostile or broken server', () => {
     servers.push(started);
     return started;
   };
-  const providerFor = (url: string, timeoutMs = 5000) => new StytchSessionProvider({ projectId: 'project-test-1', secret: SECRET, baseUrl: url, timeoutMs });
+  const providerFor = (url: string, timeoutMs = 5000) =>
+    new StytchSessionProvider({ projectId: 'project-test-1', secret: SECRET, baseUrl: url, timeoutMs });
 
   afterAll(async () => {
     for (const server of servers) await server.close();
@@ -257,7 +268,12 @@ describe('against a hostile or broken server', () => {
   it('rejects PROTOCOL when authenticate answers for another session than the one held', async () => {
     const server = await hostile((request, response) => {
       const other = request.path === '/v1/sessions/authenticate' && server.requests.length > 1;
-      json(response, 200, { status_code: 200, session: stytchSession(other ? 'session-test-other' : 'session-test-held'), session_token: 'tok', session_jwt: 'jwt' });
+      json(response, 200, {
+        status_code: 200,
+        session: stytchSession(other ? 'session-test-other' : 'session-test-held'),
+        session_token: 'tok',
+        session_jwt: 'jwt',
+      });
     });
     const p = providerFor(server.url);
     await p.setSessionToken('held-token-value-abcdefghijklmnop');
@@ -275,7 +291,14 @@ describe('against a hostile or broken server', () => {
     ];
     for (const [status, type, details, code] of cases) {
       const server = await hostile((_request, response) =>
-        json(response, status, { status_code: status, request_id: 'r', error_type: type, error_message: 'm', error_url: '', ...(details ? { error_details: details } : {}) }),
+        json(response, status, {
+          status_code: status,
+          request_id: 'r',
+          error_type: type,
+          error_message: 'm',
+          error_url: '',
+          ...(details ? { error_details: details } : {}),
+        }),
       );
       const p = providerFor(server.url);
       expect((await rejection(p.setSessionToken('some-token-value-1234567890'))).code, `${status} ${type}`).toBe(code);

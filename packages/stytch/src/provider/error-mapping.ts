@@ -38,7 +38,13 @@ export class StytchApiError extends Error {
   readonly requestId: string | undefined;
   readonly errorUrl: string | undefined;
 
-  constructor(fields: { statusCode: number; errorType: string; errorMessage: string; requestId?: string; errorUrl?: string }) {
+  constructor(fields: {
+    statusCode: number;
+    errorType: string;
+    errorMessage: string;
+    requestId?: string;
+    errorUrl?: string;
+  }) {
     super(fields.errorMessage);
     this.statusCode = fields.statusCode;
     this.errorType = fields.errorType;
@@ -70,15 +76,29 @@ function fromApi(error: StytchError, secrets: readonly string[]): SessionTokenEr
     ...(errorUrl === undefined ? {} : { errorUrl }),
   });
   if (errorType === 'invalid_secret_authentication') {
-    return new SessionTokenError('BACKEND', `Stytch refused the project id or secret (HTTP ${statusCode} ${errorType})`, { adapter: ADAPTER_NAME, cause });
+    return new SessionTokenError(
+      'BACKEND',
+      `Stytch refused the project id or secret (HTTP ${statusCode} ${errorType})`,
+      { adapter: ADAPTER_NAME, cause },
+    );
   }
   const details: unknown = error.error_details;
-  const expired = errorType === 'session_not_found' && typeof details === 'object' && details !== null && (details as Record<string, unknown>)['reason'] === SESSION_EXPIRED_REASON;
+  const expired =
+    errorType === 'session_not_found' &&
+    typeof details === 'object' &&
+    details !== null &&
+    (details as Record<string, unknown>)['reason'] === SESSION_EXPIRED_REASON;
   const code: SessionTokenErrorCode = expired
     ? 'EXPIRED'
-    : (CODES[errorType] ?? (statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504 ? 'UNAVAILABLE' : 'BACKEND'));
+    : (CODES[errorType] ??
+      (statusCode === 429 || statusCode === 502 || statusCode === 503 || statusCode === 504
+        ? 'UNAVAILABLE'
+        : 'BACKEND'));
   const request = requestId ? ` (request ${requestId})` : '';
-  return new SessionTokenError(code, `Stytch answered HTTP ${statusCode} ${errorType}${request}`, { adapter: ADAPTER_NAME, cause });
+  return new SessionTokenError(code, `Stytch answered HTTP ${statusCode} ${errorType}${request}`, {
+    adapter: ADAPTER_NAME,
+    cause,
+  });
 }
 
 /**
@@ -93,7 +113,9 @@ export function toSessionTokenErrorFromSdk(error: unknown, secrets: readonly str
   if (error instanceof RequestError) {
     // The SDK's message for a body that is not JSON quotes the body; for a failed fetch it says only "fetch failed".
     if (error.message.startsWith('Unable to parse JSON')) {
-      return new SessionTokenError('PROTOCOL', 'the Stytch API answered with a body that is not JSON', { adapter: ADAPTER_NAME });
+      return new SessionTokenError('PROTOCOL', 'the Stytch API answered with a body that is not JSON', {
+        adapter: ADAPTER_NAME,
+      });
     }
     return new SessionTokenError('UNAVAILABLE', 'the Stytch API could not be reached or did not answer in time', {
       adapter: ADAPTER_NAME,
@@ -102,5 +124,7 @@ export function toSessionTokenErrorFromSdk(error: unknown, secrets: readonly str
   }
   // The SDK reads any answer of status >= 400 as an error body; a body that is not an object makes it throw a TypeError.
   const name = error instanceof Error ? error.name : typeof error;
-  return new SessionTokenError('PROTOCOL', `the Stytch API answered with something the SDK could not read (${name})`, { adapter: ADAPTER_NAME });
+  return new SessionTokenError('PROTOCOL', `the Stytch API answered with something the SDK could not read (${name})`, {
+    adapter: ADAPTER_NAME,
+  });
 }

@@ -56,7 +56,11 @@ function isLoopback(hostname: string): boolean {
 }
 
 export function checkSessionDuration(value: unknown, name: string): number {
-  if (!Number.isInteger(value) || (value as number) < MIN_SESSION_DURATION_MINUTES || (value as number) > MAX_SESSION_DURATION_MINUTES) {
+  if (
+    !Number.isInteger(value) ||
+    (value as number) < MIN_SESSION_DURATION_MINUTES ||
+    (value as number) > MAX_SESSION_DURATION_MINUTES
+  ) {
     throw invalid(`${name} must be an integer from ${MIN_SESSION_DURATION_MINUTES} to ${MAX_SESSION_DURATION_MINUTES}`);
   }
   return value as number;
@@ -65,7 +69,8 @@ export function checkSessionDuration(value: unknown, name: string): number {
 function resolveEndpoint(env: unknown, baseUrl: unknown): ResolvedOptions['endpoint'] {
   if (env !== undefined && baseUrl !== undefined) throw invalid('give env or baseUrl, not both');
   if (env !== undefined) {
-    if (env !== 'test' && env !== 'live') throw invalid("env must be 'test' or 'live' (use baseUrl for another origin)");
+    if (env !== 'test' && env !== 'live')
+      throw invalid("env must be 'test' or 'live' (use baseUrl for another origin)");
     return { env: env === 'live' ? envs.live : envs.test };
   }
   if (baseUrl === undefined) return null;
@@ -95,7 +100,8 @@ export function resolveOptions(options: StytchSessionProviderOptions): ResolvedO
     throw invalid('secret must be a non-empty string');
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 600_000) throw invalid('timeoutMs must be an integer from 1 to 600000');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 600_000)
+    throw invalid('timeoutMs must be an integer from 1 to 600000');
   return {
     projectId: options.projectId,
     secret: options.secret,

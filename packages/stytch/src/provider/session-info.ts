@@ -43,7 +43,10 @@ function jsonCopy<T>(value: T): T {
  * Anything else is `PROTOCOL`; the body is not kept as `cause` because it carries tokens.
  */
 export function readAuthentication(body: unknown): StytchAuthentication {
-  const fail = (what: string) => new SessionTokenError('PROTOCOL', `the Stytch API's authentication response has no valid ${what}`, { adapter: ADAPTER_NAME });
+  const fail = (what: string) =>
+    new SessionTokenError('PROTOCOL', `the Stytch API's authentication response has no valid ${what}`, {
+      adapter: ADAPTER_NAME,
+    });
   if (!isRecord(body)) throw fail('body');
   const { session, session_token: sessionToken, session_jwt: sessionJwt } = body;
   if (typeof sessionToken !== 'string') throw fail('session_token');
@@ -64,7 +67,9 @@ export function readAuthentication(body: unknown): StytchAuthentication {
   const customClaims = session['custom_claims'] ?? {};
   if (!isRecord(customClaims)) throw fail('session.custom_claims');
   const factors = Array.isArray(session['authentication_factors']) ? session['authentication_factors'] : [];
-  const roles = Array.isArray(session['roles']) ? session['roles'].filter((role): role is string => typeof role === 'string') : [];
+  const roles = Array.isArray(session['roles'])
+    ? session['roles'].filter((role): role is string => typeof role === 'string')
+    : [];
   const info: SessionInfo = {
     sessionId,
     subject: userId,
@@ -84,5 +89,8 @@ export function readAuthentication(body: unknown): StytchAuthentication {
 
 /** The provider's held session: the token it reattached or opened with, the newest JWT, the session's info. */
 export function activeSession(sessionToken: string, authentication: StytchAuthentication): ActiveSession {
-  return Object.freeze({ tokens: Object.freeze({ sessionToken, sessionJwt: authentication.sessionJwt }), info: authentication.info });
+  return Object.freeze({
+    tokens: Object.freeze({ sessionToken, sessionJwt: authentication.sessionJwt }),
+    info: authentication.info,
+  });
 }

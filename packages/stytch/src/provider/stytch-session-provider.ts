@@ -62,13 +62,27 @@ export class StytchSessionProvider extends BaseSessionTokenProvider<StytchCreden
       timeout,
       // The SDK types its dispatcher with its own undici; both implement the same Dispatcher interface.
       dispatcher: this.#agent as unknown as NonNullable<ConstructorParameters<typeof Client>[0]['dispatcher']>,
-      ...(endpoint === null ? {} : 'env' in endpoint ? { env: endpoint.env } : { custom_base_url: endpoint.customBaseUrl }),
+      ...(endpoint === null
+        ? {}
+        : 'env' in endpoint
+          ? { env: endpoint.env }
+          : { custom_base_url: endpoint.customBaseUrl }),
     });
   }
 
-  protected async openSession(credentials: StytchCredentials, options: StytchOpenOptions | undefined): Promise<ActiveSession> {
-    if (typeof credentials !== 'object' || credentials === null || typeof credentials.email !== 'string' || typeof credentials.password !== 'string') {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'credentials must be { email: string, password: string }', { adapter: ADAPTER_NAME });
+  protected async openSession(
+    credentials: StytchCredentials,
+    options: StytchOpenOptions | undefined,
+  ): Promise<ActiveSession> {
+    if (
+      typeof credentials !== 'object' ||
+      credentials === null ||
+      typeof credentials.email !== 'string' ||
+      typeof credentials.password !== 'string'
+    ) {
+      throw new SessionTokenError('INVALID_ARGUMENT', 'credentials must be { email: string, password: string }', {
+        adapter: ADAPTER_NAME,
+      });
     }
     const duration =
       options?.sessionDurationMinutes === undefined
@@ -76,7 +90,9 @@ export class StytchSessionProvider extends BaseSessionTokenProvider<StytchCreden
         : checkSessionDuration(options.sessionDurationMinutes, 'sessionDurationMinutes');
     const claims = options?.sessionCustomClaims;
     if (claims !== undefined && (typeof claims !== 'object' || claims === null || Array.isArray(claims))) {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'sessionCustomClaims must be an object', { adapter: ADAPTER_NAME });
+      throw new SessionTokenError('INVALID_ARGUMENT', 'sessionCustomClaims must be an object', {
+        adapter: ADAPTER_NAME,
+      });
     }
     const opened = await this.#call([credentials.password], () =>
       this.#client.passwords.authenticate({
@@ -92,25 +108,38 @@ export class StytchSessionProvider extends BaseSessionTokenProvider<StytchCreden
 
   protected async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
     const secrets = [tokens.sessionToken, tokens.sessionJwt ?? ''];
-    const byToken = await this.#call(secrets, () => this.#client.sessions.authenticate({ session_token: tokens.sessionToken }));
+    const byToken = await this.#call(secrets, () =>
+      this.#client.sessions.authenticate({ session_token: tokens.sessionToken }),
+    );
     if (tokens.sessionJwt !== null) {
       const jwt = tokens.sessionJwt;
       // Stytch accepts an expired JWT of a live session here, as a client may hold one; a JWT of another session is refused.
       const byJwt = await this.#call(secrets, () => this.#client.sessions.authenticate({ session_jwt: jwt }));
       if (byJwt.sessionId !== byToken.sessionId || byJwt.userId !== byToken.userId) {
-        throw new SessionTokenError('INVALID_TOKEN', 'the session JWT belongs to another session than the session token', { adapter: ADAPTER_NAME });
+        throw new SessionTokenError(
+          'INVALID_TOKEN',
+          'the session JWT belongs to another session than the session token',
+          { adapter: ADAPTER_NAME },
+        );
       }
     }
     return activeSession(tokens.sessionToken, byToken);
   }
 
   protected async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
-    const duration = options.durationMinutes === undefined ? undefined : checkSessionDuration(options.durationMinutes, 'durationMinutes');
+    const duration =
+      options.durationMinutes === undefined
+        ? undefined
+        : checkSessionDuration(options.durationMinutes, 'durationMinutes');
     const token = session.tokens.sessionToken;
     const result = await this.#call([token, session.tokens.sessionJwt ?? ''], () =>
-      this.#client.sessions.authenticate({ session_token: token, ...(duration === undefined ? {} : { session_duration_minutes: duration }) }),
+      this.#client.sessions.authenticate({
+        session_token: token,
+        ...(duration === undefined ? {} : { session_duration_minutes: duration }),
+      }),
     );
-    if (result.sessionId !== session.info.sessionId) throw this.#protocol('the API answered for another session than the one held');
+    if (result.sessionId !== session.info.sessionId)
+      throw this.#protocol('the API answered for another session than the one held');
     return activeSession(token, result);
   }
 

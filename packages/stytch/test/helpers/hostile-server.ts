@@ -16,14 +16,20 @@ export interface HostileServer {
   close(): Promise<void>;
 }
 
-export async function startHostileServer(answer: (request: SeenRequest, response: ServerResponse) => void): Promise<HostileServer> {
+export async function startHostileServer(
+  answer: (request: SeenRequest, response: ServerResponse) => void,
+): Promise<HostileServer> {
   const requests: SeenRequest[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((request: IncomingMessage, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const seen = { method: request.method ?? '', path: (request.url ?? '').split('?')[0] ?? '', body: Buffer.concat(chunks).toString('utf8') };
+      const seen = {
+        method: request.method ?? '',
+        path: (request.url ?? '').split('?')[0] ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(seen);
       answer(seen, response);
     });

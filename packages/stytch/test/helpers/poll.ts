@@ -12,8 +12,7 @@ export function errorTexts(error: unknown): string {
   const texts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 10; depth += 1) {
-    texts.push(String(current));
-    if (current instanceof Error) texts.push(current.message, current.stack ?? '');
+    if (current instanceof Error) texts.push(current.toString(), current.message, current.stack ?? '');
     try {
       texts.push(JSON.stringify(current, Object.getOwnPropertyNames(current)));
       texts.push(JSON.stringify(current));

@@ -32,7 +32,12 @@ export async function startStytchLikeServer(): Promise<StytchLikeTestServer> {
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
   const secret = `secret-${randomBytes(18).toString('base64url')}`;
   const store = await SqliteSessionStore.open({ path: join(dir, 'sessions.sqlite') });
-  const service = new StytchLikeSessionService({ store, projectId, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+  const service = new StytchLikeSessionService({
+    store,
+    projectId,
+    passwordHashing: FAST_PASSWORD_HASHING,
+    sweepIntervalMs: 0,
+  });
   const past = new StytchLikeSessionService({
     store,
     projectId,
@@ -58,7 +63,11 @@ export async function startStytchLikeServer(): Promise<StytchLikeTestServer> {
       return { email, password: PASSWORD };
     },
     async expiredSession() {
-      const old = await past.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD, sessionDurationMinutes: 5 });
+      const old = await past.createPasswordUser({
+        email: `u-${randomUUID()}@example.test`,
+        password: PASSWORD,
+        sessionDurationMinutes: 5,
+      });
       return { sessionToken: old.sessionToken, sessionJwt: old.sessionJwt };
     },
     async close() {
