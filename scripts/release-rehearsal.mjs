@@ -224,7 +224,16 @@ async function rehearse(temp) {
   // Keep the user's own npm configuration out of every command.
   const userconfig = join(temp, 'user.npmrc');
   writeFileSync(userconfig, '');
-  const env = { npm_config_userconfig: userconfig, CI: 'true', FORCE_COLOR: '0' };
+  const env = {
+    npm_config_userconfig: userconfig,
+    CI: 'true',
+    FORCE_COLOR: '0',
+    // changeset publish makes annotated tags in the clone, which need an identity a bare CI machine may not have.
+    GIT_AUTHOR_NAME: 'release rehearsal',
+    GIT_AUTHOR_EMAIL: 'release-rehearsal@localhost',
+    GIT_COMMITTER_NAME: 'release rehearsal',
+    GIT_COMMITTER_EMAIL: 'release-rehearsal@localhost',
+  };
 
   // --- the README's release, in a clean clone
   const clone = join(temp, 'clone');
