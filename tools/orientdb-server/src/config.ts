@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { HOST } from './defaults.js';
+import type { TlsMaterial } from './tls.js';
 
 /** Accepts base64 or base64url; returns base64url (what OrientDB's URL decoder accepts). */
 export function normalizeSecretKey(secretKey: string): string {
@@ -30,6 +31,29 @@ export interface ServerConfig {
   /** base64url, as normalizeSecretKey returns it. */
   readonly secretKey: string;
   readonly tokenExpireTimeoutMinutes?: number | undefined;
+  /** A second binary listener speaking TLS (OrientDB's `OServerTLSSocketFactory`), with these stores. */
+  readonly ssl?: { readonly port: number; readonly tls: TlsMaterial } | undefined;
+}
+
+/** The socket factory that the SSL listener names. */
+function sslSocketXml(tls: TlsMaterial): string {
+  const params: [string, string][] = [
+    ['network.ssl.clientAuth', 'false'],
+    ['network.ssl.keyStore', tls.keyStore],
+    ['network.ssl.keyStoreType', 'PKCS12'],
+    ['network.ssl.keyStorePassword', tls.storePassword],
+    ['network.ssl.trustStore', tls.trustStore],
+    ['network.ssl.trustStoreType', 'PKCS12'],
+    ['network.ssl.trustStorePassword', tls.storePassword],
+  ];
+  return `        <sockets>
+            <socket implementation="com.orientechnologies.orient.server.network.OServerTLSSocketFactory" name="ssl">
+                <parameters>
+${params.map(([k, v]) => `                    <parameter name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`).join('\n')}
+                </parameters>
+            </socket>
+        </sockets>
+`;
 }
 
 export function serverConfigXml(config: ServerConfig): string {
@@ -45,13 +69,13 @@ export function serverConfigXml(config: ServerConfig): string {
 <orient-server>
     <handlers/>
     <network>
-        <protocols>
+${config.ssl ? sslSocketXml(config.ssl.tls) : ''}        <protocols>
             <protocol name="binary" implementation="com.orientechnologies.orient.server.network.protocol.binary.ONetworkProtocolBinary"/>
             <protocol name="http" implementation="com.orientechnologies.orient.server.network.protocol.http.ONetworkProtocolHttpDb"/>
         </protocols>
         <listeners>
             <listener protocol="binary" ip-address="${HOST}" port-range="${config.binaryPort}" socket="default"/>
-            <listener protocol="http" ip-address="${HOST}" port-range="${config.httpPort}" socket="default">
+${config.ssl ? `            <listener protocol="binary" ip-address="${HOST}" port-range="${config.ssl.port}" socket="ssl"/>\n` : ''}            <listener protocol="http" ip-address="${HOST}" port-range="${config.httpPort}" socket="default">
                 <parameters>
                     <parameter name="network.http.charset" value="utf-8"/>
                     <parameter name="network.http.jsonResponseError" value="true"/>

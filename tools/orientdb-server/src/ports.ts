@@ -1,5 +1,6 @@
 // Free loopback ports, and probes that tell whether an OrientDB server answers on one.
 import net from 'node:net';
+import tls from 'node:tls';
 import { HOST } from './defaults.js';
 
 function listenOn(port: number): Promise<net.Server> {
@@ -44,14 +45,17 @@ export function checkPort(name: string, value: number | undefined): number | und
 }
 
 /**
- * Connects to the binary port and reads the 2-byte protocol version the server writes on accept.
- * Resolves the version number, or null when nothing (valid) answers within timeoutMs.
+ * Connects to the binary port (over TLS trusting `ca`, when given) and reads the 2-byte protocol version the server
+ * writes on accept. Resolves the version number, or null when nothing (valid) answers within timeoutMs.
  */
-export function probeBinaryPort(port: number, { host = HOST, timeoutMs = 1000 }: { host?: string; timeoutMs?: number } = {}): Promise<number | null> {
+export function probeBinaryPort(
+  port: number,
+  { host = HOST, timeoutMs = 1000, ca }: { host?: string; timeoutMs?: number; ca?: string } = {},
+): Promise<number | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let done = false;
-    const sock = net.connect({ host, port });
+    const sock = ca === undefined ? net.connect({ host, port }) : tls.connect({ host, port, ca });
     const finish = (v: number | null): void => {
       if (done) return;
       done = true;

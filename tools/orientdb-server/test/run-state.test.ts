@@ -20,6 +20,7 @@ const state: RunState = {
   protocolVersion: 38,
   startMs: 1,
   readyMs: 2,
+  ssl: null,
   database: 'sessiontoken',
   dbUser: 'sessiontoken',
   dbPassword: 'user-pw',
