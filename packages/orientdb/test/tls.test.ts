@@ -28,7 +28,14 @@ afterAll(async () => {
 
 function provider(overrides: Partial<OrientDBSessionProviderOptions> = {}): OrientDBSessionProvider {
   const server = testServer();
-  const p = new OrientDBSessionProvider({ host: server.host, port: server.ssl.port, database: server.database, timeoutMs: 10_000, tls: { ca: server.ssl.ca }, ...overrides });
+  const p = new OrientDBSessionProvider({
+    host: server.host,
+    port: server.ssl.port,
+    database: server.database,
+    timeoutMs: 10_000,
+    tls: { ca: server.ssl.ca },
+    ...overrides,
+  });
   providers.push(p);
   return p;
 }
@@ -58,7 +65,13 @@ describe('TLS to the SSL binary listener', () => {
 
   it('lets a server user administer the server over TLS', async () => {
     const server = testServer();
-    const admin = await OrientDBServerAdmin.connect({ host: server.host, port: server.ssl.port, username: 'root', password: server.rootPassword, tls: { ca: server.ssl.ca } });
+    const admin = await OrientDBServerAdmin.connect({
+      host: server.host,
+      port: server.ssl.port,
+      username: 'root',
+      password: server.rootPassword,
+      tls: { ca: server.ssl.ca },
+    });
     try {
       expect(await admin.databaseExists(server.database)).toBe(true);
     } finally {
@@ -99,7 +112,9 @@ describe('TLS to the SSL binary listener', () => {
     const server = testServer();
     const base = { host: server.host, port: server.ssl.port, database: server.database };
     for (const tls of [{ host: 'example.com' }, { port: 1 }, { socket: undefined }, 'yes', 1]) {
-      expect(() => new OrientDBSessionProvider({ ...base, tls: tls as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
+      expect(() => new OrientDBSessionProvider({ ...base, tls: tls as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error,
+      );
     }
   });
 });

@@ -8,9 +8,11 @@ import type { TlsMaterial } from './tls.js';
 /** Accepts base64 or base64url; returns base64url (what OrientDB's URL decoder accepts). */
 export function normalizeSecretKey(secretKey: string): string {
   const s = secretKey.trim();
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) throw new Error('secretKey must be base64/base64url (ideally of 32 random bytes)');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s))
+    throw new Error('secretKey must be base64/base64url (ideally of 32 random bytes)');
   const bytes = Buffer.from(s.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url');
-  if (bytes.length < 16) throw new Error(`secretKey decodes to ${bytes.length} bytes; use at least 16 (32 recommended)`);
+  if (bytes.length < 16)
+    throw new Error(`secretKey decodes to ${bytes.length} bytes; use at least 16 (32 recommended)`);
   return bytes.toString('base64url');
 }
 
@@ -59,7 +61,9 @@ ${params.map(([k, v]) => `                    <parameter name="${xmlAttr(k)}" va
 export function serverConfigXml(config: ServerConfig): string {
   const props: [string, string][] = [
     ['network.token.secretKey', config.secretKey],
-    ...(config.tokenExpireTimeoutMinutes !== undefined ? [['network.token.expireTimeout', String(config.tokenExpireTimeoutMinutes)] as [string, string]] : []),
+    ...(config.tokenExpireTimeoutMinutes !== undefined
+      ? [['network.token.expireTimeout', String(config.tokenExpireTimeoutMinutes)] as [string, string]]
+      : []),
     ['profiler.enabled', 'false'],
     // Don't load Studio (plugins/orientdb-studio-*.zip) or any other dynamic plugin.
     ['plugin.dynamic', 'false'],
@@ -117,7 +121,8 @@ export interface ServerFiles {
 export async function writeServerFiles(dataDir: string, distDir: string, config: ServerConfig): Promise<ServerFiles> {
   const configDir = path.join(dataDir, 'config');
   const tmpDir = path.join(dataDir, 'tmp');
-  for (const dir of [configDir, path.join(dataDir, 'databases'), path.join(dataDir, 'log'), tmpDir]) await fsp.mkdir(dir, { recursive: true });
+  for (const dir of [configDir, path.join(dataDir, 'databases'), path.join(dataDir, 'log'), tmpDir])
+    await fsp.mkdir(dir, { recursive: true });
   const configFile = path.join(configDir, 'orientdb-server-config.xml');
   await fsp.writeFile(configFile, serverConfigXml(config), { mode: 0o600 });
   await fsp.copyFile(path.join(distDir, 'config', 'security.json'), path.join(configDir, 'security.json'));

@@ -40,7 +40,8 @@ export async function isPortFree(port: number): Promise<boolean> {
 /** Throws unless `value` is a TCP port number; passes `undefined` through. */
 export function checkPort(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be an integer 1..65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new Error(`${name} must be an integer 1..65535, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -77,7 +78,10 @@ export function probeBinaryPort(
 }
 
 /** Resolves true once something accepts a TCP connection on the port, false on error or after timeoutMs. */
-export function probeTcp(port: number, { host = HOST, timeoutMs = 1000 }: { host?: string; timeoutMs?: number } = {}): Promise<boolean> {
+export function probeTcp(
+  port: number,
+  { host = HOST, timeoutMs = 1000 }: { host?: string; timeoutMs?: number } = {},
+): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     const finish = (v: boolean): void => {

@@ -123,32 +123,46 @@ async function choosePorts(opts: StartOrientDBServerOptions): Promise<Ports> {
   };
   const names = opts.ssl ? (['binaryPort', 'httpPort', 'sslPort'] as const) : (['binaryPort', 'httpPort'] as const);
   const taken = new Set(names.map((n) => fixed[n]).filter((p) => p !== undefined));
-  if (taken.size !== names.filter((n) => fixed[n] !== undefined).length) throw new Error(`${names.join(', ')} must differ`);
+  if (taken.size !== names.filter((n) => fixed[n] !== undefined).length)
+    throw new Error(`${names.join(', ')} must differ`);
   for (const name of names) {
     const port = fixed[name];
-    if (port !== undefined && !(await isPortFree(port))) throw new Error(`${name} ${port} is already in use on ${HOST}`);
+    if (port !== undefined && !(await isPortFree(port)))
+      throw new Error(`${name} ${port} is already in use on ${HOST}`);
   }
-  const free = (await findFreePorts(names.length + taken.size)).filter((p) => !taken.has(p));
+  const missing = names.length - taken.size;
+  const free = missing === 0 ? [] : (await findFreePorts(missing + taken.size)).filter((p) => !taken.has(p));
   const pick = (name: (typeof names)[number]): number => fixed[name] ?? (free.shift() as number);
   return { binaryPort: pick('binaryPort'), httpPort: pick('httpPort'), sslPort: opts.ssl ? pick('sslPort') : null };
 }
 
-/** Polls until the binary port answers with a protocol version and the HTTP port accepts; returns the version. */
-async function waitUntilListening(proc: ServerProcess, ports: Ports, ca: string | null, log: { file: string; offset: number }): Promise<number> {
+/** Polls until the binary port (and the TLS one) answers with a protocol version and the HTTP port accepts; returns the version. */
+async function waitUntilListening(
+  proc: ServerProcess,
+  ports: Ports,
+  ca: string | null,
+  log: { file: string; offset: number },
+): Promise<number> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const gone = proc.exitReason();
     if (gone !== null) {
       const logTail = await readLogTail(log.file, log.offset);
-      throw new StartError(`OrientDB server ${gone} before listening on ${HOST}:${ports.binaryPort}; log ${log.file}:\n${logTail}`, busyPortIn(logTail));
+      throw new StartError(
+        `OrientDB server ${gone} before listening on ${HOST}:${ports.binaryPort}; log ${log.file}:\n${logTail}`,
+        busyPortIn(logTail),
+      );
     }
     const protocolVersion = await probeBinaryPort(ports.binaryPort, { timeoutMs: 1000 });
-    const sslReady = ports.sslPort === null || ca === null || (await probeBinaryPort(ports.sslPort, { timeoutMs: 2000, ca })) !== null;
+    const sslReady =
+      ports.sslPort === null || ca === null || (await probeBinaryPort(ports.sslPort, { timeoutMs: 2000, ca })) !== null;
     if (protocolVersion !== null && sslReady && (await probeTcp(ports.httpPort))) return protocolVersion;
     if (Date.now() > deadline) {
       const logTail = await readLogTail(log.file, log.offset);
       await proc.stop().catch(() => {});
-      throw new Error(`OrientDB server did not answer on ${HOST}:${ports.binaryPort} within ${START_TIMEOUT_MS / 1000} s (killed it); log ${log.file}:\n${logTail}`);
+      throw new Error(
+        `OrientDB server did not answer on ${HOST}:${ports.binaryPort} within ${START_TIMEOUT_MS / 1000} s (killed it); log ${log.file}:\n${logTail}`,
+      );
     }
     await pause(POLL_INTERVAL_MS);
   }
@@ -158,9 +172,17 @@ async function waitUntilListening(proc: ServerProcess, ports: Ports, ca: string 
  * The listeners open a moment before the server finishes activating (plugins, users): wait for the "Server is
  * active" log line too, but don't depend on it (give up on it after a while).
  */
-async function waitUntilActive(proc: ServerProcess, binaryPort: number, log: { file: string; offset: number }): Promise<void> {
+async function waitUntilActive(
+  proc: ServerProcess,
+  binaryPort: number,
+  log: { file: string; offset: number },
+): Promise<void> {
   const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
-  while (!proc.exited() && Date.now() < deadline && !isActiveLog(await readLogTail(log.file, log.offset, 1 << 20, Infinity), HOST, binaryPort)) {
+  while (
+    !proc.exited() &&
+    Date.now() < deadline &&
+    !isActiveLog(await readLogTail(log.file, log.offset, 1 << 20, Infinity), HOST, binaryPort)
+  ) {
     await pause(50);
   }
   if (proc.exited()) {
@@ -174,7 +196,8 @@ async function startOnce(opts: StartOrientDBServerOptions): Promise<OrientDBServ
   const options = resolveOptions(opts);
   const distDir = await ensureOrientDBDistribution({ log: options.log });
   const ports = await choosePorts(opts);
-  const dataDir = opts.dataDir !== undefined ? path.resolve(opts.dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), TEMP_PREFIX));
+  const dataDir =
+    opts.dataDir !== undefined ? path.resolve(opts.dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), TEMP_PREFIX));
   const tls = ports.sslPort === null ? null : await createTlsMaterial(path.join(dataDir, 'config', 'cert'));
   const ssl = ports.sslPort === null || tls === null ? undefined : { port: ports.sslPort, tls };
   const files = await writeServerFiles(dataDir, distDir, { ...ports, ...options, ssl });
@@ -233,7 +256,9 @@ export async function startOrientDBServer(opts: StartOrientDBServerOptions = {})
       const busy = error instanceof StartError ? error.busyPort : null;
       const busyWasAuto = busy !== null && busy !== opts.binaryPort && busy !== opts.httpPort && busy !== opts.sslPort;
       if (!(busyWasAuto && attempt < START_ATTEMPTS)) throw error;
-      opts.log?.(`orientdb: a port was taken before the server could bind it; retrying (${(error as Error).message.split('\n')[0]})`);
+      opts.log?.(
+        `orientdb: a port was taken before the server could bind it; retrying (${(error as Error).message.split('\n')[0]})`,
+      );
     }
   }
 }

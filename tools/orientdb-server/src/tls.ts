@@ -28,7 +28,10 @@ async function keytool(args: string[]): Promise<void> {
  * Makes the TLS material in `dir` unless it is there already (so a restarted server keeps its certificate).
  * The certificate is valid for `127.0.0.1` and `localhost`, for a week, with an EC P-256 key.
  */
-export async function createTlsMaterial(dir: string, { commonName = 'localhost' }: { commonName?: string } = {}): Promise<TlsMaterial> {
+export async function createTlsMaterial(
+  dir: string,
+  { commonName = 'localhost' }: { commonName?: string } = {},
+): Promise<TlsMaterial> {
   const keyStore = path.join(dir, 'server.p12');
   const trustStore = path.join(dir, 'trust.p12');
   const passwordFile = path.join(dir, 'store-password');
