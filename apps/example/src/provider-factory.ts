@@ -132,7 +132,10 @@ async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend
     async work(provider) {
       const rows = await provider.query('SELECT name, zone FROM Device ORDER BY zone, name');
       const byZone = new Map<string, string[]>();
-      for (const row of rows) byZone.set(String(row['zone']), [...(byZone.get(String(row['zone'])) ?? []), String(row['name'])]);
+      for (const row of rows) {
+        const zone = typeof row['zone'] === 'string' ? row['zone'] : '';
+        byZone.set(zone, [...(byZone.get(zone) ?? []), typeof row['name'] === 'string' ? row['name'] : '']);
+      }
       return { title: `Devices by zone (database ${endpoint.database})`, lines: [...byZone].map(([zone, names]) => `${zone}: ${names.join(', ')}`) };
     },
     async close() {},

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrientDBServerError, type OrientDBSessionProvider } from '../src/index.js';
+import { type OrientDBServerError, type OrientDBSessionProvider } from '../src/index.js';
 import { randomSecretKey } from '@sessiontoken/orientdb-server';
 import { createTestProvider, resignToken, testCredentials } from './support/orientdb.js';
 

@@ -1,6 +1,6 @@
 import orientjs, { type OrientJsClient, type OrientJsSession } from 'orientjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
+import { type OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
 import { sqlCommand } from '@sessiontoken/orientdb-server';
 import { createTestProvider, testCredentials, testServer, uniqueClassName } from './support/orientdb.js';
 
@@ -111,7 +111,7 @@ describe('orientjs round trip', () => {
     };
     const assignments = Object.keys(params).map((name) => `${name} = :${name}`).join(', ');
     const [written] = await ours.command(`INSERT INTO ${className} SET ${assignments}`, params);
-    const rid = String(written!['@rid']);
+    const rid = written!['@rid'] as string;
 
     const [read] = await session.query(`SELECT ${READABLE_BY_ORIENTJS.join(', ')} FROM ${className} WHERE @rid = :rid`, { params: { rid: new orientjs.RecordID(rid) } }).all();
     // orientjs reads DECIMAL as a JavaScript number.

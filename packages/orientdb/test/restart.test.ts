@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { OrientDBServerError, OrientDBSessionProvider } from '../src/index.js';
+import { type OrientDBServerError, OrientDBSessionProvider } from '../src/index.js';
 import { randomSecretKey, startOrientDBServer, type OrientDBServer } from '@sessiontoken/orientdb-server';
 import { createTestProvider, testServer } from './support/orientdb.js';
 import { prepareTestDatabase } from './support/test-database.js';

@@ -53,8 +53,8 @@ export async function startShop(options: { provider: ProviderName; port: number;
           resolve(proc);
         }
       };
-      proc.stdout!.on('data', onData);
-      proc.stderr!.on('data', onData);
+      proc.stdout.on('data', onData);
+      proc.stderr.on('data', onData);
       proc.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the shop exited with ${code} before listening:\n${output}`));

@@ -1,10 +1,10 @@
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import type { JsonObject } from '../model/json.js';
-import type { StytchJwk } from '../model/stytch-types.js';
-import type { Clock } from '../service/clock.js';
-import { newStytchId, type ProjectEnvironment } from '../service/ids.js';
+import type { JsonObject } from '../../model/json.js';
+import type { StytchJwk } from '../../model/stytch-types.js';
+import type { Clock } from '../../model/clock.js';
+import { newStytchId, type ProjectEnvironment } from '../../model/ids.js';
 import type { SessionStore, SigningKeyRecord } from '../store/session-store.js';
-import { SESSION_JWT_ALGORITHM, type SigningKey } from './session-jwt.js';
+import { SESSION_JWT_ALGORITHM, type SigningKey } from '../../jwt/session-jwt.js';
 
 /** How long a rotated-out key stays in the JWKS, as in Stytch: a month. */
 export const DEFAULT_KEY_ROTATION_OVERLAP_MS = 30 * 24 * 60 * 60 * 1000;
@@ -114,13 +114,13 @@ export class SigningKeyRing {
     return [...this.#keys.values()]
       .filter((key) => this.#isLive(key.record))
       .map(({ record }) => ({
-        kty: String(record.publicJwk['kty']),
+        kty: record.publicJwk['kty'] as string,
         use: 'sig',
         key_ops: ['verify'],
         alg: SESSION_JWT_ALGORITHM,
         kid: record.kid,
-        n: String(record.publicJwk['n']),
-        e: String(record.publicJwk['e']),
+        n: record.publicJwk['n'] as string,
+        e: record.publicJwk['e'] as string,
       }));
   }
 

@@ -1,5 +1,5 @@
-import type { JsonObject } from '../model/json.js';
-import type { StytchAuthenticationFactor, StytchSessionAttributes, StytchUserName } from '../model/stytch-types.js';
+import type { JsonObject } from '../../model/json.js';
+import type { StytchAuthenticationFactor, StytchSessionAttributes, StytchUserName } from '../../model/stytch-types.js';
 
 /** A user as stored. `email` is already normalised (trimmed, lower case). */
 export interface UserRecord {

@@ -1,8 +1,8 @@
-import packageJson from '../../package.json' with { type: 'json' };
+import packageJson from '../../../package.json' with { type: 'json' };
 import { createStytchLikeServer } from '../http/server.js';
-import { SigningKeyRing } from '../jwt/signing-key-ring.js';
+import { SigningKeyRing } from '../keys/signing-key-ring.js';
 import { StytchLikeSessionService } from '../service/session-service.js';
-import { projectEnvironment } from '../service/ids.js';
+import { projectEnvironment } from '../../model/ids.js';
 import { openStore } from '../store/open-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import { CliUsageError, parseCliArguments, type CliCommand } from './arguments.js';
@@ -64,6 +64,7 @@ async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliI
   } catch (error) {
     await service.close();
     await store.close();
+    // eslint-disable-next-line preserve-caught-error -- one line for the terminal; the driver's error may carry the store URL
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${oneLine(error)}`);
   }
   const address = server.app.server.address();
@@ -107,6 +108,7 @@ async function openStoreOrExplain(url: string): Promise<SessionStore> {
   try {
     return await openStore(url);
   } catch (error) {
+    // eslint-disable-next-line preserve-caught-error -- one line for the terminal; the driver's error may carry the store URL
     throw new Error(`cannot open the store: ${oneLine(error)}`);
   }
 }

@@ -1,4 +1,4 @@
-import { MAX_SESSION_DURATION_MINUTES, MIN_SESSION_DURATION_MINUTES } from '../service/session-duration.js';
+import { MAX_SESSION_DURATION_MINUTES, MIN_SESSION_DURATION_MINUTES } from '../../model/session-duration.js';
 
 /**
  * JSON Schemas of the request bodies, checked before a handler runs. Unknown fields are refused (not dropped) and

@@ -1,18 +1,18 @@
 import { SessionTokenError } from '@sessiontoken/core';
-import { SessionJwtError, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
-import { StytchLikeApiError } from '../model/api-error.js';
+import { SessionJwtError, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
+import { StytchLikeApiError } from '../../model/api-error.js';
 import type { ScryptParameters } from '../service/password-hashing.js';
 import { StytchLikeSessionService, type SessionAuthentication } from '../service/session-service.js';
 import { openStore } from '../store/open-store.js';
 import { isSessionStoreError, type SessionStore } from '../store/session-store.js';
-import { toSessionTokenErrorFromApi } from './error-mapping.js';
+import { toSessionTokenErrorFromApi } from '../../provider/error-mapping.js';
 import {
   StytchLikeProviderBase,
   type StytchLikeAuthentication,
   type StytchLikeBackend,
   type StytchLikeCredentials,
   type StytchLikeProviderDefaults,
-} from './provider-base.js';
+} from '../../provider/provider-base.js';
 
 const ADAPTER = 'stytch-like-embedded';
 

@@ -1,8 +1,8 @@
-import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../model/api-error.js';
-import { isPlainObject, type JsonObject } from '../model/json.js';
-import type { StytchAuthenticationFactor, StytchJwk, StytchSession, StytchUser, StytchUserName } from '../model/stytch-types.js';
-import { SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
-import { SigningKeyRing, type KeyRotation } from '../jwt/signing-key-ring.js';
+import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../../model/api-error.js';
+import { isPlainObject, type JsonObject } from '../../model/json.js';
+import type { StytchAuthenticationFactor, StytchJwk, StytchSession, StytchUser, StytchUserName } from '../../model/stytch-types.js';
+import { SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
+import { SigningKeyRing, type KeyRotation } from '../keys/signing-key-ring.js';
 import {
   EXPIRED_SESSION_RETENTION_MS,
   isSessionStoreError,
@@ -10,12 +10,12 @@ import {
   type SessionStore,
   type UserRecord,
 } from '../store/session-store.js';
-import { systemClock, type Clock } from './clock.js';
-import { mergeCustomClaims } from './custom-claims.js';
-import { newStytchId, projectEnvironment, type ProjectEnvironment } from './ids.js';
+import { systemClock, type Clock } from '../../model/clock.js';
+import { mergeCustomClaims } from '../../model/custom-claims.js';
+import { newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
 import { PasswordHasher, type ScryptParameters } from './password-hashing.js';
 import { sessionResource, userResource } from './resources.js';
-import { DEFAULT_SESSION_DURATION_MINUTES, checkSessionDuration } from './session-duration.js';
+import { DEFAULT_SESSION_DURATION_MINUTES, checkSessionDuration } from '../../model/session-duration.js';
 import { issueSessionToken, parseSessionToken, tokenSecretMatches } from './session-token.js';
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;

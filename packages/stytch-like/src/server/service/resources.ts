@@ -1,4 +1,4 @@
-import { DEFAULT_USER_ROLES, type StytchSession, type StytchUser } from '../model/stytch-types.js';
+import { DEFAULT_USER_ROLES, type StytchSession, type StytchUser } from '../../model/stytch-types.js';
 import type { SessionRecord, UserRecord } from '../store/session-store.js';
 
 /** A stored session as the API returns it. */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { StytchLikeApiError } from '../model/api-error.js';
-import { newStytchId, projectEnvironment } from '../service/ids.js';
+import { StytchLikeApiError } from '../../model/api-error.js';
+import { newStytchId, projectEnvironment } from '../../model/ids.js';
 import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
 import { basicAuthMatches } from './basic-auth.js';
 import { toApiError } from './error-responses.js';

@@ -1,4 +1,4 @@
-import { StytchLikeApiError } from '../model/api-error.js';
+import { StytchLikeApiError } from './api-error.js';
 
 /** Shortest session Stytch allows, in minutes. */
 export const MIN_SESSION_DURATION_MINUTES = 5;
