@@ -100,9 +100,9 @@ async function cliStart(): Promise<number> {
     await server.stop();
     throw error;
   }
-  const { stop: _stop, ...info } = server;
+  // JSON leaves the server's `stop` function out.
   await writeRunState({
-    ...info,
+    ...server,
     database,
     ...(dbUser ? { dbUser: dbUser.name, dbPassword: dbUser.password } : {}),
     startedAt: new Date().toISOString(),

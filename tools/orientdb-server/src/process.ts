@@ -25,7 +25,7 @@ export function isAlive(pid: number): boolean {
 
 /** Best effort: is `pid` an OrientDB server java process (optionally for this dataDir)? */
 export function looksLikeOrientDB(pid: number, dataDir?: string): boolean {
-  let cmdline = '';
+  let cmdline: string;
   try {
     cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
   } catch {
@@ -181,7 +181,7 @@ export async function spawnServer(options: {
   return {
     pid,
     exited,
-    exitReason: () => (spawnError as Error | null)?.message ?? exitInfo ?? (isAlive(pid) ? null : 'exited'),
+    exitReason: () => spawnError?.message ?? exitInfo ?? (isAlive(pid) ? null : 'exited'),
     stop() {
       stopping ??= terminate(pid, { exited }).then(() => void liveServers.delete(pid));
       return stopping;

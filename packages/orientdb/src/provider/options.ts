@@ -82,7 +82,7 @@ export function checkTls(value: unknown): TlsConnectionOptions | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('tls must be true, false or a tls.connect options object');
   const own = TLS_OWN_KEYS.filter((key) => key in value);
   if (own.length > 0) throw invalid(`tls must not set ${own.join(', ')}: the address comes from host and port`);
-  return value as TlsConnectionOptions;
+  return value;
 }
 
 /** Validates options at construction, so a misconfigured provider fails before it touches the network. */
