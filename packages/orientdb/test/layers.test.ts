@@ -14,9 +14,10 @@ const LAYERS: Readonly<Record<string, number>> = {
   serializer: 1,
   token: 2,
   protocol: 2,
-  admin: 3,
   provider: 3,
   pool: 3,
+  // Server admin reuses the provider's option checks (TLS).
+  admin: 4,
   testing: 3,
   'index.ts': 9,
 };
