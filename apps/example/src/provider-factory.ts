@@ -3,13 +3,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '@sessiontoken/core';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
+import { StytchLikeApiError, type StytchLikeSessionAttributes } from '@sessiontoken/stytch-like';
 import {
   EmbeddedStytchLikeSessionProvider,
-  StytchLikeApiError,
   StytchLikeSessionService,
   openStore,
-  type StytchLikeSessionAttributes,
-} from '@sessiontoken/stytch-like';
+} from '@sessiontoken/stytch-like/server';
 import { ConfigError, type ExampleConfig, type OrientDBEndpoint } from './config.js';
 import type { ShopBackend } from './shop-backend.js';
 

@@ -3,7 +3,7 @@
 // redis.ts). Only a sample of the sessions get real token secrets: those are the ones the measurement authenticates.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
-import { EXPIRED_SESSION_RETENTION_MS } from '@sessiontoken/stytch-like';
+import { EXPIRED_SESSION_RETENTION_MS } from '@sessiontoken/stytch-like/server';
 import { connectRedis } from './stores.ts';
 
 export interface SeedPlan {
