@@ -2,8 +2,8 @@
 // `node:sqlite`; the service, stores, HTTP server, CLI and embedded provider are in `@sessiontoken/stytch-like/server`.
 export { StytchLikeSessionProvider } from './provider/http-provider.js';
 export type { StytchLikeSessionProviderOptions } from './provider/http-provider.js';
-export { StytchLikeProviderBase } from './provider/provider-base.js';
-export type { StytchLikeCredentials, StytchLikeOpenOptions, StytchLikeProviderDefaults } from './provider/provider-base.js';
+export { STYTCH_LIKE_CAPABILITIES } from './provider/session-operations.js';
+export type { StytchLikeCredentials, StytchLikeOpenOptions, StytchLikeProviderDefaults } from './provider/session-operations.js';
 export type { StytchLikeSessionAttributes } from './provider/active-session.js';
 export { StytchLikeJwtVerifier } from './provider/jwt-verifier.js';
 export type { StytchLikeJwtVerifierOptions, VerifySessionJwtOptions } from './provider/jwt-verifier.js';

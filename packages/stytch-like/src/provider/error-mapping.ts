@@ -33,8 +33,3 @@ export function toSessionTokenErrorFromApi(error: StytchLikeApiError, adapter: s
   const requestId = error.requestId ? ` (request ${error.requestId})` : '';
   return new SessionTokenError(code, `${error.errorType}: ${error.message}${requestId}`, { adapter, cause });
 }
-
-/** True for a {@link StytchLikeApiError}. */
-export function isStytchLikeApiError(error: unknown): error is StytchLikeApiError {
-  return error instanceof StytchLikeApiError;
-}

@@ -1,16 +1,19 @@
-import {
-  BaseSessionTokenProvider,
-  SessionTokenError,
-  type ActiveSession,
-  type AuthenticateOptions,
-  type ProviderCapabilities,
-  type SessionInfo,
-  type SessionTokens,
-} from '@sessiontoken/core';
+import { SessionTokenError, type ActiveSession, type AuthenticateOptions, type ProviderCapabilities, type SessionTokens } from '@sessiontoken/core';
 import { SessionJwtError, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
+import { invalidArgument, stytchLikeError, type StytchLikeAdapterName } from '../model/adapter.js';
+import { DEFAULT_SESSION_DURATION_MINUTES, MAX_SESSION_DURATION_MINUTES, MIN_SESSION_DURATION_MINUTES } from '../model/session-duration.js';
 import type { StytchSession } from '../model/stytch-types.js';
-import { DEFAULT_SESSION_DURATION_MINUTES } from '../model/session-duration.js';
 import { activeSession, sessionInfoFromJwt } from './active-session.js';
+import type { VerifySessionJwtOptions } from './jwt-verifier.js';
+
+/** What both Stytch-like providers can do; each flag is checked by the contract suite. */
+export const STYTCH_LIKE_CAPABILITIES: ProviderCapabilities = Object.freeze({
+  jwt: true,
+  serverRevocation: true,
+  slidingExpiry: true,
+  statelessReattach: true,
+  tokenRenewal: false,
+});
 
 /** Credentials of a Stytch-like provider: a user's email and password. */
 export interface StytchLikeCredentials {
@@ -24,6 +27,12 @@ export interface StytchLikeOpenOptions {
   readonly sessionDurationMinutes?: number;
   /** Custom claims to put on the new session (and in its JWTs). */
   readonly sessionCustomClaims?: Record<string, unknown>;
+}
+
+/** Options both providers share. */
+export interface StytchLikeProviderDefaults {
+  /** Length of sessions started by `open()` in minutes (5..527040). Default 60, as Stytch. */
+  readonly sessionDurationMinutes?: number;
 }
 
 /** A session with its tokens, as the service or the server returns it. */
@@ -40,66 +49,44 @@ export interface StytchLikeBackend {
   authenticateToken(sessionToken: string, durationMinutes: number | undefined): Promise<StytchLikeAuthentication>;
   authenticateJwt(sessionJwt: string): Promise<StytchLikeAuthentication>;
   /** Verifies a JWT without asking the service about its session; rejects `SessionTokenError` `INVALID_TOKEN` / `EXPIRED`. */
-  verifyJwtLocally(sessionJwt: string, options: { allowExpired: boolean; maxTokenAgeSeconds?: number }): Promise<VerifiedSessionJwt>;
+  verifyJwtLocally(sessionJwt: string, options: VerifySessionJwtOptions): Promise<VerifiedSessionJwt>;
   revokeToken(sessionToken: string): Promise<void>;
   close(): Promise<void>;
   /** Maps the backend's own errors; `undefined` for errors it does not know. */
   mapError(error: unknown): SessionTokenError | undefined;
 }
 
-/** Options both providers share. */
-export interface StytchLikeProviderDefaults {
-  /** Length of sessions started by `open()` in minutes. Default 60, as Stytch. */
-  readonly sessionDurationMinutes?: number;
+/** Returns the length of sessions `open()` starts, or throws `INVALID_ARGUMENT` for a value the service would refuse. */
+export function checkProviderDefaults(defaults: StytchLikeProviderDefaults, adapter: StytchLikeAdapterName): number {
+  const minutes = defaults.sessionDurationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES;
+  if (!Number.isInteger(minutes) || minutes < MIN_SESSION_DURATION_MINUTES || minutes > MAX_SESSION_DURATION_MINUTES) {
+    throw invalidArgument(`sessionDurationMinutes must be an integer from ${MIN_SESSION_DURATION_MINUTES} to ${MAX_SESSION_DURATION_MINUTES}`, adapter);
+  }
+  return minutes;
 }
 
 /**
- * The behaviour both Stytch-like providers share, over a {@link StytchLikeBackend}: `open` logs in with a password,
- * reattaching authenticates the token with the service (and checks a given JWT locally against it), `authenticate`
- * extends with `durationMinutes`, `revoke` ends the session on the service for everyone.
+ * The session operations both Stytch-like providers share, over a {@link StytchLikeBackend}: `open` logs in with a
+ * password, reattaching authenticates the token with the service (and checks a given JWT locally against it),
+ * `authenticate` extends with `durationMinutes`, `revoke` ends the session on the service for everyone. Each provider
+ * extends core's `BaseSessionTokenProvider` and hands its hooks to one of these: core's `authenticateSession` /
+ * `revokeSession` hooks call `authenticate` / `revoke` here, which call the backend's `authenticateToken` /
+ * `revokeToken`, which call the service's Stytch-named `authenticateSession` / `revokeSession` (in process or over HTTP).
  */
-export abstract class StytchLikeProviderBase extends BaseSessionTokenProvider<StytchLikeCredentials, StytchLikeOpenOptions> {
-  readonly capabilities: ProviderCapabilities = { jwt: true, serverRevocation: true, slidingExpiry: true, statelessReattach: true, tokenRenewal: false };
+export class StytchLikeSessionOperations {
   readonly #backend: StytchLikeBackend;
+  readonly #adapter: StytchLikeAdapterName;
   readonly #sessionDurationMinutes: number;
 
-  protected constructor(backend: StytchLikeBackend, defaults: StytchLikeProviderDefaults) {
-    super();
+  constructor(backend: StytchLikeBackend, adapter: StytchLikeAdapterName, sessionDurationMinutes: number) {
     this.#backend = backend;
-    this.#sessionDurationMinutes = defaults.sessionDurationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES;
+    this.#adapter = adapter;
+    this.#sessionDurationMinutes = sessionDurationMinutes;
   }
 
-  /**
-   * Stytch's `authenticateJwt`: verifies the held session JWT locally against the JWKS (no round trip) and, when it is
-   * valid and younger than `maxTokenAgeSeconds`, refreshes `getSession()` from its claims; otherwise falls back to
-   * `authenticate()`. A locally verified JWT can outlive a revocation by up to its five-minute lifetime.
-   */
-  authenticateJwt(options: { maxTokenAgeSeconds?: number } = {}): Promise<SessionInfo> {
-    return this.run(async () => {
-      const session = this.requireSession();
-      const jwt = session.tokens.sessionJwt;
-      if (jwt) {
-        try {
-          const verified = await this.#backend.verifyJwtLocally(jwt, {
-            allowExpired: false,
-            ...(options.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
-          });
-          if (verified.session.id === session.info.sessionId) {
-            const info = sessionInfoFromJwt(verified);
-            this.updateSession({ tokens: session.tokens, info }, 'authenticated');
-            return info;
-          }
-        } catch (error) {
-          if (!(error instanceof SessionTokenError && (error.code === 'EXPIRED' || error.code === 'INVALID_TOKEN'))) throw error;
-        }
-      }
-      return this.authenticate();
-    });
-  }
-
-  protected async openSession(credentials: StytchLikeCredentials, options: StytchLikeOpenOptions | undefined): Promise<ActiveSession> {
+  async open(credentials: StytchLikeCredentials, options: StytchLikeOpenOptions | undefined): Promise<ActiveSession> {
     if (typeof credentials !== 'object' || credentials === null || typeof credentials.email !== 'string' || typeof credentials.password !== 'string') {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'credentials must be { email: string, password: string }', { adapter: this.name });
+      throw invalidArgument('credentials must be { email: string, password: string }', this.#adapter);
     }
     const result = await this.#backend.loginWithPassword(
       credentials,
@@ -109,27 +96,47 @@ export abstract class StytchLikeProviderBase extends BaseSessionTokenProvider<St
     return activeSession(result.session, result.sessionToken, result.sessionJwt);
   }
 
-  protected async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+  async reattach(tokens: SessionTokens): Promise<ActiveSession> {
     const result = await this.#backend.authenticateToken(tokens.sessionToken, undefined);
     if (tokens.sessionJwt !== null) await this.#checkJwtBelongsTo(tokens.sessionJwt, result.session);
     return activeSession(result.session, tokens.sessionToken, result.sessionJwt);
   }
 
-  protected async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+  async authenticate(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
     const result = await this.#backend.authenticateToken(session.tokens.sessionToken, options.durationMinutes);
     return activeSession(result.session, session.tokens.sessionToken, result.sessionJwt);
   }
 
-  protected async revokeSession(session: ActiveSession): Promise<void> {
+  async revoke(session: ActiveSession): Promise<void> {
     await this.#backend.revokeToken(session.tokens.sessionToken);
   }
 
-  protected async releaseResources(): Promise<void> {
-    await this.#backend.close();
+  /**
+   * Stytch's `authenticateJwt` without the round trip: the session refreshed from the claims of its held JWT when that
+   * JWT verifies locally, belongs to it and is younger than `maxTokenAgeSeconds`; `undefined` when the service must be
+   * asked instead.
+   */
+  async refreshFromHeldJwt(session: ActiveSession, options: { maxTokenAgeSeconds?: number }): Promise<ActiveSession | undefined> {
+    const jwt = session.tokens.sessionJwt;
+    if (!jwt) return undefined;
+    try {
+      const verified = await this.#backend.verifyJwtLocally(jwt, {
+        allowExpired: false,
+        ...(options.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
+      });
+      return verified.session.id === session.info.sessionId ? { tokens: session.tokens, info: sessionInfoFromJwt(verified) } : undefined;
+    } catch (error) {
+      if (error instanceof SessionTokenError && (error.code === 'EXPIRED' || error.code === 'INVALID_TOKEN')) return undefined;
+      throw error;
+    }
   }
 
-  protected override toSessionTokenError(error: unknown): SessionTokenError {
-    return this.#backend.mapError(error) ?? super.toSessionTokenError(error);
+  close(): Promise<void> {
+    return this.#backend.close();
+  }
+
+  mapError(error: unknown): SessionTokenError | undefined {
+    return this.#backend.mapError(error);
   }
 
   /**
@@ -151,7 +158,7 @@ export abstract class StytchLikeProviderBase extends BaseSessionTokenProvider<St
       userId = remote.session.user_id;
     }
     if (sessionId !== session.session_id || userId !== session.user_id) {
-      throw new SessionTokenError('INVALID_TOKEN', 'the session JWT belongs to another session than the session token', { adapter: this.name });
+      throw stytchLikeError('INVALID_TOKEN', 'the session JWT belongs to another session than the session token', { adapter: this.#adapter });
     }
   }
 }

@@ -83,7 +83,7 @@ describe('the layers of src/', () => {
 
   it('are checked by a rule that finds imports running upwards or sideways (the check can fail)', () => {
     const graph = new Map([
-      ['provider/provider-base.ts', ['server/service/session-service.ts', 'model/json.ts']],
+      ['provider/session-operations.ts', ['server/service/session-service.ts', 'model/json.ts']],
       ['jwt/session-jwt.ts', ['server/keys/signing-key-ring.ts', 'provider/http-client.ts']],
       ['server/http/server.ts', ['server/provider/embedded-provider.ts', 'server/service/session-service.ts']],
       ['server/store/memory.ts', ['index.ts']],
@@ -91,7 +91,7 @@ describe('the layers of src/', () => {
       ['server/index.ts', ['server/store/memory.ts', 'provider/http-provider.ts']],
     ]);
     expect(upwardImports(graph)).toEqual([
-      'provider/provider-base.ts -> server/service/session-service.ts',
+      'provider/session-operations.ts -> server/service/session-service.ts',
       'jwt/session-jwt.ts -> server/keys/signing-key-ring.ts',
       'jwt/session-jwt.ts -> provider/http-client.ts',
       'server/http/server.ts -> server/provider/embedded-provider.ts',
