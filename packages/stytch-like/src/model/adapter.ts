@@ -14,10 +14,15 @@ export function stytchLikeError(
   message: string,
   options: { readonly adapter?: StytchLikeAdapterName; readonly cause?: unknown } = {},
 ): SessionTokenError {
-  return new SessionTokenError(code, message, { adapter: options.adapter ?? ADAPTER, ...('cause' in options ? { cause: options.cause } : {}) });
+  const cause = 'cause' in options ? { cause: options.cause } : {};
+  return new SessionTokenError(code, message, { adapter: options.adapter ?? ADAPTER, ...cause });
 }
 
 /** `INVALID_ARGUMENT` for an option or argument of the wrong shape. */
-export function invalidArgument(message: string, adapter: StytchLikeAdapterName = ADAPTER, cause?: unknown): SessionTokenError {
+export function invalidArgument(
+  message: string,
+  adapter: StytchLikeAdapterName = ADAPTER,
+  cause?: unknown,
+): SessionTokenError {
   return stytchLikeError('INVALID_ARGUMENT', message, cause === undefined ? { adapter } : { adapter, cause });
 }

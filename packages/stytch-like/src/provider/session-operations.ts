@@ -1,7 +1,17 @@
-import { SessionTokenError, type ActiveSession, type AuthenticateOptions, type ProviderCapabilities, type SessionTokens } from '@sessiontoken/core';
+import {
+  SessionTokenError,
+  type ActiveSession,
+  type AuthenticateOptions,
+  type ProviderCapabilities,
+  type SessionTokens,
+} from '@sessiontoken/core';
 import { SessionJwtError, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
 import { invalidArgument, stytchLikeError, type StytchLikeAdapterName } from '../model/adapter.js';
-import { DEFAULT_SESSION_DURATION_MINUTES, MAX_SESSION_DURATION_MINUTES, MIN_SESSION_DURATION_MINUTES } from '../model/session-duration.js';
+import {
+  DEFAULT_SESSION_DURATION_MINUTES,
+  MAX_SESSION_DURATION_MINUTES,
+  MIN_SESSION_DURATION_MINUTES,
+} from '../model/session-duration.js';
 import type { StytchSession } from '../model/stytch-types.js';
 import { activeSession, sessionInfoFromJwt } from './active-session.js';
 import type { VerifySessionJwtOptions } from './jwt-verifier.js';
@@ -60,7 +70,8 @@ export interface StytchLikeBackend {
 export function checkProviderDefaults(defaults: StytchLikeProviderDefaults, adapter: StytchLikeAdapterName): number {
   const minutes = defaults.sessionDurationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES;
   if (!Number.isInteger(minutes) || minutes < MIN_SESSION_DURATION_MINUTES || minutes > MAX_SESSION_DURATION_MINUTES) {
-    throw invalidArgument(`sessionDurationMinutes must be an integer from ${MIN_SESSION_DURATION_MINUTES} to ${MAX_SESSION_DURATION_MINUTES}`, adapter);
+    const range = `${MIN_SESSION_DURATION_MINUTES} to ${MAX_SESSION_DURATION_MINUTES}`;
+    throw invalidArgument(`sessionDurationMinutes must be an integer from ${range}`, adapter);
   }
   return minutes;
 }
@@ -116,7 +127,10 @@ export class StytchLikeSessionOperations {
    * JWT verifies locally, belongs to it and is younger than `maxTokenAgeSeconds`; `undefined` when the service must be
    * asked instead.
    */
-  async refreshFromHeldJwt(session: ActiveSession, options: { maxTokenAgeSeconds?: number }): Promise<ActiveSession | undefined> {
+  async refreshFromHeldJwt(
+    session: ActiveSession,
+    options: { maxTokenAgeSeconds?: number },
+  ): Promise<ActiveSession | undefined> {
     const jwt = session.tokens.sessionJwt;
     if (!jwt) return undefined;
     try {
@@ -124,7 +138,8 @@ export class StytchLikeSessionOperations {
         allowExpired: false,
         ...(options.maxTokenAgeSeconds === undefined ? {} : { maxTokenAgeSeconds: options.maxTokenAgeSeconds }),
       });
-      return verified.session.id === session.info.sessionId ? { tokens: session.tokens, info: sessionInfoFromJwt(verified) } : undefined;
+      if (verified.session.id !== session.info.sessionId) return undefined;
+      return { tokens: session.tokens, info: sessionInfoFromJwt(verified) };
     } catch (error) {
       if (error instanceof SessionTokenError && (error.code === 'EXPIRED' || error.code === 'INVALID_TOKEN')) return undefined;
       throw error;

@@ -107,20 +107,26 @@ export class EmbeddedStytchLikeSessionProvider extends BaseSessionTokenProvider<
 }
 
 function checkEmbeddedOptions(options: EmbeddedStytchLikeSessionProviderOptions): void {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object', EMBEDDED_ADAPTER);
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options must be an object', EMBEDDED_ADAPTER);
+  }
   if (options.service !== undefined) {
     const service: unknown = options.service;
-    if (typeof service !== 'object' || service === null || typeof (service as Partial<StytchLikeSessionService>).verifySessionJwt !== 'function') {
+    const methods = service as Partial<StytchLikeSessionService> | null;
+    if (typeof service !== 'object' || typeof methods?.verifySessionJwt !== 'function') {
       throw invalidArgument('service must be a StytchLikeSessionService', EMBEDDED_ADAPTER);
     }
     return;
   }
-  if (!isProjectId(options.projectId)) throw invalidArgument('projectId must be 1 to 128 characters from A-Z a-z 0-9 _ -', EMBEDDED_ADAPTER);
+  if (!isProjectId(options.projectId)) {
+    throw invalidArgument('projectId must be 1 to 128 characters from A-Z a-z 0-9 _ -', EMBEDDED_ADAPTER);
+  }
   if (typeof options.store === 'string') {
     try {
       parseStoreUrl(options.store);
     } catch (error) {
-      throw invalidArgument(error instanceof Error ? error.message : 'the store URL is not valid', EMBEDDED_ADAPTER, error);
+      const message = error instanceof Error ? error.message : 'the store URL is not valid';
+      throw invalidArgument(message, EMBEDDED_ADAPTER, error);
     }
   } else if (options.store !== undefined && (typeof options.store !== 'object' || options.store === null)) {
     throw invalidArgument('store must be a store URL or an open SessionStore', EMBEDDED_ADAPTER);
@@ -158,7 +164,8 @@ class ServiceBackend implements StytchLikeBackend {
 
   async verifyJwtLocally(sessionJwt: string, options: VerifySessionJwtOptions): Promise<VerifiedSessionJwt> {
     const service = await this.#service();
-    return checkSessionJwt((allowExpired) => service.verifySessionJwt(sessionJwt, { allowExpired }), options, EMBEDDED_ADAPTER);
+    const verify = (allowExpired: boolean) => service.verifySessionJwt(sessionJwt, { allowExpired });
+    return checkSessionJwt(verify, options, EMBEDDED_ADAPTER);
   }
 
   async revokeToken(sessionToken: string): Promise<void> {
