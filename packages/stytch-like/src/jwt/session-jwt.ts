@@ -34,7 +34,7 @@ export async function signSessionJwt(options: { session: StytchSession; projectI
     authentication_factors: session.authentication_factors,
     roles: session.roles,
   };
-  return new SignJWT({ ...session.custom_claims, [SESSION_CLAIM]: claim } as JWTPayload)
+  return new SignJWT({ ...session.custom_claims, [SESSION_CLAIM]: claim })
     .setProtectedHeader({ alg: SESSION_JWT_ALGORITHM, typ: 'JWT', kid: key.kid })
     .setSubject(session.user_id)
     .setIssuer(sessionJwtIssuer(projectId))
@@ -114,7 +114,7 @@ export async function verifySessionJwt(
   if (!key) throw new SessionJwtError('unknown_key', 'the JWT was signed with a key that is not in the JWKS');
   try {
     if (!verifyRs256Signature(key, jws)) throw new TypeError('signature verification failed');
-    payload = decodeJsonObject(jws.encodedPayload, 'claims set') as JWTPayload;
+    payload = decodeJsonObject(jws.encodedPayload, 'claims set');
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (signature)', { cause: error });
   }

@@ -17,7 +17,7 @@ export function mergeCustomClaims(current: JsonObject, changes: unknown): JsonOb
   const json = toJsonValue(changes);
   if (json === undefined || !isPlainObject(json)) throw new StytchLikeApiError('invalid_session_custom_claims');
   const next: JsonObject = { ...current };
-  for (const [key, value] of Object.entries(json as JsonObject)) {
+  for (const [key, value] of Object.entries(json)) {
     if (isReservedClaim(key)) continue;
     if (value === null) delete next[key];
     else next[key] = value;

@@ -111,7 +111,7 @@ function parseFlags(args: readonly string[], options: FlagSpec): Record<string, 
   try {
     const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${clip(positionals[0] ?? '')}"`);
-    return values as Record<string, string | boolean | undefined>;
+    return values;
   } catch (error) {
     if (error instanceof CliUsageError) throw error;
     // node:util's messages name the flag and are one line.

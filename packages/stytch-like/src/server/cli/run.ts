@@ -64,6 +64,7 @@ async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliI
   } catch (error) {
     await service.close();
     await store.close();
+    // eslint-disable-next-line preserve-caught-error -- one line for the terminal; the driver's error may carry the store URL
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${oneLine(error)}`);
   }
   const address = server.app.server.address();
@@ -107,6 +108,7 @@ async function openStoreOrExplain(url: string): Promise<SessionStore> {
   try {
     return await openStore(url);
   } catch (error) {
+    // eslint-disable-next-line preserve-caught-error -- one line for the terminal; the driver's error may carry the store URL
     throw new Error(`cannot open the store: ${oneLine(error)}`);
   }
 }

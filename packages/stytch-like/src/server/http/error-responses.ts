@@ -17,7 +17,7 @@ export function toApiError(error: unknown): StytchLikeApiError {
   if (error instanceof StytchLikeApiError) return error;
   const fastifyError = error as { code?: unknown; statusCode?: unknown; validation?: unknown; validationContext?: unknown };
   if (Array.isArray(fastifyError.validation)) {
-    return fromValidation(fastifyError.validation as ValidationIssue[], String(fastifyError.validationContext ?? 'body'));
+    return fromValidation(fastifyError.validation as ValidationIssue[], typeof fastifyError.validationContext === 'string' ? fastifyError.validationContext : 'body');
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -44,10 +44,10 @@ function fromValidation(issues: ValidationIssue[], context: string): StytchLikeA
   const where = context === 'querystring' ? 'query parameter' : 'field';
   const path = (issue.instancePath ?? '').split('/').filter(Boolean);
   if (issue.keyword === 'additionalProperties') {
-    const name = describeName([...path, String(issue.params?.['additionalProperty'] ?? '')].join('.'));
+    const name = describeName([...path, textParam(issue, 'additionalProperty')].join('.'));
     return new StytchLikeApiError('unknown_field', { message: `Unknown ${where} ${name}: this endpoint does not accept it.` });
   }
-  const field = issue.keyword === 'required' ? String(issue.params?.['missingProperty'] ?? '') : (path[0] ?? '');
+  const field = issue.keyword === 'required' ? textParam(issue, 'missingProperty') : (path[0] ?? '');
   const errorType = FIELD_ERROR_TYPES[field] ?? 'invalid_request_body';
   if (path.length === 0 && issue.keyword !== 'required') {
     return new StytchLikeApiError('invalid_request_body', { message: `The request ${context === 'querystring' ? 'query' : 'body'} must be a JSON object.` });
@@ -75,4 +75,9 @@ function describeProblem(issue: ValidationIssue): string {
 function describeName(name: string): string {
   const safe = name.replace(/[^A-Za-z0-9_.-]/g, '?');
   return `"${safe.length > 64 ? `${safe.slice(0, 64)}…` : safe}"`;
+}
+
+function textParam(issue: ValidationIssue, name: string): string {
+  const value = issue.params?.[name];
+  return typeof value === 'string' ? value : '';
 }

@@ -114,13 +114,13 @@ export class SigningKeyRing {
     return [...this.#keys.values()]
       .filter((key) => this.#isLive(key.record))
       .map(({ record }) => ({
-        kty: String(record.publicJwk['kty']),
+        kty: record.publicJwk['kty'] as string,
         use: 'sig',
         key_ops: ['verify'],
         alg: SESSION_JWT_ALGORITHM,
         kid: record.kid,
-        n: String(record.publicJwk['n']),
-        e: String(record.publicJwk['e']),
+        n: record.publicJwk['n'] as string,
+        e: record.publicJwk['e'] as string,
       }));
   }
 

@@ -40,7 +40,7 @@ export function readDate(store: string, value: unknown, what: string): Date {
 export function readJsonObject(store: string, value: unknown, what: string): JsonObject {
   const json = toJsonValue(value);
   if (json === undefined || !isPlainObject(json)) throw corrupt(store, what);
-  return json as JsonObject;
+  return json;
 }
 
 export function readAttributes(store: string, value: unknown): StytchSessionAttributes {

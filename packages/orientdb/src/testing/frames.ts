@@ -1,5 +1,5 @@
-import { ByteWriter } from '../../src/serializer/byte-writer.js';
-import { encodeRecord } from '../../src/serializer/record-encoder.js';
+import { ByteWriter } from '../serializer/byte-writer.js';
+import { encodeRecord } from '../serializer/record-encoder.js';
 
 /** Builds response frames in the server's layout, for parser tests that need exact bytes. */
 export function okHeader(writer: ByteWriter, sessionId: number, renewedToken: Uint8Array | null = new Uint8Array(0)): void {
@@ -22,7 +22,7 @@ export function errorFrame(sessionId: number, exceptionClass: string, message: s
 }
 
 /** A QUERY answer with one record row and one projection row. */
-export function queryFrame(sessionId: number, { hasNextPage = false, renewedToken = new Uint8Array(0) as Uint8Array | null } = {}): Uint8Array {
+export function queryFrame(sessionId: number, { hasNextPage = false, renewedToken = new Uint8Array(0) } = {}): Uint8Array {
   const writer = new ByteWriter();
   okHeader(writer, sessionId, renewedToken);
   writer.string('42_1');

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { SessionTokenError } from '@sessiontoken/core';
-import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../../src/protocol/frame-reader.js';
-import type { WireLimits } from '../../src/protocol/limits.js';
-import { readOpenResponse, readQueryResponse, readResponse } from '../../src/protocol/responses.js';
-import { decodeProjection } from '../../src/serializer/projection-decoder.js';
-import { decodeRecord } from '../../src/serializer/record-decoder.js';
-import { encodeRecord } from '../../src/serializer/record-encoder.js';
-import { RecordId, orientdbTypes } from '../../src/serializer/values.js';
-import { encodeOrientDBTokenPayload, parseOrientDBTokenBytes } from '../../src/token/orientdb-token.js';
-import { GOLDEN_PROJECTION_BASE64, GOLDEN_RECORD_BASE64 } from '../golden/golden-bytes.js';
-import { errorFrame, openFrame, queryFrame } from '../support/frames.js';
+import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../protocol/frame-reader.js';
+import type { WireLimits } from '../protocol/limits.js';
+import { readOpenResponse, readQueryResponse, readResponse } from '../protocol/responses.js';
+import { decodeProjection } from '../serializer/projection-decoder.js';
+import { decodeRecord } from '../serializer/record-decoder.js';
+import { encodeRecord } from '../serializer/record-encoder.js';
+import { RecordId, orientdbTypes } from '../serializer/values.js';
+import { encodeOrientDBTokenPayload, parseOrientDBTokenBytes } from '../token/orientdb-token.js';
+import { GOLDEN_PROJECTION_BASE64, GOLDEN_RECORD_BASE64 } from './golden-bytes.js';
+import { errorFrame, openFrame, queryFrame } from './frames.js';
 
 /** Small limits make "a length beyond the limit" reachable by random bytes. */
 export const FUZZ_LIMITS: WireLimits = { maxFrameBytes: 64 * 1024, maxNestingDepth: 16 };
