@@ -3,7 +3,11 @@
 export { StytchLikeSessionProvider } from './provider/http-provider.js';
 export type { StytchLikeSessionProviderOptions } from './provider/http-provider.js';
 export { STYTCH_LIKE_CAPABILITIES } from './provider/session-operations.js';
-export type { StytchLikeCredentials, StytchLikeOpenOptions, StytchLikeProviderDefaults } from './provider/session-operations.js';
+export type {
+  StytchLikeCredentials,
+  StytchLikeOpenOptions,
+  StytchLikeProviderDefaults,
+} from './provider/session-operations.js';
 export type { StytchLikeSessionAttributes } from './provider/active-session.js';
 export { StytchLikeJwtVerifier } from './provider/jwt-verifier.js';
 export type { StytchLikeJwtVerifierOptions, VerifySessionJwtOptions } from './provider/jwt-verifier.js';

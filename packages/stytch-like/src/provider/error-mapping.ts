@@ -1,5 +1,5 @@
 import { SessionTokenError, type SessionTokenErrorCode } from '@sessiontoken/core';
-import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../model/api-error.js';
+import { SESSION_EXPIRED_REASON, type StytchLikeApiError } from '../model/api-error.js';
 
 const CODES: Readonly<Record<string, SessionTokenErrorCode>> = {
   session_not_found: 'INVALID_TOKEN',

@@ -69,7 +69,10 @@ export class StytchLikeSessionProvider extends BaseSessionTokenProvider<StytchLi
     });
   }
 
-  protected openSession(credentials: StytchLikeCredentials, options: StytchLikeOpenOptions | undefined): Promise<ActiveSession> {
+  protected openSession(
+    credentials: StytchLikeCredentials,
+    options: StytchLikeOpenOptions | undefined,
+  ): Promise<ActiveSession> {
     return this.#sessions.open(credentials, options);
   }
 
@@ -103,23 +106,42 @@ class HttpBackend implements StytchLikeBackend {
     this.#jwks = new RemoteJwks(this.#client, options.jwks);
   }
 
-  async loginWithPassword(credentials: StytchLikeCredentials, durationMinutes: number, customClaims: Record<string, unknown> | undefined): Promise<StytchLikeAuthentication> {
+  async loginWithPassword(
+    credentials: StytchLikeCredentials,
+    durationMinutes: number,
+    customClaims: Record<string, unknown> | undefined,
+  ): Promise<StytchLikeAuthentication> {
     const body = {
       email: credentials.email,
       password: credentials.password,
       session_duration_minutes: durationMinutes,
       ...(customClaims === undefined ? {} : { session_custom_claims: customClaims }),
     };
-    return readAuthenticationResponse(await this.#client.request('POST', '/v1/passwords/authenticate', { body }), ADAPTER);
+    return readAuthenticationResponse(
+      await this.#client.request('POST', '/v1/passwords/authenticate', { body }),
+      ADAPTER,
+    );
   }
 
-  async authenticateToken(sessionToken: string, durationMinutes: number | undefined): Promise<StytchLikeAuthentication> {
-    const body = { session_token: sessionToken, ...(durationMinutes === undefined ? {} : { session_duration_minutes: durationMinutes }) };
-    return readAuthenticationResponse(await this.#client.request('POST', '/v1/sessions/authenticate', { body }), ADAPTER);
+  async authenticateToken(
+    sessionToken: string,
+    durationMinutes: number | undefined,
+  ): Promise<StytchLikeAuthentication> {
+    const body = {
+      session_token: sessionToken,
+      ...(durationMinutes === undefined ? {} : { session_duration_minutes: durationMinutes }),
+    };
+    return readAuthenticationResponse(
+      await this.#client.request('POST', '/v1/sessions/authenticate', { body }),
+      ADAPTER,
+    );
   }
 
   async authenticateJwt(sessionJwt: string): Promise<StytchLikeAuthentication> {
-    return readAuthenticationResponse(await this.#client.request('POST', '/v1/sessions/authenticate', { body: { session_jwt: sessionJwt } }), ADAPTER);
+    return readAuthenticationResponse(
+      await this.#client.request('POST', '/v1/sessions/authenticate', { body: { session_jwt: sessionJwt } }),
+      ADAPTER,
+    );
   }
 
   verifyJwtLocally(sessionJwt: string, options: VerifySessionJwtOptions) {
@@ -136,6 +158,8 @@ class HttpBackend implements StytchLikeBackend {
 
   mapError(error: unknown): SessionTokenError | undefined {
     // Over HTTP the cause is the server's error body.
-    return error instanceof StytchLikeApiError ? toSessionTokenErrorFromApi(error, ADAPTER, error.cause ?? error) : undefined;
+    return error instanceof StytchLikeApiError
+      ? toSessionTokenErrorFromApi(error, ADAPTER, error.cause ?? error)
+      : undefined;
   }
 }

@@ -56,7 +56,12 @@ export class StytchLikeJwtVerifier {
 }
 
 /** Verifies `jwt` with keys from `jwks`, mapping failures to `SessionTokenError`. */
-export function verifyWithJwks(jwt: string, jwks: RemoteJwks, projectId: string, options: VerifySessionJwtOptions = {}): Promise<VerifiedSessionJwt> {
+export function verifyWithJwks(
+  jwt: string,
+  jwks: RemoteJwks,
+  projectId: string,
+  options: VerifySessionJwtOptions = {},
+): Promise<VerifiedSessionJwt> {
   return checkSessionJwt(
     (allowExpired) => verifySessionJwt(jwt, (kid) => jwks.key(kid), { projectId, now: new Date(), allowExpired }),
     options,
@@ -81,12 +86,20 @@ export async function checkSessionJwt(
     // The service wraps a failed check in its API error; the JWT layer throws it bare.
     const failure = error instanceof StytchLikeApiError && error.cause instanceof SessionJwtError ? error.cause : error;
     if (failure instanceof SessionJwtError) {
-      throw stytchLikeError(failure.failure === 'expired' ? 'EXPIRED' : 'INVALID_TOKEN', failure.message, { adapter, cause: failure });
+      throw stytchLikeError(failure.failure === 'expired' ? 'EXPIRED' : 'INVALID_TOKEN', failure.message, {
+        adapter,
+        cause: failure,
+      });
     }
     throw error;
   }
-  if (options.maxTokenAgeSeconds !== undefined && Date.now() - verified.issuedAt.getTime() >= options.maxTokenAgeSeconds * 1000) {
-    throw stytchLikeError('EXPIRED', `the session JWT is older than ${options.maxTokenAgeSeconds} seconds`, { adapter });
+  if (
+    options.maxTokenAgeSeconds !== undefined &&
+    Date.now() - verified.issuedAt.getTime() >= options.maxTokenAgeSeconds * 1000
+  ) {
+    throw stytchLikeError('EXPIRED', `the session JWT is older than ${options.maxTokenAgeSeconds} seconds`, {
+      adapter,
+    });
   }
   return verified;
 }

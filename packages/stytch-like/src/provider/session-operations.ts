@@ -55,7 +55,11 @@ export interface StytchLikeAuthentication {
 
 /** What a provider needs from the Stytch-like service, over HTTP or in process. Internal. */
 export interface StytchLikeBackend {
-  loginWithPassword(credentials: StytchLikeCredentials, durationMinutes: number, customClaims: Record<string, unknown> | undefined): Promise<StytchLikeAuthentication>;
+  loginWithPassword(
+    credentials: StytchLikeCredentials,
+    durationMinutes: number,
+    customClaims: Record<string, unknown> | undefined,
+  ): Promise<StytchLikeAuthentication>;
   authenticateToken(sessionToken: string, durationMinutes: number | undefined): Promise<StytchLikeAuthentication>;
   authenticateJwt(sessionJwt: string): Promise<StytchLikeAuthentication>;
   /** Verifies a JWT without asking the service about its session; rejects `SessionTokenError` `INVALID_TOKEN` / `EXPIRED`. */
@@ -96,7 +100,12 @@ export class StytchLikeSessionOperations {
   }
 
   async open(credentials: StytchLikeCredentials, options: StytchLikeOpenOptions | undefined): Promise<ActiveSession> {
-    if (typeof credentials !== 'object' || credentials === null || typeof credentials.email !== 'string' || typeof credentials.password !== 'string') {
+    if (
+      typeof credentials !== 'object' ||
+      credentials === null ||
+      typeof credentials.email !== 'string' ||
+      typeof credentials.password !== 'string'
+    ) {
       throw invalidArgument('credentials must be { email: string, password: string }', this.#adapter);
     }
     const result = await this.#backend.loginWithPassword(
@@ -141,7 +150,8 @@ export class StytchLikeSessionOperations {
       if (verified.session.id !== session.info.sessionId) return undefined;
       return { tokens: session.tokens, info: sessionInfoFromJwt(verified) };
     } catch (error) {
-      if (error instanceof SessionTokenError && (error.code === 'EXPIRED' || error.code === 'INVALID_TOKEN')) return undefined;
+      if (error instanceof SessionTokenError && (error.code === 'EXPIRED' || error.code === 'INVALID_TOKEN'))
+        return undefined;
       throw error;
     }
   }
@@ -167,13 +177,20 @@ export class StytchLikeSessionOperations {
       sessionId = verified.session.id;
       userId = verified.userId;
     } catch (error) {
-      if (!(error instanceof SessionTokenError && error.cause instanceof SessionJwtError && error.cause.failure === 'unknown_key')) throw error;
+      if (!(
+        error instanceof SessionTokenError &&
+        error.cause instanceof SessionJwtError &&
+        error.cause.failure === 'unknown_key'
+      ))
+        throw error;
       const remote = await this.#backend.authenticateJwt(sessionJwt);
       sessionId = remote.session.session_id;
       userId = remote.session.user_id;
     }
     if (sessionId !== session.session_id || userId !== session.user_id) {
-      throw stytchLikeError('INVALID_TOKEN', 'the session JWT belongs to another session than the session token', { adapter: this.#adapter });
+      throw stytchLikeError('INVALID_TOKEN', 'the session JWT belongs to another session than the session token', {
+        adapter: this.#adapter,
+      });
     }
   }
 }

@@ -24,7 +24,9 @@ async function entryGraph(entry: string): Promise<{ inputs: string[]; externals:
     logLevel: 'silent',
   });
   const outputs = Object.values(result.metafile.outputs);
-  const externals = outputs.flatMap((output) => output.imports.filter((imported) => imported.external).map((imported) => imported.path));
+  const externals = outputs.flatMap((output) =>
+    output.imports.filter((imported) => imported.external).map((imported) => imported.path),
+  );
   return { inputs: Object.keys(result.metafile.inputs), externals: [...new Set(externals)].sort() };
 }
 
@@ -34,7 +36,9 @@ describe('the client entry', () => {
     expect(inputs).toContain('src/provider/http-provider.ts');
     expect(inputs.filter((input) => input.startsWith('src/server/'))).toEqual([]);
     expect(externals.filter((path) => path.startsWith('node:') && !CLIENT_NODE_BUILTINS.includes(path))).toEqual([]);
-    expect(externals.filter((path) => SERVER_PACKAGES.some((name) => path === name || path.startsWith(`${name}/`)))).toEqual([]);
+    expect(
+      externals.filter((path) => SERVER_PACKAGES.some((name) => path === name || path.startsWith(`${name}/`))),
+    ).toEqual([]);
   });
 
   it('is told apart from the server entry by the same check (the check can fail)', async () => {
@@ -48,7 +52,10 @@ describe('the client entry', () => {
     expect(loaded.some((url) => url.endsWith('/dist/index.js'))).toBe(true);
     expect(loaded.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:sqlite$/.test(url))).toEqual([]);
     const ownFiles = loaded.filter((url) => url.startsWith('file:') && url.includes('/packages/stytch-like/dist/'));
-    for (const url of ownFiles) expect(readFileSync(new URL(url), 'utf8')).not.toMatch(/class (SqliteSessionStore|MemorySessionStore|StytchLikeSessionService)\b/);
+    for (const url of ownFiles)
+      expect(readFileSync(new URL(url), 'utf8')).not.toMatch(
+        /class (SqliteSessionStore|MemorySessionStore|StytchLikeSessionService)\b/,
+      );
   });
 
   it('sees Fastify and the stores load through the server entry (the check can fail)', () => {
@@ -66,6 +73,10 @@ function loadedBy(specifier: string): string[] {
     await import(${JSON.stringify(specifier)});
     process.stdout.write(JSON.stringify(loaded));
   `;
-  const output = execFileSync(process.execPath, ['--input-type=module', '--eval', script], { cwd: PACKAGE_DIR, encoding: 'utf8', timeout: 20_000 });
+  const output = execFileSync(process.execPath, ['--input-type=module', '--eval', script], {
+    cwd: PACKAGE_DIR,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return JSON.parse(output) as string[];
 }

@@ -36,14 +36,20 @@ function rankOf(layer: string): number {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
 /** Relative import specifiers of a module, static and dynamic, resolved to paths under src/. */
 function relativeImports(path: string): string[] {
   const text = readFileSync(path, 'utf8');
-  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)'(\.\.?\/[^']+)'/gm)].map((match) => match[1]!);
+  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)'(\.\.?\/[^']+)'/gm)].map(
+    (match) => match[1]!,
+  );
   return specifiers.map((specifier) => relative(SRC, join(dirname(path), specifier)).replace(/\.js$/, '.ts'));
 }
 

@@ -51,7 +51,10 @@ export type EmbeddedStytchLikeSessionProviderOptions = StytchLikeProviderDefault
  * A `SessionTokenProvider` over the session service in this process: no HTTP, the same sessions, tokens and JWTs.
  * By default it opens its own service over a SQLite file; pass `service` to share one.
  */
-export class EmbeddedStytchLikeSessionProvider extends BaseSessionTokenProvider<StytchLikeCredentials, StytchLikeOpenOptions> {
+export class EmbeddedStytchLikeSessionProvider extends BaseSessionTokenProvider<
+  StytchLikeCredentials,
+  StytchLikeOpenOptions
+> {
   readonly name = EMBEDDED_ADAPTER;
   readonly capabilities = STYTCH_LIKE_CAPABILITIES;
   readonly #sessions: StytchLikeSessionOperations;
@@ -64,7 +67,11 @@ export class EmbeddedStytchLikeSessionProvider extends BaseSessionTokenProvider<
     super();
     checkEmbeddedOptions(options);
     const sessionDurationMinutes = checkProviderDefaults(options, EMBEDDED_ADAPTER);
-    this.#sessions = new StytchLikeSessionOperations(new ServiceBackend(options), EMBEDDED_ADAPTER, sessionDurationMinutes);
+    this.#sessions = new StytchLikeSessionOperations(
+      new ServiceBackend(options),
+      EMBEDDED_ADAPTER,
+      sessionDurationMinutes,
+    );
   }
 
   /**
@@ -81,7 +88,10 @@ export class EmbeddedStytchLikeSessionProvider extends BaseSessionTokenProvider<
     });
   }
 
-  protected openSession(credentials: StytchLikeCredentials, options: StytchLikeOpenOptions | undefined): Promise<ActiveSession> {
+  protected openSession(
+    credentials: StytchLikeCredentials,
+    options: StytchLikeOpenOptions | undefined,
+  ): Promise<ActiveSession> {
     return this.#sessions.open(credentials, options);
   }
 
@@ -141,7 +151,11 @@ class ServiceBackend implements StytchLikeBackend {
     this.#options = options;
   }
 
-  async loginWithPassword(credentials: StytchLikeCredentials, durationMinutes: number, customClaims: Record<string, unknown> | undefined): Promise<StytchLikeAuthentication> {
+  async loginWithPassword(
+    credentials: StytchLikeCredentials,
+    durationMinutes: number,
+    customClaims: Record<string, unknown> | undefined,
+  ): Promise<StytchLikeAuthentication> {
     const service = await this.#service();
     return fromService(
       await service.authenticatePassword({
@@ -153,9 +167,17 @@ class ServiceBackend implements StytchLikeBackend {
     );
   }
 
-  async authenticateToken(sessionToken: string, durationMinutes: number | undefined): Promise<StytchLikeAuthentication> {
+  async authenticateToken(
+    sessionToken: string,
+    durationMinutes: number | undefined,
+  ): Promise<StytchLikeAuthentication> {
     const service = await this.#service();
-    return fromService(await service.authenticateSession({ sessionToken, ...(durationMinutes === undefined ? {} : { sessionDurationMinutes: durationMinutes }) }));
+    return fromService(
+      await service.authenticateSession({
+        sessionToken,
+        ...(durationMinutes === undefined ? {} : { sessionDurationMinutes: durationMinutes }),
+      }),
+    );
   }
 
   async authenticateJwt(sessionJwt: string): Promise<StytchLikeAuthentication> {
@@ -194,7 +216,10 @@ class ServiceBackend implements StytchLikeBackend {
     this.#opened ??= (async () => {
       const options = this.#options;
       if (options.service) return { service: options.service, ownedStore: undefined };
-      const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? DEFAULT_EMBEDDED_STORE_URL);
+      const store =
+        typeof options.store === 'object'
+          ? options.store
+          : await openStore(options.store ?? DEFAULT_EMBEDDED_STORE_URL);
       const ownedStore = typeof options.store === 'object' ? undefined : store;
       try {
         const service = new StytchLikeSessionService({
