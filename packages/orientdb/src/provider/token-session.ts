@@ -79,11 +79,6 @@ export class OrientDBTokenSession {
     return this.#token;
   }
 
-  /** True while requests reuse the server-side connection DB_OPEN created (queries can page). */
-  get stateful(): boolean {
-    return this.#sessionId !== NO_SESSION_ID && this.#connection?.isOpen === true;
-  }
-
   /** One round trip that needs an open database: the server validates the token and opens the session for it. */
   async check(): Promise<void> {
     const connection = await this.#usableConnection();
