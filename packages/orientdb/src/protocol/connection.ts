@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
 import { ADAPTER_NAME, malformed } from './frame-error.js';
 import { FrameReader, IncomingBytes, type Pull } from './frame-reader.js';
@@ -13,6 +14,29 @@ export interface ConnectionOptions {
   /** Longest wait for the connection, and for each request's answer (queue time included), in milliseconds. */
   readonly timeoutMs: number;
   readonly limits?: WireLimits;
+  /** TLS to the server's SSL binary listener: `true` for the system's CAs, or Node's TLS options. */
+  readonly tls?: boolean | TlsConnectionOptions;
+}
+
+/** The one place a socket to OrientDB is made, plain or TLS. */
+function openSocket(options: ConnectionOptions): Socket {
+  const { host, port, tls } = options;
+  if (!tls) return connect({ host, port });
+  return connectTls({ servername: host, ...(tls === true ? {} : tls), host, port });
+}
+
+/** Errors of requests that were rejected before any of their bytes was written: safe to send again elsewhere. */
+const NEVER_SENT = new WeakSet<SessionTokenError>();
+
+/** True when `error` rejected a request none of whose bytes reached the socket. */
+export function wasNeverSent(error: unknown): boolean {
+  return error instanceof SessionTokenError && NEVER_SENT.has(error);
+}
+
+function neverSent(error: SessionTokenError): SessionTokenError {
+  const copy = new SessionTokenError(error.code, error.message, { adapter: ADAPTER_NAME, ...(error.cause === undefined ? {} : { cause: error.cause }) });
+  NEVER_SENT.add(copy);
+  return copy;
 }
 
 interface Job {
@@ -20,6 +44,7 @@ interface Job {
   readonly resolve: (response: ResponseFrame<unknown>) => void;
   readonly reject: (error: SessionTokenError) => void;
   readonly timer: NodeJS.Timeout;
+  written: boolean;
   parser: Pull<ResponseFrame<unknown>> | null;
   need: number;
 }
@@ -56,10 +81,11 @@ export class OrientDBConnection {
     socket.on('close', () => this.#fail(unavailable(`connection to ${options.host}:${options.port} closed`)));
   }
 
-  /** Opens a socket and reads the server's protocol version, all within `timeoutMs`. */
-  static open(options: ConnectionOptions): Promise<OrientDBConnection> {
+  /** Opens a socket and reads the server's protocol version, all before `deadlineAt` (default: `timeoutMs` from now). */
+  static open(options: ConnectionOptions, deadlineAt = Date.now() + options.timeoutMs): Promise<OrientDBConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port });
+      const waitMs = Math.max(0, deadlineAt - Date.now());
+      const socket = openSocket(options);
       socket.setNoDelay(true);
       const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
       const greeting: number[] = [];
@@ -95,11 +121,16 @@ export class OrientDBConnection {
       };
       const onError = (error: Error): void => settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}: ${error.message}`, error));
       const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
-      const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${waitMs} ms`)), waitMs);
       socket.on('data', onData);
       socket.on('error', onError);
       socket.on('close', onClose);
     });
+  }
+
+  /** Resolves once the socket is closed, by either side or by a failure. */
+  get whenClosed(): Promise<void> {
+    return this.#closed;
   }
 
   /** False once the socket failed or was closed; a closed connection is never reused. */
@@ -109,19 +140,22 @@ export class OrientDBConnection {
 
   /**
    * Sends `frame` after every request queued before it, and resolves with the server's answer (or its error frame).
-   * Rejects with `UNAVAILABLE` when the connection fails or the answer does not come within the time limit,
-   * and with `PROTOCOL` when the answer cannot be parsed.
+   * Rejects with `UNAVAILABLE` when the connection fails or the answer does not come before `deadlineAt` (default:
+   * `timeoutMs` from now; one caller's deadline covers all of its steps), and with `PROTOCOL` when the answer cannot
+   * be parsed. A rejection for which {@link wasNeverSent} is true wrote no byte of the request.
    */
-  send<T>(frame: RequestFrame<T>): Promise<ResponseFrame<T>> {
-    if (this.#failure) return Promise.reject(this.#failure);
+  send<T>(frame: RequestFrame<T>, deadlineAt = Date.now() + this.#timeoutMs): Promise<ResponseFrame<T>> {
+    if (this.#failure) return Promise.reject(neverSent(this.#failure));
     return new Promise<ResponseFrame<T>>((resolve, reject) => {
+      const waitMs = Math.max(0, deadlineAt - Date.now());
       const job: Job = {
         frame: frame as RequestFrame<unknown>,
         resolve: resolve as (response: ResponseFrame<unknown>) => void,
         reject,
         parser: null,
         need: 0,
-        timer: setTimeout(() => this.#onTimeout(job), this.#timeoutMs),
+        written: false,
+        timer: setTimeout(() => this.#onTimeout(job, waitMs), waitMs),
       };
       this.#queue.push(job);
       if (!this.#active) this.#next();
@@ -149,6 +183,7 @@ export class OrientDBConnection {
     const job = this.#queue.shift();
     if (!job) return;
     this.#active = job;
+    job.written = true;
     this.#socket.write(job.frame.bytes);
     const readBody = job.frame.readBody;
     if (readBody === null) {
@@ -198,8 +233,8 @@ export class OrientDBConnection {
     if (this.#failure === null) this.#next();
   }
 
-  #onTimeout(job: Job): void {
-    const error = unavailable(`OrientDB did not answer within ${this.#timeoutMs} ms`);
+  #onTimeout(job: Job, waitMs: number): void {
+    const error = unavailable(`OrientDB did not answer within ${waitMs} ms`);
     if (job === this.#active) {
       // The answer may still arrive and would be read as the next one's: the socket cannot be trusted any more.
       this.#fail(error);
@@ -207,7 +242,7 @@ export class OrientDBConnection {
     }
     const index = this.#queue.indexOf(job);
     if (index >= 0) this.#queue.splice(index, 1);
-    job.reject(error);
+    job.reject(neverSent(error));
   }
 
   #fail(error: SessionTokenError): void {
@@ -220,7 +255,7 @@ export class OrientDBConnection {
     for (const job of pending) {
       clearTimeout(job.timer);
       job.parser?.return(undefined as never);
-      job.reject(error);
+      job.reject(job.written ? error : neverSent(error));
     }
     this.#socket.destroy();
   }

@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
 import { ADAPTER_NAME } from '../protocol/frame-error.js';
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
@@ -16,6 +17,8 @@ export interface OrientDBSessionProviderOptions {
   readonly pageSize?: number;
   /** Bounds on what the server may send. */
   readonly limits?: Partial<WireLimits>;
+  /** TLS to the server's SSL binary listener: `true`, or Node's `tls.ConnectionOptions` (CA, servername, …). */
+  readonly tls?: boolean | TlsConnectionOptions;
 }
 
 /** A database user (or a server user from the server configuration) and password. */
@@ -43,13 +46,14 @@ export interface ResolvedOptions {
   readonly timeoutMs: number;
   readonly pageSize: number;
   readonly limits: WireLimits;
+  readonly tls?: boolean | TlsConnectionOptions;
 }
 
 function invalid(message: string): SessionTokenError {
   return new SessionTokenError('INVALID_ARGUMENT', message, { adapter: ADAPTER_NAME });
 }
 
-function positiveInteger(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
+export function positiveInteger(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0 || value > max) throw invalid(`${name} must be a positive integer up to ${max}, got ${String(value)}`);
   return value;
@@ -69,7 +73,11 @@ export function resolveOptions(options: OrientDBSessionProviderOptions): Resolve
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) throw invalid('host must be a non-empty string');
+  if (options.tls !== undefined && typeof options.tls !== 'boolean' && (typeof options.tls !== 'object' || options.tls === null)) {
+    throw invalid('tls must be a boolean or TLS connection options');
+  }
   return {
+    ...(options.tls === undefined || options.tls === false ? {} : { tls: options.tls }),
     host,
     port: positiveInteger(options.port, 2424, 'port', 65_535),
     database: checkDatabaseName(options.database),
