@@ -10,13 +10,12 @@ import { PooledTokenSession, type PoolCore } from './pooled-token-session.js';
  * socket. Made by `pool.createProvider()`, one per request; `close()` keeps the session live in the pool.
  *
  * What `setSessionToken(token)` checks, and when:
- * - always, locally: the token parses (`INVALID_TOKEN`), names the pool's database (`INVALID_TOKEN`) and has not
- *   expired by its own expiry (`EXPIRED`);
- * - a token whose exact bytes the server issued to this pool for a session still live: nothing more, no round trip
- *   (a tampered token cannot match those bytes);
- * - a token the server accepted from this pool within `verifiedTokenTtlMs` (exact bytes): nothing more;
- * - any other token: one stateless DB_SIZE round trip in which the server checks the signature, expiry and user
- *   (`INVALID_TOKEN` / `EXPIRED`).
+ * - always, locally: the token parses and names the pool's database (`INVALID_TOKEN`);
+ * - an unexpired token whose exact bytes the server issued to this pool for a session still live: nothing more, no
+ *   round trip (a tampered token cannot match those bytes);
+ * - an unexpired token whose exact bytes the server accepted for this pool within `verifiedTokenTtlMs`: nothing more;
+ * - any other token, expired ones included: one stateless DB_SIZE round trip in which the server checks the
+ *   signature, expiry and user (`INVALID_TOKEN` for a forged one, `EXPIRED` for an expired genuine one).
  * Later requests are checked by the server as always: a token it stops accepting (another secret key after a restart,
  * a deleted user) rejects that request with `INVALID_TOKEN` and ends the session.
  */

@@ -62,14 +62,16 @@ export class PooledTokenSession implements SessionTransport {
   }
 
   /**
-   * A session for a token that parsed, names the pool's database and has not expired. Without a round trip when the
-   * token's exact bytes belong to a live session of this pool, or the server accepted these exact bytes lately;
+   * A session for a token that parsed and names the pool's database. Without a round trip when the token has not
+   * expired and its exact bytes belong to a live session of this pool or were accepted by the server lately;
    * otherwise one stateless DB_SIZE proves it (`INVALID_TOKEN` / `EXPIRED`).
    */
   static async reattach(core: PoolCore, token: HeldToken, onRenewed: RenewalListener): Promise<PooledTokenSession> {
     const live = core.live.find(token.bytes);
     const session = new PooledTokenSession(core, token, live, onRenewed);
-    if (live === null && !core.verified.has(token.bytes)) {
+    // An expired token always goes to the server, which tells a forged one (INVALID_TOKEN) from an expired one.
+    const fresh = token.payload.expiresAt.getTime() > Date.now();
+    if (live === null && !(fresh && core.verified.has(token.bytes))) {
       await session.check();
       core.verified.add(session.#token.bytes);
     }

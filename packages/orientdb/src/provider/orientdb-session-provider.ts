@@ -21,9 +21,9 @@ export { ORIENTDB_CAPABILITIES } from './token-provider.js';
  * `setSessionToken(token)` reattaches from any process with the token alone; `query()` / `command()` run SQL in the
  * session. The token is the OrientDB binary token, base64url-encoded.
  *
- * What `setSessionToken(token)` checks: locally, that the token parses, names this provider's `database` and has
- * not expired (`INVALID_TOKEN` / `EXPIRED`, no round trip); then the server checks its signature and user with one
- * DB_SIZE round trip on a new socket (`INVALID_TOKEN` / `EXPIRED`).
+ * What `setSessionToken(token)` checks: locally, that the token parses and names this provider's `database`
+ * (`INVALID_TOKEN`, no round trip); then the server checks its signature, expiry and user with one DB_SIZE round trip
+ * on a new socket (`INVALID_TOKEN` / `EXPIRED`).
  *
  * @example
  * const db = new OrientDBSessionProvider({ host: '127.0.0.1', port: 2424, database: 'shop' });

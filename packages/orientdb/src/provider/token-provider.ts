@@ -46,7 +46,7 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
   protected abstract readonly pageSize: number;
   /** Opens a session with credentials (DB_OPEN). */
   protected abstract openTransport(database: string, credentials: OrientDBCredentials, onRenewed: RenewalListener): Promise<SessionTransport>;
-  /** A transport for a token that is well-formed, of this database and not expired; proves it with the server unless it may skip that. */
+  /** A transport for a well-formed token of this database; proves it with the server unless it may skip that. */
   protected abstract reattachTransport(token: HeldToken, onRenewed: RenewalListener): Promise<SessionTransport>;
   /** The database `open()` uses for `options`. */
   protected abstract databaseFor(options: OrientDBOpenOptions | undefined): string;
@@ -91,9 +91,6 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
     // Bound to one database: the same record id in another database is another user.
     if (parsed.payload.database !== this.database) {
       throw new SessionTokenError('INVALID_TOKEN', 'the session token belongs to another database than this provider\'s', { adapter: ADAPTER_NAME });
-    }
-    if (parsed.payload.expiresAt.getTime() <= Date.now()) {
-      throw new SessionTokenError('EXPIRED', 'the session token has expired', { adapter: ADAPTER_NAME });
     }
     let transport: SessionTransport | null = null;
     transport = await this.reattachTransport(parsed, (token) => this.#onRenewed(transport, token));
