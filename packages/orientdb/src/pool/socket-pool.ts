@@ -88,6 +88,8 @@ export class SocketPool {
   release(connection: OrientDBConnection): void {
     if (!this.#lent.delete(connection)) return;
     if (this.#closed || !connection.isOpen) {
+      // Now, not at the close event: the caller may retry at once, and must not reuse a lost session id meanwhile.
+      if (!this.#closed && !connection.isOpen) this.#onSocketLost();
       this.#drop(connection);
     } else {
       const waiter = this.#waiters.shift();
