@@ -10,7 +10,15 @@ import { CHART_FILE, DOCS_FILE, ONLY, QUICK, RESULTS_DIR, type RatioKey } from '
 import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
 import { databaseVersions, machineInfo, versions } from './machine.ts';
-import { measureQueryVsOrientjs, measureReattachVsOpen, measureReattachVsOpenWithoutPasswordCache, startBenchServer } from './orientdb.ts';
+import {
+  measurePooledQueryVsOrientjsPool,
+  measurePooledReattachVsOpen,
+  measurePooledReattachWithoutPasswordCache,
+  measureQueryVsOrientjs,
+  measureReattachVsOpen,
+  measureReattachVsOpenWithoutPasswordCache,
+  startBenchServer,
+} from './orientdb.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
@@ -26,21 +34,29 @@ interface Group {
 
 const GROUPS: readonly Group[] = [
   {
-    keys: ['reattach_vs_open', 'query_vs_orientjs'],
+    keys: ['reattach_vs_open', 'orientdb_reattach_pooled_vs_open', 'orientdb_reattach_stateless_vs_open', 'query_vs_orientjs', 'pooled_query_vs_orientjs_pool'],
     run: async (teardown, wanted) => {
       const bench = await startBenchServer(teardown);
       const out: MeasurementResult[] = [];
       if (wanted('reattach_vs_open')) out.push(await measureReattachVsOpen(bench, teardown));
+      if (wanted('orientdb_reattach_pooled_vs_open') || wanted('orientdb_reattach_stateless_vs_open')) {
+        out.push(...(await measurePooledReattachVsOpen(bench, teardown)).filter((result) => wanted(result.key)));
+      }
       if (wanted('query_vs_orientjs')) out.push(await measureQueryVsOrientjs(bench, teardown));
+      if (wanted('pooled_query_vs_orientjs_pool')) out.push(await measurePooledQueryVsOrientjsPool(bench, teardown));
       orientdbVersion = bench.version;
       return out;
     },
   },
   {
-    // The same comparison on a server that re-checks every password: stops its server before anything else runs.
-    keys: ['reattach_vs_open'],
-    run: async (teardown) => {
-      withoutPasswordCache = await measureReattachVsOpenWithoutPasswordCache(teardown);
+    // The same comparisons on a server that re-checks every password: stops its server before anything else runs.
+    keys: ['reattach_vs_open', 'orientdb_reattach_pooled_vs_open', 'orientdb_reattach_stateless_vs_open'],
+    run: async (teardown, wanted) => {
+      const bench = await startBenchServer(teardown, { passwordCache: false });
+      if (wanted('reattach_vs_open')) withoutPasswordCache['reattach_vs_open'] = await measureReattachVsOpenWithoutPasswordCache(bench, teardown);
+      if (wanted('orientdb_reattach_pooled_vs_open') || wanted('orientdb_reattach_stateless_vs_open')) {
+        Object.assign(withoutPasswordCache, await measurePooledReattachWithoutPasswordCache(bench, teardown));
+      }
       return [];
     },
   },
@@ -53,7 +69,8 @@ const GROUPS: readonly Group[] = [
 ];
 
 let orientdbVersion: string | null = null;
-let withoutPasswordCache: Record<string, number> | null = null;
+/** Per key: the figures against an open that misses the server's password cache. */
+const withoutPasswordCache: Record<string, Record<string, unknown>> = {};
 let active: Teardown | null = null;
 
 function wanted(key: RatioKey): boolean {
@@ -113,9 +130,9 @@ async function main(): Promise<number> {
   }
   clearTimeout(watchdog);
 
-  const reattach = results.find((result) => result.key === 'reattach_vs_open');
-  if (reattach && withoutPasswordCache) {
-    results[results.indexOf(reattach)] = { ...reattach, extra: { ...reattach.extra, without_password_cache: withoutPasswordCache } };
+  for (const [key, figures] of Object.entries(withoutPasswordCache)) {
+    const index = results.findIndex((result) => result.key === key);
+    if (index >= 0) results[index] = { ...results[index]!, extra: { ...results[index]!.extra, without_password_cache: figures } };
   }
   machine.load_average_at_end = os.loadavg().map((value) => Math.round(value * 100) / 100);
   const report: RunReport = {

@@ -41,8 +41,8 @@ export class SocketPool {
   readonly #idle: OrientDBConnection[] = [];
   readonly #lent = new Set<OrientDBConnection>();
   readonly #waiters: Waiter[] = [];
-  /** Sockets being opened: they count against `maxSockets`. */
-  #opening = 0;
+  /** Sockets being opened: they count against `maxSockets`, and `close()` waits for them. */
+  readonly #openings = new Set<Promise<OrientDBConnection>>();
   /** Healthy sockets the pool itself closed: their closing loses no session. */
   readonly #closedByPool = new WeakSet<OrientDBConnection>();
   #closed = false;
@@ -57,7 +57,7 @@ export class SocketPool {
   }
 
   get stats(): SocketPoolStats {
-    return { sockets: this.#all.size + this.#opening, idle: this.#idle.length, waiting: this.#waiters.length };
+    return { sockets: this.#all.size + this.#openings.size, idle: this.#idle.length, waiting: this.#waiters.length };
   }
 
   /** Lends an open socket: an idle one, a new one while under `maxSockets`, or the next one returned before `deadlineAt`. */
@@ -65,7 +65,7 @@ export class SocketPool {
     if (this.#closed) return Promise.reject(closedError());
     const idle = this.#takeIdle();
     if (idle) return Promise.resolve(this.#lend(idle));
-    if (this.#all.size + this.#opening < this.#maxSockets) return this.#openFor(deadlineAt);
+    if (this.#all.size + this.#openings.size < this.#maxSockets) return this.#openFor(deadlineAt);
     if (this.#waiters.length >= this.#maxWaiting) {
       return Promise.reject(unavailable(`all ${this.#maxSockets} OrientDB sockets are busy and ${this.#maxWaiting} callers already wait`));
     }
@@ -116,6 +116,8 @@ export class SocketPool {
         waiter.reject(closedError());
       }
     }
+    // A socket still connecting is closed by its opener once it sees the pool closed.
+    await Promise.allSettled([...this.#openings]);
     if (this.#lent.size > 0) {
       if (!this.#drained) {
         let resolve = (): void => undefined;
@@ -143,17 +145,19 @@ export class SocketPool {
     return connection;
   }
 
-  async #openFor(deadlineAt: number): Promise<OrientDBConnection> {
-    this.#opening++;
-    let connection: OrientDBConnection;
-    try {
-      connection = await OrientDBConnection.open(this.#endpoint, deadlineAt);
-    } catch (error) {
-      this.#opening--;
+  #openFor(deadlineAt: number): Promise<OrientDBConnection> {
+    const opening = this.#open(deadlineAt);
+    this.#openings.add(opening);
+    const settled = (): void => {
+      this.#openings.delete(opening);
       this.#serveWaiters();
-      throw error;
-    }
-    this.#opening--;
+    };
+    opening.then(settled, settled);
+    return opening;
+  }
+
+  async #open(deadlineAt: number): Promise<OrientDBConnection> {
+    const connection = await OrientDBConnection.open(this.#endpoint, deadlineAt);
     this.#all.add(connection);
     void connection.whenClosed.then(() => this.#onClosed(connection));
     if (this.#closed) {
@@ -180,7 +184,7 @@ export class SocketPool {
 
   /** Opens sockets for waiters while there is room (after a socket was dropped or an open failed). */
   #serveWaiters(): void {
-    while (!this.#closed && this.#waiters.length > 0 && this.#all.size + this.#opening < this.#maxSockets) {
+    while (!this.#closed && this.#waiters.length > 0 && this.#all.size + this.#openings.size < this.#maxSockets) {
       const waiter = this.#waiters.shift()!;
       clearTimeout(waiter.timer);
       this.#openFor(waiter.deadlineAt).then(waiter.resolve, waiter.reject);
