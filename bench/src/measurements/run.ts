@@ -19,6 +19,7 @@ import {
   measureReattachVsOpenWithoutPasswordCache,
   startBenchServer,
 } from './orientdb.ts';
+import { measureShopCart } from './shop-cart.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
@@ -34,7 +35,14 @@ interface Group {
 
 const GROUPS: readonly Group[] = [
   {
-    keys: ['reattach_vs_open', 'orientdb_reattach_pooled_vs_open', 'orientdb_reattach_stateless_vs_open', 'query_vs_orientjs', 'pooled_query_vs_orientjs_pool'],
+    keys: [
+      'reattach_vs_open',
+      'orientdb_reattach_pooled_vs_open',
+      'orientdb_reattach_stateless_vs_open',
+      'query_vs_orientjs',
+      'pooled_query_vs_orientjs_pool',
+      'shop_cart_orientdb_pooled_vs_socket_per_request',
+    ],
     run: async (teardown, wanted) => {
       const bench = await startBenchServer(teardown);
       const out: MeasurementResult[] = [];
@@ -44,6 +52,7 @@ const GROUPS: readonly Group[] = [
       }
       if (wanted('query_vs_orientjs')) out.push(await measureQueryVsOrientjs(bench, teardown));
       if (wanted('pooled_query_vs_orientjs_pool')) out.push(await measurePooledQueryVsOrientjsPool(bench, teardown));
+      if (wanted('shop_cart_orientdb_pooled_vs_socket_per_request')) out.push(await measureShopCart(bench, teardown));
       orientdbVersion = bench.version;
       return out;
     },
