@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { isSessionTokenError } from '@sessiontoken/core';
+import { isSessionTokenError, type SessionChangeEvent } from '@sessiontoken/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrientDBSessionProvider, type OrientDBSessionPool } from '../src/index.js';
-import { createTestPool, resignToken, testCredentials, testServer, uniqueClassName, warmUp } from './support/orientdb.js';
+import { createTestPool, resignToken, testCredentials, testServer, uniqueClassName, waitFor, warmUp } from './support/orientdb.js';
 import { prepareTestDatabase } from './support/test-database.js';
 import { createWriterUsers } from './support/test-users.js';
 
@@ -127,6 +127,27 @@ describe('OrientDBSessionPool', () => {
       } finally {
         await provider.close();
       }
+    }
+  });
+
+  it('a token the server renews during a pooled query replaces the held one and fires onChange("renewed")', async () => {
+    // Half of the 60-minute life plus a few seconds: valid at reattach, due for renewal moments later.
+    const almostHalf = resignToken(users[3]!.token, (payload) => ({ ...payload, expiresAt: new Date(Date.now() + 30 * 60_000 + 2_500) }));
+    const provider = pool.createProvider();
+    try {
+      await provider.setSessionToken(almostHalf);
+      const events: SessionChangeEvent[] = [];
+      provider.onChange((event) => events.push(event));
+      await waitFor(async () => {
+        await provider.query('SELECT 1 AS one');
+        return events.some((event) => event.reason === 'renewed');
+      }, 20_000, 'the server to renew the token');
+      expect(provider.getSessionToken()).not.toBe(almostHalf);
+      expect(provider.getSession()!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
+      // The renewed token serves the same user.
+      expect((await request(pool, provider.getSessionToken(), 'renewed')).owners).toEqual([users[3]!.username]);
+    } finally {
+      await provider.close();
     }
   });
 
