@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { TEST_DB_PASSWORD, TEST_DB_USER } from '../../../packages/orientdb/scripts/orientdb-server.mjs';
+import { TEST_DB_PASSWORD, TEST_DB_USER } from '@sessiontoken/orientdb-server';
 import { stopTarget } from './authenticate.ts';
 import { PROFILE, PROFILES_DIR, SETTINGS } from './config.ts';
 import type { OrientDBBench } from './orientdb.ts';

@@ -149,7 +149,7 @@ export class OrientDBConnection {
     return new Promise<ResponseFrame<T>>((resolve, reject) => {
       const waitMs = Math.max(0, deadlineAt - Date.now());
       const job: Job = {
-        frame: frame as RequestFrame<unknown>,
+        frame: frame,
         resolve: resolve as (response: ResponseFrame<unknown>) => void,
         reject,
         parser: null,
