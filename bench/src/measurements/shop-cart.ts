@@ -17,12 +17,27 @@ const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'shop-t
 const DATABASE = 'bench';
 
 async function startShops(bench: OrientDBBench, shoppers: number, teardown: Teardown): Promise<ShopTarget> {
-  const endpoint = { host: bench.server.host, port: bench.server.binaryPort, database: DATABASE, user: TEST_DB_USER, password: TEST_DB_PASSWORD };
+  const endpoint = {
+    host: bench.server.host,
+    port: bench.server.binaryPort,
+    database: DATABASE,
+    user: TEST_DB_USER,
+    password: TEST_DB_PASSWORD,
+  };
   const execArgv = [
     ...process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof')),
-    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=shop-${Date.now()}.cpuprofile`] : []),
+    ...(PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=shop-${Date.now()}.cpuprofile`]
+      : []),
   ];
-  const child = teardown.add(fork(TARGET_SCRIPT, [JSON.stringify(endpoint), String(shoppers)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), 'shop target', stopTarget);
+  const child = teardown.add(
+    fork(TARGET_SCRIPT, [JSON.stringify(endpoint), String(shoppers)], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+    'shop target',
+    stopTarget,
+  );
   return new Promise<ShopTarget>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the shop target did not start within 120 s')), 120_000);
     child.once('exit', (code) => {
@@ -53,7 +68,14 @@ async function load(url: string, cookies: readonly string[], seconds: number): P
     method: 'GET',
     connections: SETTINGS.http.connections,
     duration: seconds,
-    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, headers: { cookie: cookies[next++ % cookies.length] } }) }],
+    requests: [
+      {
+        setupRequest: (request: Record<string, unknown>) => ({
+          ...request,
+          headers: { cookie: cookies[next++ % cookies.length] },
+        }),
+      },
+    ],
   });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode === 200) latenciesMs.push(responseTime);
@@ -80,7 +102,8 @@ export async function measureShopCart(bench: OrientDBBench, teardown: Teardown):
   });
   const pooled = merge(runs.pooled);
   const socket = merge(runs.socket);
-  if (pooled.failed > 0 || socket.failed > 0) throw new Error(`shop cart: ${pooled.failed} pooled and ${socket.failed} socket-per-request pages failed`);
+  if (pooled.failed > 0 || socket.failed > 0)
+    throw new Error(`shop cart: ${pooled.failed} pooled and ${socket.failed} socket-per-request pages failed`);
   const ours = sideFromLatencies('cart page, OrientDBSessionPool', pooled.latencies, pooled.seconds * 1000);
   const peer = sideFromLatencies('cart page, a socket per request', socket.latencies, socket.seconds * 1000);
   return {

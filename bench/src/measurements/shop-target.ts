@@ -7,7 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
-import { CartStore, SESSION_COOKIE, buildShopApp, createShopBackend, parseConfig, type ShopBackend } from 'example/shop';
+import {
+  CartStore,
+  SESSION_COOKIE,
+  buildShopApp,
+  createShopBackend,
+  parseConfig,
+  type ShopBackend,
+} from 'example/shop';
 import { Teardown } from './teardown.ts';
 
 export interface ShopTarget {
@@ -18,7 +25,8 @@ export interface ShopTarget {
   readonly socketCookies: readonly string[];
 }
 
-export type ShopTargetMessage = { readonly type: 'ready'; readonly target: ShopTarget } | { readonly type: 'failed'; readonly message: string };
+export type ShopTargetMessage =
+  { readonly type: 'ready'; readonly target: ShopTarget } | { readonly type: 'failed'; readonly message: string };
 
 interface Endpoint {
   readonly host: string;
@@ -41,7 +49,9 @@ async function logIn(url: string, login: string, password: string): Promise<stri
 }
 
 async function start(endpoint: Endpoint, shoppers: number, teardown: Teardown): Promise<ShopTarget> {
-  const dataDir = teardown.add(mkdtempSync(join(tmpdir(), 'sessiontoken-shop-bench-')), 'shop data', (dir) => rmSync(dir, { recursive: true, force: true }));
+  const dataDir = teardown.add(mkdtempSync(join(tmpdir(), 'sessiontoken-shop-bench-')), 'shop data', (dir) =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
   const config = parseConfig(['--provider', 'orientdb', '--data-dir', dataDir], {
     ORIENTDB_HOST: endpoint.host,
     ORIENTDB_PORT: String(endpoint.port),
@@ -52,11 +62,15 @@ async function start(endpoint: Endpoint, shoppers: number, teardown: Teardown): 
   const pooled = teardown.add(await createShopBackend(config), 'pooled shop backend', (b) => b.close());
   const perRequestSocket: ShopBackend = {
     ...pooled,
-    createProvider: () => new OrientDBSessionProvider({ host: endpoint.host, port: endpoint.port, database: endpoint.database }),
+    createProvider: () =>
+      new OrientDBSessionProvider({ host: endpoint.host, port: endpoint.port, database: endpoint.database }),
     close: async () => undefined,
   };
   const urls: string[] = [];
-  for (const [name, backend] of [['pooled', pooled], ['socket', perRequestSocket]] as const) {
+  for (const [name, backend] of [
+    ['pooled', pooled],
+    ['socket', perRequestSocket],
+  ] as const) {
     const carts = teardown.add(new CartStore(join(dataDir, `${name}.sqlite`)), `${name} carts`, (c) => c.close());
     const app = teardown.add(await buildShopApp({ backend, carts }), `${name} shop`, (a) => a.close());
     urls.push(await app.listen({ host: '127.0.0.1', port: 0 }));
@@ -91,7 +105,10 @@ async function main(): Promise<void> {
     const target = await start(JSON.parse(endpointJson!) as Endpoint, Number(shoppers), teardown);
     process.send!({ type: 'ready', target } satisfies ShopTargetMessage);
   } catch (error) {
-    process.send!({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ShopTargetMessage);
+    process.send!({
+      type: 'failed',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies ShopTargetMessage);
     await close();
   }
 }

@@ -22,7 +22,13 @@ sessionTokenContract<OrientDBCredentials>(
     createProvider: () => pool.createProvider(),
     credentials: testCredentials,
     badCredentials: () => ({ ...testCredentials(), password: 'not-the-password' }),
-    capabilities: { jwt: false, serverRevocation: false, slidingExpiry: false, statelessReattach: true, tokenRenewal: true },
+    capabilities: {
+      jwt: false,
+      serverRevocation: false,
+      slidingExpiry: false,
+      statelessReattach: true,
+      tokenRenewal: true,
+    },
     work: (provider) => (provider as unknown as OrientDBPooledSessionProvider).query('SELECT 1 AS one'),
     expiry: {
       expiredToken: async () => {
@@ -30,7 +36,10 @@ sessionTokenContract<OrientDBCredentials>(
         try {
           provider.setSessionToken(true);
           await provider.open(testCredentials());
-          return resignToken(provider.getSessionToken(), (payload) => ({ ...payload, expiresAt: new Date(Date.now() - 60_000) }));
+          return resignToken(provider.getSessionToken(), (payload) => ({
+            ...payload,
+            expiresAt: new Date(Date.now() - 60_000),
+          }));
         } finally {
           await provider.close();
         }

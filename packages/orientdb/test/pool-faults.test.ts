@@ -64,7 +64,11 @@ let token: string;
 let className: string;
 
 beforeAll(async () => {
-  const provider = new OrientDBSessionProvider({ host: testServer().host, port: testServer().port, database: testServer().database });
+  const provider = new OrientDBSessionProvider({
+    host: testServer().host,
+    port: testServer().port,
+    database: testServer().database,
+  });
   try {
     provider.setSessionToken(true);
     await provider.open(testCredentials());
@@ -85,7 +89,11 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  const provider = new OrientDBSessionProvider({ host: testServer().host, port: testServer().port, database: testServer().database });
+  const provider = new OrientDBSessionProvider({
+    host: testServer().host,
+    port: testServer().port,
+    database: testServer().database,
+  });
   await provider.setSessionToken(token);
   await provider.command(`DROP CLASS ${className} UNSAFE`);
   await provider.close();
@@ -124,7 +132,12 @@ describe('deadlines and bounds', () => {
     const started = Date.now();
     // The first holds the only socket until its deadline; the second waits, then would need a socket and an answer.
     const outcomes = await Promise.all(
-      [first, second].map((p) => p.setSessionToken(token).then(() => 'ok', (error: { code?: string }) => ({ code: error.code, elapsedMs: Date.now() - started }))),
+      [first, second].map((p) =>
+        p.setSessionToken(token).then(
+          () => 'ok',
+          (error: { code?: string }) => ({ code: error.code, elapsedMs: Date.now() - started }),
+        ),
+      ),
     );
     for (const outcome of outcomes) {
       expect(outcome).toMatchObject({ code: 'UNAVAILABLE' });
@@ -152,8 +165,14 @@ describe('deadlines and bounds', () => {
     const tcp = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
     const before = tcp();
     const silent = pool({ port: await silentPeer(), maxSockets: 1, timeoutMs: 2_000 });
-    const first = silent.createProvider().setSessionToken(token).catch((error: { code?: string }) => error.code);
-    const waiting = silent.createProvider().setSessionToken(token).catch((error: { code?: string }) => error.code);
+    const first = silent
+      .createProvider()
+      .setSessionToken(token)
+      .catch((error: { code?: string }) => error.code);
+    const waiting = silent
+      .createProvider()
+      .setSessionToken(token)
+      .catch((error: { code?: string }) => error.code);
     expect(silent.stats).toMatchObject({ sockets: 1, waiting: 1 });
     await silent.close();
     expect(silent.stats.sockets).toBe(0);

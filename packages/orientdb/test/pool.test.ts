@@ -4,7 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { isSessionTokenError, type SessionChangeEvent } from '@sessiontoken/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrientDBSessionProvider, type OrientDBSessionPool } from '../src/index.js';
-import { createTestPool, resignToken, testCredentials, testServer, uniqueClassName, waitFor, warmUp } from './support/orientdb.js';
+import {
+  createTestPool,
+  resignToken,
+  testCredentials,
+  testServer,
+  uniqueClassName,
+  waitFor,
+  warmUp,
+} from './support/orientdb.js';
 import { prepareTestDatabase } from './support/test-database.js';
 import { createWriterUsers } from './support/test-users.js';
 
@@ -24,7 +32,11 @@ function newPool(overrides: Parameters<typeof createTestPool>[0] = {}): OrientDB
 beforeAll(async () => {
   // Records of an ORestricted class are visible to their owner only: a row proves whose session answered.
   owned = uniqueClassName('PoolOwned');
-  const admin = new OrientDBSessionProvider({ host: testServer().host, port: testServer().port, database: testServer().database });
+  const admin = new OrientDBSessionProvider({
+    host: testServer().host,
+    port: testServer().port,
+    database: testServer().database,
+  });
   try {
     await admin.open(testCredentials());
     await admin.command(`CREATE CLASS ${owned} EXTENDS ORestricted`);
@@ -54,12 +66,17 @@ afterAll(async () => {
 });
 
 /** One request of a web server: a fresh provider, reattach with the request's token, one query, close. */
-async function request(on: OrientDBSessionPool, token: string, nonce: string): Promise<{ owners: string[]; nonce: string }> {
+async function request(
+  on: OrientDBSessionPool,
+  token: string,
+  nonce: string,
+): Promise<{ owners: string[]; nonce: string }> {
   const provider = on.createProvider();
   try {
     await provider.setSessionToken(token);
     const rows = await provider.query(`SELECT owner, :nonce AS nonce FROM ${owned}`, { nonce });
-    return { owners: rows.map((row) => String(row['owner'])), nonce: String(rows[0]?.['nonce']) };
+    const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+    return { owners: rows.map((row) => text(row['owner'])), nonce: text(rows[0]?.['nonce']) };
   } finally {
     await provider.close();
   }
@@ -98,7 +115,14 @@ describe('OrientDBSessionPool', () => {
     const fixture = fileURLToPath(new URL('./fixtures/process-a.mjs', import.meta.url));
     const child = spawn(process.execPath, [fixture], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: { PATH: process.env['PATH'] ?? '', ORIENTDB_HOST: server.host, ORIENTDB_PORT: String(server.port), ORIENTDB_DATABASE: server.database, ORIENTDB_USER: server.username, ORIENTDB_PASSWORD: server.password },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        ORIENTDB_HOST: server.host,
+        ORIENTDB_PORT: String(server.port),
+        ORIENTDB_DATABASE: server.database,
+        ORIENTDB_USER: server.username,
+        ORIENTDB_PASSWORD: server.password,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
@@ -132,16 +156,23 @@ describe('OrientDBSessionPool', () => {
 
   it('a token the server renews during a pooled query replaces the held one and fires onChange("renewed")', async () => {
     // Half of the 60-minute life plus a few seconds: valid at reattach, due for renewal moments later.
-    const almostHalf = resignToken(users[3]!.token, (payload) => ({ ...payload, expiresAt: new Date(Date.now() + 30 * 60_000 + 2_500) }));
+    const almostHalf = resignToken(users[3]!.token, (payload) => ({
+      ...payload,
+      expiresAt: new Date(Date.now() + 30 * 60_000 + 2_500),
+    }));
     const provider = pool.createProvider();
     try {
       await provider.setSessionToken(almostHalf);
       const events: SessionChangeEvent[] = [];
       provider.onChange((event) => events.push(event));
-      await waitFor(async () => {
-        await provider.query('SELECT 1 AS one');
-        return events.some((event) => event.reason === 'renewed');
-      }, 20_000, 'the server to renew the token');
+      await waitFor(
+        async () => {
+          await provider.query('SELECT 1 AS one');
+          return events.some((event) => event.reason === 'renewed');
+        },
+        20_000,
+        'the server to renew the token',
+      );
       expect(provider.getSessionToken()).not.toBe(almostHalf);
       expect(provider.getSession()!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
       // The renewed token serves the same user.
@@ -170,7 +201,10 @@ describe('token binding', () => {
 
   beforeAll(async () => {
     const server = testServer();
-    const credentials = await prepareTestDatabase({ host: server.host, binaryPort: server.port, rootPassword: server.rootPassword }, other);
+    const credentials = await prepareTestDatabase(
+      { host: server.host, binaryPort: server.port, rootPassword: server.rootPassword },
+      other,
+    );
     const provider = new OrientDBSessionProvider({ host: server.host, port: server.port, database: other });
     try {
       provider.setSessionToken(true);
@@ -182,7 +216,11 @@ describe('token binding', () => {
   });
 
   it('a token of another database rejects with INVALID_TOKEN, pooled or not, before any round trip', async () => {
-    const single = new OrientDBSessionProvider({ host: testServer().host, port: testServer().port, database: testServer().database });
+    const single = new OrientDBSessionProvider({
+      host: testServer().host,
+      port: testServer().port,
+      database: testServer().database,
+    });
     const pooled = pool.createProvider();
     try {
       for (const provider of [single, pooled]) {

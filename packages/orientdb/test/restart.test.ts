@@ -2,7 +2,7 @@ import { isSessionTokenError } from '@sessiontoken/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrientDBServerError, OrientDBSessionPool, OrientDBSessionProvider } from '../src/index.js';
 import { randomSecretKey, startOrientDBServer, type OrientDBServer } from '@sessiontoken/orientdb-server';
-import { createTestProvider, testServer, waitFor } from './support/orientdb.js';
+import { createTestProvider, waitFor } from './support/orientdb.js';
 import { prepareTestDatabase } from './support/test-database.js';
 
 // A server of this file's own (the shared one keeps running for the other files), with a key of its own.

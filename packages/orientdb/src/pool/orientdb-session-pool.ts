@@ -1,7 +1,12 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import type { ConnectionOptions } from '../protocol/connection.js';
 import { ADAPTER_NAME } from '../protocol/frame-error.js';
-import { positiveInteger, resolveOptions, type OrientDBSessionProviderOptions, type ResolvedOptions } from '../provider/options.js';
+import {
+  positiveInteger,
+  resolveOptions,
+  type OrientDBSessionProviderOptions,
+  type ResolvedOptions,
+} from '../provider/options.js';
 import { LiveSessions, VerifiedTokens } from './live-sessions.js';
 import { OrientDBPooledSessionProvider } from './pooled-session-provider.js';
 import type { PoolCore } from './pooled-token-session.js';
@@ -68,7 +73,11 @@ export class OrientDBSessionPool {
     const maxLiveSessions = positiveInteger(options.maxLiveSessions, 10_000, 'maxLiveSessions', 10_000_000);
     const ttl = options.verifiedTokenTtlMs ?? 30_000;
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 86_400_000) {
-      throw new SessionTokenError('INVALID_ARGUMENT', `verifiedTokenTtlMs must be an integer from 0 to 86400000, got ${String(ttl)}`, { adapter: ADAPTER_NAME });
+      throw new SessionTokenError(
+        'INVALID_ARGUMENT',
+        `verifiedTokenTtlMs must be an integer from 0 to 86400000, got ${String(ttl)}`,
+        { adapter: ADAPTER_NAME },
+      );
     }
     const live = new LiveSessions(maxLiveSessions);
     const verified = new VerifiedTokens(ttl, maxLiveSessions);
@@ -88,7 +97,8 @@ export class OrientDBSessionPool {
 
   /** A provider that borrows this pool's sockets; closing it releases nothing but itself. */
   createProvider(): OrientDBPooledSessionProvider {
-    if (this.#closing) throw new SessionTokenError('CLOSED', 'the OrientDB session pool was closed', { adapter: ADAPTER_NAME });
+    if (this.#closing)
+      throw new SessionTokenError('CLOSED', 'the OrientDB session pool was closed', { adapter: ADAPTER_NAME });
     return new OrientDBPooledSessionProvider(this.#core, this.#options);
   }
 

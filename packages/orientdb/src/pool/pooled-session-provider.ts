@@ -44,12 +44,18 @@ export class OrientDBPooledSessionProvider extends OrientDBTokenProvider {
 
   protected databaseFor(options: OrientDBOpenOptions | undefined): string {
     if (options?.database !== undefined && options.database !== this.#options.database) {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'a pooled provider opens sessions of its pool\'s database only', { adapter: ADAPTER_NAME });
+      throw new SessionTokenError('INVALID_ARGUMENT', "a pooled provider opens sessions of its pool's database only", {
+        adapter: ADAPTER_NAME,
+      });
     }
     return this.#options.database;
   }
 
-  protected openTransport(database: string, credentials: OrientDBCredentials, onRenewed: RenewalListener): Promise<SessionTransport> {
+  protected openTransport(
+    database: string,
+    credentials: OrientDBCredentials,
+    onRenewed: RenewalListener,
+  ): Promise<SessionTransport> {
     return PooledTokenSession.open(this.#core, database, credentials.username, credentials.password, onRenewed);
   }
 

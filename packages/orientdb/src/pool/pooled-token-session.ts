@@ -13,7 +13,12 @@ import {
   type QueryParameters,
   type RequestFrame,
 } from '../protocol/requests.js';
-import { parseServerToken, type HeldToken, type RenewalListener, type SessionTransport } from '../provider/token-session.js';
+import {
+  parseServerToken,
+  type HeldToken,
+  type RenewalListener,
+  type SessionTransport,
+} from '../provider/token-session.js';
 import type { OrientDBRow } from '../serializer/values.js';
 import type { LiveSession, LiveSessions, VerifiedTokens } from './live-sessions.js';
 import type { SocketPool } from './socket-pool.js';
@@ -51,12 +56,21 @@ export class PooledTokenSession implements SessionTransport {
   }
 
   /** DB_OPEN on a borrowed socket; the session it opens stays live in the pool for every later request with its token. */
-  static async open(core: PoolCore, database: string, username: string, password: string, onRenewed: RenewalListener): Promise<PooledTokenSession> {
+  static async open(
+    core: PoolCore,
+    database: string,
+    username: string,
+    password: string,
+    onRenewed: RenewalListener,
+  ): Promise<PooledTokenSession> {
     const deadlineAt = Date.now() + core.timeoutMs;
     // Not idempotent (it opens a session), so sent again only when it never left.
-    const response = await borrowing(core, deadlineAt, false, (connection) => connection.send(openRequest(database, username, password), deadlineAt));
+    const response = await borrowing(core, deadlineAt, false, (connection) =>
+      connection.send(openRequest(database, username, password), deadlineAt),
+    );
     if (!response.ok) throw toSessionTokenError(response.error, { kind: 'credentials' });
-    if (response.value.token === null) throw malformed('DB_OPEN answer: no token although a token session was requested');
+    if (response.value.token === null)
+      throw malformed('DB_OPEN answer: no token although a token session was requested');
     const token = parseServerToken(response.value.token);
     return new PooledTokenSession(core, token, core.live.add(response.value.sessionId, token), onRenewed);
   }
@@ -86,23 +100,49 @@ export class PooledTokenSession implements SessionTransport {
   async check(): Promise<void> {
     const deadlineAt = Date.now() + this.#core.timeoutMs;
     await this.#request(deadlineAt, true, (connection, live, token) =>
-      this.#send(connection, databaseSizeRequest(live?.sessionId ?? NO_SESSION_ID, token.bytes), live, token, { kind: 'token-check', tokenExpiresAt: token.payload.expiresAt }, deadlineAt),
+      this.#send(
+        connection,
+        databaseSizeRequest(live?.sessionId ?? NO_SESSION_ID, token.bytes),
+        live,
+        token,
+        { kind: 'token-check', tokenExpiresAt: token.payload.expiresAt },
+        deadlineAt,
+      ),
     );
   }
 
   /** Runs a statement and returns every row; a stateful session pages on the one borrowed socket. */
-  async query(statement: string, parameters: QueryParameters, mode: QueryMode, pageSize: number): Promise<OrientDBRow[]> {
+  async query(
+    statement: string,
+    parameters: QueryParameters,
+    mode: QueryMode,
+    pageSize: number,
+  ): Promise<OrientDBRow[]> {
     // One deadline for the whole call: waiting for a socket, connecting, every page and a retry share it.
     const deadlineAt = Date.now() + this.#core.timeoutMs;
     return this.#request(deadlineAt, mode === 'query', async (connection, live, token) => {
       const sessionId = live?.sessionId ?? NO_SESSION_ID;
       const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: token.payload.expiresAt };
-      let page = await this.#send(connection, queryRequest(sessionId, token.bytes, statement, parameters, mode, live ? pageSize : ALL_ROWS), live, token, purpose, deadlineAt);
+      let page = await this.#send(
+        connection,
+        queryRequest(sessionId, token.bytes, statement, parameters, mode, live ? pageSize : ALL_ROWS),
+        live,
+        token,
+        purpose,
+        deadlineAt,
+      );
       const rows = page.rows;
       while (page.hasNextPage) {
         if (!live) throw malformed('QUERY answer: more pages on a stateless request');
         // The token the query started with: renewed bytes would make the server close the query's cursor.
-        page = await this.#send(connection, queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize), live, token, purpose, deadlineAt);
+        page = await this.#send(
+          connection,
+          queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize),
+          live,
+          token,
+          purpose,
+          deadlineAt,
+        );
         for (const row of page.rows) rows.push(row);
       }
       return rows;
@@ -124,12 +164,19 @@ export class PooledTokenSession implements SessionTransport {
     this.#core.live.forget(live);
     const deadlineAt = Date.now() + this.#core.timeoutMs;
     // Best effort: a session the server cannot be told about ends with its socket anyway.
-    await borrowing(this.#core, deadlineAt, false, (connection) => connection.send(closeRequest(live.sessionId, live.token.bytes), deadlineAt)).catch(() => undefined);
+    await borrowing(this.#core, deadlineAt, false, (connection) =>
+      connection.send(closeRequest(live.sessionId, live.token.bytes), deadlineAt),
+    ).catch(() => undefined);
   }
 
   /** Borrows a socket and the live session (when free) for one call; retries once where that is safe. */
-  #request<T>(deadlineAt: number, idempotent: boolean, work: (connection: OrientDBConnection, live: LiveSession | null, token: HeldToken) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new SessionTokenError('CLOSED', 'this session was closed', { adapter: ADAPTER_NAME }));
+  #request<T>(
+    deadlineAt: number,
+    idempotent: boolean,
+    work: (connection: OrientDBConnection, live: LiveSession | null, token: HeldToken) => Promise<T>,
+  ): Promise<T> {
+    if (this.#closed)
+      return Promise.reject(new SessionTokenError('CLOSED', 'this session was closed', { adapter: ADAPTER_NAME }));
     return borrowing(this.#core, deadlineAt, idempotent, async (connection) => {
       const live = this.#claimLive();
       try {
@@ -157,7 +204,14 @@ export class PooledTokenSession implements SessionTransport {
     return live;
   }
 
-  async #send<T>(connection: OrientDBConnection, frame: RequestFrame<T>, live: LiveSession | null, token: HeldToken, purpose: RequestPurpose, deadlineAt: number): Promise<T> {
+  async #send<T>(
+    connection: OrientDBConnection,
+    frame: RequestFrame<T>,
+    live: LiveSession | null,
+    token: HeldToken,
+    purpose: RequestPurpose,
+    deadlineAt: number,
+  ): Promise<T> {
     const response = await connection.send(frame, deadlineAt);
     if (response.renewedToken) this.#renew(live, response.renewedToken);
     if (!response.ok) {
@@ -184,7 +238,12 @@ export class PooledTokenSession implements SessionTransport {
  * Runs `work` on a borrowed socket and gives it back. Sent again once on another socket, within the same deadline,
  * when the request provably never left, or when it is idempotent and its socket died before the answer.
  */
-async function borrowing<T>(core: PoolCore, deadlineAt: number, idempotent: boolean, work: (connection: OrientDBConnection) => Promise<T>): Promise<T> {
+async function borrowing<T>(
+  core: PoolCore,
+  deadlineAt: number,
+  idempotent: boolean,
+  work: (connection: OrientDBConnection) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const connection = await core.sockets.acquire(deadlineAt);
     try {

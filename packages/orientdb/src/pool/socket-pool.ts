@@ -67,18 +67,23 @@ export class SocketPool {
     if (idle) return Promise.resolve(this.#lend(idle));
     if (this.#all.size + this.#openings.size < this.#maxSockets) return this.#openFor(deadlineAt);
     if (this.#waiters.length >= this.#maxWaiting) {
-      return Promise.reject(unavailable(`all ${this.#maxSockets} OrientDB sockets are busy and ${this.#maxWaiting} callers already wait`));
+      return Promise.reject(
+        unavailable(`all ${this.#maxSockets} OrientDB sockets are busy and ${this.#maxWaiting} callers already wait`),
+      );
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
         deadlineAt,
-        timer: setTimeout(() => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index >= 0) this.#waiters.splice(index, 1);
-          reject(unavailable(`no OrientDB socket became free in time (all ${this.#maxSockets} busy)`));
-        }, Math.max(0, deadlineAt - Date.now())),
+        timer: setTimeout(
+          () => {
+            const index = this.#waiters.indexOf(waiter);
+            if (index >= 0) this.#waiters.splice(index, 1);
+            reject(unavailable(`no OrientDB socket became free in time (all ${this.#maxSockets} busy)`));
+          },
+          Math.max(0, deadlineAt - Date.now()),
+        ),
       };
       this.#waiters.push(waiter);
     });

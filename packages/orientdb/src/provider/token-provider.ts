@@ -11,7 +11,12 @@ import { ADAPTER_NAME } from '../protocol/frame-error.js';
 import type { QueryMode, QueryParameters } from '../protocol/requests.js';
 import type { OrientDBRow } from '../serializer/values.js';
 import { parseOrientDBToken } from '../token/orientdb-token.js';
-import { checkPageSize, type OrientDBCredentials, type OrientDBOpenOptions, type OrientDBQueryOptions } from './options.js';
+import {
+  checkPageSize,
+  type OrientDBCredentials,
+  type OrientDBOpenOptions,
+  type OrientDBQueryOptions,
+} from './options.js';
 import { activeSessionFromToken } from './session-info.js';
 import type { HeldToken, RenewalListener, SessionTransport } from './token-session.js';
 
@@ -28,7 +33,16 @@ export const ORIENTDB_CAPABILITIES: ProviderCapabilities = Object.freeze({
 });
 
 /** Node's socket error codes that mean "the server is not there". */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * What both OrientDB providers share: the session state, SQL, renewal and the token's binding to one database.
@@ -45,7 +59,11 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
   protected abstract readonly database: string;
   protected abstract readonly pageSize: number;
   /** Opens a session with credentials (DB_OPEN). */
-  protected abstract openTransport(database: string, credentials: OrientDBCredentials, onRenewed: RenewalListener): Promise<SessionTransport>;
+  protected abstract openTransport(
+    database: string,
+    credentials: OrientDBCredentials,
+    onRenewed: RenewalListener,
+  ): Promise<SessionTransport>;
   /** A transport for a well-formed token of this database; proves it with the server unless it may skip that. */
   protected abstract reattachTransport(token: HeldToken, onRenewed: RenewalListener): Promise<SessionTransport>;
   /** The database `open()` uses for `options`. */
@@ -61,13 +79,24 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
     return this.#statement('command', sql, params, options);
   }
 
-  #statement(mode: QueryMode, sql: string, params: QueryParameters, options: OrientDBQueryOptions): Promise<OrientDBRow[]> {
+  #statement(
+    mode: QueryMode,
+    sql: string,
+    params: QueryParameters,
+    options: OrientDBQueryOptions,
+  ): Promise<OrientDBRow[]> {
     return this.run(async () => {
       if (typeof sql !== 'string' || sql.trim().length === 0) {
-        throw new SessionTokenError('INVALID_ARGUMENT', 'the statement must be a non-empty string', { adapter: ADAPTER_NAME });
+        throw new SessionTokenError('INVALID_ARGUMENT', 'the statement must be a non-empty string', {
+          adapter: ADAPTER_NAME,
+        });
       }
       if (typeof params !== 'object' || params === null) {
-        throw new SessionTokenError('INVALID_ARGUMENT', 'parameters must be an array (positional) or an object (named)', { adapter: ADAPTER_NAME });
+        throw new SessionTokenError(
+          'INVALID_ARGUMENT',
+          'parameters must be an array (positional) or an object (named)',
+          { adapter: ADAPTER_NAME },
+        );
       }
       const pageSize = checkPageSize(options.pageSize, this.pageSize);
       this.requireSession();
@@ -76,9 +105,19 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
     });
   }
 
-  protected async openSession(credentials: OrientDBCredentials, options: OrientDBOpenOptions | undefined): Promise<ActiveSession> {
-    if (typeof credentials !== 'object' || credentials === null || typeof credentials.username !== 'string' || typeof credentials.password !== 'string') {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'credentials must be { username: string, password: string }', { adapter: ADAPTER_NAME });
+  protected async openSession(
+    credentials: OrientDBCredentials,
+    options: OrientDBOpenOptions | undefined,
+  ): Promise<ActiveSession> {
+    if (
+      typeof credentials !== 'object' ||
+      credentials === null ||
+      typeof credentials.username !== 'string' ||
+      typeof credentials.password !== 'string'
+    ) {
+      throw new SessionTokenError('INVALID_ARGUMENT', 'credentials must be { username: string, password: string }', {
+        adapter: ADAPTER_NAME,
+      });
     }
     const database = this.databaseFor(options);
     let transport: SessionTransport | null = null;
@@ -90,7 +129,11 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
     const parsed = parseOrientDBToken(tokens.sessionToken);
     // Bound to one database: the same record id in another database is another user.
     if (parsed.payload.database !== this.database) {
-      throw new SessionTokenError('INVALID_TOKEN', 'the session token belongs to another database than this provider\'s', { adapter: ADAPTER_NAME });
+      throw new SessionTokenError(
+        'INVALID_TOKEN',
+        "the session token belongs to another database than this provider's",
+        { adapter: ADAPTER_NAME },
+      );
     }
     let transport: SessionTransport | null = null;
     transport = await this.reattachTransport(parsed, (token) => this.#onRenewed(transport, token));
@@ -128,14 +171,22 @@ export abstract class OrientDBTokenProvider extends BaseSessionTokenProvider<Ori
     if (error instanceof SessionTokenError) return error;
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && UNREACHABLE.has(code)) {
-      return new SessionTokenError('UNAVAILABLE', `the OrientDB server cannot be reached (${code})`, { adapter: ADAPTER_NAME, cause: error });
+      return new SessionTokenError('UNAVAILABLE', `the OrientDB server cannot be reached (${code})`, {
+        adapter: ADAPTER_NAME,
+        cause: error,
+      });
     }
     return super.toSessionTokenError(error);
   }
 
   #requireTransport(): SessionTransport {
     const transport = this.#transport;
-    if (!transport) throw new SessionTokenError('NO_SESSION', 'there is no active session: call open() or setSessionToken(token) first', { adapter: ADAPTER_NAME });
+    if (!transport)
+      throw new SessionTokenError(
+        'NO_SESSION',
+        'there is no active session: call open() or setSessionToken(token) first',
+        { adapter: ADAPTER_NAME },
+      );
     return transport;
   }
 

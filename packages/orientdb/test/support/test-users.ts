@@ -1,5 +1,5 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import type { OrientDBSessionProvider } from '../../src/index.js';
+import { RecordId, type OrientDBSessionProvider } from '../../src/index.js';
 
 /**
  * OrientDB's stored password format (`{PBKDF2WithHmacSHA256}hash:salt:iterations`, hex) with one iteration: the
@@ -12,14 +12,26 @@ function cheapPasswordHash(password: string): string {
 }
 
 /** Creates `count` database users with the `writer` role (no `bypassRestricted`), named `<prefix>_<i>`. */
-export async function createWriterUsers(admin: OrientDBSessionProvider, prefix: string, count: number): Promise<{ username: string; password: string }[]> {
-  const [role] = await admin.query("SELECT @rid AS rid FROM ORole WHERE name = 'writer'");
-  const users = Array.from({ length: count }, (_, i) => ({ username: `${prefix}_${i}`, password: `pw-${prefix}-${i}` }));
+export async function createWriterUsers(
+  admin: OrientDBSessionProvider,
+  prefix: string,
+  count: number,
+): Promise<{ username: string; password: string }[]> {
+  const [row] = await admin.query("SELECT @rid AS rid FROM ORole WHERE name = 'writer'");
+  const role = row?.['rid'];
+  if (!(role instanceof RecordId)) throw new Error('the database has no writer role');
+  const users = Array.from({ length: count }, (_, i) => ({
+    username: `${prefix}_${i}`,
+    password: `pw-${prefix}-${i}`,
+  }));
   for (const user of users) {
-    await admin.command(`INSERT INTO OUser SET name = :name, password = :password, status = 'ACTIVE', roles = [${String(role?.['rid'])}]`, {
-      name: user.username,
-      password: cheapPasswordHash(user.password),
-    });
+    await admin.command(
+      `INSERT INTO OUser SET name = :name, password = :password, status = 'ACTIVE', roles = [${role.toString()}]`,
+      {
+        name: user.username,
+        password: cheapPasswordHash(user.password),
+      },
+    );
   }
   return users;
 }
