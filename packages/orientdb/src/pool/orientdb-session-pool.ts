@@ -117,6 +117,6 @@ export class OrientDBSessionPool {
 
   #endpoint(): ConnectionOptions {
     const { host, port, timeoutMs, limits, tls } = this.#options;
-    return tls === undefined ? { host, port, timeoutMs, limits } : { host, port, timeoutMs, limits, tls };
+    return { host, port, timeoutMs, limits, tls };
   }
 }

@@ -14,15 +14,8 @@ export interface ConnectionOptions {
   /** Longest wait for the connection, and for each request's answer (queue time included), in milliseconds. */
   readonly timeoutMs: number;
   readonly limits?: WireLimits;
-  /** TLS to the server's SSL binary listener: `true` for the system's CAs, or Node's TLS options. */
-  readonly tls?: boolean | TlsConnectionOptions;
-}
-
-/** The one place a socket to OrientDB is made, plain or TLS. */
-function openSocket(options: ConnectionOptions): Socket {
-  const { host, port, tls } = options;
-  if (!tls) return connect({ host, port });
-  return connectTls({ servername: host, ...(tls === true ? {} : tls), host, port });
+  /** `tls.connect` options for the server's SSL listener; absent or null for plain TCP. */
+  readonly tls?: TlsConnectionOptions | null;
 }
 
 /** Errors of requests that were rejected before any of their bytes was written: safe to send again elsewhere. */
@@ -85,7 +78,8 @@ export class OrientDBConnection {
   static open(options: ConnectionOptions, deadlineAt = Date.now() + options.timeoutMs): Promise<OrientDBConnection> {
     return new Promise((resolve, reject) => {
       const waitMs = Math.max(0, deadlineAt - Date.now());
-      const socket = openSocket(options);
+      // A TLS socket greets only after the handshake, so every wait below (and its deadline) covers the handshake too.
+      const socket = options.tls ? connectTls({ ...options.tls, host: options.host, port: options.port }) : connect({ host: options.host, port: options.port });
       socket.setNoDelay(true);
       const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
       const greeting: number[] = [];
@@ -119,7 +113,8 @@ export class OrientDBConnection {
         }
         settle(null);
       };
-      const onError = (error: Error): void => settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}: ${error.message}`, error));
+      const onError = (error: Error): void =>
+        settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}${options.tls ? ' over TLS' : ''}: ${error.message}`, error));
       const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
       const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${waitMs} ms`)), waitMs);
       socket.on('data', onData);
