@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { StytchLikeApiError } from '../model/api-error.js';
 import { newStytchId, projectEnvironment } from '../service/ids.js';
 import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
+import { registerAddressLimits } from './address-limits.js';
 import { basicAuthMatches } from './basic-auth.js';
 import { toApiError } from './error-responses.js';
 import { serverLoggerOptions, type ServerLogOptions } from './logging.js';
@@ -105,6 +106,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: apiError.cause ?? apiError }, 'request failed');
+    if (apiError.retryAfterSeconds !== undefined) void reply.header('retry-after', String(apiError.retryAfterSeconds));
     void reply.code(apiError.statusCode).send(apiError.toBody(request.id));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -149,8 +151,9 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
         throw new StytchLikeApiError('invalid_secret_authentication');
       }
     });
+    const addressLimits = await registerAddressLimits(api, service.limitCounters, service.bruteForceLimits);
 
-    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', { schema: { body: createPasswordBody } }, async (request) => {
+    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', { schema: { body: createPasswordBody }, config: addressLimits.signupRoute }, async (request) => {
       const body = request.body;
       const result = await service.createPasswordUser({
         email: body.email,
@@ -165,15 +168,23 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
 
     api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', { schema: { body: authenticatePasswordBody } }, async (request) => {
       const body = request.body;
-      const result = await service.authenticatePassword({
-        email: body.email,
-        password: body.password,
-        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
-        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
-        attributes: attributesOf(request),
-      });
+      const refused = await addressLimits.checkLoginFailures(request);
+      if (refused) throw refused;
+      let result: SessionAuthentication;
+      try {
+        result = await service.authenticatePassword({
+          email: body.email,
+          password: body.password,
+          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+          ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+          attributes: attributesOf(request),
+        });
+      } catch (error) {
+        if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials') await addressLimits.countLoginFailure(request);
+        throw error;
+      }
       return authenticated(request, result);
     });
 

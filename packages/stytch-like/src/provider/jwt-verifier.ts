@@ -23,8 +23,9 @@ export interface VerifySessionJwtOptions {
 }
 
 /**
- * Verifies session JWTs locally against the server's JWKS (cached, refetched on an unknown `kid`), for backend
- * services that want to check a session without a round trip per request. A JWT can stay valid for up to five
+ * Verifies session JWTs locally against the server's JWKS (cached, refetched on an unknown `kid`, kept in use while
+ * the endpoint fails), allowing 30 s of clock skew by default, for backend services that want to check a session
+ * without a round trip per request. A JWT can stay valid for up to five
  * minutes after its session was revoked; call the server (`sessions/authenticate`) where that matters.
  */
 export class StytchLikeJwtVerifier {
@@ -60,7 +61,12 @@ export class StytchLikeJwtVerifier {
 export async function verifyWithJwks(jwt: string, jwks: RemoteJwks, projectId: string, options: VerifySessionJwtOptions = {}): Promise<VerifiedSessionJwt> {
   let verified: VerifiedSessionJwt;
   try {
-    verified = await verifySessionJwt(jwt, (kid) => jwks.key(kid), { projectId, now: new Date(), allowExpired: options.allowExpired ?? false });
+    verified = await verifySessionJwt(jwt, (kid) => jwks.key(kid), {
+      projectId,
+      now: new Date(),
+      allowExpired: options.allowExpired ?? false,
+      clockToleranceSeconds: jwks.clockToleranceSeconds,
+    });
   } catch (error) {
     if (error instanceof SessionJwtError) {
       throw new SessionTokenError(error.failure === 'expired' ? 'EXPIRED' : 'INVALID_TOKEN', error.message, { adapter: ADAPTER, cause: error });
