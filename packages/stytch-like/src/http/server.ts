@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { StytchLikeApiError } from '../model/api-error.js';
 import { newStytchId, projectEnvironment } from '../service/ids.js';
 import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
+import { tooManyRequests } from '../service/brute-force-limits.js';
 import { registerAddressLimits } from './address-limits.js';
 import { basicAuthMatches } from './basic-auth.js';
 import { toApiError } from './error-responses.js';
@@ -152,8 +153,14 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       }
     });
     const addressLimits = await registerAddressLimits(api, service.limitCounters, service.bruteForceLimits);
+    // A full hashing queue refuses logins and sign-ups before their bodies are parsed or the store is read: under a
+    // flood the refusals must cost the event loop as little as possible, so that session checks keep their pace.
+    const refuseWhenHashingIsFull = async () => {
+      if (service.passwordHashingSaturated) throw tooManyRequests('password_hashing_busy', 1000);
+    };
 
-    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', { schema: { body: createPasswordBody }, config: addressLimits.signupRoute }, async (request) => {
+    const signupRoute = { schema: { body: createPasswordBody }, config: addressLimits.signupRoute, onRequest: refuseWhenHashingIsFull };
+    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', signupRoute, async (request) => {
       const body = request.body;
       const result = await service.createPasswordUser({
         email: body.email,
@@ -166,7 +173,8 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       return { ...authenticated(request, result), email_id: result.user.emails[0]?.email_id ?? '' };
     });
 
-    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', { schema: { body: authenticatePasswordBody } }, async (request) => {
+    const loginRoute = { schema: { body: authenticatePasswordBody }, onRequest: refuseWhenHashingIsFull };
+    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', loginRoute, async (request) => {
       const body = request.body;
       const refused = await addressLimits.checkLoginFailures(request);
       if (refused) throw refused;

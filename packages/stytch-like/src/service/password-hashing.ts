@@ -121,6 +121,11 @@ export class PasswordHasher {
     return { running: this.#running, waiting: this.#waiting.length };
   }
 
+  /** True when one more hash would be refused: callers can refuse a request before doing any other work for it. */
+  get saturated(): boolean {
+    return this.#running >= this.concurrency && this.#waiting.length >= this.maxQueued;
+  }
+
   /** A new hash with the current parameters. Rejects with {@link PasswordHashingBusyError} when the queue is full. */
   async hash(password: string): Promise<string> {
     const { cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;

@@ -162,6 +162,11 @@ export class StytchLikeSessionService {
     }
   }
 
+  /** True while password hashing is at capacity: a login or sign-up now would be refused with `too_many_requests`. */
+  get passwordHashingSaturated(): boolean {
+    return this.#hasher.saturated;
+  }
+
   /** Creates a user with a password and starts their first session. */
   createPasswordUser(input: CreatePasswordUserInput): Promise<SessionAuthentication> {
     return this.#guard(async () => {
