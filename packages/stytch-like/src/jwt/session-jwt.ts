@@ -2,7 +2,7 @@ import { KeyObject, sign } from 'node:crypto';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
-import { isReservedClaim } from '../service/custom-claims.js';
+import { isReservedClaim } from '../model/custom-claims.js';
 import { checkRs256Header, decodeJsonObject, parseCompactJws, verifyRs256Signature, type CompactJws } from './rs256-verify.js';
 
 /** A session JWT is good for five minutes (or until its session expires, if sooner), as in Stytch. */
@@ -145,7 +145,7 @@ export async function verifySessionJwt(jwt: string, resolveKey: SessionJwtKeyRes
   if (!key) throw new SessionJwtError('unknown_key', 'the JWT was signed with a key that is not in the JWKS');
   try {
     if (!verifyRs256Signature(key, jws)) throw new TypeError('signature verification failed');
-    payload = decodeJsonObject(jws.encodedPayload, 'claims set') as JWTPayload;
+    payload = decodeJsonObject(jws.encodedPayload, 'claims set');
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (signature)', { cause: error });
   }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStytchLikeServer, type StytchLikeServer } from '../../src/http/server.js';
-import type { BruteForceLimits } from '../../src/service/brute-force-limits.js';
-import type { PasswordHashingOptions } from '../../src/service/password-hashing.js';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import type { SessionStore } from '../../src/store/session-store.js';
+import { createStytchLikeServer, type StytchLikeServer } from '../../src/server/http/server.js';
+import type { BruteForceLimits } from '../../src/server/service/brute-force-limits.js';
+import type { PasswordHashingOptions } from '../../src/server/service/password-hashing.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import type { SessionStore } from '../../src/server/store/session-store.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, type StoreKind, type TestStoreLocation } from '../helpers/stores.js';

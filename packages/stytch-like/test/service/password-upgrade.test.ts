@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { RedisSessionStore } from '../../src/store/redis.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { RedisSessionStore } from '../../src/server/store/redis.js';
 import { REDIS_URL, testProject } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, withRedis, type StoreKind } from '../helpers/stores.js';
