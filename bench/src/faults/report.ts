@@ -70,7 +70,8 @@ ${table(['store', 'load', 'sessions acknowledged', 'authenticate after restart',
 
 Invariants (no acknowledged session or extension lost; requests cut by the kill fail \`UNAVAILABLE\`, never raw):
 ${verdict(results, 'stytchKillSqlite', 'stytchKillPostgres')}.
-Logins hash with scrypt N = 2^14 here (`STYTCH_LIKE_SCRYPT_LOG_COST`): this figure is about durability; the flood figure runs the production cost, N = 2^17. The short test
+Logins hash with scrypt N = 2^14 here (\`STYTCH_LIKE_SCRYPT_LOG_COST\`): this figure is about durability; the flood
+figure runs the production cost, N = 2^17. The short test
 also runs a control with the \`memory:\` store: there the figure must report every acknowledged session lost, which
 proves it can fail.
 ${notes(figures.flatMap((f) => f?.notes ?? []))}`;
