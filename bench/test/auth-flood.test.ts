@@ -7,7 +7,13 @@ describe('a wrong-password flood against session checks', () => {
   expectNoServerLeftBehind();
 
   it('keeps answering every session check while 16 clients flood logins, which get only 401 or 429', async () => {
-    const figure = await authFlood({ floodClients: 16, checkers: 2, phaseMs: 2000, checkIntervalMs: 50, scryptLogCost: 14 });
+    const figure = await authFlood({
+      floodClients: 16,
+      checkers: 2,
+      phaseMs: 2000,
+      checkIntervalMs: 50,
+      scryptLogCost: 14,
+    });
     // Timing is the full run's business (pnpm reliability); here the outcomes must hold.
     expect(authFloodViolations(figure, { checkRatio: false })).toEqual([]);
     expect(figure.floodStatuses['429']).toBeGreaterThan(0);

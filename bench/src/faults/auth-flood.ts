@@ -52,13 +52,21 @@ export interface AuthFloodFigure {
   readonly floodReasons: Record<string, number>;
 }
 
-function startProcess(script: URL, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, [script.pathname], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(
+  script: URL,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | string> } {
+  const child = spawn(process.execPath, [script.pathname], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let errors = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-8192)));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   void exited.then((code) => {
     if (code !== 0 && code !== 'SIGTERM') output += `\n[exited ${code}] ${errors}`;
   });
@@ -69,7 +77,13 @@ function startProcess(script: URL, env: Record<string, string>): { child: ChildP
  * Each checker sends one `sessions/authenticate` every `intervalMs` (open loop: the next one is due on schedule, not
  * when the last answered), so the latencies show waiting caused by the flood, not by the checkers themselves.
  */
-async function measureChecks(url: string, authorization: string, tokens: string[], phaseMs: number, intervalMs: number): Promise<LatencyFigure> {
+async function measureChecks(
+  url: string,
+  authorization: string,
+  tokens: string[],
+  phaseMs: number,
+  intervalMs: number,
+): Promise<LatencyFigure> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: tokens.length });
   const latencies: number[] = [];
   let failed = 0;
@@ -100,7 +114,13 @@ async function measureChecks(url: string, authorization: string, tokens: string[
     agent.destroy();
   }
   const summary = summarize(latencies);
-  return { checks: latencies.length, failed, p50Ms: round(summary.median), p99Ms: round(summary.p99), maxMs: round(summary.max) };
+  return {
+    checks: latencies.length,
+    failed,
+    p50Ms: round(summary.median),
+    p99Ms: round(summary.p99),
+    maxMs: round(summary.max),
+  };
 }
 
 function round(value: number): number {
@@ -150,7 +170,8 @@ export function authFlood(options: AuthFloodOptions): Promise<AuthFloodFigure> {
       });
       loginTimes.push(nowMs() - started);
       if (login.status !== 200) throw new Error(`login answered ${login.status}`);
-      if (tokens.length < options.checkers) tokens.push(String((JSON.parse(login.text) as { session_token: string }).session_token));
+      if (tokens.length < options.checkers)
+        tokens.push(String((JSON.parse(login.text) as { session_token: string }).session_token));
     }
     log(`flood: ${options.checkers} checkers, quiet phase ${options.phaseMs} ms`);
     const quiet = await measureChecks(url, authorization, tokens, options.phaseMs, options.checkIntervalMs);
@@ -166,11 +187,18 @@ export function authFlood(options: AuthFloodOptions): Promise<AuthFloodFigure> {
       await flood.exited;
     });
     const floodStarted = Date.now();
-    await waitFor(() => Date.now() - floodStarted >= 1000, { timeoutMs: 5000, what: 'the flood to build up', intervalMs: 50 });
+    await waitFor(() => Date.now() - floodStarted >= 1000, {
+      timeoutMs: 5000,
+      what: 'the flood to build up',
+      intervalMs: 50,
+    });
     log(`flood: ${options.floodClients} wrong-password clients, flood phase ${options.phaseMs} ms`);
     const flooded = await measureChecks(url, authorization, tokens, options.phaseMs, options.checkIntervalMs);
     await flood.exited;
-    const counts = JSON.parse(flood.output().trim().split('\n').at(-1) ?? '{}') as { statuses?: Record<string, number>; reasons?: Record<string, number> };
+    const counts = JSON.parse(flood.output().trim().split('\n').at(-1) ?? '{}') as {
+      statuses?: Record<string, number>;
+      reasons?: Record<string, number>;
+    };
     return {
       floodClients: options.floodClients,
       checkers: options.checkers,

@@ -23,13 +23,18 @@ await Promise.all(
           method: 'POST',
           path: '/v1/passwords/authenticate',
           headers: { authorization, 'content-type': 'application/json', 'x-forwarded-for': address },
-          body: JSON.stringify({ email: `victim-${randomBytes(6).toString('hex')}@example.test`, password: 'Winter2026!' }),
+          body: JSON.stringify({
+            email: `victim-${randomBytes(6).toString('hex')}@example.test`,
+            password: 'Winter2026!',
+          }),
           agent,
           timeoutMs: 30_000,
         });
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
         if (answer.status === 429) {
-          const reason = String((JSON.parse(answer.text) as { error_details?: { reason?: string } }).error_details?.reason);
+          const reason = String(
+            (JSON.parse(answer.text) as { error_details?: { reason?: string } }).error_details?.reason,
+          );
           reasons[reason] = (reasons[reason] ?? 0) + 1;
         }
       } catch {

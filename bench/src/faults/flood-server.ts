@@ -11,7 +11,12 @@ const secret = process.env['FLOOD_SECRET'] ?? '';
 const dir = mkdtempSync(join(tmpdir(), 'stytch-like-flood-'));
 const store = await SqliteSessionStore.open({ path: join(dir, 'sessions.sqlite') });
 const logCost = Number(process.env['FLOOD_SCRYPT_LOG_COST'] ?? 17);
-const service = new StytchLikeSessionService({ store, projectId, sweepIntervalMs: 0, passwordHashing: { cost: 2 ** logCost } });
+const service = new StytchLikeSessionService({
+  store,
+  projectId,
+  sweepIntervalMs: 0,
+  passwordHashing: { cost: 2 ** logCost },
+});
 const server = createStytchLikeServer({ service, secret, trustProxy: true });
 const url = await server.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`listening on ${url}\n`);

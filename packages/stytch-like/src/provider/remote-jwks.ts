@@ -96,11 +96,19 @@ export class RemoteJwks {
   async refresh(): Promise<void> {
     this.#fetching ??= (async () => {
       try {
-        const body = await this.#client.request('GET', `/v1/sessions/jwks/${encodeURIComponent(this.#client.projectId)}`, { authenticate: false });
+        const body = await this.#client.request(
+          'GET',
+          `/v1/sessions/jwks/${encodeURIComponent(this.#client.projectId)}`,
+          { authenticate: false },
+        );
         const keys = new Map<string, CryptoKey>();
         for (const jwk of Array.isArray(body['keys']) ? body['keys'] : []) {
           if (!isPlainObject(jwk) || typeof jwk['kid'] !== 'string' || jwk['kty'] !== 'RSA') continue;
-          if ((jwk['alg'] !== undefined && jwk['alg'] !== SESSION_JWT_ALGORITHM) || (jwk['use'] !== undefined && jwk['use'] !== 'sig')) continue;
+          if (
+            (jwk['alg'] !== undefined && jwk['alg'] !== SESSION_JWT_ALGORITHM) ||
+            (jwk['use'] !== undefined && jwk['use'] !== 'sig')
+          )
+            continue;
           try {
             keys.set(jwk['kid'], (await importJWK(jwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey);
           } catch {
@@ -118,7 +126,10 @@ export class RemoteJwks {
         this.#lastError =
           error instanceof SessionTokenError && error.code === 'UNAVAILABLE'
             ? error
-            : new SessionTokenError('UNAVAILABLE', 'the JWKS could not be fetched', { adapter: 'stytch-like', cause: error });
+            : new SessionTokenError('UNAVAILABLE', 'the JWKS could not be fetched', {
+                adapter: 'stytch-like',
+                cause: error,
+              });
         this.#retryAt = this.#now() + Math.min(this.#maxBackoffMs, this.#initialBackoffMs * 2 ** (this.#failures - 1));
         throw this.#lastError;
       } finally {

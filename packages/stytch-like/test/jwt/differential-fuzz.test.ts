@@ -39,7 +39,8 @@ describe(`differential fuzz: verifySessionJwt against jose jwtVerify (${CASES.to
     privatePem = await exportPKCS8(pair.privateKey);
   });
 
-  const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  const b64 = (value: unknown) =>
+    Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
   const signRaw = (header: unknown, payload: unknown) => {
     const input = `${b64(header)}.${b64(payload)}`;
     return `${input}.${createSign('sha256').update(input).sign(privatePem, 'base64url')}`;
@@ -114,7 +115,12 @@ describe(`differential fuzz: verifySessionJwt against jose jwtVerify (${CASES.to
       edit(claims);
       variants.push(signRaw(goodHeader(), claims));
     }
-    variants.push(signRaw(goodHeader(), '[1,2]'), signRaw(goodHeader(), 'null'), signRaw(goodHeader(), '{"a":'), signRaw('not json', goodClaims()));
+    variants.push(
+      signRaw(goodHeader(), '[1,2]'),
+      signRaw(goodHeader(), 'null'),
+      signRaw(goodHeader(), '{"a":'),
+      signRaw('not json', goodClaims()),
+    );
     return variants;
   };
 
@@ -138,7 +144,8 @@ describe(`differential fuzz: verifySessionJwt against jose jwtVerify (${CASES.to
         const part = parts[index] ?? '';
         if (part.length > 0) {
           const value = ALPHABET.indexOf(part.at(-1)!);
-          parts[index] = part.slice(0, -1) + (value < 0 ? part.at(-1)! : ALPHABET[(value & 0x30) | Math.floor(random() * 16)]!);
+          parts[index] =
+            part.slice(0, -1) + (value < 0 ? part.at(-1)! : ALPHABET[(value & 0x30) | Math.floor(random() * 16)]!);
         }
         out = parts.join('.');
       } else if (pick < 0.85) {
@@ -153,7 +160,11 @@ describe(`differential fuzz: verifySessionJwt against jose jwtVerify (${CASES.to
   };
 
   const ours = (jwt: string) =>
-    verifySessionJwt(jwt, async (kid) => (kid === KID ? publicKey : null), { projectId: PROJECT, now, clockToleranceSeconds: TOLERANCE }).then(
+    verifySessionJwt(jwt, async (kid) => (kid === KID ? publicKey : null), {
+      projectId: PROJECT,
+      now,
+      clockToleranceSeconds: TOLERANCE,
+    }).then(
       (verified) => ({ ok: true as const, sub: verified.userId, exp: verified.expiresAt.getTime() / 1000, why: '' }),
       (error: unknown) => {
         if (!(error instanceof SessionJwtError)) throw error;
@@ -181,41 +192,46 @@ describe(`differential fuzz: verifySessionJwt against jose jwtVerify (${CASES.to
       () => ({ ok: false as const, sub: undefined, exp: undefined }),
     );
 
-  it('agrees with jose on every mutated JWT, but where it is documented to be stricter', { timeout: 600_000 }, async () => {
-    const seed = Number(process.env['JWT_FUZZ_SEED'] ?? randomBytes(4).readUInt32LE());
-    const random = prng(seed);
-    const seeds = claimVariants();
-    const tally = { bothAccept: 0, bothRefuse: 0, stricterEncoding: 0, stricterSessionClaim: 0 };
-    const disagreements: string[] = [];
-    let oursMs = 0;
-    let theirsMs = 0;
-    for (let i = 0; i < CASES; i++) {
-      const base = seeds[Math.floor(random() * seeds.length)]!;
-      // A tenth unmutated, so the claim variants are judged as they are, too.
-      const jwt = random() < 0.1 ? base : mutate(base, random);
-      let started = performance.now();
-      const a = await ours(jwt);
-      oursMs += performance.now() - started;
-      started = performance.now();
-      const b = await theirs(jwt);
-      theirsMs += performance.now() - started;
-      if (a.ok && b.ok) {
-        tally.bothAccept++;
-        if (a.sub !== b.sub || a.exp !== b.exp) disagreements.push(`seed ${seed} case ${i}: claims read differently: ${jwt}`);
-      } else if (!a.ok && !b.ok) tally.bothRefuse++;
-      else if (a.ok) disagreements.push(`seed ${seed} case ${i}: ours accepts what jose refuses: ${jwt}`);
-      else if (!jwt.split('.').every(isCanonicalBase64url)) tally.stricterEncoding++;
-      else if (a.why === 'the session JWT lacks a well-formed session claim') tally.stricterSessionClaim++;
-      else disagreements.push(`seed ${seed} case ${i}: ours refuses (${a.why}) what jose accepts: ${jwt}`);
-    }
-    console.log(
-      `jwt differential fuzz, seed ${seed}: ${CASES} cases, ${JSON.stringify(tally)}, ` +
-        `ours ${((oursMs * 1000) / CASES).toFixed(1)} µs/case, jose ${((theirsMs * 1000) / CASES).toFixed(1)} µs/case`,
-    );
-    expect(disagreements.slice(0, 5)).toEqual([]);
-    // The fuzz must reach both sides and the stricter encoding rule, or it proves nothing.
-    expect(tally.bothAccept).toBeGreaterThan(0);
-    expect(tally.bothRefuse).toBeGreaterThan(CASES / 2);
-    expect(tally.stricterEncoding).toBeGreaterThan(0);
-  });
+  it(
+    'agrees with jose on every mutated JWT, but where it is documented to be stricter',
+    { timeout: 600_000 },
+    async () => {
+      const seed = Number(process.env['JWT_FUZZ_SEED'] ?? randomBytes(4).readUInt32LE());
+      const random = prng(seed);
+      const seeds = claimVariants();
+      const tally = { bothAccept: 0, bothRefuse: 0, stricterEncoding: 0, stricterSessionClaim: 0 };
+      const disagreements: string[] = [];
+      let oursMs = 0;
+      let theirsMs = 0;
+      for (let i = 0; i < CASES; i++) {
+        const base = seeds[Math.floor(random() * seeds.length)]!;
+        // A tenth unmutated, so the claim variants are judged as they are, too.
+        const jwt = random() < 0.1 ? base : mutate(base, random);
+        let started = performance.now();
+        const a = await ours(jwt);
+        oursMs += performance.now() - started;
+        started = performance.now();
+        const b = await theirs(jwt);
+        theirsMs += performance.now() - started;
+        if (a.ok && b.ok) {
+          tally.bothAccept++;
+          if (a.sub !== b.sub || a.exp !== b.exp)
+            disagreements.push(`seed ${seed} case ${i}: claims read differently: ${jwt}`);
+        } else if (!a.ok && !b.ok) tally.bothRefuse++;
+        else if (a.ok) disagreements.push(`seed ${seed} case ${i}: ours accepts what jose refuses: ${jwt}`);
+        else if (!jwt.split('.').every(isCanonicalBase64url)) tally.stricterEncoding++;
+        else if (a.why === 'the session JWT lacks a well-formed session claim') tally.stricterSessionClaim++;
+        else disagreements.push(`seed ${seed} case ${i}: ours refuses (${a.why}) what jose accepts: ${jwt}`);
+      }
+      console.log(
+        `jwt differential fuzz, seed ${seed}: ${CASES} cases, ${JSON.stringify(tally)}, ` +
+          `ours ${((oursMs * 1000) / CASES).toFixed(1)} µs/case, jose ${((theirsMs * 1000) / CASES).toFixed(1)} µs/case`,
+      );
+      expect(disagreements.slice(0, 5)).toEqual([]);
+      // The fuzz must reach both sides and the stricter encoding rule, or it proves nothing.
+      expect(tally.bothAccept).toBeGreaterThan(0);
+      expect(tally.bothRefuse).toBeGreaterThan(CASES / 2);
+      expect(tally.stricterEncoding).toBeGreaterThan(0);
+    },
+  );
 });

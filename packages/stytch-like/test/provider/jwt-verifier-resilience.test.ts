@@ -26,7 +26,10 @@ async function startJwksFront(upstream: string) {
     }
     void fetch(`${upstream}${request.url}`, { headers: { accept: 'application/json' } }).then(
       // One connection per request, so a cut never meets a reused socket (which the client would retry once).
-      async (answer) => response.writeHead(answer.status, { 'content-type': 'application/json', connection: 'close' }).end(await answer.text()),
+      async (answer) =>
+        response
+          .writeHead(answer.status, { 'content-type': 'application/json', connection: 'close' })
+          .end(await answer.text()),
       () => request.socket.destroy(),
     );
   });
@@ -46,7 +49,8 @@ describe('StytchLikeJwtVerifier against clock skew and a JWKS outage', () => {
   beforeAll(async () => {
     server = await startTestServer();
     front = await startJwksFront(server.url);
-    jwt = (await server.service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD })).sessionJwt;
+    jwt = (await server.service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD }))
+      .sessionJwt;
   });
   afterAll(async () => {
     await front?.close();
@@ -55,18 +59,28 @@ describe('StytchLikeJwtVerifier against clock skew and a JWKS outage', () => {
 
   const issuedWithClockOffset = async (offsetMs: number) => {
     const skewed = server.serviceWithClock(() => new Date(Date.now() + offsetMs));
-    return (await skewed.createPasswordUser({ email: `skew-${randomUUID()}@example.test`, password: PASSWORD })).sessionJwt;
+    return (await skewed.createPasswordUser({ email: `skew-${randomUUID()}@example.test`, password: PASSWORD }))
+      .sessionJwt;
   };
 
   it('accepts a JWT from a server whose clock runs 20 s ahead (nbf in the future) within the default 30 s, not with 0', async () => {
     const ahead = await issuedWithClockOffset(20_000);
     const lenient = new StytchLikeJwtVerifier({ baseUrl: server.url, projectId: server.projectId });
-    const strict = new StytchLikeJwtVerifier({ baseUrl: server.url, projectId: server.projectId, clockToleranceSeconds: 0 });
+    const strict = new StytchLikeJwtVerifier({
+      baseUrl: server.url,
+      projectId: server.projectId,
+      clockToleranceSeconds: 0,
+    });
     try {
       await expect(lenient.verify(ahead)).resolves.toMatchObject({ expired: false });
-      await expect(strict.verify(ahead)).rejects.toMatchObject({ code: 'INVALID_TOKEN', message: expect.stringContaining('nbf') });
+      await expect(strict.verify(ahead)).rejects.toMatchObject({
+        code: 'INVALID_TOKEN',
+        message: expect.stringContaining('nbf'),
+      });
       // Beyond the tolerance a clock 40 s ahead is refused by both.
-      await expect(lenient.verify(await issuedWithClockOffset(40_000))).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+      await expect(lenient.verify(await issuedWithClockOffset(40_000))).rejects.toMatchObject({
+        code: 'INVALID_TOKEN',
+      });
     } finally {
       lenient.close();
       strict.close();
@@ -122,8 +136,12 @@ describe('StytchLikeJwtVerifier against clock skew and a JWKS outage', () => {
       expect(front.state.jwksRequests).toBe(failing + 1);
       // A kid the cache does not have cannot be judged during the outage: UNAVAILABLE, not INVALID_TOKEN.
       const [head, payload, signature] = jwt.split('.') as [string, string, string];
-      const otherKid = Buffer.from(JSON.stringify({ ...decodeProtectedHeader(jwt), kid: 'jwk-test-unknown' })).toString('base64url');
-      await expect(verifier.verify(`${otherKid}.${payload}.${signature}`)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      const otherKid = Buffer.from(JSON.stringify({ ...decodeProtectedHeader(jwt), kid: 'jwk-test-unknown' })).toString(
+        'base64url',
+      );
+      await expect(verifier.verify(`${otherKid}.${payload}.${signature}`)).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+      });
       expect(head).not.toBe(otherKid);
       // Back up: after the backoff the keys are fetched again and the failures forgotten.
       front.state.mode = 'up';
@@ -138,7 +156,13 @@ describe('StytchLikeJwtVerifier against clock skew and a JWKS outage', () => {
 
   it('stops trusting the cache once it is older than maxAge + staleIfError, answering UNAVAILABLE', async () => {
     let now = Date.now();
-    const verifier = new StytchLikeJwtVerifier({ baseUrl: front.url, projectId: server.projectId, maxAgeMs: 60_000, staleIfErrorMs: 120_000, now: () => now });
+    const verifier = new StytchLikeJwtVerifier({
+      baseUrl: front.url,
+      projectId: server.projectId,
+      maxAgeMs: 60_000,
+      staleIfErrorMs: 120_000,
+      now: () => now,
+    });
     try {
       front.state.mode = 'up';
       await verifier.verify(jwt);

@@ -15,14 +15,26 @@ describe.each<StoreKind>(['sqlite', 'postgres', 'redis'])('password hashes upgra
   it('re-hashes a weaker stored hash with the current parameters on the next successful login, never on a failed one', async () => {
     const store = await location.open();
     const { projectId } = testProject();
-    const before = new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 }, sweepIntervalMs: 0 });
-    const after = new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 11 }, sweepIntervalMs: 0 });
+    const before = new StytchLikeSessionService({
+      store,
+      projectId,
+      passwordHashing: { cost: 2 ** 10 },
+      sweepIntervalMs: 0,
+    });
+    const after = new StytchLikeSessionService({
+      store,
+      projectId,
+      passwordHashing: { cost: 2 ** 11 },
+      sweepIntervalMs: 0,
+    });
     try {
       const email = `upgrade-${randomUUID()}@example.test`;
       const { user } = await before.createPasswordUser({ email, password: PASSWORD });
       const weak = (await store.findUserById(user.user_id))!.passwordHash;
       expect(weak).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
-      await expect(after.authenticatePassword({ email, password: 'not the password' })).rejects.toMatchObject({ errorType: 'unauthorized_credentials' });
+      await expect(after.authenticatePassword({ email, password: 'not the password' })).rejects.toMatchObject({
+        errorType: 'unauthorized_credentials',
+      });
       expect((await store.findUserById(user.user_id))!.passwordHash).toBe(weak);
       await after.authenticatePassword({ email, password: PASSWORD });
       const upgraded = (await store.findUserById(user.user_id))!.passwordHash;
@@ -31,7 +43,9 @@ describe.each<StoreKind>(['sqlite', 'postgres', 'redis'])('password hashes upgra
       await after.authenticatePassword({ email, password: PASSWORD });
       await before.authenticatePassword({ email, password: PASSWORD });
       expect((await store.findUserById(user.user_id))!.passwordHash).toBe(upgraded);
-      await expect(before.authenticatePassword({ email, password: `${PASSWORD}!` })).rejects.toMatchObject({ errorType: 'unauthorized_credentials' });
+      await expect(before.authenticatePassword({ email, password: `${PASSWORD}!` })).rejects.toMatchObject({
+        errorType: 'unauthorized_credentials',
+      });
     } finally {
       await before.close();
       await after.close();
@@ -47,7 +61,12 @@ describe('Redis: a known and an unknown email cost the same store work', () => {
   it('sends the same commands for both (counted with MONITOR)', async () => {
     const prefix = `${new URL(location.url).searchParams.get('prefix')!}`;
     const store = await RedisSessionStore.open({ url: REDIS_URL, keyPrefix: prefix });
-    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: { cost: 2 ** 10 }, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      passwordHashing: { cost: 2 ** 10 },
+      sweepIntervalMs: 0,
+    });
     try {
       const known = `known-${randomUUID()}@example.test`;
       await service.createPasswordUser({ email: known, password: PASSWORD });
@@ -61,12 +80,19 @@ describe('Redis: a known and an unknown email cost the same store work', () => {
             if (line.includes(prefix)) lines.push(line);
           });
           try {
-            await expect(service.authenticatePassword({ email, password: 'wrong password here' })).rejects.toMatchObject({ errorType: 'unauthorized_credentials' });
+            await expect(
+              service.authenticatePassword({ email, password: 'wrong password here' }),
+            ).rejects.toMatchObject({ errorType: 'unauthorized_credentials' });
             // MONITOR lines can trail the replies: wait for a marker command sent after the login.
             const marker = `${prefix}marker:${randomUUID()}`;
             await client.get(marker);
-            await waitFor(() => lines.some((line) => line.includes(marker)), { timeoutMs: 5000, what: 'the marker in MONITOR' });
-            return lines.filter((line) => !line.includes(marker)).map((line) => /\] "([a-zA-Z]+)"/.exec(line)?.[1]?.toUpperCase() ?? '?');
+            await waitFor(() => lines.some((line) => line.includes(marker)), {
+              timeoutMs: 5000,
+              what: 'the marker in MONITOR',
+            });
+            return lines
+              .filter((line) => !line.includes(marker))
+              .map((line) => /\] "([a-zA-Z]+)"/.exec(line)?.[1]?.toUpperCase() ?? '?');
           } finally {
             monitor.destroy();
           }

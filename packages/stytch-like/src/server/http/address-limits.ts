@@ -9,7 +9,9 @@ type Callback = (error: Error | null, result?: { current: number; ttl: number })
  * A `@fastify/rate-limit` store over the session store's counters, so that every server sharing the store counts
  * a client address together (the plugin's own stores are per process, or need ioredis).
  */
-function counterStore(counters: LimitCounters): new () => FastifyRateLimitStore & { read(key: string, callback: Callback, timeWindow: number): void } {
+function counterStore(
+  counters: LimitCounters,
+): new () => FastifyRateLimitStore & { read(key: string, callback: Callback, timeWindow: number): void } {
   return class SessionStoreRateLimitStore {
     incr(key: string, callback: Callback, timeWindow: number): void {
       counters.increment(`address:${key}`, timeWindow).then(
@@ -20,7 +22,13 @@ function counterStore(counters: LimitCounters): new () => FastifyRateLimitStore 
 
     read(key: string, callback: Callback): void {
       counters.read(`address:${key}`).then(
-        (state) => callback(null, state ? { current: state.count, ttl: Math.max(0, state.resetAt.getTime() - Date.now()) } : { current: 0, ttl: 0 }),
+        (state) =>
+          callback(
+            null,
+            state
+              ? { current: state.count, ttl: Math.max(0, state.resetAt.getTime() - Date.now()) }
+              : { current: 0, ttl: 0 },
+          ),
         (error: Error) => callback(error),
       );
     }
@@ -50,14 +58,24 @@ export interface AddressLimits {
 export async function registerAddressLimits(
   app: FastifyInstance,
   counters: LimitCounters,
-  limits: { maxFailuresPerAddress: number; addressWindowMs: number; maxSignupsPerAddress: number; signupWindowMs: number },
+  limits: {
+    maxFailuresPerAddress: number;
+    addressWindowMs: number;
+    maxSignupsPerAddress: number;
+    signupWindowMs: number;
+  },
 ): Promise<AddressLimits> {
   await app.register(rateLimit, {
     global: false,
     store: counterStore(counters),
     // Only a refusal carries headers; ordinary answers do not advertise the limits.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
+    addHeaders: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+      'retry-after': true,
+    },
     errorResponseBuilder: (_request, context) => tooManyRequests('signup_limit', context.ttl),
   });
   const loginFailures = app.createRateLimit({
@@ -67,7 +85,11 @@ export async function registerAddressLimits(
   });
   return {
     signupRoute: {
-      rateLimit: { max: limits.maxSignupsPerAddress, timeWindow: limits.signupWindowMs, keyGenerator: (request: FastifyRequest) => `signups:${addressOf(request)}` },
+      rateLimit: {
+        max: limits.maxSignupsPerAddress,
+        timeWindow: limits.signupWindowMs,
+        keyGenerator: (request: FastifyRequest) => `signups:${addressOf(request)}`,
+      },
     },
     async checkLoginFailures(request) {
       const state = await loginFailures(request, { increment: false });

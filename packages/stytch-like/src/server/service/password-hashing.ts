@@ -70,10 +70,23 @@ function decodeHash(encoded: string): DecodedHash | null {
   const logCost = Number(ln);
   const blockSize = Number(r);
   const parallelization = Number(p);
-  if (logCost < 1 || logCost > MAX_LOG_COST || blockSize < 1 || blockSize > MAX_BLOCK_SIZE || parallelization < 1 || parallelization > MAX_PARALLELIZATION) {
+  if (
+    logCost < 1 ||
+    logCost > MAX_LOG_COST ||
+    blockSize < 1 ||
+    blockSize > MAX_BLOCK_SIZE ||
+    parallelization < 1 ||
+    parallelization > MAX_PARALLELIZATION
+  ) {
     return null;
   }
-  return { logCost, blockSize, parallelization, salt: Buffer.from(saltText, 'base64url'), key: Buffer.from(keyText, 'base64url') };
+  return {
+    logCost,
+    blockSize,
+    parallelization,
+    salt: Buffer.from(saltText, 'base64url'),
+    key: Buffer.from(keyText, 'base64url'),
+  };
 }
 
 function defaultConcurrency(): number {
@@ -100,18 +113,28 @@ export class PasswordHasher {
     const { concurrency, maxQueued, ...parameters } = options;
     const merged = { ...DEFAULT_SCRYPT_PARAMETERS, ...parameters };
     const logCost = Math.log2(merged.cost);
-    if (!Number.isInteger(logCost) || logCost < 1 || logCost > MAX_LOG_COST) throw new RangeError(`scrypt cost must be a power of two from 2 to 2^${MAX_LOG_COST}`);
-    if (!Number.isInteger(merged.blockSize) || merged.blockSize < 1 || merged.blockSize > MAX_BLOCK_SIZE) throw new RangeError(`scrypt blockSize must be 1..${MAX_BLOCK_SIZE}`);
-    if (!Number.isInteger(merged.parallelization) || merged.parallelization < 1 || merged.parallelization > MAX_PARALLELIZATION) {
+    if (!Number.isInteger(logCost) || logCost < 1 || logCost > MAX_LOG_COST)
+      throw new RangeError(`scrypt cost must be a power of two from 2 to 2^${MAX_LOG_COST}`);
+    if (!Number.isInteger(merged.blockSize) || merged.blockSize < 1 || merged.blockSize > MAX_BLOCK_SIZE)
+      throw new RangeError(`scrypt blockSize must be 1..${MAX_BLOCK_SIZE}`);
+    if (
+      !Number.isInteger(merged.parallelization) ||
+      merged.parallelization < 1 ||
+      merged.parallelization > MAX_PARALLELIZATION
+    ) {
       throw new RangeError(`scrypt parallelization must be 1..${MAX_PARALLELIZATION}`);
     }
-    if (!Number.isInteger(merged.keyLength) || merged.keyLength < 16 || merged.keyLength > 64) throw new RangeError('scrypt keyLength must be 16..64 bytes');
-    if (!Number.isInteger(merged.saltLength) || merged.saltLength < 16 || merged.saltLength > 64) throw new RangeError('scrypt saltLength must be 16..64 bytes');
+    if (!Number.isInteger(merged.keyLength) || merged.keyLength < 16 || merged.keyLength > 64)
+      throw new RangeError('scrypt keyLength must be 16..64 bytes');
+    if (!Number.isInteger(merged.saltLength) || merged.saltLength < 16 || merged.saltLength > 64)
+      throw new RangeError('scrypt saltLength must be 16..64 bytes');
     this.parameters = merged;
     this.concurrency = concurrency ?? defaultConcurrency();
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 64) throw new RangeError('password hashing concurrency must be 1..64');
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 64)
+      throw new RangeError('password hashing concurrency must be 1..64');
     this.maxQueued = maxQueued ?? 8 * this.concurrency;
-    if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new RangeError('password hashing maxQueued must be a whole number >= 0');
+    if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0)
+      throw new RangeError('password hashing maxQueued must be a whole number >= 0');
     // Random salt and key: verifying against it costs exactly one hash with the current parameters and never matches.
     this.#dummyHash = this.#encode(randomBytes(merged.saltLength), randomBytes(merged.keyLength));
   }
@@ -130,7 +153,9 @@ export class PasswordHasher {
   async hash(password: string): Promise<string> {
     const { cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;
     const salt = randomBytes(saltLength);
-    const key = await this.#queued(() => derive(password, salt, keyLength, { N: cost, r: blockSize, p: parallelization }));
+    const key = await this.#queued(() =>
+      derive(password, salt, keyLength, { N: cost, r: blockSize, p: parallelization }),
+    );
     return this.#encode(salt, key);
   }
 
@@ -142,7 +167,9 @@ export class PasswordHasher {
     const decoded = decodeHash(encoded);
     if (!decoded) return false;
     const { logCost, blockSize, parallelization, salt, key } = decoded;
-    const actual = await this.#queued(() => derive(password, salt, key.length, { N: 2 ** logCost, r: blockSize, p: parallelization }));
+    const actual = await this.#queued(() =>
+      derive(password, salt, key.length, { N: 2 ** logCost, r: blockSize, p: parallelization }),
+    );
     return timingSafeEqual(actual, key);
   }
 
@@ -160,7 +187,12 @@ export class PasswordHasher {
     const decoded = decodeHash(encoded);
     if (!decoded) return false;
     const { cost, blockSize, parallelization, keyLength } = this.parameters;
-    return decoded.logCost < Math.log2(cost) || decoded.blockSize < blockSize || decoded.parallelization < parallelization || decoded.key.length < keyLength;
+    return (
+      decoded.logCost < Math.log2(cost) ||
+      decoded.blockSize < blockSize ||
+      decoded.parallelization < parallelization ||
+      decoded.key.length < keyLength
+    );
   }
 
   #encode(salt: Buffer, key: Buffer): string {
@@ -186,9 +218,16 @@ export class PasswordHasher {
   }
 }
 
-function derive(password: string, salt: Buffer, keyLength: number, options: ScryptOptions & { N: number; r: number; p: number }): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  options: ScryptOptions & { N: number; r: number; p: number },
+): Promise<Buffer> {
   const maxmem = 128 * options.N * options.r * options.p + 32 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, keyLength, { ...options, maxmem }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(password.normalize('NFKC'), salt, keyLength, { ...options, maxmem }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
