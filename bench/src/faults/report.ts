@@ -156,7 +156,7 @@ function soakSection(results: ReliabilityResults): string {
   const sampled = f.samples.filter((_, index) => index % every === 0 || index === f.samples.length - 1);
   return `## 4. A ${Math.round(f.durationMs / 1000)}-second soak at a fixed rate
 
-One process holds a Stytch-like server (Fastify over a SQLite file, the production scrypt cost) and its clients, and
+One process holds a Stytch-like server (Fastify over a SQLite file, scrypt at N = 2^14: the soak is about leaks, the flood figure about hashing) and its clients, and
 OrientDB clients of a real server. Requests are issued open-loop at fixed rates: ${n(f.stytchRate)} Stytch-like requests per
 second (nine in ten \`authenticate()\` on eight long-lived providers, one in ten a new provider that reattaches with token
 and JWT, then closes) and ${n(f.orientdbRate)} OrientDB rounds per second (new provider, reattach, \`SELECT 1\`, close). At most 64
