@@ -14,7 +14,8 @@ export function assertCliBuilt(): void {
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('STYTCH_LIKE_')) env[key] = value;
-  return { ...env, ...extra };
+  // Cheap password hashes: the CLI tests are about processes and stores, not scrypt (which has tests of its own).
+  return { ...env, STYTCH_LIKE_SCRYPT_LOG_COST: '10', ...extra };
 }
 
 /** Runs the CLI to completion (for --help and bad arguments). */

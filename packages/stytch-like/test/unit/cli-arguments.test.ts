@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliUsageError, parseCliArguments } from '../../src/server/cli/arguments.js';
+import { CliUsageError, parseCliArguments, scryptLogCostFromEnv } from '../../src/server/cli/arguments.js';
 
 const required = ['--project-id', 'project-test-a', '--secret', 's'.repeat(16)];
 
@@ -52,6 +52,14 @@ describe('CLI arguments', () => {
       expect(error, argv.join(' ')).toBeInstanceOf(CliUsageError);
       expect((error as Error).message).not.toContain('hunter2');
       expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('reads the scrypt cost from STYTCH_LIKE_SCRYPT_LOG_COST (10 to 20) and refuses anything else', () => {
+    expect(scryptLogCostFromEnv({})).toBeUndefined();
+    expect(scryptLogCostFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '18' })).toBe(18);
+    for (const bad of ['9', '21', '17.5', '1e1', ' 17', '0x11', 'seventeen']) {
+      expect(() => scryptLogCostFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: bad })).toThrow(CliUsageError);
     }
   });
 });

@@ -25,6 +25,18 @@ export const ENV = {
   logLevel: 'STYTCH_LIKE_LOG_LEVEL',
 } as const;
 
+/** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
+export const SCRYPT_LOG_COST_ENV = 'STYTCH_LIKE_SCRYPT_LOG_COST';
+
+/** `STYTCH_LIKE_SCRYPT_LOG_COST` checked (10 to 20), or `undefined` for the library default. Throws {@link CliUsageError}. */
+export function scryptLogCostFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env[SCRYPT_LOG_COST_ENV];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d{2}$/.test(text) || value < 10 || value > 20) throw new CliUsageError(`${SCRYPT_LOG_COST_ENV} must be a whole number from 10 to 20`);
+  return value;
+}
+
 /** A command line, parsed and checked. */
 export type CliCommand =
   | { readonly command: 'help'; readonly topic: 'serve' | 'rotate-keys' | undefined }

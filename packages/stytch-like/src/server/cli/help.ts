@@ -1,6 +1,6 @@
 import { LOG_LEVELS } from '../http/logging.js';
 import { STORE_URL_FORMS } from '../store/open-store.js';
-import { DEFAULT_ROTATION_OVERLAP, ENV, MIN_SECRET_LENGTH, SERVE_DEFAULTS } from './arguments.js';
+import { DEFAULT_ROTATION_OVERLAP, ENV, MIN_SECRET_LENGTH, SCRYPT_LOG_COST_ENV, SERVE_DEFAULTS } from './arguments.js';
 
 export const BIN = 'sessiontoken-stytch-like';
 
@@ -29,6 +29,11 @@ Store URLs: ${STORE_URL_FORMS}.
 Several servers may share one PostgreSQL or Redis store.
 
 Logs are JSON lines on stderr; they never contain tokens, secrets or Authorization headers.
+
+Password hashes: scrypt N = 2^17, r = 8, p = 1 (OWASP's minimum); ${SCRYPT_LOG_COST_ENV}=18 raises N to 2^18 (10 to 20;
+below 17 only for tests). Older hashes are re-hashed on the owner's next login. Logins are limited per email (10
+failures in 15 minutes lock it for the rest of the window) and per client address (100 failures, 100 sign-ups);
+refusals are 429 too_many_requests with Retry-After.
 
 Example:
   ${ENV.secret}=$(openssl rand -hex 24) ${BIN} serve --project-id project-test-local --store sqlite:./sessions.sqlite

@@ -5,7 +5,7 @@ import { StytchLikeSessionService } from '../service/session-service.js';
 import { projectEnvironment } from '../../model/ids.js';
 import { openStore } from '../store/open-store.js';
 import type { SessionStore } from '../store/session-store.js';
-import { CliUsageError, parseCliArguments, type CliCommand } from './arguments.js';
+import { CliUsageError, parseCliArguments, scryptLogCostFromEnv, type CliCommand } from './arguments.js';
 import { BIN, helpText } from './help.js';
 
 /** Exit codes of the CLI. */
@@ -25,8 +25,10 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 /** Runs one command line; resolves with the exit code. Never throws. */
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
   let command: CliCommand;
+  let scryptLogCost: number | undefined;
   try {
     command = parseCliArguments(argv, env);
+    scryptLogCost = scryptLogCostFromEnv(env);
   } catch (error) {
     if (!(error instanceof CliUsageError)) throw error;
     io.stderr.write(`${BIN}: ${error.message} (see ${BIN} --help)\n`);
@@ -41,7 +43,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         io.stdout.write(`${packageJson.version}\n`);
         return EXIT.ok;
       case 'serve':
-        return await serve(command, io);
+        return await serve(command, io, scryptLogCost);
       case 'rotate-keys':
         return await rotateKeys(command, io);
     }
@@ -51,11 +53,12 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   }
 }
 
-async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliIo): Promise<number> {
+async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliIo, scryptLogCost: number | undefined): Promise<number> {
   const store = await openStoreOrExplain(config.storeUrl);
   const service = new StytchLikeSessionService({
     store,
     projectId: config.projectId,
+    ...(scryptLogCost === undefined ? {} : { passwordHashing: { cost: 2 ** scryptLogCost } }),
     onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
   });
   const server = createStytchLikeServer({ service, secret: config.secret, logger: { level: config.logLevel, stream: io.stderr } });

@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { StytchLikeApiError } from '../../model/api-error.js';
 import { newStytchId, projectEnvironment } from '../../model/ids.js';
 import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
+import { tooManyRequests } from '../service/brute-force-limits.js';
+import { registerAddressLimits } from './address-limits.js';
 import { basicAuthMatches } from './basic-auth.js';
 import { toApiError } from './error-responses.js';
 import { serverLoggerOptions, type ServerLogOptions } from './logging.js';
@@ -105,6 +107,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: apiError.cause ?? apiError }, 'request failed');
+    if (apiError.retryAfterSeconds !== undefined) void reply.header('retry-after', String(apiError.retryAfterSeconds));
     void reply.code(apiError.statusCode).send(apiError.toBody(request.id));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -149,8 +152,15 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
         throw new StytchLikeApiError('invalid_secret_authentication');
       }
     });
+    const addressLimits = await registerAddressLimits(api, service.limitCounters, service.bruteForceLimits);
+    // A full hashing queue refuses logins and sign-ups before their bodies are parsed or the store is read: under a
+    // flood the refusals must cost the event loop as little as possible, so that session checks keep their pace.
+    const refuseWhenHashingIsFull = async () => {
+      if (service.passwordHashingSaturated) throw tooManyRequests('password_hashing_busy', 1000);
+    };
 
-    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', { schema: { body: createPasswordBody } }, async (request) => {
+    const signupRoute = { schema: { body: createPasswordBody }, config: addressLimits.signupRoute, onRequest: refuseWhenHashingIsFull };
+    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', signupRoute, async (request) => {
       const body = request.body;
       const result = await service.createPasswordUser({
         email: body.email,
@@ -163,17 +173,26 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       return { ...authenticated(request, result), email_id: result.user.emails[0]?.email_id ?? '' };
     });
 
-    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', { schema: { body: authenticatePasswordBody } }, async (request) => {
+    const loginRoute = { schema: { body: authenticatePasswordBody }, onRequest: refuseWhenHashingIsFull };
+    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', loginRoute, async (request) => {
       const body = request.body;
-      const result = await service.authenticatePassword({
-        email: body.email,
-        password: body.password,
-        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
-        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
-        attributes: attributesOf(request),
-      });
+      const refused = await addressLimits.checkLoginFailures(request);
+      if (refused) throw refused;
+      let result: SessionAuthentication;
+      try {
+        result = await service.authenticatePassword({
+          email: body.email,
+          password: body.password,
+          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+          ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+          attributes: attributesOf(request),
+        });
+      } catch (error) {
+        if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials') await addressLimits.countLoginFailure(request);
+        throw error;
+      }
       return authenticated(request, result);
     });
 

@@ -41,7 +41,11 @@ interface LoadedKey {
 async function importKeyPair(record: SigningKeyRecord): Promise<LoadedKey | null> {
   try {
     const publicKey = (await importJWK(record.publicJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey;
-    const privateKey = record.retiresAt === null ? ((await importJWK(record.privateJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey) : undefined;
+    // Extractable, because signing converts it to a node:crypto KeyObject (a synchronous signature, off the thread pool).
+    const privateKey =
+      record.retiresAt === null
+        ? ((await importJWK(record.privateJwk as JWK, SESSION_JWT_ALGORITHM, { extractable: true })) as CryptoKey)
+        : undefined;
     return { record, publicKey, privateKey };
   } catch {
     return null;

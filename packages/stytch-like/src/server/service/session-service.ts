@@ -1,11 +1,12 @@
 import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../../model/api-error.js';
 import { isPlainObject, type JsonObject } from '../../model/json.js';
 import type { StytchAuthenticationFactor, StytchJwk, StytchSession, StytchUser, StytchUserName } from '../../model/stytch-types.js';
-import { SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
 import { SigningKeyRing, type KeyRotation } from '../keys/signing-key-ring.js';
 import {
   EXPIRED_SESSION_RETENTION_MS,
   isSessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type UserRecord,
@@ -13,7 +14,8 @@ import {
 import { systemClock, type Clock } from '../../model/clock.js';
 import { mergeCustomClaims } from '../../model/custom-claims.js';
 import { isProjectId, newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
-import { PasswordHasher, type ScryptParameters } from './password-hashing.js';
+import { bruteForceLimits, emailFailureCounterKey, tooManyRequests, type BruteForceLimits } from './brute-force-limits.js';
+import { PasswordHasher, PasswordHashingBusyError, type PasswordHashingOptions, type ScryptParameters } from './password-hashing.js';
 import { sessionResource, userResource } from './resources.js';
 import { DEFAULT_SESSION_DURATION_MINUTES, checkSessionDuration } from '../../model/session-duration.js';
 import { issueSessionToken, parseSessionToken, tokenSecretMatches } from './session-token.js';
@@ -33,8 +35,13 @@ export interface StytchLikeSessionServiceOptions {
   readonly projectId: string;
   /** Source of the current time. Default: the system clock. */
   readonly clock?: Clock;
-  /** scrypt parameters for new password hashes (defaults in `DEFAULT_SCRYPT_PARAMETERS`); lower `cost` only in tests. */
-  readonly passwordHashing?: Partial<ScryptParameters>;
+  /**
+   * scrypt parameters for new password hashes (defaults in `DEFAULT_SCRYPT_PARAMETERS`; lower `cost` only in tests)
+   * and the bounds of the hashing queue (a full queue answers `too_many_requests` at once).
+   */
+  readonly passwordHashing?: PasswordHashingOptions;
+  /** Brute-force limits (defaults in `DEFAULT_BRUTE_FORCE_LIMITS`), counted in the store. */
+  readonly bruteForce?: Partial<BruteForceLimits>;
   /** How often expired sessions are deleted. Default 60 000 ms; 0 turns the sweep off. */
   readonly sweepIntervalMs?: number;
   /** How often signing keys are re-read from the store (to see rotations by other processes). Default 60 000 ms. */
@@ -96,6 +103,12 @@ export interface SessionAuthentication {
   readonly sessionJwt: string;
 }
 
+/** Fixed-window counters in the service's store, on the service's clock (the HTTP server's per-address limits use them). */
+export interface LimitCounters {
+  increment(key: string, windowMs: number): Promise<CounterState>;
+  read(key: string): Promise<CounterState | null>;
+}
+
 /**
  * The session service in Stytch's model, as a library (the HTTP API and the embedded provider are thin layers over
  * it): users with email and password, sessions with an opaque revocable token and a short-lived JWT, custom claims,
@@ -103,6 +116,10 @@ export interface SessionAuthentication {
  */
 export class StytchLikeSessionService {
   readonly projectId: string;
+  /** The brute-force limits in force. */
+  readonly bruteForceLimits: BruteForceLimits;
+  /** Store counters for limits kept outside the service (the HTTP server's per-address limits). */
+  readonly limitCounters: LimitCounters;
   readonly #store: SessionStore;
   readonly #clock: Clock;
   readonly #environment: ProjectEnvironment;
@@ -121,6 +138,11 @@ export class StytchLikeSessionService {
     this.#clock = options.clock ?? systemClock;
     this.#environment = projectEnvironment(options.projectId);
     this.#hasher = new PasswordHasher(options.passwordHashing);
+    this.bruteForceLimits = bruteForceLimits(options.bruteForce);
+    this.limitCounters = {
+      increment: (key, windowMs) => this.#guard(() => this.#store.incrementCounter(key, windowMs, this.#clock())),
+      read: (key) => this.#guard(() => this.#store.readCounter(key, this.#clock())),
+    };
     this.#keys = new SigningKeyRing({
       store: options.store,
       clock: this.#clock,
@@ -133,9 +155,15 @@ export class StytchLikeSessionService {
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
         this.sweepExpiredSessions().catch(this.#onBackgroundError);
+        this.sweepExpiredCounters().catch(this.#onBackgroundError);
       }, sweepIntervalMs);
       this.#sweepTimer.unref();
     }
+  }
+
+  /** True while password hashing is at capacity: a login or sign-up now would be refused with `too_many_requests`. */
+  get passwordHashingSaturated(): boolean {
+    return this.#hasher.saturated;
   }
 
   /** Creates a user with a password and starts their first session. */
@@ -180,9 +208,21 @@ export class StytchLikeSessionService {
       const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
       const withSession = countPresent(input.sessionToken, input.sessionJwt);
       if (withSession > 1) throw new StytchLikeApiError('too_many_session_arguments');
+      // Known and unknown emails take the same steps (count read, user read, one hash, count write on failure).
+      const failureKey = emailFailureCounterKey(email);
+      const failures = await this.#store.readCounter(failureKey, this.#clock());
+      if (failures && failures.count >= this.bruteForceLimits.maxFailuresPerEmail) {
+        throw tooManyRequests('email_locked', failures.resetAt.getTime() - this.#clock().getTime());
+      }
       const user = await this.#store.findUserByEmail(email);
       const matches = user ? await this.#hasher.verify(input.password, user.passwordHash) : await this.#hasher.verifyAgainstNothing(input.password);
-      if (!user || !matches) throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      if (!user || !matches) {
+        await this.#store.incrementCounter(failureKey, this.bruteForceLimits.emailWindowMs, this.#clock());
+        throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      }
+      // Only the owner gets here, so clearing their count cannot help an attacker.
+      if (failures) await this.#store.deleteCounter(failureKey);
+      await this.#upgradePasswordHash(user, input.password);
       const now = this.#clock();
       if (withSession === 0) {
         const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
@@ -277,6 +317,11 @@ export class StytchLikeSessionService {
     return this.#guard(() => this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)));
   }
 
+  /** Deletes brute-force counters whose window has ended. */
+  sweepExpiredCounters(): Promise<number> {
+    return this.#guard(() => this.#store.deleteCountersExpiredBefore(this.#clock()));
+  }
+
   /** Resolves when the store answers. */
   ping(): Promise<void> {
     return this.#guard(() => this.#store.ping());
@@ -286,6 +331,19 @@ export class StytchLikeSessionService {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+  }
+
+  /** Re-hashes a password checked against a hash with weaker parameters; skipped (until next time) when hashing is busy. */
+  async #upgradePasswordHash(user: UserRecord, password: string): Promise<void> {
+    if (!this.#hasher.needsUpgrade(user.passwordHash)) return;
+    let stronger: string;
+    try {
+      stronger = await this.#hasher.hash(password);
+    } catch (error) {
+      if (error instanceof PasswordHashingBusyError) return;
+      throw error;
+    }
+    await this.#store.upgradePasswordHash(user.userId, user.passwordHash, stronger);
   }
 
   async #startSession(
@@ -360,13 +418,19 @@ export class StytchLikeSessionService {
     const user = knownUser ?? (await this.#store.findUserById(record.userId));
     if (!user) throw new StytchLikeApiError('session_not_found', { message: 'The session belongs to a user that no longer exists.' });
     const session = sessionResource(record);
-    const sessionJwt = await signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
+    const sessionJwt = signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
     return { user: userResource(user), session, sessionToken: token, sessionJwt };
   }
 
   async #verifyJwt(jwt: unknown, allowExpired: boolean): Promise<VerifiedSessionJwt> {
     try {
-      return await verifySessionJwt(jwt as string, (kid) => this.#keys.verificationKey(kid), { projectId: this.projectId, now: this.#clock(), allowExpired });
+      return await verifySessionJwt(jwt as string, (kid) => this.#keys.verificationKey(kid), {
+        projectId: this.projectId,
+        now: this.#clock(),
+        allowExpired,
+        // Several servers share the keys: a JWT from one whose clock runs ahead must not be "not yet valid" here.
+        clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
+      });
     } catch (error) {
       if (!(error instanceof SessionJwtError)) throw error;
       if (error.failure === 'malformed') throw new StytchLikeApiError('unable_to_parse_session_jwt', { cause: error });
@@ -380,6 +444,7 @@ export class StytchLikeSessionService {
       return await operation();
     } catch (error) {
       if (error instanceof StytchLikeApiError) throw error;
+      if (error instanceof PasswordHashingBusyError) throw tooManyRequests('password_hashing_busy', 1000);
       if (isSessionStoreError(error, 'UNAVAILABLE', 'CLOSED')) throw new StytchLikeApiError('service_unavailable', { cause: error });
       throw new StytchLikeApiError('internal_server_error', { cause: error });
     }

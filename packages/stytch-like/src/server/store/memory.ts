@@ -1,5 +1,6 @@
 import {
   SessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -18,6 +19,7 @@ export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #sessionIdsByTokenId = new Map<string, string>();
   readonly #keys = new Map<string, SigningKeyRecord>();
+  readonly #counters = new Map<string, CounterState>();
   #closed = false;
 
   async ping(): Promise<void> {
@@ -121,8 +123,49 @@ export class MemorySessionStore implements SessionStore {
     this.#keys.delete(kid);
   }
 
+  async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
+    this.#assertOpen();
+    const running = this.#runningCounter(key, now);
+    const next = running ? { count: running.count + 1, resetAt: running.resetAt } : { count: 1, resetAt: new Date(now.getTime() + windowMs) };
+    this.#counters.set(key, next);
+    return { ...next };
+  }
+
+  async readCounter(key: string, now: Date): Promise<CounterState | null> {
+    this.#assertOpen();
+    const running = this.#runningCounter(key, now);
+    return running ? { ...running } : null;
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    this.#assertOpen();
+    this.#counters.delete(key);
+  }
+
+  async deleteCountersExpiredBefore(now: Date): Promise<number> {
+    this.#assertOpen();
+    let deleted = 0;
+    for (const [key, counter] of [...this.#counters]) {
+      if (counter.resetAt.getTime() <= now.getTime() && this.#counters.delete(key)) deleted++;
+    }
+    return deleted;
+  }
+
+  async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
+    this.#assertOpen();
+    const user = this.#users.get(userId);
+    if (!user || user.passwordHash !== currentHash) return false;
+    this.#users.set(userId, { ...user, passwordHash: newHash });
+    return true;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #runningCounter(key: string, now: Date): CounterState | undefined {
+    const counter = this.#counters.get(key);
+    return counter && counter.resetAt.getTime() > now.getTime() ? counter : undefined;
   }
 
   #assertOpen(): void {

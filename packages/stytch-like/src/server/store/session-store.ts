@@ -57,6 +57,13 @@ export interface SigningKeyRecord {
   readonly retiresAt: Date | null;
 }
 
+/** A fixed-window counter (the brute-force limits): how many in the window, and when the window ends. */
+export interface CounterState {
+  readonly count: number;
+  /** When the window ends; the next increment after it starts a new window at 1. */
+  readonly resetAt: Date;
+}
+
 /** How long an expired session is kept, so that its token is answered with "expired" rather than "not found". */
 export const EXPIRED_SESSION_RETENTION_MS = 60 * 60 * 1000;
 
@@ -93,6 +100,23 @@ export interface SessionStore {
   /** Sets `retiresAt` of a key (no-op when the key is gone). */
   retireSigningKey(kid: string, retiresAt: Date): Promise<void>;
   deleteSigningKey(kid: string): Promise<void>;
+
+  /**
+   * Adds one to the counter `key`, starting a window of `windowMs` at `now` when none is running, in one atomic
+   * step, so that every server sharing the store counts together. Redis measures the window with its own TTL.
+   */
+  incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState>;
+  /** The counter's state, or `null` when no window is running at `now`. */
+  readCounter(key: string, now: Date): Promise<CounterState | null>;
+  /** Ends the counter's window (no-op when there is none). */
+  deleteCounter(key: string): Promise<void>;
+  /** Deletes counters whose window ended at or before `now`; returns how many (stores that expire by TTL may return 0). */
+  deleteCountersExpiredBefore(now: Date): Promise<number>;
+  /**
+   * Replaces a user's password hash with a stronger one, only while it is still `currentHash` (so an upgrade racing
+   * a password change cannot undo it); `false` when it was not.
+   */
+  upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean>;
 
   /** Releases every connection. Idempotent; later calls reject with code `CLOSED`. */
   close(): Promise<void>;

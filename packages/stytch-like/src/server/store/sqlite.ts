@@ -5,6 +5,7 @@ import { importOptionalDriver } from './optional-driver.js';
 import { sessionFromRow, signingKeyFromRow, textJsonColumn, userFromRow } from './record-codec.js';
 import {
   SessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -49,6 +50,12 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   created_at INTEGER NOT NULL,
   retires_at INTEGER
 ) STRICT;
+CREATE TABLE IF NOT EXISTS counters (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS counters_by_reset ON counters (reset_at);
 `;
 
 /** Options for {@link SqliteSessionStore.open}. */
@@ -202,6 +209,43 @@ export class SqliteSessionStore implements SessionStore {
     this.#run(() => this.#statement('DELETE FROM signing_keys WHERE kid = ?').run(kid));
   }
 
+  async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
+    // Counters are not worth an fsync each: a power cut forgets a few failed attempts, never a session.
+    const row = this.#run(() =>
+      this.#withSynchronous('NORMAL', () =>
+        this.#statement(
+          `INSERT INTO counters (key, count, reset_at) VALUES (?1, 1, ?2 + ?3)
+           ON CONFLICT (key) DO UPDATE SET
+             count = CASE WHEN counters.reset_at <= ?2 THEN 1 ELSE counters.count + 1 END,
+             reset_at = CASE WHEN counters.reset_at <= ?2 THEN ?2 + ?3 ELSE counters.reset_at END
+           RETURNING count, reset_at`,
+        ).get(key, now.getTime(), Math.max(1, Math.trunc(windowMs))),
+      ),
+    );
+    return counterFromRow(row);
+  }
+
+  async readCounter(key: string, now: Date): Promise<CounterState | null> {
+    const row = this.#run(() => this.#statement('SELECT count, reset_at FROM counters WHERE key = ? AND reset_at > ?').get(key, now.getTime()));
+    return row ? counterFromRow(row) : null;
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    this.#run(() => this.#withSynchronous('NORMAL', () => this.#statement('DELETE FROM counters WHERE key = ?').run(key)));
+  }
+
+  async deleteCountersExpiredBefore(now: Date): Promise<number> {
+    const result = this.#run(() => this.#statement('DELETE FROM counters WHERE reset_at <= ?').run(now.getTime()));
+    return Number(result.changes);
+  }
+
+  async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
+    const result = this.#run(() =>
+      this.#statement('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?').run(newHash, userId, currentHash),
+    );
+    return Number(result.changes) > 0;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -245,6 +289,13 @@ export class SqliteSessionStore implements SessionStore {
       throw toStoreError(error);
     }
   }
+}
+
+function counterFromRow(row: Record<string, unknown> | undefined): CounterState {
+  const count = Number(row?.['count']);
+  const resetAt = Number(row?.['reset_at']);
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(resetAt)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter row could not be read');
+  return { count, resetAt: new Date(resetAt) };
 }
 
 function toStoreError(error: unknown): SessionStoreError {
