@@ -1,4 +1,5 @@
 import type { Pool, PoolConfig } from 'pg';
+import type { JsonObject } from '../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import { parsedJsonColumn, sessionFromRow, signingKeyFromRow, userFromRow } from './record-codec.js';
 import {
@@ -198,6 +199,26 @@ export class PostgresSessionStore implements SessionStore {
     return rows.length;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [passwordHash, userId]);
+    return rows.length > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    // One statement: the user and their sessions go together, for every server at once.
+    const rows = await this.#query(
+      `WITH gone AS (DELETE FROM ${this.#tables.sessions} WHERE user_id = $1)
+       DELETE FROM ${this.#tables.users} WHERE user_id = $1 RETURNING user_id`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE user_id = $1 RETURNING session_id`, [userId]);
+    return rows.length;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.keys} ORDER BY created_at, kid`);
     return rows.map((row) => signingKeyFromRow(KIND, row, parsedJsonColumn));
@@ -216,6 +237,10 @@ export class PostgresSessionStore implements SessionStore {
 
   async deleteSigningKey(kid: string): Promise<void> {
     await this.#query(`DELETE FROM ${this.#tables.keys} WHERE kid = $1`, [kid]);
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    await this.#query(`UPDATE ${this.#tables.keys} SET private_jwk = $1 WHERE kid = $2`, [JSON.stringify(privateJwk), kid]);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { JsonObject } from '../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import { sessionFromRow, signingKeyFromRow, textJsonColumn, userFromRow } from './record-codec.js';
 import {
@@ -79,7 +80,7 @@ export class SqliteSessionStore implements SessionStore {
     const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
     let db: DatabaseSync | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') prepareDatabaseFiles(path);
       db = new sqlite.DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
@@ -177,6 +178,31 @@ export class SqliteSessionStore implements SessionStore {
     return Number(result.changes);
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const result = this.#run(() => this.#statement('UPDATE users SET password_hash = ? WHERE user_id = ?').run(passwordHash, userId));
+    return Number(result.changes) > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    return this.#run(() => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const deleted = this.#statement('DELETE FROM users WHERE user_id = ?').run(userId);
+        this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId);
+        this.#db.exec('COMMIT');
+        return Number(deleted.changes) > 0;
+      } catch (error) {
+        this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const result = this.#run(() => this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId));
+    return Number(result.changes);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = this.#run(() => this.#statement('SELECT * FROM signing_keys ORDER BY created_at, kid').all());
     return rows.map((row) => signingKeyFromRow(KIND, row, textJsonColumn));
@@ -200,6 +226,10 @@ export class SqliteSessionStore implements SessionStore {
 
   async deleteSigningKey(kid: string): Promise<void> {
     this.#run(() => this.#statement('DELETE FROM signing_keys WHERE kid = ?').run(kid));
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    this.#run(() => this.#statement('UPDATE signing_keys SET private_jwk = ? WHERE kid = ?').run(JSON.stringify(privateJwk), kid));
   }
 
   async close(): Promise<void> {
@@ -244,6 +274,23 @@ export class SqliteSessionStore implements SessionStore {
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+}
+
+/** File mode of the database, its WAL and its shared-memory file: the server's user only. */
+export const SQLITE_FILE_MODE = 0o600;
+/** Mode of a directory the store creates for its database. */
+export const SQLITE_DIRECTORY_MODE = 0o700;
+
+/**
+ * Creates missing directories 0700 and the database file 0600 before SQLite opens it (SQLite gives the WAL and
+ * shared-memory files the database file's mode), and takes group and other access away from existing files.
+ */
+function prepareDatabaseFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: SQLITE_DIRECTORY_MODE });
+  closeSync(openSync(path, 'a', SQLITE_FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, SQLITE_FILE_MODE);
   }
 }
 
