@@ -15,6 +15,8 @@ export type {
   AuthenticatePasswordInput,
   AuthenticateSessionInput,
   CreatePasswordUserInput,
+  ResetPasswordByExistingPasswordInput,
+  ResetPasswordBySessionInput,
   RevokeSessionInput,
   SessionAttributesInput,
   SessionAuthentication,
@@ -25,6 +27,8 @@ export { DEFAULT_SCRYPT_PARAMETERS } from './service/password-hashing.js';
 export type { ScryptParameters } from './service/password-hashing.js';
 export { MAX_CUSTOM_CLAIMS_BYTES, RESERVED_CLAIMS } from './service/custom-claims.js';
 export {
+  DEFAULT_EXPIRED_JWT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_SESSION_LIFETIME_MINUTES,
   DEFAULT_SESSION_DURATION_MINUTES,
   MAX_SESSION_DURATION_MINUTES,
   MIN_SESSION_DURATION_MINUTES,
@@ -33,10 +37,13 @@ export {
 export { SESSION_JWT_LIFETIME_SECONDS, sessionJwtIssuer } from './jwt/session-jwt.js';
 export type { VerifiedSessionJwt } from './jwt/session-jwt.js';
 export { DEFAULT_KEY_ROTATION_OVERLAP_MS } from './jwt/signing-key-ring.js';
-export type { KeyRotation } from './jwt/signing-key-ring.js';
+export type { KeyEncryptionReport, KeyRotation } from './jwt/signing-key-ring.js';
+export { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from './jwt/key-encryption.js';
+export type { KeyEncryptionErrorCode } from './jwt/key-encryption.js';
 
 export { createStytchLikeServer, DEFAULT_BODY_LIMIT_BYTES } from './http/server.js';
 export type { StytchLikeServer, StytchLikeServerOptions } from './http/server.js';
+export { MIN_SECRET_LENGTH } from './http/basic-auth.js';
 export type { LogLevel, ServerLogOptions } from './http/logging.js';
 
 export { openStore, parseStoreUrl } from './store/open-store.js';
@@ -52,7 +59,7 @@ export type {
   UserRecord,
 } from './store/session-store.js';
 export { MemorySessionStore } from './store/memory.js';
-export { SqliteSessionStore } from './store/sqlite.js';
+export { SQLITE_DIRECTORY_MODE, SQLITE_FILE_MODE, SqliteSessionStore } from './store/sqlite.js';
 export type { SqliteSessionStoreOptions } from './store/sqlite.js';
 export { PostgresSessionStore } from './store/postgres.js';
 export type { PostgresSessionStoreOptions } from './store/postgres.js';

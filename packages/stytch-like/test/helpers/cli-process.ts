@@ -52,7 +52,7 @@ export async function startServerProcess(args: string[], env: Record<string, str
     url = await waitFor(
       () => {
         if (exit !== undefined) throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-        return /^listening on (http:\/\/\S+)$/m.exec(stdout)?.[1];
+        return /^listening on (https?:\/\/\S+)$/m.exec(stdout)?.[1];
       },
       { timeoutMs: 15_000, what: '"listening on" from the server process' },
     );

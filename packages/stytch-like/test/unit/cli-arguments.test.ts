@@ -11,17 +11,35 @@ describe('CLI arguments', () => {
       host: '127.0.0.1',
       storeUrl: 'sqlite:stytch-like.sqlite',
       projectId: 'project-test-a',
-      secret: 's'.repeat(16),
+      secrets: ['s'.repeat(16)],
       logLevel: 'info',
+      tls: undefined,
+      keyEncryptionKeys: undefined,
+      maxSessionLifetimeMinutes: undefined,
+      expiredJwtMaxAgeSeconds: undefined,
     });
-    const env = { STYTCH_LIKE_PORT: '4000', STYTCH_LIKE_HOST: '0.0.0.0', STYTCH_LIKE_STORE: 'memory:', STYTCH_LIKE_PROJECT_ID: 'project-test-env', STYTCH_LIKE_SECRET: 'e'.repeat(20) };
+    const env = {
+      STYTCH_LIKE_PORT: '4000',
+      STYTCH_LIKE_HOST: '0.0.0.0',
+      STYTCH_LIKE_INSECURE_HTTP: '1',
+      STYTCH_LIKE_STORE: 'memory:',
+      STYTCH_LIKE_PROJECT_ID: 'project-test-env',
+      STYTCH_LIKE_SECRET: 'e'.repeat(20),
+    };
     expect(parseCliArguments(['serve'], env)).toMatchObject({ port: 4000, host: '0.0.0.0', storeUrl: 'memory:', projectId: 'project-test-env' });
     expect(parseCliArguments(['serve', '--port', '5000', '--store', 'redis://r:6379'], env)).toMatchObject({ port: 5000, storeUrl: 'redis://r:6379' });
     expect(parseCliArguments(['serve', '--port=0', ...required], {})).toMatchObject({ port: 0 });
   });
 
   it('parse rotate-keys with its overlap', () => {
-    expect(parseCliArguments(['rotate-keys', '--store', 'memory:'], {})).toEqual({ command: 'rotate-keys', storeUrl: 'memory:', projectId: undefined, overlapMs: 30 * 86_400_000 });
+    expect(parseCliArguments(['rotate-keys', '--store', 'memory:'], {})).toEqual({
+      command: 'rotate-keys',
+      storeUrl: 'memory:',
+      projectId: undefined,
+      overlapMs: 30 * 86_400_000,
+      dropPrevious: false,
+      keyEncryptionKeys: undefined,
+    });
     expect(parseCliArguments(['rotate-keys', '--overlap', '90m'], { STYTCH_LIKE_STORE: 'memory:' })).toMatchObject({ overlapMs: 90 * 60_000 });
   });
 
