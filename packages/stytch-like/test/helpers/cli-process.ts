@@ -33,9 +33,14 @@ export interface ServerProcess {
 }
 
 /** Starts `serve` and resolves once it printed `listening on http://HOST:PORT`. */
-export async function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], env: Record<string, string> = {}, options: { umask?: string } = {}): Promise<ServerProcess> {
   assertCliBuilt();
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [CLI_PATH, 'serve', ...args];
+  // With a umask, through a shell that sets it and then becomes node (so signals reach the server itself).
+  const child =
+    options.umask === undefined
+      ? spawn(process.execPath, command, { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...command], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
