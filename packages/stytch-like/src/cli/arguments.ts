@@ -81,7 +81,8 @@ export function parseCliArguments(argv: readonly string[], env: Readonly<Record<
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     const topic = rest[0];
-    return { command: 'help', topic: (COMMANDS as readonly string[]).includes(topic ?? '') ? (topic as CommandName) : undefined };
+    const known = (COMMANDS as readonly string[]).includes(topic ?? '');
+    return { command: 'help', topic: known ? (topic as CommandName) : undefined };
   }
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'serve') return parseServe(rest, env);
@@ -134,12 +135,13 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
   const certFile = pick(values['tls-cert'], env[ENV.tlsCert]);
   const keyFile = pick(values['tls-key'], env[ENV.tlsKey]);
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new CliUsageError(`--tls-cert (${ENV.tlsCert}) and --tls-key (${ENV.tlsKey}) go together: give both or neither`);
+    throw new CliUsageError(`--tls-cert (${ENV.tlsCert}) and --tls-key (${ENV.tlsKey}) go together: give both or none`);
   }
   const insecureHttp = values['insecure-http'] === true || /^(1|true|yes)$/i.test(env[ENV.insecureHttp] ?? '');
   if (certFile === undefined && !insecureHttp && !isLoopbackHost(host)) {
     throw new CliUsageError(
-      `refusing plain HTTP on ${clip(host)}, which is not a loopback address: give --tls-cert and --tls-key, or --insecure-http behind a TLS proxy`,
+      `refusing plain HTTP on ${clip(host)}, which is not a loopback address: ` +
+        'give --tls-cert and --tls-key, or --insecure-http behind a TLS proxy',
     );
   }
   const lifetime = pick(values['max-session-lifetime'], env[ENV.maxSessionLifetime]);
@@ -154,8 +156,12 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     logLevel: logLevel as LogLevel,
     tls: certFile === undefined || keyFile === undefined ? undefined : { certFile, keyFile },
     keyEncryptionKeys: parseKek(env),
-    maxSessionLifetimeMinutes: lifetime === undefined ? undefined : Math.floor(parseDuration(lifetime, `--max-session-lifetime (${ENV.maxSessionLifetime})`, 5 * 60_000) / 60_000),
-    expiredJwtMaxAgeSeconds: maxAge === undefined ? undefined : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
+    maxSessionLifetimeMinutes:
+      lifetime === undefined
+        ? undefined
+        : Math.floor(parseDuration(lifetime, `--max-session-lifetime (${ENV.maxSessionLifetime})`, 5 * 60_000) / 60_000),
+    expiredJwtMaxAgeSeconds:
+      maxAge === undefined ? undefined : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
   };
 }
 
@@ -164,14 +170,18 @@ function parseSecrets(flag: string | boolean | undefined, env: Readonly<Record<s
   const single = pick(flag, env[ENV.secret]);
   const several = pick(undefined, env[ENV.secrets]);
   if (single !== undefined && several !== undefined) {
-    throw new CliUsageError(`give the secret once: ${typeof flag === 'string' ? '--secret' : ENV.secret} or ${ENV.secrets}, not both`);
+    const given = typeof flag === 'string' ? '--secret' : ENV.secret;
+    throw new CliUsageError(`give the secret once: ${given} or ${ENV.secrets}, not both`);
   }
-  if (single === undefined && several === undefined) throw new CliUsageError(`--secret (or ${ENV.secret}, or ${ENV.secrets}) is required`);
+  if (single === undefined && several === undefined) {
+    throw new CliUsageError(`--secret (or ${ENV.secret}, or ${ENV.secrets}) is required`);
+  }
   const secrets = single !== undefined ? [single] : (several ?? '').split(',').map((part) => part.trim());
   const from = single !== undefined ? `--secret (${ENV.secret})` : ENV.secrets;
   secrets.forEach((secret, index) => {
     if (secret.length < MIN_SECRET_LENGTH) {
-      throw new CliUsageError(`${from}${secrets.length > 1 ? ` secret ${index + 1}` : ''} must be at least ${MIN_SECRET_LENGTH} characters long`);
+      const which = secrets.length > 1 ? ` secret ${index + 1}` : '';
+      throw new CliUsageError(`${from}${which} must be at least ${MIN_SECRET_LENGTH} characters long`);
     }
   });
   if (new Set(secrets).size !== secrets.length) throw new CliUsageError(`${from} has the same secret twice`);
@@ -201,16 +211,24 @@ function parseEncryptKeys(args: readonly string[], env: Readonly<Record<string, 
   if (values['help'] === true) return { command: 'help', topic: 'encrypt-keys' };
   const storeUrl = requireStore(values['store'], env);
   const keyEncryptionKeys = parseKek(env);
-  if (!keyEncryptionKeys) throw new CliUsageError(`${ENV.keyEncryptionKey} is required (make one with: openssl rand -base64 32)`);
+  if (!keyEncryptionKeys) {
+    throw new CliUsageError(`${ENV.keyEncryptionKey} is required (make one with: openssl rand -base64 32)`);
+  }
   return { command: 'encrypt-keys', storeUrl, keyEncryptionKeys };
 }
 
 function parseRevokeSessions(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
-  const values = parseFlags(args, { store: { type: 'string' }, 'user-id': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const values = parseFlags(args, {
+    store: { type: 'string' },
+    'user-id': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values['help'] === true) return { command: 'help', topic: 'revoke-sessions' };
   const storeUrl = requireStore(values['store'], env);
   const userId = values['user-id'];
-  if (typeof userId !== 'string' || userId === '' || userId.length > 200) throw new CliUsageError('--user-id is required');
+  if (typeof userId !== 'string' || userId === '' || userId.length > 200) {
+    throw new CliUsageError('--user-id is required');
+  }
   return { command: 'revoke-sessions', storeUrl, userId };
 }
 
@@ -227,8 +245,11 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
   const projectId = pick(values['project-id'], env[ENV.projectId]);
   if (projectId !== undefined && !PROJECT_ID.test(projectId)) throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
   const dropPrevious = values['drop-previous'] === true;
-  if (dropPrevious && values['overlap'] !== undefined) throw new CliUsageError('--drop-previous deletes the previous keys at once: it takes no --overlap');
-  const overlapMs = parseDuration((values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP, '--overlap', MIN_OVERLAP_MS);
+  if (dropPrevious && values['overlap'] !== undefined) {
+    throw new CliUsageError('--drop-previous deletes the previous keys at once: it takes no --overlap');
+  }
+  const overlapText = (values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP;
+  const overlapMs = parseDuration(overlapText, '--overlap', MIN_OVERLAP_MS);
   return { command: 'rotate-keys', storeUrl, projectId, overlapMs, dropPrevious, keyEncryptionKeys: parseKek(env) };
 }
 
@@ -272,7 +293,8 @@ function parseDuration(text: string, flag: string, minMs: number): number {
   const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
   const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : Number.NaN;
   if (!(ms >= minMs)) {
-    const least = minMs === MIN_OVERLAP_MS ? ', at least 5m (the lifetime of a session JWT)' : minMs > 0 ? `, at least ${minMs / 60_000}m` : '';
+    const jwtLife = ', at least 5m (the lifetime of a session JWT)';
+    const least = minMs === MIN_OVERLAP_MS ? jwtLife : minMs > 0 ? `, at least ${minMs / 60_000}m` : '';
     throw new CliUsageError(`${flag} must be a duration like 30d, 12h, 90m or 30s${least}`);
   }
   return ms;

@@ -48,7 +48,7 @@ Example:
   ${ENV.secret}=$(openssl rand -hex 24) ${BIN} serve --project-id project-test-local --store sqlite:./sessions.sqlite
 `;
 
-const ROTATE_HELP = `Usage: ${BIN} rotate-keys --store <url> [--overlap <duration> | --drop-previous] [--project-id <id>]
+const ROTATE_HELP = `Usage: ${BIN} rotate-keys --store <url> [--overlap <d> | --drop-previous] [--project-id <id>]
 
 Creates a new JWT signing key in the store. Servers sharing the store sign with it within a minute; the previous
 key's private half is erased at once, its public half stays in the JWKS for the overlap, so JWTs it signed keep

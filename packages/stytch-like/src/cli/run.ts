@@ -59,7 +59,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
 }
 
 async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliIo): Promise<number> {
-  const tls = config.tls ? { cert: readPem(config.tls.certFile, '--tls-cert'), key: readPem(config.tls.keyFile, '--tls-key') } : undefined;
+  const tls = config.tls
+    ? { cert: readPem(config.tls.certFile, '--tls-cert'), key: readPem(config.tls.keyFile, '--tls-key') }
+    : undefined;
   const store = await openStoreOrExplain(config.storeUrl);
   warnAboutSqliteDirectory(config.storeUrl, io);
   const service = new StytchLikeSessionService({
@@ -67,7 +69,9 @@ async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliI
     projectId: config.projectId,
     onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
-    ...(config.maxSessionLifetimeMinutes === undefined ? {} : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),
+    ...(config.maxSessionLifetimeMinutes === undefined
+      ? {}
+      : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),
     ...(config.expiredJwtMaxAgeSeconds === undefined ? {} : { expiredJwtMaxAgeSeconds: config.expiredJwtMaxAgeSeconds }),
   });
   let server: ReturnType<typeof createStytchLikeServer>;
@@ -140,11 +144,14 @@ async function rotateKeys(config: Extract<CliCommand, { command: 'rotate-keys' }
 async function encryptKeys(config: Extract<CliCommand, { command: 'encrypt-keys' }>, io: CliIo): Promise<number> {
   const store = await openStoreOrExplain(config.storeUrl);
   try {
-    const keys = new SigningKeyRing({ store, clock: () => new Date(), environment: projectEnvironment(''), cipher: new SigningKeyCipher(config.keyEncryptionKeys) });
+    const cipher = new SigningKeyCipher(config.keyEncryptionKeys);
+    const keys = new SigningKeyRing({ store, clock: () => new Date(), environment: projectEnvironment(''), cipher });
     const report = await keys.encryptStoredKeys();
     for (const kid of report.encrypted) io.stdout.write(`encrypted the private key of ${kid}\n`);
     for (const kid of report.erased) io.stdout.write(`erased the private key of retired key ${kid}\n`);
-    if (report.encrypted.length === 0 && report.erased.length === 0) io.stdout.write('every private key was already encrypted under the first key\n');
+    if (report.encrypted.length === 0 && report.erased.length === 0) {
+      io.stdout.write('every private key was already encrypted under the first key\n');
+    }
     return EXIT.ok;
   } finally {
     await store.close();
@@ -177,7 +184,8 @@ function warnAboutSqliteDirectory(storeUrl: string, io: CliIo): void {
   if (location.kind !== 'sqlite' || location.path === ':memory:') return;
   const directory = dirname(resolve(location.path));
   if ((statSync(directory).mode & 0o022) !== 0) {
-    io.stderr.write(`${BIN}: warning: ${directory} is writable by other users; keep the database in a directory only this user can open (chmod 700)\n`);
+    const advice = 'keep the database in a directory only this user can open (chmod 700)';
+    io.stderr.write(`${BIN}: warning: ${directory} is writable by other users; ${advice}\n`);
   }
 }
 

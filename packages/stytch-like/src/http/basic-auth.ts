@@ -8,11 +8,12 @@ export const MIN_SECRET_LENGTH = 16;
  * Returns them as a list (one secret, or several while a secret rotates). Messages never repeat a secret.
  */
 export function checkProjectSecrets(secret: string | readonly string[]): readonly string[] {
-  const secrets = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...(secret as readonly unknown[])] : [];
+  const secrets: unknown[] = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...(secret as unknown[])] : [];
   if (secrets.length === 0) throw new TypeError('secret must be a string or a non-empty list of strings');
   for (const [index, value] of secrets.entries()) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {
-      throw new TypeError(`${secrets.length > 1 ? `secret ${index + 1}` : 'secret'} must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+      const which = secrets.length > 1 ? `secret ${index + 1}` : 'secret';
+      throw new TypeError(`${which} must be a string of at least ${MIN_SECRET_LENGTH} characters`);
     }
   }
   if (new Set(secrets).size !== secrets.length) throw new TypeError('the same secret is given twice');
@@ -24,7 +25,11 @@ export function checkProjectSecrets(secret: string | readonly string[]): readonl
  * (both sides are hashed first and every secret is compared, so neither length, content nor which secret matched
  * leaks through timing). A missing or malformed header fails.
  */
-export function basicAuthMatches(header: string | undefined, projectId: string, secrets: string | readonly string[]): boolean {
+export function basicAuthMatches(
+  header: string | undefined,
+  projectId: string,
+  secrets: string | readonly string[],
+): boolean {
   if (typeof header !== 'string') return false;
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
   if (!match?.[1]) return false;
@@ -34,7 +39,10 @@ export function basicAuthMatches(header: string | undefined, projectId: string, 
   const idMatches = sameSecret(decoded.slice(0, colon), projectId);
   const given = decoded.slice(colon + 1);
   let secretMatches = false;
-  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) secretMatches = sameSecret(given, secret) || secretMatches;
+  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
+    // No early exit: every secret is compared.
+    secretMatches = sameSecret(given, secret) || secretMatches;
+  }
   return idMatches && secretMatches;
 }
 

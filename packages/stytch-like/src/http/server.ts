@@ -236,7 +236,8 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       },
     );
 
-    api.post<{ Body: ResetBySessionBody }>('/v1/passwords/session/reset', { schema: { body: resetBySessionBody } }, async (request) => {
+    const resetBySession = { schema: { body: resetBySessionBody } };
+    api.post<{ Body: ResetBySessionBody }>('/v1/passwords/session/reset', resetBySession, async (request) => {
       const body = request.body;
       const result = await service.resetPasswordBySession({
         password: body.password,
@@ -249,7 +250,8 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     });
 
     // Stytch's path and answer; the body the official SDK sends is `{}`.
-    api.delete<{ Params: { user_id: string } }>('/v1/users/:user_id', { schema: { params: userParams } }, async (request) => {
+    const deleteUser = { schema: { params: userParams } };
+    api.delete<{ Params: { user_id: string } }>('/v1/users/:user_id', deleteUser, async (request) => {
       await service.deleteUser(request.params.user_id);
       return ok(request, { user_id: request.params.user_id });
     });

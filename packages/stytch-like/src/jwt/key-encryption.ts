@@ -48,7 +48,8 @@ export function parseKeyEncryptionKeys(text: string): Uint8Array[] {
     if (!bytes || bytes.length !== KEY_BYTES) {
       throw new KeyEncryptionError(
         'INVALID_KEY',
-        `key ${index + 1} of ${KEY_ENCRYPTION_KEY_ENV} is not 32 bytes in base64 or hex (make one with: openssl rand -base64 32)`,
+        `key ${index + 1} of ${KEY_ENCRYPTION_KEY_ENV} is not 32 bytes in base64 or hex ` +
+          '(make one with: openssl rand -base64 32)',
       );
     }
     return new Uint8Array(bytes);
@@ -95,11 +96,17 @@ export class SigningKeyCipher {
   async decrypt(kid: string, stored: JsonObject): Promise<JsonObject> {
     const header = headerOf(stored);
     if (!header || header['kid'] !== kid) {
-      throw new KeyEncryptionError('UNREADABLE', `the encrypted private key of signing key ${kid} is damaged or belongs to another key`);
+      throw new KeyEncryptionError(
+        'UNREADABLE',
+        `the encrypted private key of signing key ${kid} is damaged or belongs to another key`,
+      );
     }
     const match = this.#keys.find((candidate) => candidate.fingerprint === header['kek']);
     if (!match) {
-      throw new KeyEncryptionError('WRONG_KEY', `${KEY_ENCRYPTION_KEY_ENV} is not the key that encrypted signing key ${kid}`);
+      throw new KeyEncryptionError(
+        'WRONG_KEY',
+        `${KEY_ENCRYPTION_KEY_ENV} is not the key that encrypted signing key ${kid}`,
+      );
     }
     try {
       const { plaintext } = await compactDecrypt(String(stored[ENCRYPTED_PROPERTY]), match.key, {
@@ -111,7 +118,10 @@ export class SigningKeyCipher {
       return jwk as JsonObject;
     } catch {
       // jose's error carries nothing secret, but nothing from it is needed either: GCM refused the bytes.
-      throw new KeyEncryptionError('UNREADABLE', `the encrypted private key of signing key ${kid} does not decrypt: it was altered`);
+      throw new KeyEncryptionError(
+        'UNREADABLE',
+        `the encrypted private key of signing key ${kid} does not decrypt: it was altered`,
+      );
     }
   }
 }

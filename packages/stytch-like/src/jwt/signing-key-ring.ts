@@ -4,7 +4,12 @@ import type { StytchJwk } from '../model/stytch-types.js';
 import type { Clock } from '../service/clock.js';
 import { newStytchId, type ProjectEnvironment } from '../service/ids.js';
 import type { SessionStore, SigningKeyRecord } from '../store/session-store.js';
-import { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, isEncryptedPrivateJwk, type SigningKeyCipher } from './key-encryption.js';
+import {
+  KEY_ENCRYPTION_KEY_ENV,
+  KeyEncryptionError,
+  isEncryptedPrivateJwk,
+  type SigningKeyCipher,
+} from './key-encryption.js';
 import { SESSION_JWT_ALGORITHM, type SigningKey } from './session-jwt.js';
 
 /** How long a rotated-out key stays in the JWKS, as in Stytch: a month. */
@@ -55,15 +60,21 @@ interface LoadedKey {
  * encrypted private half that cannot be decrypted rejects with {@link KeyEncryptionError}: the service must not
  * start (or create a new key) as if the key were absent.
  */
-async function importKeyPair(record: SigningKeyRecord, cipher: SigningKeyCipher | undefined): Promise<LoadedKey | null> {
+async function importKeyPair(
+  record: SigningKeyRecord,
+  cipher: SigningKeyCipher | undefined,
+): Promise<LoadedKey | null> {
   let privateJwk = record.retiresAt === null ? record.privateJwk : null;
   if (privateJwk !== null && isEncryptedPrivateJwk(privateJwk)) {
-    if (!cipher) throw new KeyEncryptionError('KEY_MISSING', `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV}`);
+    if (!cipher) {
+      throw new KeyEncryptionError('KEY_MISSING', `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV}`);
+    }
     privateJwk = await cipher.decrypt(record.kid, privateJwk);
   }
   try {
     const publicKey = (await importJWK(record.publicJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey;
-    const privateKey = privateJwk === null ? undefined : ((await importJWK(privateJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey);
+    const privateKey =
+      privateJwk === null ? undefined : ((await importJWK(privateJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey);
     return { record, publicKey, privateKey };
   } catch {
     return null;
@@ -163,13 +174,17 @@ export class SigningKeyRing {
    * `overlapMs` (at least five minutes, the life of a JWT), then are deleted. With `dropPrevious` (a compromised
    * key) every other key is deleted at once, and JWTs they signed stop verifying.
    */
-  async rotate(overlapMs: number = DEFAULT_KEY_ROTATION_OVERLAP_MS, options: { dropPrevious?: boolean } = {}): Promise<KeyRotation> {
+  async rotate(
+    overlapMs: number = DEFAULT_KEY_ROTATION_OVERLAP_MS,
+    options: { dropPrevious?: boolean } = {},
+  ): Promise<KeyRotation> {
     if (!Number.isFinite(overlapMs) || overlapMs < MIN_KEY_ROTATION_OVERLAP_MS) {
       throw new RangeError(`the rotation overlap must be at least ${MIN_KEY_ROTATION_OVERLAP_MS / 60_000} minutes, the lifetime of a session JWT`);
     }
     const previous = await this.#store.listSigningKeys();
     if (!this.#cipher && previous.some((record) => isEncryptedPrivateJwk(record.privateJwk))) {
-      throw new KeyEncryptionError('KEY_MISSING', `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV} to add one`);
+      const message = `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV} to add one`;
+      throw new KeyEncryptionError('KEY_MISSING', message);
     }
     const fresh = await this.#generate();
     await this.#insert(fresh);
@@ -198,7 +213,9 @@ export class SigningKeyRing {
    */
   async encryptStoredKeys(): Promise<KeyEncryptionReport> {
     const cipher = this.#cipher;
-    if (!cipher) throw new KeyEncryptionError('KEY_MISSING', `encrypting the signing keys needs ${KEY_ENCRYPTION_KEY_ENV}`);
+    if (!cipher) {
+      throw new KeyEncryptionError('KEY_MISSING', `encrypting the signing keys needs ${KEY_ENCRYPTION_KEY_ENV}`);
+    }
     const encrypted: string[] = [];
     const erased: string[] = [];
     for (const record of await this.#store.listSigningKeys()) {
@@ -207,7 +224,9 @@ export class SigningKeyRing {
         await this.#store.setSigningKeyPrivateJwk(record.kid, null);
         erased.push(record.kid);
       } else if (cipher.needsEncryption(record.privateJwk)) {
-        const plain = isEncryptedPrivateJwk(record.privateJwk) ? await cipher.decrypt(record.kid, record.privateJwk) : record.privateJwk;
+        const plain = isEncryptedPrivateJwk(record.privateJwk)
+          ? await cipher.decrypt(record.kid, record.privateJwk)
+          : record.privateJwk;
         await this.#store.setSigningKeyPrivateJwk(record.kid, await cipher.encrypt(record.kid, plain));
         encrypted.push(record.kid);
       }
@@ -258,7 +277,9 @@ export class SigningKeyRing {
           }
           // A retired key's private half is never read again (a rotation interrupted before erasing it, or a store
           // from an older version): erase it.
-          if (record.retiresAt !== null && record.privateJwk !== null) await this.#store.setSigningKeyPrivateJwk(record.kid, null);
+          if (record.retiresAt !== null && record.privateJwk !== null) {
+            await this.#store.setSigningKeyPrivateJwk(record.kid, null);
+          }
           const known = this.#keys.get(record.kid);
           const loaded = known ?? (await importKeyPair(record, this.#cipher));
           // A stored key that does not import can neither sign nor verify: it is treated as absent (and a signing

@@ -22,7 +22,7 @@ export const STYTCH_ERROR_TYPES = {
   user_not_found: { status: 404, message: 'User could not be found.' },
   session_too_old_to_reset_password: {
     status: 400,
-    message: 'Changing the password by session needs a password authentication in the last 5 minutes; authenticate again.',
+    message: 'Changing the password by session needs a password login in the last 5 minutes; authenticate again.',
   },
   signing_key_unavailable: { status: 500, message: 'The JWT signing keys cannot be used (see the server log).' },
   project_not_found: { status: 404, message: 'Project could not be found.' },

@@ -172,7 +172,9 @@ export class StytchLikeSessionService {
     }
     this.#maxLifetimeMs = maxLifetimeMinutes * 60_000;
     const expiredJwtMaxAgeSeconds = options.expiredJwtMaxAgeSeconds ?? DEFAULT_EXPIRED_JWT_MAX_AGE_SECONDS;
-    if (!Number.isFinite(expiredJwtMaxAgeSeconds) || expiredJwtMaxAgeSeconds < 0) throw new TypeError('expiredJwtMaxAgeSeconds must be 0 or more');
+    if (!Number.isFinite(expiredJwtMaxAgeSeconds) || expiredJwtMaxAgeSeconds < 0) {
+      throw new TypeError('expiredJwtMaxAgeSeconds must be 0 or more');
+    }
     this.#expiredJwtMaxAgeMs = expiredJwtMaxAgeSeconds * 1000;
     const kek = options.keyEncryptionKey;
     this.#keys = new SigningKeyRing({
@@ -180,7 +182,9 @@ export class StytchLikeSessionService {
       clock: this.#clock,
       environment: this.#environment,
       ...(options.keyRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.keyRefreshIntervalMs }),
-      ...(kek === undefined ? {} : { cipher: new SigningKeyCipher(typeof kek === 'string' ? parseKeyEncryptionKeys(kek) : kek) }),
+      ...(kek === undefined
+        ? {}
+        : { cipher: new SigningKeyCipher(typeof kek === 'string' ? parseKeyEncryptionKeys(kek) : kek) }),
     });
     this.#onBackgroundError =
       options.onBackgroundError ?? ((error) => console.warn(`stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -312,16 +316,25 @@ export class StytchLikeSessionService {
   resetPasswordByExistingPassword(input: ResetPasswordByExistingPasswordInput): Promise<SessionAuthentication> {
     return this.#guard(async () => {
       const email = normalizeEmail(input.email);
-      if (typeof input.existingPassword !== 'string') throw new StytchLikeApiError('invalid_request_body', { message: 'existing_password must be a string.' });
+      if (typeof input.existingPassword !== 'string') {
+        throw new StytchLikeApiError('invalid_request_body', { message: 'existing_password must be a string.' });
+      }
       const newPassword = checkNewPassword(input.newPassword);
-      const durationMinutes = input.sessionDurationMinutes === undefined ? DEFAULT_SESSION_DURATION_MINUTES : checkSessionDuration(input.sessionDurationMinutes);
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined ? DEFAULT_SESSION_DURATION_MINUTES : checkSessionDuration(input.sessionDurationMinutes);
       const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
       const attributes = checkAttributes(input.attributes);
       const user = await this.#store.findUserByEmail(email);
-      const matches = user ? await this.#hasher.verify(input.existingPassword, user.passwordHash) : await this.#hasher.verifyAgainstNothing(input.existingPassword);
-      if (!user || !matches) throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      const matches = user
+        ? await this.#hasher.verify(input.existingPassword, user.passwordHash)
+        : await this.#hasher.verifyAgainstNothing(input.existingPassword);
+      if (!user || !matches) {
+        throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      }
       const passwordHash = await this.#hasher.hash(newPassword);
-      if (!(await this.#store.updateUserPassword(user.userId, passwordHash))) throw new StytchLikeApiError('user_not_found');
+      if (!(await this.#store.updateUserPassword(user.userId, passwordHash))) {
+        throw new StytchLikeApiError('user_not_found');
+      }
       await this.#store.deleteUserSessions(user.userId);
       const now = this.#clock();
       const changed = { ...user, passwordHash };
@@ -340,7 +353,8 @@ export class StytchLikeSessionService {
       if (present === 0) throw new StytchLikeApiError('no_session_arguments');
       if (present > 1) throw new StytchLikeApiError('too_many_session_arguments');
       const newPassword = checkNewPassword(input.password);
-      const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
       const now = this.#clock();
       const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
       const recent = record.authenticationFactors.some(
@@ -348,7 +362,9 @@ export class StytchLikeSessionService {
       );
       if (!recent) throw new StytchLikeApiError('session_too_old_to_reset_password');
       const passwordHash = await this.#hasher.hash(newPassword);
-      if (!(await this.#store.updateUserPassword(record.userId, passwordHash))) throw new StytchLikeApiError('user_not_found');
+      if (!(await this.#store.updateUserPassword(record.userId, passwordHash))) {
+        throw new StytchLikeApiError('user_not_found');
+      }
       for (const other of await this.#store.listActiveSessions(record.userId, new Date(0))) {
         if (other.sessionId !== record.sessionId) await this.#store.deleteSession(other.sessionId);
       }
@@ -363,7 +379,9 @@ export class StytchLikeSessionService {
       await this.#existingUser(userId);
       const now = this.#clock();
       const sessions = await this.#store.listActiveSessions(userId, now);
-      return sessions.filter((session) => this.#endOf(session) > now.getTime()).map((session) => sessionResource(this.#capped(session)));
+      return sessions
+        .filter((session) => this.#endOf(session) > now.getTime())
+        .map((session) => sessionResource(this.#capped(session)));
     });
   }
 
@@ -396,8 +414,9 @@ export class StytchLikeSessionService {
   }
 
   /**
-   * Loads the stored signing keys now, so that a server refuses to start rather than fail its first requests. Rejects with `signing_key_unavailable` when the stored private keys are encrypted
-   * and no key-encryption key, or a wrong one, was given; its message says which.
+   * Loads the stored signing keys now, so that a server refuses to start rather than fail its first requests.
+   * Rejects with `signing_key_unavailable` when the stored private keys are encrypted and no key-encryption key, or
+   * a wrong one, was given; its message says which.
    */
   checkSigningKeys(): Promise<void> {
     return this.#guard(() => this.#keys.check());
@@ -479,7 +498,11 @@ export class StytchLikeSessionService {
   }
 
   /** Finds the session a token or JWT names, alive or not (a JWT expired longer ago than allowed is refused). */
-  async #findSession(sessionToken: unknown, sessionJwt: unknown, now: Date): Promise<{ record: SessionRecord; token: string }> {
+  async #findSession(
+    sessionToken: unknown,
+    sessionJwt: unknown,
+    now: Date,
+  ): Promise<{ record: SessionRecord; token: string }> {
     if (sessionToken !== undefined) {
       const parsed = parseSessionToken(sessionToken);
       if (!parsed) throw new StytchLikeApiError('invalid_session_token');
@@ -490,7 +513,7 @@ export class StytchLikeSessionService {
     const verified = await this.#verifyJwt(sessionJwt, true);
     if (verified.expired && now.getTime() - verified.expiresAt.getTime() > this.#expiredJwtMaxAgeMs) {
       throw new StytchLikeApiError('invalid_session_jwt', {
-        message: `session_jwt expired more than ${this.#expiredJwtMaxAgeMs / 1000} s ago; authenticate with the session_token instead.`,
+        message: `session_jwt expired more than ${this.#expiredJwtMaxAgeMs / 1000} s ago; authenticate with the session_token.`,
         details: { reason: 'jwt_too_old' },
       });
     }
@@ -509,7 +532,10 @@ export class StytchLikeSessionService {
       {
         lastAccessedAt: now,
         // An extension never passes the absolute lifetime.
-        expiresAt: durationMinutes === undefined ? record.expiresAt : new Date(Math.min(now.getTime() + durationMinutes * 60_000, record.startedAt.getTime() + this.#maxLifetimeMs)),
+        expiresAt:
+          durationMinutes === undefined
+            ? record.expiresAt
+            : new Date(Math.min(now.getTime() + durationMinutes * 60_000, record.startedAt.getTime() + this.#maxLifetimeMs)),
         authenticationFactors,
         customClaims,
       },
@@ -544,7 +570,9 @@ export class StytchLikeSessionService {
       return await operation();
     } catch (error) {
       if (error instanceof StytchLikeApiError) throw error;
-      if (error instanceof KeyEncryptionError) throw new StytchLikeApiError('signing_key_unavailable', { message: error.message, cause: error });
+      if (error instanceof KeyEncryptionError) {
+        throw new StytchLikeApiError('signing_key_unavailable', { message: error.message, cause: error });
+      }
       if (isSessionStoreError(error, 'UNAVAILABLE', 'CLOSED')) throw new StytchLikeApiError('service_unavailable', { cause: error });
       throw new StytchLikeApiError('internal_server_error', { cause: error });
     }
@@ -555,7 +583,9 @@ export class StytchLikeSessionService {
 const RECENT_FACTOR_MS = 5 * 60_000;
 
 function checkUserId(userId: unknown): void {
-  if (typeof userId !== 'string' || userId === '' || userId.length > 200) throw new StytchLikeApiError('invalid_user_id');
+  if (typeof userId !== 'string' || userId === '' || userId.length > 200) {
+    throw new StytchLikeApiError('invalid_user_id');
+  }
 }
 
 function countPresent(...values: unknown[]): number {

@@ -200,7 +200,10 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
-    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [passwordHash, userId]);
+    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [
+      passwordHash,
+      userId,
+    ]);
     return rows.length > 0;
   }
 
@@ -215,7 +218,8 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async deleteUserSessions(userId: string): Promise<number> {
-    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE user_id = $1 RETURNING session_id`, [userId]);
+    const sql = `DELETE FROM ${this.#tables.sessions} WHERE user_id = $1 RETURNING session_id`;
+    const rows = await this.#query(sql, [userId]);
     return rows.length;
   }
 
@@ -240,7 +244,8 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
-    await this.#query(`UPDATE ${this.#tables.keys} SET private_jwk = $1 WHERE kid = $2`, [JSON.stringify(privateJwk), kid]);
+    const sql = `UPDATE ${this.#tables.keys} SET private_jwk = $1 WHERE kid = $2`;
+    await this.#query(sql, [JSON.stringify(privateJwk), kid]);
   }
 
   async close(): Promise<void> {

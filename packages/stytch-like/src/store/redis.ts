@@ -206,9 +206,8 @@ export class RedisSessionStore implements SessionStore {
   async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
     const user = await this.findUserById(userId);
     if (!user) return false;
-    const written = await this.#run(() =>
-      this.#client.set(this.#key('user', userId), JSON.stringify(userToDocument({ ...user, passwordHash })), { XX: true }),
-    );
+    const document = JSON.stringify(userToDocument({ ...user, passwordHash }));
+    const written = await this.#run(() => this.#client.set(this.#key('user', userId), document, { XX: true }));
     return written !== null;
   }
 
@@ -261,7 +260,8 @@ export class RedisSessionStore implements SessionStore {
     const text = await this.#run(() => this.#client.hGet(this.#key('signing-keys'), kid));
     if (text === null || text === undefined) return;
     const key = signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key'));
-    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, JSON.stringify(signingKeyToDocument({ ...key, privateJwk }))));
+    const document = JSON.stringify(signingKeyToDocument({ ...key, privateJwk }));
+    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, document));
   }
 
   async close(): Promise<void> {

@@ -179,7 +179,8 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
-    const result = this.#run(() => this.#statement('UPDATE users SET password_hash = ? WHERE user_id = ?').run(passwordHash, userId));
+    const sql = 'UPDATE users SET password_hash = ? WHERE user_id = ?';
+    const result = this.#run(() => this.#statement(sql).run(passwordHash, userId));
     return Number(result.changes) > 0;
   }
 
@@ -229,7 +230,8 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
-    this.#run(() => this.#statement('UPDATE signing_keys SET private_jwk = ? WHERE kid = ?').run(JSON.stringify(privateJwk), kid));
+    const sql = 'UPDATE signing_keys SET private_jwk = ? WHERE kid = ?';
+    this.#run(() => this.#statement(sql).run(JSON.stringify(privateJwk), kid));
   }
 
   async close(): Promise<void> {

@@ -60,11 +60,15 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
     return server;
   };
 
-  it('creates the SQLite database, WAL and shared-memory files 0600 in a 0700 directory even under umask 000', async () => {
+  it('creates the SQLite database, WAL and shared memory 0600 in a 0700 directory under umask 000', async () => {
     const directory = join(root, 'modes', 'data');
     const path = join(directory, 'sessions.sqlite');
     const { projectId, secret } = testProject();
-    const server = await start(['--port', '0', '--store', `sqlite:${path}`, '--project-id', projectId, '--secret', secret], {}, { umask: '000' });
+    const server = await start(
+      ['--port', '0', '--store', `sqlite:${path}`, '--project-id', projectId, '--secret', secret],
+      {},
+      { umask: '000' },
+    );
     const client = quietClient({ project_id: projectId, secret, env: `${server.url}/` });
     await client.passwords.create({ email: `modes-${randomUUID()}@example.test`, password: PASSWORD });
     expect(mode(directory)).toBe(0o700);
@@ -73,7 +77,7 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
     expect(await server.stop()).toBe(0);
   });
 
-  it('takes group and other access away from an existing world-readable database, and warns about a world-writable directory', async () => {
+  it('tightens an existing world-readable database, and warns about a world-writable directory', async () => {
     const directory = join(root, 'loose');
     mkdirSync(directory);
     chmodSync(directory, 0o777);
@@ -84,7 +88,16 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
     await store.close();
     expect(mode(path)).toBe(0o600);
     const { projectId, secret } = testProject();
-    const server = await start(['--port', '0', '--store', `sqlite:${path}`, '--project-id', projectId, '--secret', secret]);
+    const server = await start([
+      '--port',
+      '0',
+      '--store',
+      `sqlite:${path}`,
+      '--project-id',
+      projectId,
+      '--secret',
+      secret,
+    ]);
     expect(server.output().stderr).toMatch(/warning: .*loose is writable by other users/);
     await server.stop();
   });
@@ -93,25 +106,43 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
     const { projectId, secret } = testProject();
     const base = ['--port', '0', '--store', 'memory:', '--project-id', projectId, '--secret', secret];
     // The real process once: the reason is one line on stderr and the exit code says "bad flags".
-    expect(oneLineFailure(runCliSync(['serve', ...base, '--host', '0.0.0.0']), 2)).toMatch(/refusing plain HTTP on 0\.0\.0\.0, which is not a loopback address/);
+    expect(oneLineFailure(runCliSync(['serve', ...base, '--host', '0.0.0.0']), 2)).toMatch(
+      /refusing plain HTTP on 0\.0\.0\.0, which is not a loopback address/,
+    );
     for (const host of ['::', '192.0.2.10', 'sessions.example.com', '::ffff:10.0.0.1']) {
-      expect(oneLineFailure(await runInProcess(['serve', ...base, '--host', host]), 2)).toMatch(/refusing plain HTTP .*give --tls-cert and --tls-key/);
+      expect(oneLineFailure(await runInProcess(['serve', ...base, '--host', host]), 2)).toMatch(
+        /refusing plain HTTP .*give --tls-cert and --tls-key/,
+      );
     }
-    expect(oneLineFailure(await runInProcess(['serve', ...base], { STYTCH_LIKE_HOST: '0.0.0.0' }), 2)).toMatch(/refusing plain HTTP/);
-    expect(oneLineFailure(await runInProcess(['serve', ...base, '--tls-cert', certificates.certFile]), 2)).toMatch(/give both or neither/);
-    const missingCert = await runInProcess(['serve', ...base, '--tls-cert', join(root, 'missing.pem'), '--tls-key', certificates.keyFile]);
+    expect(oneLineFailure(await runInProcess(['serve', ...base], { STYTCH_LIKE_HOST: '0.0.0.0' }), 2)).toMatch(
+      /refusing plain HTTP/,
+    );
+    expect(oneLineFailure(await runInProcess(['serve', ...base, '--tls-cert', certificates.certFile]), 2)).toMatch(
+      /give both or none/,
+    );
+    const missingCert = await runInProcess([
+      'serve',
+      ...base,
+      '--tls-cert',
+      join(root, 'missing.pem'),
+      '--tls-key',
+      certificates.keyFile,
+    ]);
     expect(oneLineFailure(missingCert, 1)).toMatch(/cannot read --tls-cert .*ENOENT/);
     const insecure = await start([...base, '--host', '0.0.0.0', '--insecure-http']);
     expect(insecure.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     expect(await insecure.stop()).toBe(0);
   });
 
-  it('serves HTTPS that the official SDK trusts through NODE_EXTRA_CA_CERTS, and that refuses plain HTTP and unknown CAs', async () => {
+  it('serves HTTPS the official SDK trusts through NODE_EXTRA_CA_CERTS, refusing unknown CAs', async () => {
     const { projectId, secret } = testProject();
-    const server = await start(['--port', '0', '--host', '0.0.0.0', '--store', 'memory:', '--project-id', projectId, '--secret', secret], {
-      STYTCH_LIKE_TLS_CERT: certificates.certFile,
-      STYTCH_LIKE_TLS_KEY: certificates.keyFile,
-    });
+    const server = await start(
+      ['--port', '0', '--host', '0.0.0.0', '--store', 'memory:', '--project-id', projectId, '--secret', secret],
+      {
+        STYTCH_LIKE_TLS_CERT: certificates.certFile,
+        STYTCH_LIKE_TLS_KEY: certificates.keyFile,
+      },
+    );
     expect(server.url).toMatch(/^https:\/\//);
     const port = new URL(server.url).port;
     const stytchEntry = createRequire(import.meta.url).resolve('stytch');
@@ -121,15 +152,25 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
       console.warn = () => {};
       const client = new Client({ project_id: process.env.PID, secret: process.env.SECRET, env: process.env.BASE });
       (async () => {
-        const created = await client.passwords.create({ email: process.env.EMAIL, password: ${JSON.stringify(PASSWORD)} });
+        const email = process.env.EMAIL;
+        const created = await client.passwords.create({ email, password: ${JSON.stringify(PASSWORD)} });
         const local = await client.sessions.authenticateJwtLocal({ session_jwt: created.session_jwt });
         const remote = await client.sessions.authenticate({ session_token: created.session_token });
-        console.log(JSON.stringify({ local: local.session_id, remote: remote.session.session_id, created: created.session.session_id }));
-      })().catch((error) => { console.log(JSON.stringify({ error: String(error && (error.cause?.code || error.code || error.message)) })); });
+        const ids = { local: local.session_id, remote: remote.session.session_id, created: created.session.session_id };
+        console.log(JSON.stringify(ids));
+      })().catch((error) => {
+        console.log(JSON.stringify({ error: String(error && (error.cause?.code || error.code || error.message)) }));
+      });
     `;
     const runSdk = (extra: Record<string, string>) => {
       const result = spawnSync(process.execPath, ['-e', script], {
-        env: cliEnv({ PID: projectId, SECRET: secret, BASE: `https://localhost:${port}/`, EMAIL: `tls-${randomUUID()}@example.test`, ...extra }),
+        env: cliEnv({
+          PID: projectId,
+          SECRET: secret,
+          BASE: `https://localhost:${port}/`,
+          EMAIL: `tls-${randomUUID()}@example.test`,
+          ...extra,
+        }),
         encoding: 'utf8',
         timeout: 20_000,
       });
@@ -158,7 +199,11 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
     const during = await start(args, { STYTCH_LIKE_SECRETS: `${oldSecret}, ${newSecret}` });
     const viaOld = quietClient({ project_id: projectId, secret: oldSecret, env: `${during.url}/` });
     const created = await viaOld.passwords.create({ email: `rotate-${randomUUID()}@example.test`, password: PASSWORD });
-    await expect(quietClient({ project_id: projectId, secret: newSecret, env: `${during.url}/` }).sessions.authenticate({ session_token: created.session_token })).resolves.toMatchObject({
+    await expect(
+      quietClient({ project_id: projectId, secret: newSecret, env: `${during.url}/` }).sessions.authenticate({
+        session_token: created.session_token,
+      }),
+    ).resolves.toMatchObject({
       status_code: 200,
     });
     expect(await during.stop()).toBe(0);
@@ -168,20 +213,27 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
       .sessions.authenticate({ session_token: created.session_token })
       .catch((error: unknown) => error);
     expect(stale).toMatchObject({ status_code: 401, error_type: 'invalid_secret_authentication' });
-    await expect(quietClient({ project_id: projectId, secret: newSecret, env: `${after.url}/` }).sessions.authenticate({ session_token: created.session_token })).resolves.toMatchObject({
+    await expect(
+      quietClient({ project_id: projectId, secret: newSecret, env: `${after.url}/` }).sessions.authenticate({
+        session_token: created.session_token,
+      }),
+    ).resolves.toMatchObject({
       status_code: 200,
     });
     expect(await after.stop()).toBe(0);
     expect(after.output().stderr).not.toContain(oldSecret);
 
-    const both = await runInProcess(['serve', ...args], { STYTCH_LIKE_SECRET: newSecret, STYTCH_LIKE_SECRETS: newSecret });
+    const both = await runInProcess(['serve', ...args], {
+      STYTCH_LIKE_SECRET: newSecret,
+      STYTCH_LIKE_SECRETS: newSecret,
+    });
     expect(oneLineFailure(both, 2)).toMatch(/not both/);
     const short = await runInProcess(['serve', ...args], { STYTCH_LIKE_SECRETS: `${newSecret},hunter2` });
     expect(oneLineFailure(short, 2)).toMatch(/secret 2 must be at least 16 characters/);
     expect(short.stderr).not.toContain('hunter2');
   });
 
-  it('encrypts an existing store’s keys, then refuses to start without the key-encryption key or with a wrong one', async () => {
+  it('encrypts a store’s keys, then refuses to start without the key-encryption key or with a wrong one', async () => {
     const path = join(root, 'kek', 'sessions.sqlite');
     const { projectId, secret } = testProject();
     const kek = randomBytes(32).toString('base64');
@@ -193,32 +245,54 @@ describe('serve, hardened', { timeout: 90_000 }, () => {
     });
     expect(await plain.stop()).toBe(0);
 
-    const encrypted = runCliSync(['encrypt-keys', '--store', `sqlite:${path}`], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek });
+    const encrypted = runCliSync(['encrypt-keys', '--store', `sqlite:${path}`], {
+      STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek,
+    });
     expect(encrypted.status).toBe(0);
     expect(encrypted.stdout).toMatch(/^encrypted the private key of jwk-test-/m);
     expect(encrypted.stdout + encrypted.stderr).not.toContain(kek);
-    expect(oneLineFailure(await runInProcess(['encrypt-keys', '--store', `sqlite:${path}`]), 2)).toMatch(/STYTCH_LIKE_KEY_ENCRYPTION_KEY is required/);
+    expect(oneLineFailure(await runInProcess(['encrypt-keys', '--store', `sqlite:${path}`]), 2)).toMatch(
+      /STYTCH_LIKE_KEY_ENCRYPTION_KEY is required/,
+    );
 
     // The real process once: no key, no start, one line.
     const missing = runCliSync(['serve', ...args]);
-    expect(oneLineFailure(missing, 1)).toMatch(/the signing keys in the store are encrypted: set STYTCH_LIKE_KEY_ENCRYPTION_KEY/);
+    expect(oneLineFailure(missing, 1)).toMatch(
+      /the signing keys in the store are encrypted: set STYTCH_LIKE_KEY_ENCRYPTION_KEY/,
+    );
     const wrongKey = randomBytes(32).toString('base64');
     const wrong = await runInProcess(['serve', ...args], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: wrongKey });
-    expect(oneLineFailure(wrong, 1)).toMatch(/STYTCH_LIKE_KEY_ENCRYPTION_KEY is not the key that encrypted signing key/);
+    expect(oneLineFailure(wrong, 1)).toMatch(
+      /STYTCH_LIKE_KEY_ENCRYPTION_KEY is not the key that encrypted signing key/,
+    );
     expect(wrong.stderr).not.toContain(wrongKey);
-    expect(oneLineFailure(await runInProcess(['serve', ...args], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: 'not-a-key' }), 2)).toMatch(/openssl rand -base64 32/);
-    expect(oneLineFailure(await runInProcess(['rotate-keys', '--store', `sqlite:${path}`]), 1)).toMatch(/encrypted: set STYTCH_LIKE_KEY_ENCRYPTION_KEY/);
+    expect(
+      oneLineFailure(await runInProcess(['serve', ...args], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: 'not-a-key' }), 2),
+    ).toMatch(/openssl rand -base64 32/);
+    expect(oneLineFailure(await runInProcess(['rotate-keys', '--store', `sqlite:${path}`]), 1)).toMatch(
+      /encrypted: set STYTCH_LIKE_KEY_ENCRYPTION_KEY/,
+    );
 
     const good = await start(args, { STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek });
     const client = quietClient({ project_id: projectId, secret, env: `${good.url}/` });
-    await expect(client.sessions.authenticateJwtLocal({ session_jwt: created.session_jwt })).resolves.toMatchObject({ session_id: created.session?.session_id });
+    await expect(client.sessions.authenticateJwtLocal({ session_jwt: created.session_jwt })).resolves.toMatchObject({
+      session_id: created.session?.session_id,
+    });
 
     // Sign out everywhere from the command line, against the running server's store.
     await client.passwords.authenticate({ email: created.user.emails[0]!.email, password: PASSWORD });
     const revoked = runCliSync(['revoke-sessions', '--store', `sqlite:${path}`, '--user-id', created.user_id]);
     expect(revoked.stdout).toBe(`revoked 2 sessions of ${created.user_id}\n`);
-    await expect(client.sessions.authenticate({ session_token: created.session_token })).rejects.toMatchObject({ error_type: 'session_not_found' });
-    const nobody = await runInProcess(['revoke-sessions', '--store', `sqlite:${path}`, '--user-id', 'user-test-nobody']);
+    await expect(client.sessions.authenticate({ session_token: created.session_token })).rejects.toMatchObject({
+      error_type: 'session_not_found',
+    });
+    const nobody = await runInProcess([
+      'revoke-sessions',
+      '--store',
+      `sqlite:${path}`,
+      '--user-id',
+      'user-test-nobody',
+    ]);
     expect(oneLineFailure(nobody, 1)).toMatch(/there is no user/);
     expect(await good.stop()).toBe(0);
   });

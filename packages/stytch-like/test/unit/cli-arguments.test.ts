@@ -96,7 +96,7 @@ describe('CLI arguments', () => {
       maxSessionLifetimeMinutes: 30 * 24 * 60,
       expiredJwtMaxAgeSeconds: 0,
     });
-    expect((parsed as { keyEncryptionKeys: Uint8Array[] }).keyEncryptionKeys).toHaveLength(1);
+    expect((parsed as unknown as { keyEncryptionKeys: Uint8Array[] }).keyEncryptionKeys).toHaveLength(1);
     expect(parseCliArguments(['rotate-keys', '--store', 'memory:', '--drop-previous'], {})).toMatchObject({ dropPrevious: true });
     expect(parseCliArguments(['encrypt-keys', '--store', 'memory:'], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek })).toMatchObject({ command: 'encrypt-keys' });
     expect(parseCliArguments(['revoke-sessions', '--store', 'memory:', '--user-id', 'user-test-a'], {})).toEqual({
@@ -110,7 +110,7 @@ describe('CLI arguments', () => {
     const secret = 'super-secret-value-1234';
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['serve', '--project-id', 'p', '--host', '10.1.2.3'], { STYTCH_LIKE_SECRET: secret }, /refusing plain HTTP on 10\.1\.2\.3/],
-      [['serve', '--project-id', 'p', '--tls-key', 'k.pem'], { STYTCH_LIKE_SECRET: secret }, /give both or neither/],
+      [['serve', '--project-id', 'p', '--tls-key', 'k.pem'], { STYTCH_LIKE_SECRET: secret }, /give both or none/],
       [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRET: secret, STYTCH_LIKE_SECRETS: secret }, /not both/],
       [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRETS: `${secret},${secret}` }, /same secret twice/],
       [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRETS: `${secret},` }, /secret 2 must be at least 16/],

@@ -1,16 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyEncryptionError, SigningKeyCipher, isEncryptedPrivateJwk, parseKeyEncryptionKeys } from '../../src/jwt/key-encryption.js';
+import {
+  KeyEncryptionError,
+  SigningKeyCipher,
+  isEncryptedPrivateJwk,
+  parseKeyEncryptionKeys,
+} from '../../src/jwt/key-encryption.js';
 
 const jwk = { kty: 'RSA', d: 'private-exponent', n: 'modulus', e: 'AQAB' };
 
 describe('the signing-key cipher', () => {
-  it('parses 32-byte keys in base64, base64url and hex, several at once, and refuses anything else without echoing it', () => {
+  it('parses 32-byte keys in base64, base64url and hex, several at once, and refuses others unechoed', () => {
     const bytes = randomBytes(32);
     const forms = [bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex')];
     for (const form of forms) expect(Buffer.from(parseKeyEncryptionKeys(form)[0]!)).toEqual(bytes);
     expect(parseKeyEncryptionKeys(forms.join(' , '))).toHaveLength(3);
-    for (const bad of ['', 'short', randomBytes(31).toString('base64'), randomBytes(33).toString('hex'), `${forms[0]},`, 'x'.repeat(64)]) {
+    for (const bad of [
+      '',
+      'short',
+      randomBytes(31).toString('base64'),
+      randomBytes(33).toString('hex'),
+      `${forms[0]},`,
+      'x'.repeat(64),
+    ]) {
       let error: unknown;
       try {
         parseKeyEncryptionKeys(bad);
@@ -36,13 +48,19 @@ describe('the signing-key cipher', () => {
     const body = Buffer.from(parts[3]!, 'base64url');
     body[0] = body[0]! ^ 1;
     parts[3] = body.toString('base64url');
-    await expect(cipher.decrypt('jwk-test-a', { encrypted_jwk: parts.join('.') })).rejects.toMatchObject({ code: 'UNREADABLE' });
+    await expect(cipher.decrypt('jwk-test-a', { encrypted_jwk: parts.join('.') })).rejects.toMatchObject({
+      code: 'UNREADABLE',
+    });
     await expect(cipher.decrypt('jwk-test-b', stored)).rejects.toMatchObject({ code: 'UNREADABLE' });
-    await expect(new SigningKeyCipher([randomBytes(32)]).decrypt('jwk-test-a', stored)).rejects.toMatchObject({ code: 'WRONG_KEY' });
-    await expect(cipher.decrypt('jwk-test-a', { encrypted_jwk: 'not a jwe' })).rejects.toMatchObject({ code: 'UNREADABLE' });
+    await expect(new SigningKeyCipher([randomBytes(32)]).decrypt('jwk-test-a', stored)).rejects.toMatchObject({
+      code: 'WRONG_KEY',
+    });
+    await expect(cipher.decrypt('jwk-test-a', { encrypted_jwk: 'not a jwe' })).rejects.toMatchObject({
+      code: 'UNREADABLE',
+    });
   });
 
-  it('rotates the key-encryption key: the old one still decrypts, and what it encrypted is flagged for re-encryption', async () => {
+  it('rotates the key-encryption key: the old one still decrypts, its ciphertexts are flagged', async () => {
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);
     const before = await new SigningKeyCipher([oldKey]).encrypt('jwk-test-a', jwk);
