@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import type { SessionStore } from '../../src/store/session-store.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import type { SessionStore } from '../../src/server/store/session-store.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 import { testStoreLocation, type TestStoreLocation } from '../helpers/stores.js';
 

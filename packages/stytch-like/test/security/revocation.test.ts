@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'stytch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStytchLikeServer } from '../../src/http/server.js';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import type { SessionStore } from '../../src/store/session-store.js';
+import { createStytchLikeServer } from '../../src/server/http/server.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import type { SessionStore } from '../../src/server/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING } from '../helpers/config.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';

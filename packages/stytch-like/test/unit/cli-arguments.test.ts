@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { CliUsageError, isLoopbackHost, parseCliArguments } from '../../src/cli/arguments.js';
-import { createStytchLikeServer } from '../../src/http/server.js';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { MemorySessionStore } from '../../src/store/memory.js';
+import { CliUsageError, isLoopbackHost, parseCliArguments } from '../../src/server/cli/arguments.js';
+import { createStytchLikeServer } from '../../src/server/http/server.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { MemorySessionStore } from '../../src/server/store/memory.js';
 
 const required = ['--project-id', 'project-test-a', '--secret', 's'.repeat(16)];
 

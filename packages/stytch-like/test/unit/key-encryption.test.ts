@@ -5,7 +5,7 @@ import {
   SigningKeyCipher,
   isEncryptedPrivateJwk,
   parseKeyEncryptionKeys,
-} from '../../src/jwt/key-encryption.js';
+} from '../../src/server/keys/key-encryption.js';
 
 const jwk = { kty: 'RSA', d: 'private-exponent', n: 'modulus', e: 'AQAB' };
 
@@ -43,7 +43,7 @@ describe('the signing-key cipher', () => {
     expect(JSON.stringify(stored)).not.toContain('private-exponent');
     await expect(cipher.decrypt('jwk-test-a', stored)).resolves.toEqual(jwk);
 
-    const text = String(stored['encrypted_jwk']);
+    const text = stored['encrypted_jwk'] as string;
     const parts = text.split('.');
     const body = Buffer.from(parts[3]!, 'base64url');
     body[0] = body[0]! ^ 1;

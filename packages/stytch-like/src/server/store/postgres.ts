@@ -1,0 +1,296 @@
+import type { Pool, PoolConfig } from 'pg';
+import type { JsonObject } from '../../model/json.js';
+import { importOptionalDriver } from './optional-driver.js';
+import { parsedJsonColumn, sessionFromRow, signingKeyFromRow, userFromRow } from './record-codec.js';
+import {
+  SessionStoreError,
+  type SessionRecord,
+  type SessionStore,
+  type SessionUpdate,
+  type SigningKeyRecord,
+  type UserRecord,
+} from './session-store.js';
+
+const KIND = 'postgres';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Options for {@link PostgresSessionStore.open}. */
+export interface PostgresSessionStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  readonly connectionString: string;
+  /** Schema holding the tables, created on open when missing (lower-case letters, digits, `_`). Default `stytch_like`. */
+  readonly schema?: string;
+  /** Largest number of pooled connections. Default 10. */
+  readonly maxConnections?: number;
+  /** How long to wait for a connection. Default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** How long one query may take (client and server side). Default 10 000 ms. */
+  readonly queryTimeoutMs?: number;
+  /** `application_name` of the connections, as `pg_stat_activity` shows it. Default `sessiontoken-stytch-like`. */
+  readonly applicationName?: string;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * Stores everything in PostgreSQL through `pg` (an optional peer dependency, loaded when this store is opened).
+ * Several servers can share one database: every query is a single statement, so a session revoked through one
+ * server is gone for all of them at once.
+ */
+export class PostgresSessionStore implements SessionStore {
+  readonly kind = KIND;
+  readonly #pool: Pool;
+  readonly #tables: { users: string; sessions: string; keys: string };
+  #closed = false;
+
+  private constructor(pool: Pool, schema: string) {
+    this.#pool = pool;
+    const quoted = `"${schema}"`;
+    this.#tables = { users: `${quoted}.users`, sessions: `${quoted}.sessions`, keys: `${quoted}.signing_keys` };
+  }
+
+  /** Connects, and creates the schema and its tables when missing (under an advisory lock, so servers may start together). */
+  static async open(options: PostgresSessionStoreOptions): Promise<PostgresSessionStore> {
+    const schema = options.schema ?? 'stytch_like';
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new SessionStoreError(KIND, 'INVALID_URL', 'the schema name must be 1 to 63 lower-case letters, digits or _, starting with a letter or _');
+    }
+    const { Pool } = await importOptionalDriver(KIND, 'pg', () => import('pg'));
+    const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    const config: PoolConfig = {
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      idleTimeoutMillis: 10_000,
+      query_timeout: queryTimeoutMs,
+      statement_timeout: queryTimeoutMs,
+      application_name: options.applicationName ?? 'sessiontoken-stytch-like',
+    };
+    const pool = new Pool(config);
+    // An idle connection that breaks is dropped by the pool; without a listener the error would crash the process.
+    pool.on('error', () => {});
+    const store = new PostgresSessionStore(pool, schema);
+    try {
+      await store.#createSchema(schema);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+    return store;
+  }
+
+  async #createSchema(schema: string): Promise<void> {
+    const { users, sessions, keys } = this.#tables;
+    const client = await this.#connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sessiontoken-stytch-like:${schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${users} (
+        user_id text PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        email_id text NOT NULL,
+        password_id text NOT NULL,
+        password_hash text NOT NULL,
+        name jsonb NOT NULL,
+        created_at timestamptz NOT NULL)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${sessions} (
+        session_id text PRIMARY KEY,
+        user_id text NOT NULL,
+        token_id text NOT NULL UNIQUE,
+        secret_hash text NOT NULL,
+        started_at timestamptz NOT NULL,
+        last_accessed_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        attributes jsonb NOT NULL,
+        authentication_factors jsonb NOT NULL,
+        custom_claims jsonb NOT NULL)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS sessions_by_user ON ${sessions} (user_id, expires_at)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS sessions_by_expiry ON ${sessions} (expires_at)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${keys} (
+        kid text PRIMARY KEY,
+        public_jwk jsonb NOT NULL,
+        private_jwk jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        retires_at timestamptz)`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw toStoreError(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1');
+  }
+
+  async insertUser(user: UserRecord): Promise<void> {
+    await this.#query(
+      `INSERT INTO ${this.#tables.users} (user_id, email, email_id, password_id, password_hash, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [user.userId, user.email, user.emailId, user.passwordId, user.passwordHash, JSON.stringify(user.name), user.createdAt],
+    );
+  }
+
+  async findUserById(userId: string): Promise<UserRecord | null> {
+    const rows = await this.#query(`SELECT * FROM ${this.#tables.users} WHERE user_id = $1`, [userId]);
+    return rows[0] ? userFromRow(KIND, rows[0], parsedJsonColumn) : null;
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const rows = await this.#query(`SELECT * FROM ${this.#tables.users} WHERE email = $1`, [email]);
+    return rows[0] ? userFromRow(KIND, rows[0], parsedJsonColumn) : null;
+  }
+
+  async insertSession(session: SessionRecord): Promise<void> {
+    await this.#query(
+      `INSERT INTO ${this.#tables.sessions} (session_id, user_id, token_id, secret_hash, started_at, last_accessed_at, expires_at,
+         attributes, authentication_factors, custom_claims) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        session.sessionId,
+        session.userId,
+        session.tokenId,
+        session.secretHash,
+        session.startedAt,
+        session.lastAccessedAt,
+        session.expiresAt,
+        JSON.stringify(session.attributes),
+        JSON.stringify(session.authenticationFactors),
+        JSON.stringify(session.customClaims),
+      ],
+    );
+  }
+
+  async findSessionById(sessionId: string): Promise<SessionRecord | null> {
+    const rows = await this.#query(`SELECT * FROM ${this.#tables.sessions} WHERE session_id = $1`, [sessionId]);
+    return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
+  }
+
+  async findSessionByTokenId(tokenId: string): Promise<SessionRecord | null> {
+    const rows = await this.#query(`SELECT * FROM ${this.#tables.sessions} WHERE token_id = $1`, [tokenId]);
+    return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
+  }
+
+  async updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null> {
+    const rows = await this.#query(
+      `UPDATE ${this.#tables.sessions} SET last_accessed_at = $1, expires_at = $2, authentication_factors = $3, custom_claims = $4
+       WHERE session_id = $5 RETURNING *`,
+      [update.lastAccessedAt, update.expiresAt, JSON.stringify(update.authenticationFactors), JSON.stringify(update.customClaims), sessionId],
+    );
+    return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
+  }
+
+  async deleteSession(sessionId: string): Promise<boolean> {
+    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE session_id = $1 RETURNING session_id`, [sessionId]);
+    return rows.length > 0;
+  }
+
+  async listActiveSessions(userId: string, activeAt: Date): Promise<SessionRecord[]> {
+    const rows = await this.#query(
+      `SELECT * FROM ${this.#tables.sessions} WHERE user_id = $1 AND expires_at > $2 ORDER BY started_at, session_id`,
+      [userId, activeAt],
+    );
+    return rows.map((row) => sessionFromRow(KIND, row, parsedJsonColumn));
+  }
+
+  async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
+    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE expires_at <= $1 RETURNING session_id`, [cutoff]);
+    return rows.length;
+  }
+
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [
+      passwordHash,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    // One statement: the user and their sessions go together, for every server at once.
+    const rows = await this.#query(
+      `WITH gone AS (DELETE FROM ${this.#tables.sessions} WHERE user_id = $1)
+       DELETE FROM ${this.#tables.users} WHERE user_id = $1 RETURNING user_id`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const sql = `DELETE FROM ${this.#tables.sessions} WHERE user_id = $1 RETURNING session_id`;
+    const rows = await this.#query(sql, [userId]);
+    return rows.length;
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const rows = await this.#query(`SELECT * FROM ${this.#tables.keys} ORDER BY created_at, kid`);
+    return rows.map((row) => signingKeyFromRow(KIND, row, parsedJsonColumn));
+  }
+
+  async insertSigningKey(key: SigningKeyRecord): Promise<void> {
+    await this.#query(
+      `INSERT INTO ${this.#tables.keys} (kid, public_jwk, private_jwk, created_at, retires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [key.kid, JSON.stringify(key.publicJwk), JSON.stringify(key.privateJwk), key.createdAt, key.retiresAt],
+    );
+  }
+
+  async retireSigningKey(kid: string, retiresAt: Date): Promise<void> {
+    await this.#query(`UPDATE ${this.#tables.keys} SET retires_at = $1 WHERE kid = $2`, [retiresAt, kid]);
+  }
+
+  async deleteSigningKey(kid: string): Promise<void> {
+    await this.#query(`DELETE FROM ${this.#tables.keys} WHERE kid = $1`, [kid]);
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const sql = `UPDATE ${this.#tables.keys} SET private_jwk = $1 WHERE kid = $2`;
+    await this.#query(sql, [JSON.stringify(privateJwk), kid]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#pool.end();
+    } catch (error) {
+      throw new SessionStoreError(KIND, 'FAILED', 'closing the connection pool failed', { cause: error });
+    }
+  }
+
+  async #connect() {
+    if (this.#closed) throw new SessionStoreError(KIND, 'CLOSED', 'the store was closed');
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  async #query(text: string, values: unknown[] = []): Promise<Row[]> {
+    if (this.#closed) throw new SessionStoreError(KIND, 'CLOSED', 'the store was closed');
+    try {
+      const result = await this.#pool.query<Row>(text, values);
+      return result.rows;
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+function toStoreError(error: unknown): SessionStoreError {
+  if (error instanceof SessionStoreError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : '';
+  if (code === '23505') return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause: error });
+  if (
+    (typeof code === 'string' && (CONNECTION_ERRORS.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03' || code === '57014')) ||
+    /timeout|terminated|Connection|ECONNREFUSED/i.test(message)
+  ) {
+    return new SessionStoreError(KIND, 'UNAVAILABLE', 'PostgreSQL could not be reached or did not answer in time', { cause: error });
+  }
+  return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause: error });
+}
+

@@ -1,0 +1,315 @@
+import type { RedisClientType } from 'redis';
+import type { JsonObject } from '../../model/json.js';
+import { importOptionalDriver } from './optional-driver.js';
+import {
+  parseJsonText,
+  sessionFromDocument,
+  sessionToDocument,
+  signingKeyFromDocument,
+  signingKeyToDocument,
+  userFromDocument,
+  userToDocument,
+} from './record-codec.js';
+import {
+  EXPIRED_SESSION_RETENTION_MS,
+  SessionStoreError,
+  type SessionRecord,
+  type SessionStore,
+  type SessionUpdate,
+  type SigningKeyRecord,
+  type UserRecord,
+} from './session-store.js';
+
+const KIND = 'redis';
+const KEY_PREFIX = /^[A-Za-z0-9:_.-]{1,100}$/;
+
+/** Options for {@link RedisSessionStore.open}. */
+export interface RedisSessionStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
+  readonly url: string;
+  /** Prepended to every key, so several services (or test files) can share one Redis. Default `stytch-like:`. */
+  readonly keyPrefix?: string;
+  /** How long to wait for the connection. Default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** How long one command may take. Default 5000 ms. */
+  readonly commandTimeoutMs?: number;
+  /** Connection name, as `CLIENT LIST` shows it. Default `sessiontoken-stytch-like`. */
+  readonly clientName?: string;
+}
+
+// Creates the email index entry and the user in one step, or neither when the email is taken.
+const INSERT_USER = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('SET', KEYS[2], ARGV[2])
+  return 1
+end
+return 0`;
+
+// Writes a session, its token index entry and the per-user index; with ARGV[5] = '1' only when the session still exists.
+const WRITE_SESSION = `
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+return 1`;
+
+/**
+ * Stores everything in Redis through the official `redis` client (an optional peer dependency, loaded when this
+ * store is opened). Sessions expire by TTL (their expiry plus {@link EXPIRED_SESSION_RETENTION_MS}); each user has
+ * a sorted-set index of session ids scored by expiry.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly kind = KIND;
+  readonly #client: RedisClientType;
+  readonly #prefix: string;
+  readonly #isErrorReply: (error: unknown) => boolean;
+  #closed = false;
+
+  private constructor(client: RedisClientType, prefix: string, isErrorReply: (error: unknown) => boolean) {
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#isErrorReply = isErrorReply;
+  }
+
+  /** Connects; fails with `UNAVAILABLE` when Redis does not answer within the connect timeout. */
+  static async open(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
+    const prefix = options.keyPrefix ?? 'stytch-like:';
+    if (!KEY_PREFIX.test(prefix)) {
+      throw new SessionStoreError(KIND, 'INVALID_URL', 'the key prefix must be 1 to 100 characters from A-Z a-z 0-9 : _ . -');
+    }
+    const { createClient, ErrorReply } = await importOptionalDriver(KIND, 'redis', () => import('redis'));
+    let connected = false;
+    const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    const client = createClient({
+      url: options.url,
+      name: options.clientName ?? 'sessiontoken-stytch-like',
+      disableOfflineQueue: true,
+      commandOptions: { timeout: options.commandTimeoutMs ?? 5000 },
+      socket: {
+        connectTimeout: connectTimeoutMs,
+        // Give up at once on the first connection; once connected, keep reconnecting with a capped backoff.
+        reconnectStrategy: (retries, cause) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause),
+      },
+    }) as unknown as RedisClientType;
+    // Without a listener a connection error would crash the process; commands still reject with it.
+    client.on('error', () => {});
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+        }),
+      ]);
+      connected = true;
+    } catch (error) {
+      client.destroy();
+      throw new SessionStoreError(KIND, 'UNAVAILABLE', 'Redis could not be reached', { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    return new RedisSessionStore(client, prefix, (error) => error instanceof ErrorReply);
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#client.ping());
+  }
+
+  async insertUser(user: UserRecord): Promise<void> {
+    const inserted = await this.#run(() =>
+      this.#client.eval(INSERT_USER, {
+        keys: [this.#key('user-by-email', user.email), this.#key('user', user.userId)],
+        arguments: [user.userId, JSON.stringify(userToDocument(user))],
+      }),
+    );
+    if (inserted !== 1) throw new SessionStoreError(KIND, 'DUPLICATE', 'a user with this email already exists');
+  }
+
+  async findUserById(userId: string): Promise<UserRecord | null> {
+    const text = await this.#run(() => this.#client.get(this.#key('user', userId)));
+    return text === null ? null : userFromDocument(KIND, parseJsonText(KIND, text, 'user'));
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const userId = await this.#run(() => this.#client.get(this.#key('user-by-email', email)));
+    return userId === null ? null : this.findUserById(userId);
+  }
+
+  async insertSession(session: SessionRecord): Promise<void> {
+    if (await this.#run(() => this.#client.exists(this.#key('session-by-token', session.tokenId)))) {
+      throw new SessionStoreError(KIND, 'DUPLICATE', 'a session with this token id already exists');
+    }
+    await this.#writeSession(session, false);
+  }
+
+  async findSessionById(sessionId: string): Promise<SessionRecord | null> {
+    const text = await this.#run(() => this.#client.get(this.#key('session', sessionId)));
+    return text === null ? null : sessionFromDocument(KIND, parseJsonText(KIND, text, 'session'));
+  }
+
+  async findSessionByTokenId(tokenId: string): Promise<SessionRecord | null> {
+    const sessionId = await this.#run(() => this.#client.get(this.#key('session-by-token', tokenId)));
+    return sessionId === null ? null : this.findSessionById(sessionId);
+  }
+
+  async updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null> {
+    const current = await this.findSessionById(sessionId);
+    if (!current) return null;
+    const next: SessionRecord = { ...current, ...update };
+    return (await this.#writeSession(next, true)) ? next : null;
+  }
+
+  async deleteSession(sessionId: string): Promise<boolean> {
+    const session = await this.findSessionById(sessionId);
+    if (!session) return false;
+    const [deleted] = await this.#run(() =>
+      this.#client
+        .multi()
+        .del(this.#key('session', sessionId))
+        .del(this.#key('session-by-token', session.tokenId))
+        .zRem(this.#key('user-sessions', session.userId), sessionId)
+        .exec(),
+    );
+    return Number(deleted) > 0;
+  }
+
+  async listActiveSessions(userId: string, activeAt: Date): Promise<SessionRecord[]> {
+    const index = this.#key('user-sessions', userId);
+    const ids = await this.#run(() => this.#client.zRangeByScore(index, `(${activeAt.getTime()}`, '+inf'));
+    if (ids.length === 0) return [];
+    const texts = await this.#run(() => this.#client.mGet(ids.map((id) => this.#key('session', id))));
+    const sessions = texts.flatMap((text) => (text === null ? [] : [sessionFromDocument(KIND, parseJsonText(KIND, text, 'session'))]));
+    return sessions
+      .filter((s) => s.expiresAt.getTime() > activeAt.getTime())
+      .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.sessionId.localeCompare(b.sessionId));
+  }
+
+  async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    let cursor = '0';
+    // Session records expire by TTL; this also removes them earlier when asked, and cleans the per-user indexes.
+    do {
+      const page = await this.#run(() => this.#client.scan(cursor, { MATCH: `${this.#prefix}user-sessions:*`, COUNT: 200 }));
+      cursor = String(page.cursor);
+      for (const index of page.keys) {
+        const ids = await this.#run(() => this.#client.zRangeByScore(index, '-inf', cutoff.getTime()));
+        for (const id of ids) {
+          if (await this.deleteSession(id)) deleted++;
+          else await this.#run(() => this.#client.zRem(index, id));
+        }
+      }
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const user = await this.findUserById(userId);
+    if (!user) return false;
+    const document = JSON.stringify(userToDocument({ ...user, passwordHash }));
+    const written = await this.#run(() => this.#client.set(this.#key('user', userId), document, { XX: true }));
+    return written !== null;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    const user = await this.findUserById(userId);
+    if (!user) return false;
+    // The user goes first, so no new session can start for them while their sessions are deleted.
+    const [deleted] = await this.#run(() =>
+      this.#client.multi().del(this.#key('user', userId)).del(this.#key('user-by-email', user.email)).exec(),
+    );
+    await this.deleteUserSessions(userId);
+    return Number(deleted) > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const index = this.#key('user-sessions', userId);
+    const ids = await this.#run(() => this.#client.zRange(index, 0, -1));
+    let deleted = 0;
+    for (const id of ids) {
+      if (await this.deleteSession(id)) deleted++;
+      else await this.#run(() => this.#client.zRem(index, id));
+    }
+    return deleted;
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    const entries = await this.#run(() => this.#client.hGetAll(this.#key('signing-keys')));
+    return Object.values(entries)
+      .map((text) => signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key')))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.kid.localeCompare(b.kid));
+  }
+
+  async insertSigningKey(key: SigningKeyRecord): Promise<void> {
+    const added = await this.#run(() => this.#client.hSetNX(this.#key('signing-keys'), key.kid, JSON.stringify(signingKeyToDocument(key))));
+    if (!added) throw new SessionStoreError(KIND, 'DUPLICATE', 'a signing key with this kid already exists');
+  }
+
+  async retireSigningKey(kid: string, retiresAt: Date): Promise<void> {
+    const text = await this.#run(() => this.#client.hGet(this.#key('signing-keys'), kid));
+    if (text === null || text === undefined) return;
+    const key = signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key'));
+    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, JSON.stringify(signingKeyToDocument({ ...key, retiresAt }))));
+  }
+
+  async deleteSigningKey(kid: string): Promise<void> {
+    await this.#run(() => this.#client.hDel(this.#key('signing-keys'), kid));
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const text = await this.#run(() => this.#client.hGet(this.#key('signing-keys'), kid));
+    if (text === null || text === undefined) return;
+    const key = signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key'));
+    const document = JSON.stringify(signingKeyToDocument({ ...key, privateJwk }));
+    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, document));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#client.isReady) {
+      try {
+        await this.#client.close();
+        return;
+      } catch {
+        // Fall through: a client that cannot close gracefully is torn down.
+      }
+    }
+    this.#client.destroy();
+  }
+
+  /** Writes a session with its TTL; with `onlyIfExists`, returns false (writing nothing) when it was deleted meanwhile. */
+  async #writeSession(session: SessionRecord, onlyIfExists: boolean): Promise<boolean> {
+    const ttlMs = Math.max(1000, session.expiresAt.getTime() + EXPIRED_SESSION_RETENTION_MS - Date.now());
+    const written = await this.#run(() =>
+      this.#client.eval(WRITE_SESSION, {
+        keys: [this.#key('session', session.sessionId), this.#key('session-by-token', session.tokenId), this.#key('user-sessions', session.userId)],
+        arguments: [
+          JSON.stringify(sessionToDocument(session)),
+          String(ttlMs),
+          String(session.expiresAt.getTime()),
+          session.sessionId,
+          onlyIfExists ? '1' : '0',
+        ],
+      }),
+    );
+    return written === 1;
+  }
+
+  #key(...parts: string[]): string {
+    return this.#prefix + parts.join(':');
+  }
+
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new SessionStoreError(KIND, 'CLOSED', 'the store was closed');
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof SessionStoreError) throw error;
+      if (this.#isErrorReply(error)) {
+        throw new SessionStoreError(KIND, 'FAILED', 'Redis refused the command', { cause: error });
+      }
+      throw new SessionStoreError(KIND, 'UNAVAILABLE', 'Redis could not be reached or did not answer in time', { cause: error });
+    }
+  }
+}
