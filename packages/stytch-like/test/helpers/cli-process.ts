@@ -59,7 +59,7 @@ export async function startServerProcess(args: string[], env: Record<string, str
         if (exit !== undefined) throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
         return /^listening on (https?:\/\/\S+)$/m.exec(stdout)?.[1];
       },
-      { timeoutMs: 15_000, what: '"listening on" from the server process' },
+      { timeoutMs: 30_000, what: '"listening on" from the server process' },
     );
   } catch (error) {
     child.kill('SIGKILL');
