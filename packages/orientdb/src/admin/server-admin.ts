@@ -1,8 +1,10 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
 import { OrientDBConnection } from '../protocol/connection.js';
 import { toSessionTokenError } from '../protocol/error-mapping.js';
 import { ADAPTER_NAME, malformed } from '../protocol/frame-error.js';
 import { DEFAULT_WIRE_LIMITS } from '../protocol/limits.js';
+import { checkTls } from '../provider/options.js';
 import { parseOrientDBTokenBytes } from '../token/orientdb-token.js';
 import { connectRequest, createDatabaseRequest, databaseExistsRequest, type RequestFrame } from '../protocol/requests.js';
 
@@ -13,6 +15,8 @@ export interface OrientDBServerAdminOptions {
   readonly timeoutMs?: number;
   readonly username: string;
   readonly password: string;
+  /** TLS to the server's SSL binary listener, as in `OrientDBSessionProviderOptions.tls`. Default off. */
+  readonly tls?: boolean | TlsConnectionOptions;
 }
 
 /**
@@ -39,6 +43,7 @@ export class OrientDBServerAdmin {
       port: options.port ?? 2424,
       timeoutMs: options.timeoutMs ?? 10_000,
       limits: DEFAULT_WIRE_LIMITS,
+      tls: checkTls(options.tls),
     });
     try {
       const response = await connection.send(connectRequest(options.username, options.password));

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
 import { ADAPTER_NAME, malformed } from './frame-error.js';
 import { FrameReader, IncomingBytes, type Pull } from './frame-reader.js';
@@ -13,6 +14,8 @@ export interface ConnectionOptions {
   /** Longest wait for the connection, and for each request's answer (queue time included), in milliseconds. */
   readonly timeoutMs: number;
   readonly limits?: WireLimits;
+  /** `tls.connect` options for the server's SSL listener; absent or null for plain TCP. */
+  readonly tls?: TlsConnectionOptions | null;
 }
 
 interface Job {
@@ -59,7 +62,8 @@ export class OrientDBConnection {
   /** Opens a socket and reads the server's protocol version, all within `timeoutMs`. */
   static open(options: ConnectionOptions): Promise<OrientDBConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port });
+      // A TLS socket greets only after the handshake, so every wait below (and its deadline) covers the handshake too.
+      const socket = options.tls ? connectTls({ ...options.tls, host: options.host, port: options.port }) : connect({ host: options.host, port: options.port });
       socket.setNoDelay(true);
       const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
       const greeting: number[] = [];
@@ -93,7 +97,8 @@ export class OrientDBConnection {
         }
         settle(null);
       };
-      const onError = (error: Error): void => settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}: ${error.message}`, error));
+      const onError = (error: Error): void =>
+        settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}${options.tls ? ' over TLS' : ''}: ${error.message}`, error));
       const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
       const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
       socket.on('data', onData);

@@ -146,8 +146,8 @@ export class OrientDBSessionProvider extends BaseSessionTokenProvider<OrientDBCr
   }
 
   #endpoint(): ConnectionOptions {
-    const { host, port, timeoutMs, limits } = this.#options;
-    return { host, port, timeoutMs, limits };
+    const { host, port, timeoutMs, limits, tls } = this.#options;
+    return { host, port, timeoutMs, limits, tls };
   }
 
   #requireTransport(): OrientDBTokenSession {
