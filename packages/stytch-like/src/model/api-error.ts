@@ -20,6 +20,11 @@ export const STYTCH_ERROR_TYPES = {
   duplicate_email: { status: 400, message: 'A user with this email already exists.' },
   invalid_user_id: { status: 400, message: 'user_id is required and must be a user id issued by this service.' },
   user_not_found: { status: 404, message: 'User could not be found.' },
+  session_too_old_to_reset_password: {
+    status: 400,
+    message: 'Changing the password by session needs a password login in the last 5 minutes; authenticate again.',
+  },
+  signing_key_unavailable: { status: 500, message: 'The JWT signing keys cannot be used (see the server log).' },
   project_not_found: { status: 404, message: 'Project could not be found.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   request_too_large: { status: 400, message: 'The request body is larger than this server accepts.' },

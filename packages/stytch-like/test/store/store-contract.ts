@@ -140,6 +140,56 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       expect(mine(await store.listSigningKeys())).toEqual([]);
     });
 
+    it('updates a password hash; false for a user who is gone', async () => {
+      const user = newUser();
+      await store.insertUser(user);
+      expect(await store.updateUserPassword(user.userId, 'new-hash')).toBe(true);
+      expect(await store.findUserByEmail(user.email)).toEqual({ ...user, passwordHash: 'new-hash' });
+      expect(await store.updateUserPassword(`user-test-${randomUUID()}`, 'new-hash')).toBe(false);
+    });
+
+    it("deletes every session of one user, live and expired, and no one else's", async () => {
+      const userId = `user-test-${randomUUID()}`;
+      const now = Date.now();
+      const live = [newSession(userId), newSession(userId)];
+      const expired = newSession(userId, { startedAt: new Date(now - 20 * MINUTE), expiresAt: new Date(now - MINUTE) });
+      const someoneElse = newSession(`user-test-${randomUUID()}`);
+      for (const session of [...live, expired, someoneElse]) await store.insertSession(session);
+      expect(await store.deleteUserSessions(userId)).toBe(3);
+      for (const session of [...live, expired]) {
+        expect(await store.findSessionById(session.sessionId)).toBeNull();
+        expect(await store.findSessionByTokenId(session.tokenId)).toBeNull();
+      }
+      expect(await store.listActiveSessions(userId, new Date(0))).toEqual([]);
+      expect(await store.findSessionById(someoneElse.sessionId)).toEqual(someoneElse);
+      expect(await store.deleteUserSessions(userId)).toBe(0);
+    });
+
+    it('deletes a user with their sessions; the email is free again', async () => {
+      const user = newUser();
+      await store.insertUser(user);
+      const session = newSession(user.userId);
+      await store.insertSession(session);
+      expect(await store.deleteUser(user.userId)).toBe(true);
+      expect(await store.findUserById(user.userId)).toBeNull();
+      expect(await store.findUserByEmail(user.email)).toBeNull();
+      expect(await store.findSessionByTokenId(session.tokenId)).toBeNull();
+      expect(await store.deleteUser(user.userId)).toBe(false);
+      await expect(store.insertUser({ ...newUser(), email: user.email })).resolves.toBeUndefined();
+    });
+
+    it("replaces and erases a key's private JWK, leaving the rest of the key intact", async () => {
+      const key = newKey(new Date(Date.now() - MINUTE));
+      await store.insertSigningKey(key);
+      const mine = async () => (await store.listSigningKeys()).find((k) => k.kid === key.kid);
+      await store.setSigningKeyPrivateJwk(key.kid, { encrypted_jwk: 'a.b.c.d.e' });
+      expect(await mine()).toEqual({ ...key, privateJwk: { encrypted_jwk: 'a.b.c.d.e' } });
+      await store.setSigningKeyPrivateJwk(key.kid, null);
+      expect(await mine()).toEqual({ ...key, privateJwk: null });
+      await store.setSigningKeyPrivateJwk(`jwk-test-${randomUUID()}`, null);
+      await store.deleteSigningKey(key.kid);
+    });
+
     it('serves many operations at once', async () => {
       const userId = `user-test-${randomUUID()}`;
       const sessions = Array.from({ length: 25 }, () => newSession(userId));

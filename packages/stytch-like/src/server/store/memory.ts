@@ -1,3 +1,4 @@
+import type { JsonObject } from '../../model/json.js';
 import {
   SessionStoreError,
   type CounterState,
@@ -99,6 +100,33 @@ export class MemorySessionStore implements SessionStore {
     return deleted;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    this.#assertOpen();
+    const user = this.#users.get(userId);
+    if (!user) return false;
+    this.#users.set(userId, { ...user, passwordHash });
+    return true;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    this.#assertOpen();
+    const user = this.#users.get(userId);
+    if (!user) return false;
+    this.#users.delete(userId);
+    this.#userIdsByEmail.delete(user.email);
+    await this.deleteUserSessions(userId);
+    return true;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    this.#assertOpen();
+    let deleted = 0;
+    for (const session of [...this.#sessions.values()]) {
+      if (session.userId === userId && (await this.deleteSession(session.sessionId))) deleted++;
+    }
+    return deleted;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     this.#assertOpen();
     return [...this.#keys.values()]
@@ -157,6 +185,12 @@ export class MemorySessionStore implements SessionStore {
     if (!user || user.passwordHash !== currentHash) return false;
     this.#users.set(userId, { ...user, passwordHash: newHash });
     return true;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    this.#assertOpen();
+    const key = this.#keys.get(kid);
+    if (key) this.#keys.set(kid, { ...key, privateJwk: privateJwk === null ? null : structuredClone(privateJwk) });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Pool, PoolConfig } from 'pg';
+import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import { parsedJsonColumn, sessionFromRow, signingKeyFromRow, userFromRow } from './record-codec.js';
 import {
@@ -204,6 +205,30 @@ export class PostgresSessionStore implements SessionStore {
     return rows.length;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [
+      passwordHash,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    // One statement: the user and their sessions go together, for every server at once.
+    const rows = await this.#query(
+      `WITH gone AS (DELETE FROM ${this.#tables.sessions} WHERE user_id = $1)
+       DELETE FROM ${this.#tables.users} WHERE user_id = $1 RETURNING user_id`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const sql = `DELETE FROM ${this.#tables.sessions} WHERE user_id = $1 RETURNING session_id`;
+    const rows = await this.#query(sql, [userId]);
+    return rows.length;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.keys} ORDER BY created_at, kid`);
     return rows.map((row) => signingKeyFromRow(KIND, row, parsedJsonColumn));
@@ -257,6 +282,11 @@ export class PostgresSessionStore implements SessionStore {
       [newHash, userId, currentHash],
     );
     return rows.length > 0;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const sql = `UPDATE ${this.#tables.keys} SET private_jwk = $1 WHERE kid = $2`;
+    await this.#query(sql, [JSON.stringify(privateJwk), kid]);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import {
   parseJsonText,
@@ -224,6 +225,36 @@ export class RedisSessionStore implements SessionStore {
     return deleted;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const user = await this.findUserById(userId);
+    if (!user) return false;
+    const document = JSON.stringify(userToDocument({ ...user, passwordHash }));
+    const written = await this.#run(() => this.#client.set(this.#key('user', userId), document, { XX: true }));
+    return written !== null;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    const user = await this.findUserById(userId);
+    if (!user) return false;
+    // The user goes first, so no new session can start for them while their sessions are deleted.
+    const [deleted] = await this.#run(() =>
+      this.#client.multi().del(this.#key('user', userId)).del(this.#key('user-by-email', user.email)).exec(),
+    );
+    await this.deleteUserSessions(userId);
+    return Number(deleted) > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const index = this.#key('user-sessions', userId);
+    const ids = await this.#run(() => this.#client.zRange(index, 0, -1));
+    let deleted = 0;
+    for (const id of ids) {
+      if (await this.deleteSession(id)) deleted++;
+      else await this.#run(() => this.#client.zRem(index, id));
+    }
+    return deleted;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const entries = await this.#run(() => this.#client.hGetAll(this.#key('signing-keys')));
     return Object.values(entries)
@@ -283,6 +314,14 @@ export class RedisSessionStore implements SessionStore {
     const next = JSON.stringify(userToDocument({ ...user, passwordHash: newHash }));
     const updated = await this.#run(() => this.#client.eval(REPLACE_IF_UNCHANGED, { keys: [key], arguments: [text, next] }));
     return updated === 1;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const text = await this.#run(() => this.#client.hGet(this.#key('signing-keys'), kid));
+    if (text === null || text === undefined) return;
+    const key = signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key'));
+    const document = JSON.stringify(signingKeyToDocument({ ...key, privateJwk }));
+    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, document));
   }
 
   async close(): Promise<void> {

@@ -51,7 +51,11 @@ export interface SessionUpdateOptions {
 export interface SigningKeyRecord {
   readonly kid: string;
   readonly publicJwk: JsonObject;
-  readonly privateJwk: JsonObject;
+  /**
+   * The private JWK, or its encrypted form `{ encrypted_jwk: <compact JWE> }` (see `jwt/key-encryption.ts`);
+   * `null` once the key is retired and its private half erased.
+   */
+  readonly privateJwk: JsonObject | null;
   readonly createdAt: Date;
   /** When the key leaves the JWKS; `null` while it is (or may become) the signing key. */
   readonly retiresAt: Date | null;
@@ -94,12 +98,21 @@ export interface SessionStore {
   /** Deletes sessions with `expiresAt` at or before `cutoff`; returns how many (stores that expire by TTL may return 0). */
   deleteSessionsExpiredBefore(cutoff: Date): Promise<number>;
 
+  /** Updates a user's password hash; `false` when the user is gone. */
+  updateUserPassword(userId: string, passwordHash: string): Promise<boolean>;
+  /** Deletes a user (the email is free again) and every session of theirs; `false` when there was no such user. */
+  deleteUser(userId: string): Promise<boolean>;
+  /** Deletes every session of a user, live or expired; returns how many. */
+  deleteUserSessions(userId: string): Promise<number>;
+
   /** Every key, oldest first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   insertSigningKey(key: SigningKeyRecord): Promise<void>;
   /** Sets `retiresAt` of a key (no-op when the key is gone). */
   retireSigningKey(kid: string, retiresAt: Date): Promise<void>;
   deleteSigningKey(kid: string): Promise<void>;
+  /** Replaces a key's private JWK (encrypting it, or `null` to erase it); no-op when the key is gone. */
+  setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void>;
 
   /**
    * Adds one to the counter `key`, starting a window of `windowMs` at `now` when none is running, in one atomic

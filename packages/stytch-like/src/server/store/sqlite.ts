@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import { sessionFromRow, signingKeyFromRow, textJsonColumn, userFromRow } from './record-codec.js';
 import {
@@ -86,7 +87,7 @@ export class SqliteSessionStore implements SessionStore {
     const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
     let db: DatabaseSync | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') prepareDatabaseFiles(path);
       db = new sqlite.DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
@@ -184,6 +185,32 @@ export class SqliteSessionStore implements SessionStore {
     return Number(result.changes);
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const sql = 'UPDATE users SET password_hash = ? WHERE user_id = ?';
+    const result = this.#run(() => this.#statement(sql).run(passwordHash, userId));
+    return Number(result.changes) > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    return this.#run(() => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const deleted = this.#statement('DELETE FROM users WHERE user_id = ?').run(userId);
+        this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId);
+        this.#db.exec('COMMIT');
+        return Number(deleted.changes) > 0;
+      } catch (error) {
+        this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const result = this.#run(() => this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId));
+    return Number(result.changes);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = this.#run(() => this.#statement('SELECT * FROM signing_keys ORDER BY created_at, kid').all());
     return rows.map((row) => signingKeyFromRow(KIND, row, textJsonColumn));
@@ -246,6 +273,11 @@ export class SqliteSessionStore implements SessionStore {
     return Number(result.changes) > 0;
   }
 
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const sql = 'UPDATE signing_keys SET private_jwk = ? WHERE kid = ?';
+    this.#run(() => this.#statement(sql).run(JSON.stringify(privateJwk), kid));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -296,6 +328,23 @@ function counterFromRow(row: Record<string, unknown> | undefined): CounterState 
   const resetAt = Number(row?.['reset_at']);
   if (!Number.isSafeInteger(count) || !Number.isSafeInteger(resetAt)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter row could not be read');
   return { count, resetAt: new Date(resetAt) };
+}
+
+/** File mode of the database, its WAL and its shared-memory file: the server's user only. */
+export const SQLITE_FILE_MODE = 0o600;
+/** Mode of a directory the store creates for its database. */
+export const SQLITE_DIRECTORY_MODE = 0o700;
+
+/**
+ * Creates missing directories 0700 and the database file 0600 before SQLite opens it (SQLite gives the WAL and
+ * shared-memory files the database file's mode), and takes group and other access away from existing files.
+ */
+function prepareDatabaseFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: SQLITE_DIRECTORY_MODE });
+  closeSync(openSync(path, 'a', SQLITE_FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, SQLITE_FILE_MODE);
+  }
 }
 
 function toStoreError(error: unknown): SessionStoreError {
