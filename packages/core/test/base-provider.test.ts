@@ -105,6 +105,32 @@ describe('BaseSessionTokenProvider', () => {
     expect(provider.getSession()).toBeNull();
   });
 
+  it('rejects authenticate() with EXPIRED once the known expiry has passed, and forgets the session', async () => {
+    const provider = new TableProvider(new Map(), -1);
+    const events: SessionChangeEvent[] = [];
+    provider.onChange((event) => events.push(event));
+    await provider.open({ user: 'ada' });
+    await expect(provider.authenticate()).rejects.toMatchObject({ code: 'EXPIRED' });
+    expect(events).toEqual([expect.objectContaining({ reason: 'opened' }), { reason: 'expired', session: null }]);
+    await expect(provider.authenticate()).rejects.toMatchObject({ code: 'NO_SESSION' });
+  });
+
+  it('hands out snapshots: changing what getSession(), getTokens(), open() or an event gave changes nothing held', async () => {
+    const provider = new TableProvider(new Map());
+    const seen: SessionChangeEvent[] = [];
+    provider.onChange((event) => seen.push(event));
+    const opened = await provider.open({ user: 'ada' });
+    provider.setSessionToken(true);
+    const expiresAt = provider.getSession()!.expiresAt!.getTime();
+    for (const info of [opened, provider.getSession()!, seen[0]!.session!]) {
+      info.expiresAt!.setTime(0);
+      expect(() => Object.assign(info, { subject: 'mallory' })).toThrow(TypeError);
+    }
+    expect(() => Object.assign(provider.getTokens()!, { sessionToken: 'forged' })).toThrow(TypeError);
+    expect(provider.getSession()).toMatchObject({ subject: 'ada', expiresAt: new Date(expiresAt) });
+    expect(provider.getSessionToken()).toBe('t1');
+  });
+
   it('isolates a throwing listener from the operation', async () => {
     const provider = new TableProvider(new Map());
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
