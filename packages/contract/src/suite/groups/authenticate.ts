@@ -1,6 +1,7 @@
 import type { ContractGroupFactory } from '../define.js';
 
 export const authenticateGroup: ContractGroupFactory = (options) => ({
+  id: 'authenticate',
   name: 'authenticate',
   tests: [
     {

@@ -17,6 +17,7 @@ function leaked(baseline: Map<string, number>): string[] {
 }
 
 export const closeGroup: ContractGroupFactory = (options) => ({
+  id: 'close',
   name: 'close',
   tests: [
     {

@@ -1,6 +1,7 @@
 import type { ContractGroupFactory } from '../define.js';
 
 export const revokeGroup: ContractGroupFactory = (options) => ({
+  id: 'revoke',
   name: 'revoke',
   tests: [
     options.capabilities.serverRevocation
