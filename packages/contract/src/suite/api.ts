@@ -18,7 +18,8 @@ export interface ContractAssertion {
 export interface ContractTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
-  expect(actual: unknown, message?: string): ContractAssertion;
+  /** Called with one argument: Jest's `expect` refuses a second. */
+  expect(actual: unknown): ContractAssertion;
 }
 
 /** A provider whose credentials type the suite does not need to know. */

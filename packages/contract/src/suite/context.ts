@@ -7,10 +7,10 @@ import {
 } from '@sessiontoken/core';
 import type { ContractAssertion, ContractOptions } from './api.js';
 
-/** Thrown by the suite's own checks; any runner reports it as a failed test. */
-export class ContractViolation extends Error {
-  override readonly name = 'ContractViolation';
-}
+import { labelledExpect } from './labelled-expect.js';
+import { ContractViolation } from './violation.js';
+
+export { ContractViolation };
 
 /** A provider opened by the suite, with token mode on. */
 export interface OpenedSession<Credentials> {
@@ -25,11 +25,15 @@ export interface OpenedSession<Credentials> {
  */
 export class ContractContext<Credentials> {
   readonly #providers: SessionTokenProvider<Credentials, never>[] = [];
+  /** The runner's `expect`, called with one argument; `label` goes in front of a failure's message. */
+  readonly expect: (actual: unknown, label?: string) => ContractAssertion;
 
   constructor(
     readonly options: ContractOptions<Credentials>,
-    readonly expect: (actual: unknown, message?: string) => ContractAssertion,
-  ) {}
+    expect: (actual: unknown) => ContractAssertion,
+  ) {
+    this.expect = labelledExpect(expect);
+  }
 
   get timeoutMs(): number {
     return this.options.operationTimeoutMs ?? 10_000;

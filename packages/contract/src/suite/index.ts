@@ -56,7 +56,7 @@ function groups<Credentials>(options: ContractOptions<Credentials>): ContractGro
  */
 export function contractTests<Credentials>(
   options: ContractOptions<Credentials>,
-  expect: (actual: unknown, message?: string) => ContractAssertion,
+  expect: (actual: unknown) => ContractAssertion,
 ): ContractTestCase[] {
   return groups(options).flatMap((group) =>
     group.tests.map((test) => ({
@@ -97,7 +97,7 @@ export function contractTests<Credentials>(
  */
 export function sessionTokenContract<Credentials>(api: ContractTestApi, options: ContractOptions<Credentials>): void {
   const timeout = options.testTimeoutMs ?? 60_000;
-  const cases = contractTests(options, (actual, message) => api.expect(actual, message));
+  const cases = contractTests(options, (actual) => api.expect(actual));
   api.describe(`${options.name}: session token contract`, () => {
     for (const group of new Set(cases.map((c) => c.group))) {
       api.describe(group, () => {
