@@ -248,3 +248,76 @@ export class ExpiredHeldSessionKept extends MemorySessionProvider {
 function withoutExpiry(session: ActiveSession): ActiveSession {
   return { tokens: session.tokens, info: { ...session.info, expiresAt: null } };
 }
+
+/** Takes a zero or negative duration for "no extension" instead of refusing it. */
+export class DurationNotChecked extends MemorySessionProvider {
+  override authenticate(options: AuthenticateOptions = {}): Promise<SessionInfo> {
+    const { durationMinutes } = options;
+    return super.authenticate(durationMinutes !== undefined && !(durationMinutes > 0) ? {} : options);
+  }
+}
+
+/** Keeps a session that was revoked through another provider. */
+export class RevokedElsewhereKept extends MemorySessionProvider {
+  protected override async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+    try {
+      return await super.authenticateSession(session, options);
+    } catch (error) {
+      if (error instanceof SessionTokenError && error.code === 'REVOKED') return session;
+      throw error;
+    }
+  }
+}
+
+/** Forgets whatever it holds when revoke() ends, even a session reattached meanwhile. */
+export class RevokeForgetsTheNewSession extends MemorySessionProvider {
+  override async revoke(): Promise<void> {
+    await super.revoke();
+    if (!this.currentSession) return;
+    await this.run(() => Promise.reject(new SessionTokenError('REVOKED', 'forgotten', { adapter: 'memory' }))).catch(() => {});
+  }
+}
+
+/** close() lets work in flight finish first, so it succeeds on a closed provider. */
+export class CloseLetsWorkInFlightSucceed extends MemorySessionProvider {
+  override async close(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await super.close();
+  }
+}
+
+/** Says nothing when authenticate() confirms the session. */
+export class NoAuthenticatedEvent extends MemorySessionProvider {
+  override onChange(listener: SessionChangeListener): () => void {
+    return super.onChange((event) => {
+      if (event.reason !== 'authenticated') listener(event);
+    });
+  }
+}
+
+/** Hands out fresh but writable copies of the session. */
+export class SessionCopiesNotFrozen extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    const session = super.getSession();
+    return session && { ...session, attributes: { ...session.attributes } };
+  }
+}
+
+/** Reports a session until a round trip finds it expired, though it knows when it ends. */
+export class ExpiryOnlyOnRoundTrip extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    return this.currentSession?.info ?? null;
+  }
+}
+
+/** Errors that do not say which adapter raised them. */
+export class ErrorsWithoutAdapter extends MemorySessionProvider {
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    try {
+      return await super.reattachSession(tokens);
+    } catch (error) {
+      if (!(error instanceof SessionTokenError)) throw error;
+      throw new SessionTokenError(error.code, 'the token was refused');
+    }
+  }
+}

@@ -55,6 +55,14 @@ describe('the contract suite tells a correct provider from a broken one', () => 
     ['the token in an error message', broken.TokenInErrorMessage, 'errors'],
     ['the token in an error cause', broken.TokenInErrorCause, 'errors'],
     ['a held session kept after the backend expired it', broken.ExpiredHeldSessionKept, 'expiry', 'a held session that expires'],
+    ['zero and negative durations taken', broken.DurationNotChecked, 'authenticate', 'authenticate({ durationMinutes }) refuses'],
+    ['a session revoked elsewhere kept', broken.RevokedElsewhereKept, 'revoke', 'a held session revoked through another provider'],
+    ['revoke() forgetting a session reattached meanwhile', broken.RevokeForgetsTheNewSession, 'the held session', 'revoke() racing a reattach'],
+    ['close() letting work in flight succeed', broken.CloseLetsWorkInFlightSucceed, 'close', 'close() while open()'],
+    ['no authenticated event', broken.NoAuthenticatedEvent, 'onChange', 'every event carries the session'],
+    ['writable session copies', broken.SessionCopiesNotFrozen, 'the held session', 'changing what getSession()'],
+    ['a session reported past its known expiry', broken.ExpiryOnlyOnRoundTrip, 'expiry', 'a held session that expires'],
+    ['errors that do not name their adapter', broken.ErrorsWithoutAdapter, 'invalid tokens and credentials', 'garbage tokens'],
   ];
 
   for (const [what, Provider, group, test] of cases) {

@@ -1,8 +1,8 @@
 import type { SessionInfo, SessionTokens } from './types.js';
 
 /**
- * A copy of `info` the caller may keep or change without reaching the provider's state: fresh `Date`s (a frozen
- * `Date` can still be changed with `setTime`), attributes cloned, every object frozen.
+ * A copy of `info` the caller may keep without reaching the provider's state: fresh `Date`s (a frozen `Date` can
+ * still be changed with `setTime`), attributes cloned, the object and its attributes frozen.
  */
 export function snapshotSessionInfo(info: SessionInfo): SessionInfo {
   return Object.freeze({
@@ -11,7 +11,7 @@ export function snapshotSessionInfo(info: SessionInfo): SessionInfo {
     startedAt: copyDate(info.startedAt),
     expiresAt: copyDate(info.expiresAt),
     lastAccessedAt: copyDate(info.lastAccessedAt),
-    attributes: deepFreeze(structuredClone(info.attributes)),
+    attributes: Object.freeze(structuredClone(info.attributes)),
   });
 }
 
@@ -24,10 +24,3 @@ function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}

@@ -98,6 +98,12 @@ export class ContractContext<Credentials> {
     if (!codes.includes(error.code)) {
       throw new ContractViolation(`${label} rejected with code ${error.code} (${error.message}); expected ${codes.join(' or ')}`);
     }
+    // Every error names its adapter and says what went wrong beyond that name.
+    const names = new Set(this.#providers.map((p) => p.name));
+    if (names.size > 0 && !names.has(error.adapter ?? '')) {
+      throw new ContractViolation(`${label}: the ${error.code} error names adapter ${JSON.stringify(error.adapter)}, not the provider's name ${[...names].join(' or ')}`);
+    }
+    if (error.message.length <= `${error.adapter ?? ''}: `.length) throw new ContractViolation(`${label}: the ${error.code} error has no message`);
     return error;
   }
 

@@ -47,11 +47,15 @@ function heldSessionExpires<C>(openShortLived: OpenShortLived, maxWaitMs: number
   return {
     name: `a held session that expires on the backend makes authenticate() reject with ${code} and is forgotten`,
     async body(ctx) {
-      const provider = await ctx.provider();
+      const [provider, watcher] = [await ctx.provider(), await ctx.provider()];
       const events: SessionChangeEvent[] = [];
+      const watched: SessionChangeEvent[] = [];
       provider.onChange((event) => events.push(event));
-      await ctx.within(openShortLived(provider as never), 'expiry.openShortLived()');
+      watcher.onChange((event) => watched.push(event));
+      await ctx.within(Promise.all([openShortLived(provider as never), openShortLived(watcher as never)]), 'expiry.openShortLived()');
       provider.setSessionToken(true);
+      // Read once before it runs out; a session already gone by now cannot show the offline check.
+      const knownExpiry = watcher.getSession()?.expiresAt ?? null;
       ctx.expect(events.length, 'events of getting a short-lived session').toBeGreaterThan(0);
       const deadline = Date.now() + maxWaitMs;
       // Poll the backend through authenticate() until it refuses the session.
@@ -70,6 +74,13 @@ function heldSessionExpires<C>(openShortLived: OpenShortLived, maxWaitMs: number
       ctx.expect(provider.getTokens(), 'getTokens() after the session expired').toBeNull();
       ctx.expect(events.at(-1), 'the last event').toEqual({ reason: 'expired', session: null });
       await ctx.rejects(() => provider.authenticate(), ['NO_SESSION'], 'authenticate() after the session was forgotten');
+      if (knownExpiry === null) return;
+      // A provider that knows when its session ends forgets it then, without a round trip.
+      while (watcher.getSession() !== null) {
+        if (Date.now() > deadline) throw new ContractViolation(`getSession() still returned a session ${Date.now() - knownExpiry.getTime()} ms after its expiresAt`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      ctx.expect(watched.at(-1), 'the last event of the watching provider').toEqual({ reason: 'expired', session: null });
     },
   };
 }

@@ -21,6 +21,13 @@ function tryToChange(value: object | null): void {
   }
 }
 
+/** `value` as text with its dates left out: what a frozen copy must keep whatever the caller tries. */
+function withoutDates(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, field: unknown) {
+    return this[key] instanceof Date ? '(a date)' : field;
+  });
+}
+
 export const heldSessionGroup: ContractGroupFactory = (options) => ({
   id: 'held-session',
   name: 'the held session',
@@ -46,7 +53,11 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         const { provider, info } = await ctx.opened();
         const before = heldState(provider as never);
-        for (const value of [info, provider.getSession(), provider.getTokens()]) tryToChange(value);
+        for (const [what, value] of [['open()', info], ['getSession()', provider.getSession()], ['getTokens()', provider.getTokens()]] as const) {
+          const copy = withoutDates(value);
+          tryToChange(value);
+          ctx.expect(withoutDates(value), `what ${what} returned is frozen`).toBe(copy);
+        }
         ctx.expect(heldState(provider as never), 'what the provider holds after the caller changed its copies').toBe(before);
         await ctx.work(provider, 'after the caller changed its copies');
       },
@@ -67,6 +78,18 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
         const seen = await ctx.within(other.setSessionToken(provider.getTokens()!), 'reattach with the token the provider holds');
         ctx.expect({ sessionId: seen.sessionId, subject: seen.subject }, 'the session of the held token').toEqual({ sessionId: held!.sessionId, subject: held!.subject });
         await ctx.work(provider, 'after two racing open() calls');
+      },
+    },
+    {
+      name: 'revoke() racing a reattach to another session leaves the new session held',
+      async body(ctx) {
+        const { provider } = await ctx.opened();
+        const { info: next, token } = await ctx.opened();
+        const [revoked, reattached] = await ctx.within(Promise.allSettled([provider.revoke(), provider.setSessionToken(token)]), 'revoke() racing setSessionToken(token)');
+        if (revoked.status === 'rejected') ctx.expect(revoked.reason instanceof SessionTokenError, 'a racing revoke() rejects only with SessionTokenError').toBe(true);
+        ctx.expect(reattached.status, 'the racing reattach').toBe('fulfilled');
+        ctx.expect(provider.getSession()?.sessionId, 'the session held after both settled').toBe(next.sessionId);
+        ctx.expect(provider.getSessionToken(), 'the token held after both settled').toBe(token);
       },
     },
   ],

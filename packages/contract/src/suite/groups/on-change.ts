@@ -101,12 +101,14 @@ export const onChangeGroup: ContractGroupFactory = (options) => ({
         ctx.expect(await eventsOf(ctx, provider, 'open()', () => provider.open(credentials)), 'events of open()').toContain('opened');
         provider.setSessionToken(true);
         const extend = options.capabilities.slidingExpiry ? { durationMinutes: options.extendDurationMinutes ?? 10_080 } : {};
-        await eventsOf(ctx, provider, 'authenticate()', () => provider.authenticate(extend));
+        ctx.expect(await eventsOf(ctx, provider, 'authenticate()', () => provider.authenticate(extend)), 'events of authenticate()').toContain('authenticated');
         const other = await ctx.provider();
         const token = provider.getSessionToken();
         ctx.expect(await eventsOf(ctx, other, 'setSessionToken(token)', () => other.setSessionToken(token)), 'events of a reattach').toContain('reattached');
         ctx.expect(await eventsOf(ctx, other, 'revoke()', () => other.revoke()), 'events of revoke()').toContain('revoked');
         ctx.expect(await eventsOf(ctx, provider, 'close()', () => provider.close()), 'events of close() with a session').toContain('closed');
+        const idle = await ctx.provider();
+        ctx.expect(await eventsOf(ctx, idle, 'close() of a provider without a session', () => idle.close()), 'events of close() without a session').toEqual([]);
       },
     },
   ],
