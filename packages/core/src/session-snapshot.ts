@@ -2,7 +2,7 @@ import type { SessionInfo, SessionTokens } from './types.js';
 
 /**
  * A copy of `info` the caller may keep without reaching the provider's state: fresh `Date`s (a frozen `Date` can
- * still be changed with `setTime`), attributes cloned, the object and its attributes frozen.
+ * still be changed with `setTime`), attributes cloned, every object in it frozen.
  */
 export function snapshotSessionInfo(info: SessionInfo): SessionInfo {
   return Object.freeze({
@@ -11,7 +11,7 @@ export function snapshotSessionInfo(info: SessionInfo): SessionInfo {
     startedAt: copyDate(info.startedAt),
     expiresAt: copyDate(info.expiresAt),
     lastAccessedAt: copyDate(info.lastAccessedAt),
-    attributes: Object.freeze(structuredClone(info.attributes)),
+    attributes: deepFreeze(structuredClone(info.attributes)),
   });
 }
 
@@ -24,3 +24,9 @@ function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());
 }
 
+
+/** Freezes `value` and every object inside it (attributes hold nested claims and factor lists). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) for (const child of Object.values(Object.freeze(value))) deepFreeze(child);
+  return value;
+}

@@ -131,6 +131,19 @@ describe('BaseSessionTokenProvider', () => {
     expect(provider.getSessionToken()).toBe('t1');
   });
 
+  it('freezes nested attributes in every copy it hands out', async () => {
+    const table = new Map<string, ActiveSession>();
+    const provider = new TableProvider(table);
+    await provider.open({ user: 'ada' });
+    const held = table.get('t1')!;
+    table.set('t1', { ...held, info: { ...held.info, attributes: { roles: ['admin'], claims: { team: { id: 7 } }, note: null } } });
+    await provider.authenticate();
+    const { attributes } = provider.getSession()!;
+    expect(Object.isFrozen(attributes['roles']) && Object.isFrozen((attributes['claims'] as { team: object }).team)).toBe(true);
+    expect(() => (attributes['roles'] as string[]).push('root')).toThrow(TypeError);
+    expect(provider.getSession()!.attributes).toEqual({ roles: ['admin'], claims: { team: { id: 7 } }, note: null });
+  });
+
   it('isolates a throwing listener from the operation', async () => {
     const provider = new TableProvider(new Map());
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
