@@ -29,4 +29,4 @@ export { ContractViolation } from './suite/context.js';
 export { MemorySessionBackend } from './reference/memory-backend.js';
 export type { MemorySessionBackendOptions, MemorySessionRecord } from './reference/memory-backend.js';
 export { MemorySessionProvider } from './reference/memory-provider.js';
-export type { MemoryCredentials } from './reference/memory-provider.js';
+export type { MemoryCredentials, MemorySessionProviderOptions } from './reference/memory-provider.js';
