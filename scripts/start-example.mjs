@@ -19,7 +19,7 @@ function runOrExit(command, commandArgs) {
 
 runOrExit('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=example...', '--output-logs=errors-only']);
 if (providerOf(args) === 'orientdb') {
-  runOrExit(process.execPath, ['packages/orientdb/scripts/orientdb-server.mjs', 'start']);
+  runOrExit(process.execPath, ['tools/orientdb-server/bin/orientdb-server.mjs', 'start']);
 }
 
 const shop = spawn(process.execPath, ['apps/example/dist/main.js', ...args], { cwd: root, stdio: 'inherit' });

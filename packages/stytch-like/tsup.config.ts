@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // `cli` is the package's bin; it keeps the `#!/usr/bin/env node` line of src/cli/main.ts.
-  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
+  // `cli` is the package's bin; it keeps the `#!/usr/bin/env node` line of src/server/cli/main.ts.
+  entry: { index: 'src/index.ts', cli: 'src/server/cli/main.ts' },
   format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,

@@ -1,7 +1,7 @@
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runStateFile } from '@sessiontoken/orientdb-server';
 
 /** The two backends the shop runs on. */
 export const PROVIDER_NAMES = ['stytch-like', 'orientdb'] as const;
@@ -24,7 +24,7 @@ export interface ExampleConfig {
   readonly help: boolean;
   /** The OrientDB server named by `ORIENTDB_*` variables, or `null` to use the one `server:start` recorded. */
   readonly orientdb: OrientDBEndpoint | null;
-  /** Where `pnpm --filter @sessiontoken/orientdb server:start` records the server it started. */
+  /** Where `orientdb-server start` (`pnpm --filter @sessiontoken/orientdb server:start`) records the server it started. */
   readonly orientdbStateFile: string;
 }
 
@@ -45,10 +45,6 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** Default data directory: `apps/example/.data`, beside the app, so a clone keeps its carts. */
 export const DEFAULT_DATA_DIR = join(APP_DIR, '.data');
-
-function orientdbStateFile(env: NodeJS.ProcessEnv): string {
-  return join(env['SESSIONTOKEN_CACHE_DIR'] || join(homedir(), '.cache', 'sessiontoken'), 'orientdb', 'run', 'server.json');
-}
 
 function parsePort(value: string, source: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new ConfigError(`${source} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
@@ -108,6 +104,6 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     password: values.password ?? env['SHOP_PASSWORD'],
     help: values.help ?? false,
     orientdb: parseOrientDBEndpoint(env),
-    orientdbStateFile: orientdbStateFile(env),
+    orientdbStateFile: runStateFile(env),
   };
 }

@@ -1,8 +1,9 @@
 // The one place in the example that names an adapter package. Everything else sees core types and ShopBackend.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '@sessiontoken/core';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
+import { readRunState, RunStateError, type RunState } from '@sessiontoken/orientdb-server';
 import {
   EmbeddedStytchLikeSessionProvider,
   StytchLikeApiError,
@@ -75,13 +76,18 @@ function emailOf(session: SessionInfo): string | undefined {
 function orientdbEndpoint(config: ExampleConfig): OrientDBEndpoint {
   if (config.orientdb) return config.orientdb;
   const stateFile = config.orientdbStateFile;
-  if (!existsSync(stateFile)) {
+  let state: RunState | null;
+  try {
+    state = readRunState(stateFile);
+  } catch (error) {
+    if (error instanceof RunStateError) throw new ConfigError(error.message);
+    throw error;
+  }
+  if (!state) {
     throw new ConfigError(`no OrientDB server: start one with \`pnpm --filter @sessiontoken/orientdb server:start\` (or \`pnpm start -- --provider orientdb\`), or set ORIENTDB_PORT, ORIENTDB_USER and ORIENTDB_PASSWORD`);
   }
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as Partial<{ host: string; binaryPort: number; database: string; dbUser: string; dbPassword: string }>;
-  if (!state.binaryPort || !state.database) throw new ConfigError(`${stateFile} does not describe an OrientDB server`);
   return {
-    host: state.host ?? '127.0.0.1',
+    host: state.host,
     port: state.binaryPort,
     database: state.database,
     demoUser: state.dbUser && state.dbPassword ? { login: state.dbUser, password: state.dbPassword } : null,
@@ -126,7 +132,10 @@ async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend
     async work(provider) {
       const rows = await provider.query('SELECT name, zone FROM Device ORDER BY zone, name');
       const byZone = new Map<string, string[]>();
-      for (const row of rows) byZone.set(String(row['zone']), [...(byZone.get(String(row['zone'])) ?? []), String(row['name'])]);
+      for (const row of rows) {
+        const zone = typeof row['zone'] === 'string' ? row['zone'] : '';
+        byZone.set(zone, [...(byZone.get(zone) ?? []), typeof row['name'] === 'string' ? row['name'] : '']);
+      }
       return { title: `Devices by zone (database ${endpoint.database})`, lines: [...byZone].map(([zone, names]) => `${zone}: ${names.join(', ')}`) };
     },
     async close() {},

@@ -17,12 +17,6 @@ export const DOCS_FILE = join(REPO_DIR, 'docs', 'reliability.md');
 /** The Stytch-like server as users run it: the package's built bin. */
 export const STYTCH_LIKE_CLI = join(REPO_DIR, 'packages', 'stytch-like', 'dist', 'cli.js');
 
-/** The real-server harness of the orientdb package (fetches, starts and stops OrientDB 3.2). */
-export const ORIENTDB_HARNESS = join(REPO_DIR, 'packages', 'orientdb', 'scripts', 'orientdb-server.mjs');
-
-/** The orientdb package's own decoder fuzzer, reused for the wire-frame figure. */
-export const ORIENTDB_DECODER_FUZZ = join(REPO_DIR, 'packages', 'orientdb', 'test', 'fuzz', 'decoder-fuzz.ts');
-
 /** A name unique to one figure, for PostgreSQL schemas, project ids, emails and temp directories. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;

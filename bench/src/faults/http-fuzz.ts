@@ -189,7 +189,7 @@ function caseArbitrary(s: Seeds): fc.Arbitrary<FuzzCase> {
     {
       weight: 3,
       arbitrary: fc.tuple(sessionPaths, fc.integer({ min: 2_000, max: 12_000 }), fc.constantFrom('object', 'array'), fc.constantFrom('session_custom_claims', 'session_token', 'unknown')).map(
-        ([path, depth, kind, field]): FuzzCase => ({ kind: 'deeply nested JSON', method: 'POST', path, body: `{"${field}":${deepJson(depth, kind as 'object' | 'array')}}`, contentType: 'application/json', auth: 'right' }),
+        ([path, depth, kind, field]): FuzzCase => ({ kind: 'deeply nested JSON', method: 'POST', path, body: `{"${field}":${deepJson(depth, kind)}}`, contentType: 'application/json', auth: 'right' }),
       ),
     },
     {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
-import { ORIENTDB_VERSION } from '../../../packages/orientdb/scripts/orientdb-version.mjs';
+import { ORIENTDB_VERSION } from '@sessiontoken/orientdb-server';
 import { gitCommit } from '../measurements/machine.ts';
 import { POSTGRES_URL } from './config.ts';
 

@@ -63,7 +63,7 @@ export async function orientdbRestartUnderLoad(options: OrientDBRestartOptions):
     const closeOutcomes = new Tally();
     const notes: string[] = [];
     let phase: Phase = 'before';
-    let backAt = 0;
+    let backAt: number | undefined;
     const successesThawed = new Array<number>(options.clients).fill(0);
     let hangs = 0;
     let longestOkMs = 0;
@@ -163,7 +163,7 @@ export async function orientdbRestartUnderLoad(options: OrientDBRestartOptions):
         longestFailureMs: Math.round(longestFailureMs),
         recoveredAfterFreeze: successesThawed.filter((n) => n > 0).length,
         recovered,
-        recoveryMs: recovered === options.clients ? Math.round(lastFirst - backAt) : -1,
+        recoveryMs: recovered === options.clients && backAt !== undefined ? Math.round(lastFirst - backAt) : -1,
         notes: notes.slice(0, 20),
       };
     } finally {

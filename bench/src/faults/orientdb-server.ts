@@ -7,7 +7,7 @@ import {
   randomSecretKey,
   startOrientDBServer,
   type OrientDBServer,
-} from '../../../packages/orientdb/scripts/orientdb-server.mjs';
+} from '@sessiontoken/orientdb-server';
 
 export const FAULTS_DATABASE = 'faults';
 

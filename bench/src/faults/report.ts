@@ -214,7 +214,7 @@ function fuzzSection(results: ReliabilityResults): string {
 
 ### OrientDB wire frames
 
-The orientdb package's own decoder fuzzer (\`packages/orientdb/test/fuzz/decoder-fuzz.ts\`, fast-check), at
+The orientdb package's own decoder fuzzer (\`packages/orientdb/src/testing/decoder-fuzz.ts\`, the package's \`@sessiontoken/orientdb/testing\` entry, fast-check), at
 ${n(frames?.runsPerTarget ?? 0)} cases per target: random bytes and mutated real frames (flipped bits, overwritten bytes, cuts,
 inserted runs), whole and fed in random chunks the way a socket delivers them, with a 64 KiB frame limit so that
 "a length beyond the limit" is reachable. A case passes when it decodes or is rejected with the one typed error

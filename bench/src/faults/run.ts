@@ -64,8 +64,8 @@ async function figure<T>(name: string, produce: () => Promise<T>, violations: (f
     verdicts[name] = [`the figure could not be produced: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`];
   }
   seconds[name] = Math.round((performance.now() - started) / 100) / 10;
-  const verdict = verdicts[name]!.length === 0 ? 'invariants hold' : `VIOLATED: ${verdicts[name]!.join('; ')}`;
-  log(`${name} (${seconds[name]} s): ${verdict}\n${JSON.stringify(figures[name], (key, value) => (key === 'samples' ? `[${(value as unknown[]).length} samples]` : value), 2)}`);
+  const verdict = verdicts[name].length === 0 ? 'invariants hold' : `VIOLATED: ${verdicts[name].join('; ')}`;
+  log(`${name} (${seconds[name]} s): ${verdict}\n${JSON.stringify(figures[name], (key, value: unknown) => (key === 'samples' ? `[${(value as unknown[]).length} samples]` : value), 2)}`);
 }
 
 await figure('stytchKillSqlite', () => stytchKillUnderLoad({ store: 'sqlite', ...FULL_RUN.kill, log }), stytchKillViolations);

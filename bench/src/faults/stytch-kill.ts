@@ -67,7 +67,6 @@ export async function stytchKillUnderLoad(options: StytchKillOptions): Promise<S
     const notes: string[] = [];
     let extensionsAcknowledged = 0;
     let inFlight = 0;
-    let inFlightAtKill = 0;
     let killed = false;
 
     const client = async (index: number): Promise<void> => {
@@ -118,7 +117,7 @@ export async function stytchKillUnderLoad(options: StytchKillOptions): Promise<S
     // The requests in flight now are the ones the kill interrupts.
     await waitFor(() => inFlight > 0, { timeoutMs: 10_000, what: 'a request in flight to kill under', intervalMs: 1 });
     killed = true;
-    inFlightAtKill = inFlight;
+    const inFlightAtKill = inFlight;
     const killedAt = performance.now();
     const exit = await first.stop('SIGKILL');
     if (exit !== 'SIGKILL') notes.push(`the first process exited with ${exit}, not by SIGKILL`);

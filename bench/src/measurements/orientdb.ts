@@ -8,7 +8,7 @@ import {
   createDatabase,
   startOrientDBServer,
   type OrientDBServer,
-} from '../../../packages/orientdb/scripts/orientdb-server.mjs';
+} from '@sessiontoken/orientdb-server';
 import { SETTINGS } from './config.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
 import { alternate, nowMs, round3, runFor } from './stats.ts';

@@ -21,8 +21,6 @@ export interface ProfileLine {
   readonly totalShare: number;
 }
 
-const IDLE = new Set(['(idle)', '(program)', '(garbage collector)']);
-
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
   const file = url === '' ? '' : ` ${url.includes('node_modules') ? url.slice(url.lastIndexOf('node_modules/') + 13) : basename(url)}:${lineNumber + 1}`;

@@ -1,10 +1,10 @@
 // Everything a measurement starts is registered here the moment it exists, and closed in reverse order even on failure.
 
 export class Teardown {
-  readonly #steps: { readonly what: string; readonly close: () => Promise<unknown> | unknown }[] = [];
+  readonly #steps: { readonly what: string; readonly close: () => unknown }[] = [];
 
   /** Registers `close` to run at the end; returns `value` so that it reads `const x = teardown.add(await open(), …)`. */
-  add<T>(value: T, what: string, close: (value: T) => Promise<unknown> | unknown): T {
+  add<T>(value: T, what: string, close: (value: T) => unknown): T {
     this.#steps.push({ what, close: () => close(value) });
     return value;
   }

@@ -57,7 +57,7 @@ export class RawErrors extends MemorySessionProvider {
     try {
       return await super.open(credentials);
     } catch (error) {
-      throw new Error(`login failed: ${(error as Error).message}`);
+      throw new Error(`login failed: ${(error as Error).message}`, { cause: error });
     }
   }
   override setSessionToken(enabled: boolean): void;

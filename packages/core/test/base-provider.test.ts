@@ -21,6 +21,7 @@ class TableProvider extends BaseSessionTokenProvider<{ user: string }> {
   }
 
   protected async openSession({ user }: { user: string }): Promise<ActiveSession> {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the tests throw non-Error values on purpose
     if (this.failWith) throw this.failWith;
     if (user === 'nobody') throw new SessionTokenError('BAD_CREDENTIALS', 'unknown user');
     const token = `t${this.table.size + 1}`;

@@ -3,7 +3,7 @@ import { SessionTokenError } from '@sessiontoken/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OrientDBConnection } from '../src/protocol/connection.js';
 import { databaseSizeRequest } from '../src/protocol/requests.js';
-import { findFreePorts } from '../scripts/orientdb-server.mjs';
+import { findFreePorts } from '@sessiontoken/orientdb-server';
 
 // These peers are not OrientDB: they misbehave on purpose (silence, garbage) to prove the client's time limits
 // and frame checks. Everything about OrientDB's own behaviour is tested against the real server.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findFreePorts } from '../scripts/orientdb-server.mjs';
+import { findFreePorts } from '@sessiontoken/orientdb-server';
 import { testServer } from './support/orientdb.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

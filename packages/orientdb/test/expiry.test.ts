@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrientDBServerError, type OrientDBSessionProvider } from '../src/index.js';
-import { randomSecretKey } from '../scripts/orientdb-server.mjs';
+import { type OrientDBServerError, type OrientDBSessionProvider } from '../src/index.js';
+import { randomSecretKey } from '@sessiontoken/orientdb-server';
 import { createTestProvider, resignToken, testCredentials } from './support/orientdb.js';
 
 const providers: OrientDBSessionProvider[] = [];

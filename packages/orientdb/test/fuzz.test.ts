@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { fuzzDecoders } from './fuzz/decoder-fuzz.js';
+import { fuzzDecoders } from '../src/testing/index.js';
 
 // `pnpm test` runs a few thousand cases; `pnpm fuzz` runs 100 000 per target (FUZZ_RUNS, see vitest.fuzz.config.ts).
 const runs = Number(process.env['FUZZ_RUNS'] ?? 1000);

@@ -1,7 +1,7 @@
 import orientjs, { type OrientJsClient, type OrientJsSession } from 'orientjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
-import { sqlCommand } from '../scripts/orientdb-server.mjs';
+import { type OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
+import { sqlCommand } from '@sessiontoken/orientdb-server';
 import { createTestProvider, testCredentials, testServer, uniqueClassName } from './support/orientdb.js';
 
 // orientjs 3.2.0 (protocol 37) runs on Node 24 against OrientDB 3.2, with two gaps found here:
@@ -111,7 +111,7 @@ describe('orientjs round trip', () => {
     };
     const assignments = Object.keys(params).map((name) => `${name} = :${name}`).join(', ');
     const [written] = await ours.command(`INSERT INTO ${className} SET ${assignments}`, params);
-    const rid = String(written!['@rid']);
+    const rid = written!['@rid'] as string;
 
     const [read] = await session.query(`SELECT ${READABLE_BY_ORIENTJS.join(', ')} FROM ${className} WHERE @rid = :rid`, { params: { rid: new orientjs.RecordID(rid) } }).all();
     // orientjs reads DECIMAL as a JavaScript number.

@@ -8,7 +8,7 @@ import { OrientDBServerError } from '../src/protocol/server-error.js';
 import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
 import { RecordId } from '../src/serializer/values.js';
-import { errorFrame, okHeader, queryFrame } from './support/frames.js';
+import { errorFrame, okHeader, queryFrame } from '../src/testing/frames.js';
 
 const parseQuery = (reader: FrameReader): Pull<ResponseFrame<QueryPage>> => readResponse(reader, 5, true, readQueryResponse);
 

@@ -1,6 +1,6 @@
 import { isSessionTokenError, type SessionChangeEvent } from '@sessiontoken/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OrientDBServerError, OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
+import { OrientDBServerError, type OrientDBSessionProvider, RecordId, orientdbTypes } from '../src/index.js';
 import { createTestProvider, resignToken, testCredentials, uniqueClassName, waitFor } from './support/orientdb.js';
 
 const providers: OrientDBSessionProvider[] = [];

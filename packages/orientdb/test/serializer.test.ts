@@ -5,7 +5,7 @@ import { decodeProjection } from '../src/serializer/projection-decoder.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
 import { encodeRecord } from '../src/serializer/record-encoder.js';
 import { OrientDBType, RecordId, orientdbTypes } from '../src/serializer/values.js';
-import { GOLDEN_PROJECTION_BASE64, GOLDEN_RECORD_BASE64 } from './golden/golden-bytes.js';
+import { GOLDEN_PROJECTION_BASE64, GOLDEN_RECORD_BASE64 } from '../src/testing/golden-bytes.js';
 
 function protocolError(run: () => unknown): SessionTokenError {
   try {

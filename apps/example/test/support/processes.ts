@@ -7,7 +7,7 @@ import {
   TEST_DB_USER,
   createDatabase,
   startOrientDBServer,
-} from '../../../../packages/orientdb/scripts/orientdb-server.mjs';
+} from '@sessiontoken/orientdb-server';
 import type { ProviderName } from '../../src/config.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -53,8 +53,8 @@ export async function startShop(options: { provider: ProviderName; port: number;
           resolve(proc);
         }
       };
-      proc.stdout!.on('data', onData);
-      proc.stderr!.on('data', onData);
+      proc.stdout.on('data', onData);
+      proc.stderr.on('data', onData);
       proc.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the shop exited with ${code} before listening:\n${output}`));

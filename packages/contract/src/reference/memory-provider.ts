@@ -5,7 +5,7 @@ import {
   type ProviderCapabilities,
   type SessionTokens,
 } from '@sessiontoken/core';
-import { MemorySessionBackend, type MemorySessionRecord } from './memory-backend.js';
+import { type MemorySessionBackend, type MemorySessionRecord } from './memory-backend.js';
 
 /** Credentials of the reference provider. */
 export interface MemoryCredentials {

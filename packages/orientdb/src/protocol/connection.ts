@@ -116,7 +116,7 @@ export class OrientDBConnection {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise<ResponseFrame<T>>((resolve, reject) => {
       const job: Job = {
-        frame: frame as RequestFrame<unknown>,
+        frame: frame,
         resolve: resolve as (response: ResponseFrame<unknown>) => void,
         reject,
         parser: null,

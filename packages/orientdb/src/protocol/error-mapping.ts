@@ -1,6 +1,6 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { ADAPTER_NAME } from './frame-error.js';
-import { OrientDBServerError } from './server-error.js';
+import { type OrientDBServerError } from './server-error.js';
 
 /** What the failed request was doing, which decides what a server exception means. */
 export type RequestPurpose =

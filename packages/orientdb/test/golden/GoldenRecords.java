@@ -8,7 +8,7 @@ import com.orientechnologies.orient.core.serialization.serializer.record.binary.
 import java.math.BigDecimal;
 import java.util.*;
 
-// Regenerate: TZ=UTC java -cp "<orientdb-community>/lib/*" GoldenRecords.java   (prints the base64 in golden-bytes.ts)
+// Regenerate: TZ=UTC java -cp "<orientdb-community>/lib/*" GoldenRecords.java   (prints the base64 in src/testing/golden-bytes.ts)
 // `read <base64>` decodes bytes this package encoded, with the server's own serializer.
 public class GoldenRecords {
   public static void main(String[] args) throws Exception {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startOrientDBServer, type OrientDBServer } from '../../scripts/orientdb-server.mjs';
+import { startOrientDBServer, type OrientDBServer } from '@sessiontoken/orientdb-server';
 import { prepareTestDatabase } from './test-database.js';
 
 /** What every test file learns about the real OrientDB server the run started. */

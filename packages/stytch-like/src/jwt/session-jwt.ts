@@ -1,7 +1,7 @@
 import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
-import { isReservedClaim } from '../service/custom-claims.js';
+import { isReservedClaim } from '../model/custom-claims.js';
 import { checkRs256Header, decodeJsonObject, parseCompactJws, verifyRs256Signature, type CompactJws } from './rs256-verify.js';
 
 /** A session JWT is good for five minutes (or until its session expires, if sooner), as in Stytch. */
@@ -34,7 +34,7 @@ export async function signSessionJwt(options: { session: StytchSession; projectI
     authentication_factors: session.authentication_factors,
     roles: session.roles,
   };
-  return new SignJWT({ ...session.custom_claims, [SESSION_CLAIM]: claim } as JWTPayload)
+  return new SignJWT({ ...session.custom_claims, [SESSION_CLAIM]: claim })
     .setProtectedHeader({ alg: SESSION_JWT_ALGORITHM, typ: 'JWT', kid: key.kid })
     .setSubject(session.user_id)
     .setIssuer(sessionJwtIssuer(projectId))
@@ -114,7 +114,7 @@ export async function verifySessionJwt(
   if (!key) throw new SessionJwtError('unknown_key', 'the JWT was signed with a key that is not in the JWKS');
   try {
     if (!verifyRs256Signature(key, jws)) throw new TypeError('signature verification failed');
-    payload = decodeJsonObject(jws.encodedPayload, 'claims set') as JWTPayload;
+    payload = decodeJsonObject(jws.encodedPayload, 'claims set');
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (signature)', { cause: error });
   }

@@ -94,7 +94,7 @@ function readSession(value: unknown, fail: (what: string) => SessionTokenError):
       user_agent: typeof attributes['user_agent'] === 'string' ? attributes['user_agent'] : '',
     },
     authentication_factors: factors,
-    custom_claims: customClaims as JsonObject,
+    custom_claims: customClaims,
     roles,
   };
 }

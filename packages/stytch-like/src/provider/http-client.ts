@@ -97,7 +97,7 @@ export class StytchLikeHttpClient {
 
     return new Promise((resolve, reject) => {
       let settled = false;
-      const finish = (error: unknown, value?: Record<string, unknown>) => {
+      const finish = (error: Error | null, value?: Record<string, unknown>) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -122,7 +122,7 @@ export class StytchLikeHttpClient {
           try {
             finish(null, readResponse(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
           } catch (error) {
-            finish(error);
+            finish(error as Error); // readResponse throws SessionTokenError only
           }
         });
       });

@@ -9,7 +9,7 @@ import {
 } from '@sessiontoken/core';
 import { SessionJwtError, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
 import type { StytchSession } from '../model/stytch-types.js';
-import { DEFAULT_SESSION_DURATION_MINUTES } from '../service/session-duration.js';
+import { DEFAULT_SESSION_DURATION_MINUTES } from '../model/session-duration.js';
 import { activeSession, sessionInfoFromJwt } from './active-session.js';
 
 /** Credentials of a Stytch-like provider: a user's email and password. */

@@ -20,10 +20,10 @@ for (const kind of ['postgres', 'redis'] as const) {
       const { projectId, secret } = testProject();
       const args = ['--port', '0', '--store', location.url, '--project-id', projectId, '--secret', secret, '--log-level', 'warn'];
       const [a, b] = await Promise.all([startServerProcess(args), startServerProcess(args)]);
-      processes.push(a!, b!);
+      processes.push(a, b);
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      const viaA = new Client({ project_id: projectId, secret, env: `${a!.url}/` });
-      const viaB = new Client({ project_id: projectId, secret, env: `${b!.url}/` });
+      const viaA = new Client({ project_id: projectId, secret, env: `${a.url}/` });
+      const viaB = new Client({ project_id: projectId, secret, env: `${b.url}/` });
       warn.mockRestore();
 
       const created = await viaA.passwords.create({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
@@ -40,8 +40,8 @@ for (const kind of ['postgres', 'redis'] as const) {
       // The other session is untouched, on both servers.
       await expect(viaA.sessions.authenticate({ session_token: other.session_token })).resolves.toMatchObject({ session: { session_id: other.session?.session_id } });
 
-      expect(await a!.stop()).toBe(0);
-      expect(await b!.stop()).toBe(0);
+      expect(await a.stop()).toBe(0);
+      expect(await b.stop()).toBe(0);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sessionTokenContract } from '@sessiontoken/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedStytchLikeSessionProvider } from '../../src/provider/embedded-provider.js';
+import { EmbeddedStytchLikeSessionProvider } from '../../src/server/provider/embedded-provider.js';
 import { StytchLikeSessionProvider } from '../../src/provider/http-provider.js';
 import type { StytchLikeCredentials } from '../../src/provider/provider-base.js';
 import { ManualClock } from '../helpers/clock.js';

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
-import { createStytchLikeServer, type StytchLikeServer } from '../../src/http/server.js';
-import type { ServerLogOptions } from '../../src/http/logging.js';
-import type { Clock } from '../../src/service/clock.js';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { MemorySessionStore } from '../../src/store/memory.js';
-import type { SessionStore } from '../../src/store/session-store.js';
+import { createStytchLikeServer, type StytchLikeServer } from '../../src/server/http/server.js';
+import type { ServerLogOptions } from '../../src/server/http/logging.js';
+import type { Clock } from '../../src/model/clock.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { MemorySessionStore } from '../../src/server/store/memory.js';
+import type { SessionStore } from '../../src/server/store/session-store.js';
 import { FAST_PASSWORD_HASHING, testProject } from './config.js';
 
 /** A real HTTP server on a free port over a real store, and what a test needs to reach it. */

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { MemorySessionStore } from '../../src/store/memory.js';
-import { PostgresSessionStore } from '../../src/store/postgres.js';
-import { RedisSessionStore } from '../../src/store/redis.js';
-import type { SessionStore } from '../../src/store/session-store.js';
-import { SqliteSessionStore } from '../../src/store/sqlite.js';
+import { MemorySessionStore } from '../../src/server/store/memory.js';
+import { PostgresSessionStore } from '../../src/server/store/postgres.js';
+import { RedisSessionStore } from '../../src/server/store/redis.js';
+import type { SessionStore } from '../../src/server/store/session-store.js';
+import { SqliteSessionStore } from '../../src/server/store/sqlite.js';
 import { POSTGRES_URL, REDIS_URL, uniqueName } from './config.js';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres' | 'redis';

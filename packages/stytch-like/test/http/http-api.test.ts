@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../../src/store/memory.js';
+import { MemorySessionStore } from '../../src/server/store/memory.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';
 
 const PASSWORD = 'a long and unguessable password';

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedStytchLikeSessionProvider } from '../../src/provider/embedded-provider.js';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { SqliteSessionStore } from '../../src/store/sqlite.js';
+import { EmbeddedStytchLikeSessionProvider } from '../../src/server/provider/embedded-provider.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { SqliteSessionStore } from '../../src/server/store/sqlite.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 
 const PASSWORD = 'a long and unguessable password';

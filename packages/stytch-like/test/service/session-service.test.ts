@@ -3,9 +3,9 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { MemorySessionStore } from '../../src/store/memory.js';
-import { EXPIRED_SESSION_RETENTION_MS, type SessionStore } from '../../src/store/session-store.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { MemorySessionStore } from '../../src/server/store/memory.js';
+import { EXPIRED_SESSION_RETENTION_MS, type SessionStore } from '../../src/server/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { PostgresSessionStore } from '../../src/store/postgres.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { PostgresSessionStore } from '../../src/server/store/postgres.js';
 import { FAST_PASSWORD_HASHING, POSTGRES_URL, testProject, uniqueName } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, withPostgres } from '../helpers/stores.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
-import { RedisSessionStore } from '../../src/store/redis.js';
-import { EXPIRED_SESSION_RETENTION_MS } from '../../src/store/session-store.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { RedisSessionStore } from '../../src/server/store/redis.js';
+import { EXPIRED_SESSION_RETENTION_MS } from '../../src/server/store/session-store.js';
 import { FAST_PASSWORD_HASHING, REDIS_URL, testProject, uniqueName } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, withRedis } from '../helpers/stores.js';

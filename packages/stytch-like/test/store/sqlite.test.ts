@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StytchLikeSessionService } from '../../src/service/session-service.js';
+import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 import { testStoreLocation } from '../helpers/stores.js';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionStoreError, type SessionRecord, type SessionStore, type SigningKeyRecord, type UserRecord } from '../../src/store/session-store.js';
+import { SessionStoreError, type SessionRecord, type SessionStore, type SigningKeyRecord, type UserRecord } from '../../src/server/store/session-store.js';
 import type { TestStoreLocation } from '../helpers/stores.js';
 
 const MINUTE = 60_000;

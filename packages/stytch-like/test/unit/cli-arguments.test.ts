@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliUsageError, parseCliArguments } from '../../src/cli/arguments.js';
+import { CliUsageError, parseCliArguments } from '../../src/server/cli/arguments.js';
 
 const required = ['--project-id', 'project-test-a', '--secret', 's'.repeat(16)];
 

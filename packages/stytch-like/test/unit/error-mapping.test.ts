@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toApiError } from '../../src/http/error-responses.js';
-import { basicAuthMatches } from '../../src/http/basic-auth.js';
+import { toApiError } from '../../src/server/http/error-responses.js';
+import { basicAuthMatches } from '../../src/server/http/basic-auth.js';
 import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { toSessionTokenErrorFromApi } from '../../src/provider/error-mapping.js';
 

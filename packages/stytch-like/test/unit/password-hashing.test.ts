@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_PARAMETERS, PasswordHasher } from '../../src/service/password-hashing.js';
+import { DEFAULT_SCRYPT_PARAMETERS, PasswordHasher } from '../../src/server/service/password-hashing.js';
 
 describe('PasswordHasher (scrypt)', () => {
   const hasher = new PasswordHasher({ cost: 2 ** 10 });

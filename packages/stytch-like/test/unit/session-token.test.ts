@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashTokenSecret, issueSessionToken, parseSessionToken, tokenSecretMatches } from '../../src/service/session-token.js';
+import { hashTokenSecret, issueSessionToken, parseSessionToken, tokenSecretMatches } from '../../src/server/service/session-token.js';
 
 describe('session tokens (id + secret)', () => {
   it('are 44 URL-safe characters: a 16-character id and a 28-character secret (168 random bits)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { importOptionalDriver } from '../../src/store/optional-driver.js';
-import { openStore, parseStoreUrl } from '../../src/store/open-store.js';
-import { SessionStoreError } from '../../src/store/session-store.js';
+import { importOptionalDriver } from '../../src/server/store/optional-driver.js';
+import { openStore, parseStoreUrl } from '../../src/server/store/open-store.js';
+import { SessionStoreError } from '../../src/server/store/session-store.js';
 
 describe('store URLs', () => {
   it('parse memory:, sqlite:<path>, postgres:// with ?schema and redis:// with ?prefix', () => {

@@ -1,1 +1,0 @@
-export declare const ORIENTDB_VERSION: string;

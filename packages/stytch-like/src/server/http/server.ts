@@ -1,0 +1,226 @@
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { StytchLikeApiError } from '../../model/api-error.js';
+import { newStytchId, projectEnvironment } from '../../model/ids.js';
+import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
+import { basicAuthMatches } from './basic-auth.js';
+import { toApiError } from './error-responses.js';
+import { serverLoggerOptions, type ServerLogOptions } from './logging.js';
+import {
+  authenticatePasswordBody,
+  authenticateSessionBody,
+  createPasswordBody,
+  jwksParams,
+  listSessionsQuery,
+  revokeSessionBody,
+} from './schemas.js';
+
+/** Largest request body accepted by default: far above any valid request (custom claims are capped at 4 KB). */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Options for {@link createStytchLikeServer}. */
+export interface StytchLikeServerOptions {
+  /** The session service to serve; the server does not close it. */
+  readonly service: StytchLikeSessionService;
+  /** The project secret: the password of HTTP Basic authentication (the user name is the project id). */
+  readonly secret: string;
+  /** Largest request body in bytes. Default 64 KiB. */
+  readonly bodyLimitBytes?: number;
+  /** `false` (default) for no logs, or where and how much to log. Tokens, secrets and Authorization headers are never logged. */
+  readonly logger?: false | ServerLogOptions;
+  /** How long a request may take to arrive in full. Default 30 000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection is kept open. Default 10 000 ms. */
+  readonly keepAliveTimeoutMs?: number;
+  /** Trust `X-Forwarded-For` for `session.attributes.ip_address` (behind a proxy). Default false. */
+  readonly trustProxy?: boolean;
+}
+
+/** A Stytch-compatible HTTP server over a {@link StytchLikeSessionService}. */
+export interface StytchLikeServer {
+  /** The Fastify instance (for `inject` in tests, or to add routes before `listen`). */
+  readonly app: FastifyInstance;
+  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:3300`. Port 0 picks a free port. */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** The base URL once listening. */
+  readonly url: string | undefined;
+  /** Stops accepting connections, closes idle ones, waits for requests in flight. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface CreatePasswordBody {
+  email: string;
+  password: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+  name?: { first_name?: string; middle_name?: string; last_name?: string };
+}
+interface AuthenticatePasswordBody {
+  email: string;
+  password: string;
+  session_token?: string;
+  session_jwt?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+}
+interface AuthenticateSessionBody {
+  session_token?: string;
+  session_jwt?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+}
+interface RevokeSessionBody {
+  session_id?: string;
+  session_token?: string;
+  session_jwt?: string;
+}
+
+/**
+ * Builds the HTTP API at the origin root, with Stytch's paths and JSON, so the official `stytch` SDK works against it
+ * unmodified: `POST /v1/passwords`, `POST /v1/passwords/authenticate`, `GET /v1/sessions?user_id=`,
+ * `POST /v1/sessions/authenticate`, `POST /v1/sessions/revoke` (HTTP Basic `project_id:secret`), and
+ * `GET /v1/sessions/jwks/:project_id`, `GET /health` (no authentication).
+ */
+export function createStytchLikeServer(options: StytchLikeServerOptions): StytchLikeServer {
+  const { service } = options;
+  if (typeof options.secret !== 'string' || options.secret.length === 0) throw new TypeError('secret must be a non-empty string');
+  const environment = projectEnvironment(service.projectId);
+  const app = Fastify({
+    logger: options.logger ? serverLoggerOptions(options.logger) : false,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    connectionTimeout: (options.requestTimeoutMs ?? 30_000) + 5000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: () => newStytchId('request-id', environment),
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.statusCode >= 500) request.log.error({ err: apiError.cause ?? apiError }, 'request failed');
+    void reply.code(apiError.statusCode).send(apiError.toBody(request.id));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(new StytchLikeApiError('route_not_found').toBody(request.id));
+  });
+
+  const ok = <T extends object>(request: FastifyRequest, body: T) => ({ status_code: 200, request_id: request.id, ...body });
+  const authenticated = (request: FastifyRequest, result: SessionAuthentication) =>
+    ok(request, {
+      user_id: result.user.user_id,
+      session_token: result.sessionToken,
+      session_jwt: result.sessionJwt,
+      session: result.session,
+      user: result.user,
+    });
+  const attributesOf = (request: FastifyRequest) => ({
+    ipAddress: request.ip,
+    userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : '',
+  });
+
+  app.get('/health', async (request, reply) => {
+    try {
+      await service.ping();
+    } catch (error) {
+      const apiError = toApiError(error);
+      return reply.code(apiError.statusCode).send(apiError.toBody(request.id));
+    }
+    return ok(request, { status: 'ok' });
+  });
+
+  app.get<{ Params: { project_id: string } }>('/v1/sessions/jwks/:project_id', { schema: { params: jwksParams } }, async (request, reply) => {
+    if (request.params.project_id !== service.projectId) throw new StytchLikeApiError('project_not_found');
+    const jwks = await service.getJwks();
+    void reply.header('cache-control', 'public, max-age=60');
+    return ok(request, jwks);
+  });
+
+  void app.register(async (api) => {
+    api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!basicAuthMatches(request.headers.authorization, service.projectId, options.secret)) {
+        void reply.header('www-authenticate', 'Basic realm="stytch-like", charset="UTF-8"');
+        throw new StytchLikeApiError('invalid_secret_authentication');
+      }
+    });
+
+    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', { schema: { body: createPasswordBody } }, async (request) => {
+      const body = request.body;
+      const result = await service.createPasswordUser({
+        email: body.email,
+        password: body.password,
+        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+        ...(body.name === undefined ? {} : { name: body.name }),
+        attributes: attributesOf(request),
+      });
+      return { ...authenticated(request, result), email_id: result.user.emails[0]?.email_id ?? '' };
+    });
+
+    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', { schema: { body: authenticatePasswordBody } }, async (request) => {
+      const body = request.body;
+      const result = await service.authenticatePassword({
+        email: body.email,
+        password: body.password,
+        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+        attributes: attributesOf(request),
+      });
+      return authenticated(request, result);
+    });
+
+    api.get<{ Querystring: { user_id: string } }>('/v1/sessions', { schema: { querystring: listSessionsQuery } }, async (request) => {
+      return ok(request, { sessions: await service.listSessions(request.query.user_id) });
+    });
+
+    api.post<{ Body: AuthenticateSessionBody }>('/v1/sessions/authenticate', { schema: { body: authenticateSessionBody } }, async (request) => {
+      const body = request.body;
+      const result = await service.authenticateSession({
+        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+      });
+      const { user_id: _userId, ...response } = authenticated(request, result);
+      return response;
+    });
+
+    api.post<{ Body: RevokeSessionBody }>('/v1/sessions/revoke', { schema: { body: revokeSessionBody } }, async (request) => {
+      const body = request.body;
+      await service.revokeSession({
+        ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
+        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+      });
+      return ok(request, {});
+    });
+  });
+
+  let url: string | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    get url() {
+      return url;
+    },
+    async listen(listenOptions = {}) {
+      await app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
+      const address = app.server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host}:${address.port}`;
+      return url;
+    },
+    close() {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}

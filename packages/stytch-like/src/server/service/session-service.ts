@@ -1,0 +1,436 @@
+import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../../model/api-error.js';
+import { isPlainObject, type JsonObject } from '../../model/json.js';
+import type { StytchAuthenticationFactor, StytchJwk, StytchSession, StytchUser, StytchUserName } from '../../model/stytch-types.js';
+import { SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
+import { SigningKeyRing, type KeyRotation } from '../keys/signing-key-ring.js';
+import {
+  EXPIRED_SESSION_RETENTION_MS,
+  isSessionStoreError,
+  type SessionRecord,
+  type SessionStore,
+  type UserRecord,
+} from '../store/session-store.js';
+import { systemClock, type Clock } from '../../model/clock.js';
+import { mergeCustomClaims } from '../../model/custom-claims.js';
+import { newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
+import { PasswordHasher, type ScryptParameters } from './password-hashing.js';
+import { sessionResource, userResource } from './resources.js';
+import { DEFAULT_SESSION_DURATION_MINUTES, checkSessionDuration } from '../../model/session-duration.js';
+import { issueSessionToken, parseSessionToken, tokenSecretMatches } from './session-token.js';
+
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+const MAX_EMAIL_LENGTH = 254;
+const MIN_PASSWORD_LENGTH = 8;
+const MAX_PASSWORD_LENGTH = 256;
+const MAX_NAME_PART_LENGTH = 256;
+const MAX_ATTRIBUTE_LENGTH = 512;
+
+/** Options for {@link StytchLikeSessionService}. */
+export interface StytchLikeSessionServiceOptions {
+  /** Where users, sessions and signing keys live. The service does not close it. */
+  readonly store: SessionStore;
+  /** The project id: the Basic-auth user name, the JWT audience, part of the JWT issuer. */
+  readonly projectId: string;
+  /** Source of the current time. Default: the system clock. */
+  readonly clock?: Clock;
+  /** scrypt parameters for new password hashes (defaults in `DEFAULT_SCRYPT_PARAMETERS`); lower `cost` only in tests. */
+  readonly passwordHashing?: Partial<ScryptParameters>;
+  /** How often expired sessions are deleted. Default 60 000 ms; 0 turns the sweep off. */
+  readonly sweepIntervalMs?: number;
+  /** How often signing keys are re-read from the store (to see rotations by other processes). Default 60 000 ms. */
+  readonly keyRefreshIntervalMs?: number;
+  /** Receives errors of background work (the sweep). Default: a one-line warning on stderr. */
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+/** Where a session was started from, recorded as `session.attributes`. */
+export interface SessionAttributesInput {
+  readonly ipAddress?: string;
+  readonly userAgent?: string;
+}
+
+/** `POST /v1/passwords`. */
+export interface CreatePasswordUserInput {
+  readonly email: string;
+  readonly password: string;
+  readonly sessionDurationMinutes?: number;
+  readonly sessionCustomClaims?: Record<string, unknown>;
+  readonly name?: StytchUserName;
+  readonly attributes?: SessionAttributesInput;
+}
+
+/** `POST /v1/passwords/authenticate`. With a session token or JWT, the password is added to that session. */
+export interface AuthenticatePasswordInput {
+  readonly email: string;
+  readonly password: string;
+  readonly sessionDurationMinutes?: number;
+  readonly sessionCustomClaims?: Record<string, unknown>;
+  readonly sessionToken?: string;
+  readonly sessionJwt?: string;
+  readonly attributes?: SessionAttributesInput;
+}
+
+/** `POST /v1/sessions/authenticate`: exactly one of `sessionToken`, `sessionJwt`. */
+export interface AuthenticateSessionInput {
+  readonly sessionToken?: string;
+  readonly sessionJwt?: string;
+  /** Extends the session to end this many minutes from now; without it the expiry is left as it is. */
+  readonly sessionDurationMinutes?: number;
+  readonly sessionCustomClaims?: Record<string, unknown>;
+}
+
+/** `POST /v1/sessions/revoke`: exactly one of the three. */
+export interface RevokeSessionInput {
+  readonly sessionId?: string;
+  readonly sessionToken?: string;
+  readonly sessionJwt?: string;
+}
+
+/** A user, their session and its tokens, as the password and session endpoints return them. */
+export interface SessionAuthentication {
+  readonly user: StytchUser;
+  readonly session: StytchSession;
+  /** The opaque token; `''` when the session was authenticated by JWT (only the token's hash is stored). */
+  readonly sessionToken: string;
+  /** A fresh five-minute session JWT. */
+  readonly sessionJwt: string;
+}
+
+/**
+ * The session service in Stytch's model, as a library (the HTTP API and the embedded provider are thin layers over
+ * it): users with email and password, sessions with an opaque revocable token and a short-lived JWT, custom claims,
+ * signing keys with rotation. Every method rejects only with {@link StytchLikeApiError}.
+ */
+export class StytchLikeSessionService {
+  readonly projectId: string;
+  readonly #store: SessionStore;
+  readonly #clock: Clock;
+  readonly #environment: ProjectEnvironment;
+  readonly #hasher: PasswordHasher;
+  readonly #keys: SigningKeyRing;
+  readonly #sweepTimer: NodeJS.Timeout | undefined;
+  readonly #onBackgroundError: (error: unknown) => void;
+  #closed = false;
+
+  constructor(options: StytchLikeSessionServiceOptions) {
+    if (typeof options.projectId !== 'string' || !PROJECT_ID.test(options.projectId)) {
+      throw new TypeError('projectId must be 1 to 128 characters from A-Z a-z 0-9 _ -');
+    }
+    this.projectId = options.projectId;
+    this.#store = options.store;
+    this.#clock = options.clock ?? systemClock;
+    this.#environment = projectEnvironment(options.projectId);
+    this.#hasher = new PasswordHasher(options.passwordHashing);
+    this.#keys = new SigningKeyRing({
+      store: options.store,
+      clock: this.#clock,
+      environment: this.#environment,
+      ...(options.keyRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.keyRefreshIntervalMs }),
+    });
+    this.#onBackgroundError =
+      options.onBackgroundError ?? ((error) => console.warn(`stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`));
+    const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+    if (sweepIntervalMs > 0) {
+      this.#sweepTimer = setInterval(() => {
+        this.sweepExpiredSessions().catch(this.#onBackgroundError);
+      }, sweepIntervalMs);
+      this.#sweepTimer.unref();
+    }
+  }
+
+  /** Creates a user with a password and starts their first session. */
+  createPasswordUser(input: CreatePasswordUserInput): Promise<SessionAuthentication> {
+    return this.#guard(async () => {
+      const email = normalizeEmail(input.email);
+      const password = checkNewPassword(input.password);
+      const durationMinutes = input.sessionDurationMinutes === undefined ? DEFAULT_SESSION_DURATION_MINUTES : checkSessionDuration(input.sessionDurationMinutes);
+      const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
+      const name = checkName(input.name);
+      const attributes = checkAttributes(input.attributes);
+      const passwordHash = await this.#hasher.hash(password);
+      const now = this.#clock();
+      const user: UserRecord = {
+        userId: newStytchId('user', this.#environment),
+        email,
+        emailId: newStytchId('email', this.#environment),
+        passwordId: newStytchId('password', this.#environment),
+        passwordHash,
+        name,
+        createdAt: now,
+      };
+      try {
+        await this.#store.insertUser(user);
+      } catch (error) {
+        if (isSessionStoreError(error, 'DUPLICATE')) throw new StytchLikeApiError('duplicate_email', { cause: error });
+        throw error;
+      }
+      const { record, token } = await this.#startSession(user, now, durationMinutes, customClaims, attributes);
+      return this.#authenticated(record, token, now, user);
+    });
+  }
+
+  /**
+   * Checks an email and password and starts a session, or, with `sessionToken` / `sessionJwt`, adds the password
+   * factor to that (live, same user's) session. Wrong email and wrong password fail alike, in alike time.
+   */
+  authenticatePassword(input: AuthenticatePasswordInput): Promise<SessionAuthentication> {
+    return this.#guard(async () => {
+      const email = normalizeEmail(input.email);
+      if (typeof input.password !== 'string') throw new StytchLikeApiError('invalid_request_body', { message: 'password must be a string.' });
+      const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
+      const withSession = countPresent(input.sessionToken, input.sessionJwt);
+      if (withSession > 1) throw new StytchLikeApiError('too_many_session_arguments');
+      const user = await this.#store.findUserByEmail(email);
+      const matches = user ? await this.#hasher.verify(input.password, user.passwordHash) : await this.#hasher.verifyAgainstNothing(input.password);
+      if (!user || !matches) throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      const now = this.#clock();
+      if (withSession === 0) {
+        const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
+        const attributes = checkAttributes(input.attributes);
+        const { record, token } = await this.#startSession(user, now, durationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES, customClaims, attributes);
+        return this.#authenticated(record, token, now, user);
+      }
+      const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
+      if (record.userId !== user.userId) {
+        throw new StytchLikeApiError('unauthorized_credentials', { message: 'The session belongs to another user.' });
+      }
+      const updated = await this.#touch(record, now, durationMinutes, input.sessionCustomClaims, true);
+      return this.#authenticated(updated, token, now, user);
+    });
+  }
+
+  /**
+   * Checks a session by token or JWT and returns it with a fresh JWT. With `sessionDurationMinutes` the session is
+   * extended to end that many minutes from now; without, its expiry is unchanged. An expired JWT is accepted when its
+   * signature is good and its session is alive (that is how a client gets a fresh JWT).
+   */
+  authenticateSession(input: AuthenticateSessionInput): Promise<SessionAuthentication> {
+    return this.#guard(async () => {
+      const present = countPresent(input.sessionToken, input.sessionJwt);
+      if (present === 0) throw new StytchLikeApiError('no_session_arguments');
+      if (present > 1) throw new StytchLikeApiError('too_many_session_arguments');
+      const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
+      const now = this.#clock();
+      const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
+      const updated = await this.#touch(record, now, durationMinutes, input.sessionCustomClaims, false);
+      return this.#authenticated(updated, token, now);
+    });
+  }
+
+  /** Ends a session at once, found by id, token or JWT (an expired JWT with a good signature is enough). */
+  revokeSession(input: RevokeSessionInput): Promise<void> {
+    return this.#guard(async () => {
+      const present = countPresent(input.sessionId, input.sessionToken, input.sessionJwt);
+      if (present === 0) throw new StytchLikeApiError('no_session_arguments');
+      if (present > 1) throw new StytchLikeApiError('too_many_session_arguments');
+      let sessionId: string;
+      if (input.sessionId !== undefined) {
+        if (typeof input.sessionId !== 'string' || input.sessionId === '' || input.sessionId.length > 200) throw new StytchLikeApiError('invalid_session_id');
+        sessionId = input.sessionId;
+      } else {
+        sessionId = (await this.#findSession(input.sessionToken, input.sessionJwt)).record.sessionId;
+      }
+      if (!(await this.#store.deleteSession(sessionId))) throw new StytchLikeApiError('session_not_found');
+    });
+  }
+
+  /** The user's active sessions, oldest first. */
+  listSessions(userId: string): Promise<StytchSession[]> {
+    return this.#guard(async () => {
+      if (typeof userId !== 'string' || userId === '' || userId.length > 200) throw new StytchLikeApiError('invalid_user_id');
+      if (!(await this.#store.findUserById(userId))) throw new StytchLikeApiError('user_not_found');
+      const sessions = await this.#store.listActiveSessions(userId, this.#clock());
+      return sessions.map(sessionResource);
+    });
+  }
+
+  /** The public keys that verify this project's session JWTs. */
+  getJwks(): Promise<{ keys: StytchJwk[] }> {
+    return this.#guard(async () => ({ keys: await this.#keys.publicJwks() }));
+  }
+
+  /**
+   * Verifies a session JWT locally (signature, key, issuer, audience, type, expiry) without looking up its session.
+   * With `allowExpired`, an expired but otherwise valid JWT is returned with `expired: true`.
+   */
+  verifySessionJwt(jwt: string, options: { allowExpired?: boolean } = {}): Promise<VerifiedSessionJwt> {
+    return this.#guard(() => this.#verifyJwt(jwt, options.allowExpired ?? false));
+  }
+
+  /**
+   * Starts signing with a new key; the previous one stays in the JWKS for `overlapMs` (default 30 days, at least
+   * 5 minutes). Other servers sharing the store pick the new key up within their key refresh interval.
+   */
+  rotateSigningKeys(options: { overlapMs?: number } = {}): Promise<KeyRotation> {
+    return this.#guard(async () => {
+      try {
+        return await this.#keys.rotate(options.overlapMs);
+      } catch (error) {
+        if (error instanceof RangeError) throw new StytchLikeApiError('invalid_request_body', { message: error.message });
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). */
+  sweepExpiredSessions(): Promise<number> {
+    return this.#guard(() => this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)));
+  }
+
+  /** Resolves when the store answers. */
+  ping(): Promise<void> {
+    return this.#guard(() => this.#store.ping());
+  }
+
+  /** Stops the sweep timer; later calls reject with `service_unavailable`. Does not close the store. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+  }
+
+  async #startSession(
+    user: UserRecord,
+    now: Date,
+    durationMinutes: number,
+    customClaims: JsonObject,
+    attributes: { ip_address: string; user_agent: string },
+  ): Promise<{ record: SessionRecord; token: string }> {
+    const issued = issueSessionToken();
+    const record: SessionRecord = {
+      sessionId: newStytchId('session', this.#environment),
+      userId: user.userId,
+      tokenId: issued.tokenId,
+      secretHash: issued.secretHash,
+      startedAt: now,
+      lastAccessedAt: now,
+      expiresAt: new Date(now.getTime() + durationMinutes * 60_000),
+      attributes,
+      authenticationFactors: [passwordFactor(now)],
+      customClaims,
+    };
+    await this.#store.insertSession(record);
+    return { record, token: issued.token };
+  }
+
+  /** Finds the session a token or JWT names and checks that it is alive. */
+  async #findPresentedSession(sessionToken: unknown, sessionJwt: unknown, now: Date): Promise<{ record: SessionRecord; token: string }> {
+    const found = await this.#findSession(sessionToken, sessionJwt);
+    if (found.record.expiresAt.getTime() <= now.getTime()) {
+      throw new StytchLikeApiError('session_not_found', { message: 'The session has expired.', details: { reason: SESSION_EXPIRED_REASON } });
+    }
+    return found;
+  }
+
+  /** Finds the session a token or JWT names, alive or not. */
+  async #findSession(sessionToken: unknown, sessionJwt: unknown): Promise<{ record: SessionRecord; token: string }> {
+    if (sessionToken !== undefined) {
+      const parsed = parseSessionToken(sessionToken);
+      if (!parsed) throw new StytchLikeApiError('invalid_session_token');
+      const record = await this.#store.findSessionByTokenId(parsed.tokenId);
+      if (!record || !tokenSecretMatches(parsed.secret, record.secretHash)) throw new StytchLikeApiError('session_not_found');
+      return { record, token: parsed.tokenId + parsed.secret };
+    }
+    const verified = await this.#verifyJwt(sessionJwt, true);
+    const record = await this.#store.findSessionById(verified.session.id);
+    if (!record || record.userId !== verified.userId) throw new StytchLikeApiError('session_not_found');
+    return { record, token: '' };
+  }
+
+  /** Records an access: extends (with a duration), merges custom claims, refreshes the password factor when asked. */
+  async #touch(record: SessionRecord, now: Date, durationMinutes: number | undefined, claimChanges: unknown, passwordUsed: boolean): Promise<SessionRecord> {
+    const customClaims = mergeCustomClaims(record.customClaims, claimChanges);
+    const authenticationFactors = passwordUsed ? withPasswordFactor(record.authenticationFactors, now) : record.authenticationFactors;
+    const lastAccessOnly = durationMinutes === undefined && claimChanges === undefined && !passwordUsed;
+    const updated = await this.#store.updateSession(
+      record.sessionId,
+      {
+        lastAccessedAt: now,
+        expiresAt: durationMinutes === undefined ? record.expiresAt : new Date(now.getTime() + durationMinutes * 60_000),
+        authenticationFactors,
+        customClaims,
+      },
+      { lastAccessOnly },
+    );
+    // Revoked between the read and the write.
+    if (!updated) throw new StytchLikeApiError('session_not_found');
+    return updated;
+  }
+
+  async #authenticated(record: SessionRecord, token: string, now: Date, knownUser?: UserRecord): Promise<SessionAuthentication> {
+    const user = knownUser ?? (await this.#store.findUserById(record.userId));
+    if (!user) throw new StytchLikeApiError('session_not_found', { message: 'The session belongs to a user that no longer exists.' });
+    const session = sessionResource(record);
+    const sessionJwt = await signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
+    return { user: userResource(user), session, sessionToken: token, sessionJwt };
+  }
+
+  async #verifyJwt(jwt: unknown, allowExpired: boolean): Promise<VerifiedSessionJwt> {
+    try {
+      return await verifySessionJwt(jwt as string, (kid) => this.#keys.verificationKey(kid), { projectId: this.projectId, now: this.#clock(), allowExpired });
+    } catch (error) {
+      if (!(error instanceof SessionJwtError)) throw error;
+      if (error.failure === 'malformed') throw new StytchLikeApiError('unable_to_parse_session_jwt', { cause: error });
+      throw new StytchLikeApiError('invalid_session_jwt', { message: `session_jwt failed verification: ${error.message}.`, details: { reason: error.failure }, cause: error });
+    }
+  }
+
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StytchLikeApiError('service_unavailable', { message: 'The session service was closed.' });
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof StytchLikeApiError) throw error;
+      if (isSessionStoreError(error, 'UNAVAILABLE', 'CLOSED')) throw new StytchLikeApiError('service_unavailable', { cause: error });
+      throw new StytchLikeApiError('internal_server_error', { cause: error });
+    }
+  }
+}
+
+function countPresent(...values: unknown[]): number {
+  return values.filter((value) => value !== undefined).length;
+}
+
+function normalizeEmail(email: unknown): string {
+  if (typeof email !== 'string') throw new StytchLikeApiError('invalid_email');
+  const normalized = email.trim().toLowerCase();
+  if (normalized.length > MAX_EMAIL_LENGTH || !EMAIL.test(normalized)) throw new StytchLikeApiError('invalid_email');
+  return normalized;
+}
+
+function checkNewPassword(password: unknown): string {
+  if (typeof password !== 'string' || [...password].length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw new StytchLikeApiError('weak_password');
+  }
+  return password;
+}
+
+function checkName(name: unknown): StytchUserName {
+  if (name === undefined) return {};
+  if (!isPlainObject(name)) throw new StytchLikeApiError('invalid_request_body', { message: 'name must be an object.' });
+  const result: StytchUserName = {};
+  for (const [part, value] of Object.entries(name)) {
+    if ((part !== 'first_name' && part !== 'middle_name' && part !== 'last_name') || typeof value !== 'string' || value.length > MAX_NAME_PART_LENGTH) {
+      throw new StytchLikeApiError('invalid_request_body', { message: 'name may have first_name, middle_name and last_name, each a string.' });
+    }
+    result[part] = value;
+  }
+  return result;
+}
+
+function checkAttributes(attributes: SessionAttributesInput | undefined): { ip_address: string; user_agent: string } {
+  const clip = (value: unknown) => (typeof value === 'string' ? value.slice(0, MAX_ATTRIBUTE_LENGTH) : '');
+  return { ip_address: clip(attributes?.ipAddress), user_agent: clip(attributes?.userAgent) };
+}
+
+function passwordFactor(now: Date): StytchAuthenticationFactor {
+  const at = now.toISOString();
+  return { type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at };
+}
+
+function withPasswordFactor(factors: readonly StytchAuthenticationFactor[], now: Date): StytchAuthenticationFactor[] {
+  const at = now.toISOString();
+  const existing = factors.some((factor) => factor.type === 'password');
+  if (!existing) return [...factors, passwordFactor(now)];
+  return factors.map((factor) => (factor.type === 'password' ? { ...factor, last_authenticated_at: at, updated_at: at } : { ...factor }));
+}

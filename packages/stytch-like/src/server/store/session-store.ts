@@ -1,0 +1,134 @@
+import type { JsonObject } from '../../model/json.js';
+import type { StytchAuthenticationFactor, StytchSessionAttributes, StytchUserName } from '../../model/stytch-types.js';
+
+/** A user as stored. `email` is already normalised (trimmed, lower case). */
+export interface UserRecord {
+  readonly userId: string;
+  readonly email: string;
+  readonly emailId: string;
+  readonly passwordId: string;
+  /** Self-describing scrypt hash (see `service/password-hashing.ts`). */
+  readonly passwordHash: string;
+  readonly name: StytchUserName;
+  readonly createdAt: Date;
+}
+
+/** A session as stored. The token itself is never stored: only its id and the SHA-256 of its secret. */
+export interface SessionRecord {
+  readonly sessionId: string;
+  readonly userId: string;
+  /** The public half of the session token; unique. */
+  readonly tokenId: string;
+  /** Lower-case hex SHA-256 of the token's secret half. */
+  readonly secretHash: string;
+  readonly startedAt: Date;
+  readonly lastAccessedAt: Date;
+  readonly expiresAt: Date;
+  readonly attributes: StytchSessionAttributes;
+  readonly authenticationFactors: readonly StytchAuthenticationFactor[];
+  readonly customClaims: JsonObject;
+}
+
+/** What an authentication may change on a session. */
+export interface SessionUpdate {
+  readonly lastAccessedAt: Date;
+  readonly expiresAt: Date;
+  readonly authenticationFactors: readonly StytchAuthenticationFactor[];
+  readonly customClaims: JsonObject;
+}
+
+/** How a store may write an update. */
+export interface SessionUpdateOptions {
+  /**
+   * The update only records an access: expiry, factors and claims are unchanged. A store may then skip waiting for
+   * the disk (the SQLite store does): a power cut could lose the timestamp, never a session, an extension or a
+   * revocation, and a crashed process loses nothing.
+   */
+  readonly lastAccessOnly?: boolean;
+}
+
+/** A JWT signing key pair as stored (JWKs as JSON). */
+export interface SigningKeyRecord {
+  readonly kid: string;
+  readonly publicJwk: JsonObject;
+  readonly privateJwk: JsonObject;
+  readonly createdAt: Date;
+  /** When the key leaves the JWKS; `null` while it is (or may become) the signing key. */
+  readonly retiresAt: Date | null;
+}
+
+/** How long an expired session is kept, so that its token is answered with "expired" rather than "not found". */
+export const EXPIRED_SESSION_RETENTION_MS = 60 * 60 * 1000;
+
+/**
+ * Where the session service keeps users, sessions and signing keys. Every store passes the same store contract
+ * (test/store/store-contract.ts). Methods reject only with {@link SessionStoreError}.
+ */
+export interface SessionStore {
+  /** `memory`, `sqlite`, `postgres` or `redis`. */
+  readonly kind: string;
+  /** Resolves when the backing database answers. */
+  ping(): Promise<void>;
+
+  /** Rejects with code `DUPLICATE` when a user with the same email exists. */
+  insertUser(user: UserRecord): Promise<void>;
+  findUserById(userId: string): Promise<UserRecord | null>;
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+
+  insertSession(session: SessionRecord): Promise<void>;
+  findSessionById(sessionId: string): Promise<SessionRecord | null>;
+  findSessionByTokenId(tokenId: string): Promise<SessionRecord | null>;
+  /** Applies `update` to an existing session; returns `null` (and writes nothing) when the session is gone. */
+  updateSession(sessionId: string, update: SessionUpdate, options?: SessionUpdateOptions): Promise<SessionRecord | null>;
+  /** Deletes a session; `false` when there was none. */
+  deleteSession(sessionId: string): Promise<boolean>;
+  /** The user's sessions with `expiresAt` after `activeAt`, oldest first. */
+  listActiveSessions(userId: string, activeAt: Date): Promise<SessionRecord[]>;
+  /** Deletes sessions with `expiresAt` at or before `cutoff`; returns how many (stores that expire by TTL may return 0). */
+  deleteSessionsExpiredBefore(cutoff: Date): Promise<number>;
+
+  /** Every key, oldest first. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  insertSigningKey(key: SigningKeyRecord): Promise<void>;
+  /** Sets `retiresAt` of a key (no-op when the key is gone). */
+  retireSigningKey(kid: string, retiresAt: Date): Promise<void>;
+  deleteSigningKey(kid: string): Promise<void>;
+
+  /** Releases every connection. Idempotent; later calls reject with code `CLOSED`. */
+  close(): Promise<void>;
+}
+
+/** Why a store operation failed. */
+export type SessionStoreErrorCode =
+  /** The store URL cannot be used. */
+  | 'INVALID_URL'
+  /** The optional driver package this store needs is not installed. */
+  | 'DRIVER_MISSING'
+  /** The database could not be reached or did not answer in time. */
+  | 'UNAVAILABLE'
+  /** A unique value (a user's email) already exists. */
+  | 'DUPLICATE'
+  /** The store was closed. */
+  | 'CLOSED'
+  /** Stored data could not be read back (corrupt or written by something else). */
+  | 'CORRUPT'
+  /** The database refused the operation for another reason (kept in `cause`). */
+  | 'FAILED';
+
+/** The one error type stores reject with; its message starts with the store kind, e.g. `[postgres]`. */
+export class SessionStoreError extends Error {
+  override readonly name = 'SessionStoreError';
+  readonly code: SessionStoreErrorCode;
+  readonly store: string;
+
+  constructor(store: string, code: SessionStoreErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(`[${store}] ${message}`, 'cause' in options ? { cause: options.cause } : undefined);
+    this.store = store;
+    this.code = code;
+  }
+}
+
+/** True when `error` is a {@link SessionStoreError}, optionally with one of `codes`. */
+export function isSessionStoreError(error: unknown, ...codes: SessionStoreErrorCode[]): error is SessionStoreError {
+  return error instanceof SessionStoreError && (codes.length === 0 || codes.includes(error.code));
+}
