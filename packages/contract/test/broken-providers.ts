@@ -321,3 +321,11 @@ export class ErrorsWithoutAdapter extends MemorySessionProvider {
     }
   }
 }
+
+/** Leaves attributes out of the session it reports. */
+export class SessionWithoutAttributes extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    const session = super.getSession();
+    return session && Object.freeze({ ...session, attributes: undefined as never });
+  }
+}

@@ -61,6 +61,7 @@ describe('the contract suite tells a correct provider from a broken one', () => 
     ['close() letting work in flight succeed', broken.CloseLetsWorkInFlightSucceed, 'close', 'close() while open()'],
     ['no authenticated event', broken.NoAuthenticatedEvent, 'onChange', 'every event carries the session'],
     ['writable session copies', broken.SessionCopiesNotFrozen, 'the held session', 'changing what getSession()'],
+    ['a session without attributes', broken.SessionWithoutAttributes, 'the held session', 'changing what getSession()'],
     ['a session reported past its known expiry', broken.ExpiryOnlyOnRoundTrip, 'expiry', 'a held session that expires'],
     ['errors that do not name their adapter', broken.ErrorsWithoutAdapter, 'invalid tokens and credentials', 'garbage tokens'],
   ];

@@ -7,7 +7,8 @@ import { expect } from 'expect';
 it('reports a broken provider as failed tests under node:test', async () => {
   const fixture = fileURLToPath(new URL('./broken-provider.fixture.mjs', import.meta.url));
   // Without this variable the child would report to this run instead of being a run of its own.
-  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
   const outcome = await new Promise((resolve) => {
     execFile(process.execPath, ['--test', '--test-reporter=tap', fixture], { env, timeout: 60_000 }, (error, stdout) => resolve({ code: error?.code ?? 0, stdout }));
   });

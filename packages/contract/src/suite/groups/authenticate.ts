@@ -12,10 +12,10 @@ export const authenticateGroup: ContractGroupFactory = (options) => ({
             name: 'authenticate({ durationMinutes }) refuses zero, negative and fractional minutes with INVALID_ARGUMENT and keeps the session',
             async body(ctx: ContractContext<unknown>) {
               const { provider } = await ctx.opened();
-              const before = heldState(provider as never);
+              const before = heldState(provider);
               for (const durationMinutes of [0, -5, 1.5, Number.NaN]) {
                 await ctx.rejects(() => provider.authenticate({ durationMinutes }), ['INVALID_ARGUMENT'], `authenticate({ durationMinutes: ${durationMinutes} })`);
-                ctx.expect(heldState(provider as never), `what the provider holds after durationMinutes ${durationMinutes}`).toBe(before);
+                ctx.expect(heldState(provider), `what the provider holds after durationMinutes ${durationMinutes}`).toBe(before);
               }
             },
           },

@@ -20,8 +20,8 @@ function leaked(baseline: Map<string, number>): string[] {
 /** `promise` with its rejection handled now and rethrown when awaited, so that it never counts as unhandled. */
 async function settle<T>(promise: Promise<T>): Promise<T> {
   const [outcome] = await Promise.allSettled([promise]);
-  if (outcome!.status === 'rejected') throw outcome!.reason;
-  return outcome!.value;
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
 }
 
 export const closeGroup: ContractGroupFactory = (options) => ({
@@ -50,7 +50,7 @@ export const closeGroup: ContractGroupFactory = (options) => ({
         const { token } = await ctx.opened();
         const credentials = await options.credentials();
         const operations: Array<[string, (p: SessionTokenProvider<unknown, never>) => Promise<unknown>]> = [
-          ['open(credentials)', (p) => p.open(credentials as never)],
+          ['open(credentials)', (p) => p.open(credentials)],
           ['setSessionToken(token)', (p) => p.setSessionToken(token)],
           ['authenticate()', (p) => p.authenticate()],
         ];

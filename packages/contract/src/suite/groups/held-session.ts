@@ -5,7 +5,7 @@ import { heldState, rejectedTokens } from '../rejected-tokens.js';
 /** Tries to change every part of a value the provider handed out; frozen parts throw, which is fine. */
 function tryToChange(value: object | null): void {
   if (value === null) return;
-  for (const [key, field] of Object.entries(value)) {
+  for (const [key, field] of Object.entries(value) as Array<[string, unknown]>) {
     if (field instanceof Date) field.setTime(0);
     else if (typeof field === 'object' && field !== null) tryToChange(field);
     try {
@@ -39,10 +39,10 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
           const { provider } = await ctx.opened();
           const refused = await rejectedTokens(ctx, provider.getTokens()!);
           provider.setSessionToken(tokenMode);
-          const before = heldState(provider as never);
+          const before = heldState(provider);
           for (const { label, value, codes } of refused) {
             await ctx.rejects(() => provider.setSessionToken(value), codes, `setSessionToken(${label}) while holding a session`);
-            ctx.expect(heldState(provider as never), `what the provider holds after refusing ${label} (token mode ${tokenMode ? 'on' : 'off'})`).toBe(before);
+            ctx.expect(heldState(provider), `what the provider holds after refusing ${label} (token mode ${tokenMode ? 'on' : 'off'})`).toBe(before);
           }
           await ctx.work(provider, 'after refused reattaches');
         }
@@ -52,13 +52,15 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
       name: 'changing what getSession(), getTokens() or open() returned changes nothing the provider holds',
       async body(ctx) {
         const { provider, info } = await ctx.opened();
-        const before = heldState(provider as never);
+        const { attributes } = provider.getSession()!;
+        ctx.expect(typeof attributes === 'object' && attributes !== null && Object.isFrozen(attributes), 'getSession().attributes is a frozen object').toBe(true);
+        const before = heldState(provider);
         for (const [what, value] of [['open()', info], ['getSession()', provider.getSession()], ['getTokens()', provider.getTokens()]] as const) {
           const copy = withoutDates(value);
           tryToChange(value);
           ctx.expect(withoutDates(value), `what ${what} returned is frozen`).toBe(copy);
         }
-        ctx.expect(heldState(provider as never), 'what the provider holds after the caller changed its copies').toBe(before);
+        ctx.expect(heldState(provider), 'what the provider holds after the caller changed its copies').toBe(before);
         await ctx.work(provider, 'after the caller changed its copies');
       },
     },
