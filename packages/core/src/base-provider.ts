@@ -179,6 +179,10 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
       if (forgetOnDeath && isSessionTokenError(mapped, ...SESSION_ENDED_CODES) && this.#session) {
         this.#forget(mapped.code === 'REVOKED' ? 'revoked' : 'expired');
       }
+      // Work that close() cut short says so, whatever the backend reported (a socket closed under it, say).
+      if (this.#closed && mapped.code !== 'CLOSED') {
+        throw new SessionTokenError('CLOSED', 'this provider was closed while the operation ran', { adapter: this.name, cause: mapped });
+      }
       throw mapped;
     }
   }

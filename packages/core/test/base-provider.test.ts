@@ -159,6 +159,17 @@ describe('BaseSessionTokenProvider', () => {
     spy.mockRestore();
   });
 
+  it('rejects work that close() cut short with CLOSED, the backend error as cause', async () => {
+    const table = new Map<string, ActiveSession>();
+    const provider = new TableProvider(table);
+    await provider.open({ user: 'ada' });
+    const unavailable = new SessionTokenError('UNAVAILABLE', 'the connection was closed');
+    provider.failWith = unavailable;
+    const pending = provider.open({ user: 'bob' });
+    await provider.close();
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED', cause: unavailable });
+  });
+
   it('closes once and rejects everything afterwards with CLOSED', async () => {
     const provider = new TableProvider(new Map());
     await provider.open({ user: 'ada' });
