@@ -2,6 +2,9 @@
 // OrientDB server when that provider is chosen, then runs the shop in the foreground.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { checkNode } from './check-node.mjs';
+
+checkNode();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2).filter((arg) => arg !== '--');

@@ -111,7 +111,8 @@ describe('orientjs round trip', () => {
     };
     const assignments = Object.keys(params).map((name) => `${name} = :${name}`).join(', ');
     const [written] = await ours.command(`INSERT INTO ${className} SET ${assignments}`, params);
-    const rid = written!['@rid'] as string;
+    // The row's @rid is a RecordId; orientjs parses its string form.
+    const rid = (written!['@rid'] as RecordId).toString();
 
     const [read] = await session.query(`SELECT ${READABLE_BY_ORIENTJS.join(', ')} FROM ${className} WHERE @rid = :rid`, { params: { rid: new orientjs.RecordID(rid) } }).all();
     // orientjs reads DECIMAL as a JavaScript number.

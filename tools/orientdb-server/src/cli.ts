@@ -1,13 +1,27 @@
 // `orientdb-server start|stop|status|fetch|latest|cleanup`: a persistent server for developers and the example.
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_BINARY_PORT, DEFAULT_DATABASE, DEFAULT_HTTP_PORT, HOST, TEMP_PREFIX, TEST_ROOT_PASSWORD } from './defaults.js';
+import {
+  DEFAULT_BINARY_PORT,
+  DEFAULT_DATABASE,
+  DEFAULT_HTTP_PORT,
+  HOST,
+  TEMP_PREFIX,
+  TEST_ROOT_PASSWORD,
+} from './defaults.js';
 import { ensureOrientDBDistribution, latestOrientDBVersion } from './distribution.js';
 import { createDatabase } from './http-admin.js';
 import { orientdbCacheDir, orientdbRunDir } from './paths.js';
 import { findFreePorts, isPortFree, probeBinaryPort } from './ports.js';
 import { isAlive, looksLikeOrientDB, orientdbPidsWithArg, terminate } from './process.js';
-import { readRunState, removeRunState, RunStateError, runStateFile, writeRunState, type RunState } from './run-state.js';
+import {
+  readRunState,
+  removeRunState,
+  RunStateError,
+  runStateFile,
+  writeRunState,
+  type RunState,
+} from './run-state.js';
 import { startOrientDBServer } from './server.js';
 import { ORIENTDB_VERSION } from './version.js';
 
@@ -16,7 +30,8 @@ class UsageError extends Error {}
 function envPort(name: string, fallback: number): { port: number; fromEnv: boolean } {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return { port: fallback, fromEnv: false };
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 65535) throw new UsageError(`${name} must be an integer 1..65535, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 65535)
+    throw new UsageError(`${name} must be an integer 1..65535, got ${JSON.stringify(raw)}`);
   return { port: Number(raw), fromEnv: true };
 }
 
@@ -31,7 +46,12 @@ function recordedState(): RunState | null {
 }
 
 async function stateIsLive(state: RunState | null): Promise<boolean> {
-  return state !== null && isAlive(state.pid) && looksLikeOrientDB(state.pid, state.dataDir) && (await probeBinaryPort(state.binaryPort)) !== null;
+  return (
+    state !== null &&
+    isAlive(state.pid) &&
+    looksLikeOrientDB(state.pid, state.dataDir) &&
+    (await probeBinaryPort(state.binaryPort)) !== null
+  );
 }
 
 /** The preferred port when free; a port from the environment must be free; otherwise any free one. */
@@ -45,7 +65,8 @@ async function pickPort({ port, fromEnv }: { port: number; fromEnv: boolean }, n
 
 async function cliStart(): Promise<number> {
   const database = process.env['ORIENTDB_DATABASE'] || DEFAULT_DATABASE;
-  if (!/^[A-Za-z0-9_-]+$/.test(database)) throw new UsageError(`ORIENTDB_DATABASE must match [A-Za-z0-9_-]+, got ${JSON.stringify(database)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(database))
+    throw new UsageError(`ORIENTDB_DATABASE must match [A-Za-z0-9_-]+, got ${JSON.stringify(database)}`);
   const bin = envPort('ORIENTDB_PORT', DEFAULT_BINARY_PORT);
   const http = envPort('ORIENTDB_HTTP_PORT', DEFAULT_HTTP_PORT);
   if (bin.port === http.port) throw new UsageError(`ORIENTDB_PORT and ORIENTDB_HTTP_PORT must differ (${bin.port})`);
@@ -53,7 +74,9 @@ async function cliStart(): Promise<number> {
   const state = recordedState();
   if (state && (await stateIsLive(state))) {
     await createDatabase(state, database);
-    console.log(`orientdb ${state.version} already running on ${state.host}:${state.binaryPort} (http ${state.httpPort}), pid ${state.pid}: reusing it`);
+    console.log(
+      `orientdb ${state.version} already running on ${state.host}:${state.binaryPort} (http ${state.httpPort}), pid ${state.pid}: reusing it`,
+    );
     return 0;
   }
   await removeRunState(); // stale
@@ -77,14 +100,16 @@ async function cliStart(): Promise<number> {
     await server.stop();
     throw error;
   }
-  const { stop: _stop, ...info } = server;
+  // JSON leaves the server's `stop` function out.
   await writeRunState({
-    ...info,
+    ...server,
     database,
     ...(dbUser ? { dbUser: dbUser.name, dbPassword: dbUser.password } : {}),
     startedAt: new Date().toISOString(),
   });
-  console.log(`orientdb ${ORIENTDB_VERSION} listening on ${server.host}:${server.binaryPort} (http ${server.httpPort})`);
+  console.log(
+    `orientdb ${ORIENTDB_VERSION} listening on ${server.host}:${server.binaryPort} (http ${server.httpPort})`,
+  );
   return 0;
 }
 

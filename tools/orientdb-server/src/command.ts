@@ -13,7 +13,11 @@ export function tail(text: string, maxLines = 40): string {
 }
 
 /** Runs a command to completion, killing it after `timeoutMs`; rejects only when it cannot start or times out. */
-export function runCommand(cmd: string, args: readonly string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<CommandResult> {
+export function runCommand(
+  cmd: string,
+  args: readonly string[],
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

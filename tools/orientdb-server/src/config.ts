@@ -3,13 +3,16 @@ import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { HOST } from './defaults.js';
+import type { TlsMaterial } from './tls.js';
 
 /** Accepts base64 or base64url; returns base64url (what OrientDB's URL decoder accepts). */
 export function normalizeSecretKey(secretKey: string): string {
   const s = secretKey.trim();
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) throw new Error('secretKey must be base64/base64url (ideally of 32 random bytes)');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s))
+    throw new Error('secretKey must be base64/base64url (ideally of 32 random bytes)');
   const bytes = Buffer.from(s.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url');
-  if (bytes.length < 16) throw new Error(`secretKey decodes to ${bytes.length} bytes; use at least 16 (32 recommended)`);
+  if (bytes.length < 16)
+    throw new Error(`secretKey decodes to ${bytes.length} bytes; use at least 16 (32 recommended)`);
   return bytes.toString('base64url');
 }
 
@@ -30,12 +33,37 @@ export interface ServerConfig {
   /** base64url, as normalizeSecretKey returns it. */
   readonly secretKey: string;
   readonly tokenExpireTimeoutMinutes?: number | undefined;
+  /** A second binary listener speaking TLS (OrientDB's `OServerTLSSocketFactory`), with these stores. */
+  readonly ssl?: { readonly port: number; readonly tls: TlsMaterial } | undefined;
+}
+
+/** The socket factory that the SSL listener names. */
+function sslSocketXml(tls: TlsMaterial): string {
+  const params: [string, string][] = [
+    ['network.ssl.clientAuth', 'false'],
+    ['network.ssl.keyStore', tls.keyStore],
+    ['network.ssl.keyStoreType', 'PKCS12'],
+    ['network.ssl.keyStorePassword', tls.storePassword],
+    ['network.ssl.trustStore', tls.trustStore],
+    ['network.ssl.trustStoreType', 'PKCS12'],
+    ['network.ssl.trustStorePassword', tls.storePassword],
+  ];
+  return `        <sockets>
+            <socket implementation="com.orientechnologies.orient.server.network.OServerTLSSocketFactory" name="ssl">
+                <parameters>
+${params.map(([k, v]) => `                    <parameter name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`).join('\n')}
+                </parameters>
+            </socket>
+        </sockets>
+`;
 }
 
 export function serverConfigXml(config: ServerConfig): string {
   const props: [string, string][] = [
     ['network.token.secretKey', config.secretKey],
-    ...(config.tokenExpireTimeoutMinutes !== undefined ? [['network.token.expireTimeout', String(config.tokenExpireTimeoutMinutes)] as [string, string]] : []),
+    ...(config.tokenExpireTimeoutMinutes !== undefined
+      ? [['network.token.expireTimeout', String(config.tokenExpireTimeoutMinutes)] as [string, string]]
+      : []),
     ['profiler.enabled', 'false'],
     // Don't load Studio (plugins/orientdb-studio-*.zip) or any other dynamic plugin.
     ['plugin.dynamic', 'false'],
@@ -45,13 +73,13 @@ export function serverConfigXml(config: ServerConfig): string {
 <orient-server>
     <handlers/>
     <network>
-        <protocols>
+${config.ssl ? sslSocketXml(config.ssl.tls) : ''}        <protocols>
             <protocol name="binary" implementation="com.orientechnologies.orient.server.network.protocol.binary.ONetworkProtocolBinary"/>
             <protocol name="http" implementation="com.orientechnologies.orient.server.network.protocol.http.ONetworkProtocolHttpDb"/>
         </protocols>
         <listeners>
             <listener protocol="binary" ip-address="${HOST}" port-range="${config.binaryPort}" socket="default"/>
-            <listener protocol="http" ip-address="${HOST}" port-range="${config.httpPort}" socket="default">
+${config.ssl ? `            <listener protocol="binary" ip-address="${HOST}" port-range="${config.ssl.port}" socket="ssl"/>\n` : ''}            <listener protocol="http" ip-address="${HOST}" port-range="${config.httpPort}" socket="default">
                 <parameters>
                     <parameter name="network.http.charset" value="utf-8"/>
                     <parameter name="network.http.jsonResponseError" value="true"/>
@@ -93,7 +121,8 @@ export interface ServerFiles {
 export async function writeServerFiles(dataDir: string, distDir: string, config: ServerConfig): Promise<ServerFiles> {
   const configDir = path.join(dataDir, 'config');
   const tmpDir = path.join(dataDir, 'tmp');
-  for (const dir of [configDir, path.join(dataDir, 'databases'), path.join(dataDir, 'log'), tmpDir]) await fsp.mkdir(dir, { recursive: true });
+  for (const dir of [configDir, path.join(dataDir, 'databases'), path.join(dataDir, 'log'), tmpDir])
+    await fsp.mkdir(dir, { recursive: true });
   const configFile = path.join(configDir, 'orientdb-server-config.xml');
   await fsp.writeFile(configFile, serverConfigXml(config), { mode: 0o600 });
   await fsp.copyFile(path.join(distDir, 'config', 'security.json'), path.join(configDir, 'security.json'));

@@ -27,13 +27,19 @@ async function downloadTarball(cache: string, tarball: string, log: Log): Promis
   try {
     log(`orientdb: downloading ${MAVEN_ARTIFACT} with mvn ...`);
     const t0 = Date.now();
-    const r = await runCommand('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=${MAVEN_ARTIFACT}`, `-DoutputDirectory=${dlDir}`], {
-      timeoutMs: DOWNLOAD_TIMEOUT_MS,
-      cwd: dlDir,
-    });
+    const r = await runCommand(
+      'mvn',
+      ['-B', '-q', 'dependency:copy', `-Dartifact=${MAVEN_ARTIFACT}`, `-DoutputDirectory=${dlDir}`],
+      {
+        timeoutMs: DOWNLOAD_TIMEOUT_MS,
+        cwd: dlDir,
+      },
+    );
     const got = path.join(dlDir, `${DIST_NAME}.tar.gz`);
     if (r.code !== 0 || !fs.existsSync(got)) {
-      throw new Error(`Could not download ${MAVEN_ARTIFACT} with mvn (exit ${r.code ?? r.signal}); is Maven Central reachable?\n${tail(r.out)}`);
+      throw new Error(
+        `Could not download ${MAVEN_ARTIFACT} with mvn (exit ${r.code ?? r.signal}); is Maven Central reachable?\n${tail(r.out)}`,
+      );
     }
     await fsp.rename(got, tarball); // atomic; a concurrent winner is simply replaced by an identical file
     log(`orientdb: downloaded in ${Date.now() - t0} ms`);
@@ -52,7 +58,9 @@ async function unpackTarball(cache: string, tarball: string, distDir: string, lo
     if (r.code !== 0 || !isUnpackedDist(unpacked)) {
       // A corrupt tarball would fail forever: drop it so the next run downloads it again.
       await fsp.rm(tarball, { force: true });
-      throw new Error(`Could not unpack ${tarball} (tar exit ${r.code ?? r.signal}); removed it, retry to re-download\n${tail(r.out)}`);
+      throw new Error(
+        `Could not unpack ${tarball} (tar exit ${r.code ?? r.signal}); removed it, retry to re-download\n${tail(r.out)}`,
+      );
     }
     try {
       await fsp.rename(unpacked, distDir);
@@ -102,7 +110,8 @@ export async function latestOrientDBVersion(): Promise<string> {
     );
     const r = await runCommand('mvn', ['-B', '-U', 'dependency:list'], { cwd: dir, timeoutMs: DOWNLOAD_TIMEOUT_MS });
     const m = /com\.orientechnologies:orientdb-community:pom:([\w.-]+)/.exec(r.out);
-    if (r.code !== 0 || !m?.[1]) throw new Error(`mvn could not resolve orientdb-community [3.2.0,3.3.0):\n${tail(r.out)}`);
+    if (r.code !== 0 || !m?.[1])
+      throw new Error(`mvn could not resolve orientdb-community [3.2.0,3.3.0):\n${tail(r.out)}`);
     return m[1];
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });

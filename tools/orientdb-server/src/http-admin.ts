@@ -32,7 +32,10 @@ async function httpJson(
 }
 
 /** Names of the databases the server lists (GET /listDatabases). */
-export async function listDatabases(server: OrientDBServerAddress, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<string[]> {
+export async function listDatabases(
+  server: OrientDBServerAddress,
+  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+): Promise<string[]> {
   const r = await httpJson(server, 'GET', '/listDatabases', { timeoutMs });
   if (r.status !== 200) throw new Error(`GET /listDatabases -> HTTP ${r.status}: ${r.text.slice(0, 500)}`);
   return (JSON.parse(r.text) as { databases?: string[] }).databases ?? [];
@@ -46,8 +49,12 @@ export async function sqlCommand(
   parameters: unknown[] = [],
   { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
 ): Promise<Record<string, unknown>[]> {
-  const r = await httpJson(server, 'POST', `/command/${encodeURIComponent(database)}/sql`, { timeoutMs, body: { command, parameters } });
-  if (r.status !== 200) throw new Error(`SQL ${JSON.stringify(command)} on ${database} -> HTTP ${r.status}: ${r.text.slice(0, 500)}`);
+  const r = await httpJson(server, 'POST', `/command/${encodeURIComponent(database)}/sql`, {
+    timeoutMs,
+    body: { command, parameters },
+  });
+  if (r.status !== 200)
+    throw new Error(`SQL ${JSON.stringify(command)} on ${database} -> HTTP ${r.status}: ${r.text.slice(0, 500)}`);
   return (JSON.parse(r.text) as { result?: Record<string, unknown>[] }).result ?? [];
 }
 
@@ -69,7 +76,13 @@ export async function ensureDatabaseUser(
     await sqlCommand(server, database, `CREATE USER ${name} IDENTIFIED BY ? ROLE ${role}`, [password], { timeoutMs });
     return { created: true };
   }
-  await sqlCommand(server, database, 'UPDATE OUser SET password = ?, status = "ACTIVE" WHERE name = ?', [password, name], { timeoutMs });
+  await sqlCommand(
+    server,
+    database,
+    'UPDATE OUser SET password = ?, status = "ACTIVE" WHERE name = ?',
+    [password, name],
+    { timeoutMs },
+  );
   return { created: false };
 }
 
@@ -80,14 +93,18 @@ export async function ensureDatabaseUser(
 export async function createDatabase(
   server: OrientDBServerAddress,
   name: string,
-  { timeoutMs = 60_000, user = { name: TEST_DB_USER, password: TEST_DB_PASSWORD, role: 'admin' } }: { timeoutMs?: number; user?: DatabaseUser | null } = {},
+  {
+    timeoutMs = 60_000,
+    user = { name: TEST_DB_USER, password: TEST_DB_PASSWORD, role: 'admin' },
+  }: { timeoutMs?: number; user?: DatabaseUser | null } = {},
 ): Promise<{ created: boolean; user: { name: string; password: string } | null }> {
   if (!NAME.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)} (use [A-Za-z0-9_-])`);
   let created = false;
   if (!(await listDatabases(server, { timeoutMs })).includes(name)) {
     const r = await httpJson(server, 'POST', `/database/${encodeURIComponent(name)}/plocal`, { timeoutMs });
     if (r.status === 200) created = true;
-    else if (!(r.status === 409 || /already exists/i.test(r.text))) throw new Error(`POST /database/${name}/plocal -> HTTP ${r.status}: ${r.text.slice(0, 500)}`);
+    else if (!(r.status === 409 || /already exists/i.test(r.text)))
+      throw new Error(`POST /database/${name}/plocal -> HTTP ${r.status}: ${r.text.slice(0, 500)}`);
   }
   if (user) await ensureDatabaseUser(server, name, user, { timeoutMs });
   return { created, user: user ? { name: user.name, password: user.password } : null };

@@ -12,6 +12,7 @@ export { orientdbCacheDir } from './paths.js';
 export { ensureOrientDBDistribution, type Log } from './distribution.js';
 export { randomSecretKey } from './config.js';
 export { findFreePorts, probeBinaryPort } from './ports.js';
+export { createTlsMaterial, type TlsMaterial } from './tls.js';
 export {
   startOrientDBServer,
   type OrientDBServer,

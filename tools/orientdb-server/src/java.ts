@@ -32,7 +32,10 @@ export function checkJava(): number {
 export function checkMaven(): void {
   const r = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    const why = errorCode(r.error) === 'ENOENT' ? '`mvn` not found' : `\`mvn -v\` failed (${r.error?.message ?? `exit ${r.status}`})`;
+    const why =
+      errorCode(r.error) === 'ENOENT'
+        ? '`mvn` not found'
+        : `\`mvn -v\` failed (${r.error?.message ?? `exit ${r.status}`})`;
     throw new Error(`${PREREQ}: ${why} (install maven)`);
   }
 }

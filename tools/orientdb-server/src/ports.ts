@@ -1,5 +1,6 @@
 // Free loopback ports, and probes that tell whether an OrientDB server answers on one.
 import net from 'node:net';
+import tls from 'node:tls';
 import { HOST } from './defaults.js';
 
 function listenOn(port: number): Promise<net.Server> {
@@ -39,19 +40,23 @@ export async function isPortFree(port: number): Promise<boolean> {
 /** Throws unless `value` is a TCP port number; passes `undefined` through. */
 export function checkPort(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`${name} must be an integer 1..65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new Error(`${name} must be an integer 1..65535, got ${JSON.stringify(value)}`);
   return value;
 }
 
 /**
- * Connects to the binary port and reads the 2-byte protocol version the server writes on accept.
- * Resolves the version number, or null when nothing (valid) answers within timeoutMs.
+ * Connects to the binary port (over TLS trusting `ca`, when given) and reads the 2-byte protocol version the server
+ * writes on accept. Resolves the version number, or null when nothing (valid) answers within timeoutMs.
  */
-export function probeBinaryPort(port: number, { host = HOST, timeoutMs = 1000 }: { host?: string; timeoutMs?: number } = {}): Promise<number | null> {
+export function probeBinaryPort(
+  port: number,
+  { host = HOST, timeoutMs = 1000, ca }: { host?: string; timeoutMs?: number; ca?: string } = {},
+): Promise<number | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let done = false;
-    const sock = net.connect({ host, port });
+    const sock = ca === undefined ? net.connect({ host, port }) : tls.connect({ host, port, ca });
     const finish = (v: number | null): void => {
       if (done) return;
       done = true;
@@ -73,7 +78,10 @@ export function probeBinaryPort(port: number, { host = HOST, timeoutMs = 1000 }:
 }
 
 /** Resolves true once something accepts a TCP connection on the port, false on error or after timeoutMs. */
-export function probeTcp(port: number, { host = HOST, timeoutMs = 1000 }: { host?: string; timeoutMs?: number } = {}): Promise<boolean> {
+export function probeTcp(
+  port: number,
+  { host = HOST, timeoutMs = 1000 }: { host?: string; timeoutMs?: number } = {},
+): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     const finish = (v: boolean): void => {

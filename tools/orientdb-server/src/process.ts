@@ -25,7 +25,7 @@ export function isAlive(pid: number): boolean {
 
 /** Best effort: is `pid` an OrientDB server java process (optionally for this dataDir)? */
 export function looksLikeOrientDB(pid: number, dataDir?: string): boolean {
-  let cmdline = '';
+  let cmdline: string;
   try {
     cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
   } catch {
@@ -38,14 +38,19 @@ export function looksLikeOrientDB(pid: number, dataDir?: string): boolean {
 export function orientdbPidsWithArg(argPrefix: string): number[] {
   let pids: number[];
   try {
-    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    pids = fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     throw new Error('finding servers needs /proc (Linux)');
   }
   return pids.filter((pid) => {
     try {
       const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return args.includes('com.orientechnologies.orient.server.OServerMain') && args.some((a) => a.startsWith(argPrefix));
+      return (
+        args.includes('com.orientechnologies.orient.server.OServerMain') && args.some((a) => a.startsWith(argPrefix))
+      );
     } catch {
       return false;
     }
@@ -71,12 +76,16 @@ async function waitForExit(exited: () => boolean, ms: number): Promise<boolean> 
 }
 
 /** SIGTERM (graceful OrientDB shutdown), then SIGKILL after graceMs; resolves once the pid is gone. */
-export async function terminate(pid: number, { exited = () => !isAlive(pid), graceMs = STOP_GRACE_MS } = {}): Promise<void> {
+export async function terminate(
+  pid: number,
+  { exited = () => !isAlive(pid), graceMs = STOP_GRACE_MS } = {},
+): Promise<void> {
   if (exited()) return;
   killGroup(pid, 'SIGTERM');
   if (await waitForExit(exited, graceMs)) return;
   killGroup(pid, 'SIGKILL');
-  if (!(await waitForExit(exited, KILL_GRACE_MS))) throw new Error(`OrientDB server pid ${pid} did not exit after SIGKILL`);
+  if (!(await waitForExit(exited, KILL_GRACE_MS)))
+    throw new Error(`OrientDB server pid ${pid} did not exit after SIGKILL`);
 }
 
 // Servers started through the API (not the CLI's persistent one) are killed if the process exits without
@@ -122,7 +131,11 @@ function javaArgs(distDir: string, dataDir: string, files: ServerFiles): string[
     `-Dorientdb.config.file=${files.configFile}`,
     `-Dorientdb.www.path=${path.join(distDir, 'www')}`,
     '-cp',
-    [path.join(lib, `orientdb-server-${ORIENTDB_VERSION}.jar`), path.join(lib, '*'), path.join(distDir, 'plugins', '*')].join(path.delimiter),
+    [
+      path.join(lib, `orientdb-server-${ORIENTDB_VERSION}.jar`),
+      path.join(lib, '*'),
+      path.join(distDir, 'plugins', '*'),
+    ].join(path.delimiter),
     'com.orientechnologies.orient.server.OServerMain',
   ];
 }
@@ -168,7 +181,7 @@ export async function spawnServer(options: {
   return {
     pid,
     exited,
-    exitReason: () => (spawnError as Error | null)?.message ?? exitInfo ?? (isAlive(pid) ? null : 'exited'),
+    exitReason: () => spawnError?.message ?? exitInfo ?? (isAlive(pid) ? null : 'exited'),
     stop() {
       stopping ??= terminate(pid, { exited }).then(() => void liveServers.delete(pid));
       return stopping;

@@ -37,5 +37,8 @@ export function busyPortIn(logText: string): number | null {
 
 /** The server logs that it is active, and on which binary port. */
 export function isActiveLog(logText: string, host: string, binaryPort: number): boolean {
-  return logText.includes('OrientDB Server is active') && logText.includes(`Listening binary connections on ${host}:${binaryPort} `);
+  return (
+    logText.includes('OrientDB Server is active') &&
+    logText.includes(`Listening binary connections on ${host}:${binaryPort} `)
+  );
 }

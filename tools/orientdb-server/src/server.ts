@@ -7,6 +7,7 @@ import { HOST, TEMP_PREFIX, TEST_ROOT_PASSWORD, TEST_SECRET_KEY } from './defaul
 import { ensureOrientDBDistribution, type Log } from './distribution.js';
 import { checkPort, findFreePorts, isPortFree, probeBinaryPort, probeTcp } from './ports.js';
 import { pause, spawnServer, type ServerProcess } from './process.js';
+import { createTlsMaterial } from './tls.js';
 import { busyPortIn, isActiveLog, logOffset, readLogTail } from './server-log.js';
 import { ORIENTDB_VERSION } from './version.js';
 
@@ -31,6 +32,13 @@ export interface StartOrientDBServerOptions {
   log?: Log;
   /** The CLI's server: not killed when this process exits. */
   persistent?: boolean;
+  /**
+   * Also listen for the binary protocol over TLS (a self-signed certificate for 127.0.0.1 made with keytool in the
+   * data dir, kept across restarts on the same dir). Default false.
+   */
+  ssl?: boolean;
+  /** The TLS listener's port when `ssl` is on; default: a free port. */
+  sslPort?: number;
 }
 
 /** What the HTTP admin calls need of a server. */
@@ -54,6 +62,8 @@ export interface OrientDBServerInfo extends OrientDBServerAddress {
   readonly startMs: number;
   /** Milliseconds until the server logged that it is active. */
   readonly readyMs: number;
+  /** The TLS binary listener, and the certificate (PEM) a client trusts it with; null without `ssl`. */
+  readonly ssl: { readonly port: number; readonly ca: string } | null;
 }
 
 export interface OrientDBServer extends OrientDBServerInfo {
@@ -97,26 +107,40 @@ function resolveOptions(opts: StartOrientDBServerOptions): ResolvedOptions {
   };
 }
 
-/** The caller's ports (which must be free) completed with free ones. */
-async function choosePorts(opts: StartOrientDBServerOptions): Promise<{ binaryPort: number; httpPort: number }> {
-  let binaryPort = checkPort('binaryPort', opts.binaryPort);
-  let httpPort = checkPort('httpPort', opts.httpPort);
-  if (binaryPort === undefined || httpPort === undefined) {
-    const [a, b] = (await findFreePorts(2)) as [number, number];
-    binaryPort ??= a === httpPort ? b : a;
-    httpPort ??= b === binaryPort ? a : b;
-  }
-  if (binaryPort === httpPort) throw new Error(`binaryPort and httpPort must differ (${binaryPort})`);
-  for (const [name, port] of [['binaryPort', opts.binaryPort], ['httpPort', opts.httpPort]] as const) {
-    if (port !== undefined && !(await isPortFree(port))) throw new Error(`${name} ${port} is already in use on ${HOST}`);
-  }
-  return { binaryPort, httpPort };
+interface Ports {
+  readonly binaryPort: number;
+  readonly httpPort: number;
+  /** The TLS listener's port, or null without one. */
+  readonly sslPort: number | null;
 }
 
-/** Polls until the binary port answers with a protocol version and the HTTP port accepts; returns the version. */
+/** The caller's ports (which must be free) completed with free ones. */
+async function choosePorts(opts: StartOrientDBServerOptions): Promise<Ports> {
+  const fixed = {
+    binaryPort: checkPort('binaryPort', opts.binaryPort),
+    httpPort: checkPort('httpPort', opts.httpPort),
+    sslPort: opts.ssl ? checkPort('sslPort', opts.sslPort) : undefined,
+  };
+  const names = opts.ssl ? (['binaryPort', 'httpPort', 'sslPort'] as const) : (['binaryPort', 'httpPort'] as const);
+  const taken = new Set(names.map((n) => fixed[n]).filter((p) => p !== undefined));
+  if (taken.size !== names.filter((n) => fixed[n] !== undefined).length)
+    throw new Error(`${names.join(', ')} must differ`);
+  for (const name of names) {
+    const port = fixed[name];
+    if (port !== undefined && !(await isPortFree(port)))
+      throw new Error(`${name} ${port} is already in use on ${HOST}`);
+  }
+  const missing = names.length - taken.size;
+  const free = missing === 0 ? [] : (await findFreePorts(missing + taken.size)).filter((p) => !taken.has(p));
+  const pick = (name: (typeof names)[number]): number => fixed[name] ?? (free.shift() as number);
+  return { binaryPort: pick('binaryPort'), httpPort: pick('httpPort'), sslPort: opts.ssl ? pick('sslPort') : null };
+}
+
+/** Polls until the binary port (and the TLS one) answers with a protocol version and the HTTP port accepts; returns the version. */
 async function waitUntilListening(
   proc: ServerProcess,
-  ports: { binaryPort: number; httpPort: number },
+  ports: Ports,
+  ca: string | null,
   log: { file: string; offset: number },
 ): Promise<number> {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -124,14 +148,21 @@ async function waitUntilListening(
     const gone = proc.exitReason();
     if (gone !== null) {
       const logTail = await readLogTail(log.file, log.offset);
-      throw new StartError(`OrientDB server ${gone} before listening on ${HOST}:${ports.binaryPort}; log ${log.file}:\n${logTail}`, busyPortIn(logTail));
+      throw new StartError(
+        `OrientDB server ${gone} before listening on ${HOST}:${ports.binaryPort}; log ${log.file}:\n${logTail}`,
+        busyPortIn(logTail),
+      );
     }
     const protocolVersion = await probeBinaryPort(ports.binaryPort, { timeoutMs: 1000 });
-    if (protocolVersion !== null && (await probeTcp(ports.httpPort))) return protocolVersion;
+    const sslReady =
+      ports.sslPort === null || ca === null || (await probeBinaryPort(ports.sslPort, { timeoutMs: 2000, ca })) !== null;
+    if (protocolVersion !== null && sslReady && (await probeTcp(ports.httpPort))) return protocolVersion;
     if (Date.now() > deadline) {
       const logTail = await readLogTail(log.file, log.offset);
       await proc.stop().catch(() => {});
-      throw new Error(`OrientDB server did not answer on ${HOST}:${ports.binaryPort} within ${START_TIMEOUT_MS / 1000} s (killed it); log ${log.file}:\n${logTail}`);
+      throw new Error(
+        `OrientDB server did not answer on ${HOST}:${ports.binaryPort} within ${START_TIMEOUT_MS / 1000} s (killed it); log ${log.file}:\n${logTail}`,
+      );
     }
     await pause(POLL_INTERVAL_MS);
   }
@@ -141,9 +172,17 @@ async function waitUntilListening(
  * The listeners open a moment before the server finishes activating (plugins, users): wait for the "Server is
  * active" log line too, but don't depend on it (give up on it after a while).
  */
-async function waitUntilActive(proc: ServerProcess, binaryPort: number, log: { file: string; offset: number }): Promise<void> {
+async function waitUntilActive(
+  proc: ServerProcess,
+  binaryPort: number,
+  log: { file: string; offset: number },
+): Promise<void> {
   const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
-  while (!proc.exited() && Date.now() < deadline && !isActiveLog(await readLogTail(log.file, log.offset, 1 << 20, Infinity), HOST, binaryPort)) {
+  while (
+    !proc.exited() &&
+    Date.now() < deadline &&
+    !isActiveLog(await readLogTail(log.file, log.offset, 1 << 20, Infinity), HOST, binaryPort)
+  ) {
     await pause(50);
   }
   if (proc.exited()) {
@@ -157,8 +196,11 @@ async function startOnce(opts: StartOrientDBServerOptions): Promise<OrientDBServ
   const options = resolveOptions(opts);
   const distDir = await ensureOrientDBDistribution({ log: options.log });
   const ports = await choosePorts(opts);
-  const dataDir = opts.dataDir !== undefined ? path.resolve(opts.dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), TEMP_PREFIX));
-  const files = await writeServerFiles(dataDir, distDir, { ...ports, ...options });
+  const dataDir =
+    opts.dataDir !== undefined ? path.resolve(opts.dataDir) : await fsp.mkdtemp(path.join(os.tmpdir(), TEMP_PREFIX));
+  const tls = ports.sslPort === null ? null : await createTlsMaterial(path.join(dataDir, 'config', 'cert'));
+  const ssl = ports.sslPort === null || tls === null ? undefined : { port: ports.sslPort, tls };
+  const files = await writeServerFiles(dataDir, distDir, { ...ports, ...options, ssl });
   const log = { file: files.logFile, offset: await logOffset(files.logFile) };
 
   const t0 = performance.now();
@@ -170,18 +212,20 @@ async function startOnce(opts: StartOrientDBServerOptions): Promise<OrientDBServ
     persistent: options.persistent,
     banner: `starting OrientDB ${ORIENTDB_VERSION} (binary ${ports.binaryPort}, http ${ports.httpPort})`,
   });
-  const protocolVersion = await waitUntilListening(proc, ports, log);
+  const protocolVersion = await waitUntilListening(proc, ports, tls?.certificatePem ?? null, log);
   const startMs = Math.round(performance.now() - t0);
   await waitUntilActive(proc, ports.binaryPort, log);
   const readyMs = Math.round(performance.now() - t0);
   options.log(
-    `orientdb ${ORIENTDB_VERSION} started: port answered after ${startMs} ms, active after ${readyMs} ms; pid ${proc.pid}, binary ${HOST}:${ports.binaryPort} (protocol ${protocolVersion}), http ${ports.httpPort}, data ${dataDir}`,
+    `orientdb ${ORIENTDB_VERSION} started: port answered after ${startMs} ms, active after ${readyMs} ms; pid ${proc.pid}, binary ${HOST}:${ports.binaryPort} (protocol ${protocolVersion}), ${ssl ? `tls ${ssl.port}, ` : ''}http ${ports.httpPort}, data ${dataDir}`,
   );
 
   let stopped: Promise<void> | null = null;
   return {
     host: HOST,
-    ...ports,
+    binaryPort: ports.binaryPort,
+    httpPort: ports.httpPort,
+    ssl: ssl ? { port: ssl.port, ca: ssl.tls.certificatePem } : null,
     rootPassword: options.rootPassword,
     secretKey: options.secretKey,
     dataDir,
@@ -210,9 +254,11 @@ export async function startOrientDBServer(opts: StartOrientDBServerOptions = {})
       return await startOnce(opts);
     } catch (error) {
       const busy = error instanceof StartError ? error.busyPort : null;
-      const busyWasAuto = busy !== null && busy !== opts.binaryPort && busy !== opts.httpPort;
+      const busyWasAuto = busy !== null && busy !== opts.binaryPort && busy !== opts.httpPort && busy !== opts.sslPort;
       if (!(busyWasAuto && attempt < START_ATTEMPTS)) throw error;
-      opts.log?.(`orientdb: a port was taken before the server could bind it; retrying (${(error as Error).message.split('\n')[0]})`);
+      opts.log?.(
+        `orientdb: a port was taken before the server could bind it; retrying (${(error as Error).message.split('\n')[0]})`,
+      );
     }
   }
 }

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRunState, removeRunState, RunStateError, runStateFile, writeRunState, type RunState } from '../src/run-state.js';
+import {
+  readRunState,
+  removeRunState,
+  RunStateError,
+  runStateFile,
+  writeRunState,
+  type RunState,
+} from '../src/run-state.js';
 
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'orientdb-server-state-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -20,6 +27,7 @@ const state: RunState = {
   protocolVersion: 38,
   startMs: 1,
   readyMs: 2,
+  ssl: null,
   database: 'sessiontoken',
   dbUser: 'sessiontoken',
   dbPassword: 'user-pw',
@@ -28,7 +36,9 @@ const state: RunState = {
 
 describe('run state', () => {
   it('lives under SESSIONTOKEN_CACHE_DIR/orientdb/run', () => {
-    expect(runStateFile({ SESSIONTOKEN_CACHE_DIR: cacheDir })).toBe(path.join(cacheDir, 'orientdb', 'run', 'server.json'));
+    expect(runStateFile({ SESSIONTOKEN_CACHE_DIR: cacheDir })).toBe(
+      path.join(cacheDir, 'orientdb', 'run', 'server.json'),
+    );
   });
 
   it('is null when no server was recorded, and reads back what was written, owner-only', async () => {

@@ -1,9 +1,10 @@
-import { SessionTokenError } from '@sessiontoken/core';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { OrientDBConnection } from '../protocol/connection.js';
 import { toSessionTokenError } from '../protocol/error-mapping.js';
-import { ADAPTER_NAME, malformed } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS } from '../protocol/limits.js';
-import { parseOrientDBTokenBytes } from '../token/orientdb-token.js';
+import { malformed, orientdbError } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS } from '../limits.js';
+import { checkTls } from '../provider/options.js';
+import { parseServerToken } from '../token/orientdb-token.js';
 import { connectRequest, createDatabaseRequest, databaseExistsRequest, type RequestFrame } from '../protocol/requests.js';
 
 /** A server user from `orientdb-server-config.xml` (such as `root`) and where the server is. */
@@ -13,6 +14,8 @@ export interface OrientDBServerAdminOptions {
   readonly timeoutMs?: number;
   readonly username: string;
   readonly password: string;
+  /** TLS to the server's SSL binary listener, as in `OrientDBSessionProviderOptions.tls`. Default off. */
+  readonly tls?: boolean | TlsConnectionOptions;
 }
 
 /**
@@ -39,6 +42,7 @@ export class OrientDBServerAdmin {
       port: options.port ?? 2424,
       timeoutMs: options.timeoutMs ?? 10_000,
       limits: DEFAULT_WIRE_LIMITS,
+      tls: checkTls(options.tls),
     });
     try {
       const response = await connection.send(connectRequest(options.username, options.password));
@@ -73,17 +77,9 @@ export class OrientDBServerAdmin {
   }
 }
 
-function parseServerToken(token: Uint8Array): ReturnType<typeof parseOrientDBTokenBytes> {
-  try {
-    return parseOrientDBTokenBytes(token);
-  } catch (error) {
-    throw malformed('token sent by the server', error);
-  }
-}
-
 function checkName(name: string): string {
   if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) {
-    throw new SessionTokenError('INVALID_ARGUMENT', 'a database name must be letters, digits, _ . or -', { adapter: ADAPTER_NAME });
+    throw orientdbError('INVALID_ARGUMENT', 'a database name must be letters, digits, _ . or -');
   }
   return name;
 }

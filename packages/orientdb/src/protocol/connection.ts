@@ -1,8 +1,9 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME, malformed } from './frame-error.js';
+import { ADAPTER_NAME, malformed } from '../adapter.js';
 import { FrameReader, IncomingBytes, type Pull } from './frame-reader.js';
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 import { MIN_SERVER_PROTOCOL_VERSION, type RequestFrame } from './requests.js';
 import { readResponse, type ResponseFrame } from './responses.js';
 
@@ -13,6 +14,8 @@ export interface ConnectionOptions {
   /** Longest wait for the connection, and for each request's answer (queue time included), in milliseconds. */
   readonly timeoutMs: number;
   readonly limits?: WireLimits;
+  /** `tls.connect` options for the server's SSL listener; absent or null for plain TCP. */
+  readonly tls?: TlsConnectionOptions | null;
 }
 
 interface Job {
@@ -42,12 +45,9 @@ export class OrientDBConnection {
   readonly #closed: Promise<void>;
   #active: Job | null = null;
   #failure: SessionTokenError | null = null;
-  /** Protocol version the server announced when the socket opened. */
-  readonly serverProtocolVersion: number;
 
-  private constructor(socket: Socket, serverProtocolVersion: number, options: ConnectionOptions, closed: Promise<void>) {
+  private constructor(socket: Socket, options: ConnectionOptions, closed: Promise<void>) {
     this.#socket = socket;
-    this.serverProtocolVersion = serverProtocolVersion;
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#timeoutMs = options.timeoutMs;
     this.#closed = closed;
@@ -59,7 +59,8 @@ export class OrientDBConnection {
   /** Opens a socket and reads the server's protocol version, all within `timeoutMs`. */
   static open(options: ConnectionOptions): Promise<OrientDBConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port });
+      // A TLS socket greets only after the handshake, so every wait below (and its deadline) covers the handshake too.
+      const socket = options.tls ? connectTls({ ...options.tls, host: options.host, port: options.port }) : connect({ host: options.host, port: options.port });
       socket.setNoDelay(true);
       const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
       const greeting: number[] = [];
@@ -76,8 +77,7 @@ export class OrientDBConnection {
           void closed.then(() => reject(error));
           return;
         }
-        const version = ((greeting[0]! << 24) | (greeting[1]! << 16)) >> 16;
-        const connection = new OrientDBConnection(socket, version, options, closed);
+        const connection = new OrientDBConnection(socket, options, closed);
         const rest = greeting.slice(2);
         if (rest.length > 0) connection.#onData(Uint8Array.from(rest));
         resolve(connection);
@@ -93,7 +93,8 @@ export class OrientDBConnection {
         }
         settle(null);
       };
-      const onError = (error: Error): void => settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}: ${error.message}`, error));
+      const onError = (error: Error): void =>
+        settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}${options.tls ? ' over TLS' : ''}: ${error.message}`, error));
       const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
       const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
       socket.on('data', onData);

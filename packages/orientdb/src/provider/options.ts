@@ -1,6 +1,7 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+import { ADAPTER_NAME } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 
 /** Where the provider finds OrientDB and how patient it is. */
 export interface OrientDBSessionProviderOptions {
@@ -16,6 +17,12 @@ export interface OrientDBSessionProviderOptions {
   readonly pageSize?: number;
   /** Bounds on what the server may send. */
   readonly limits?: Partial<WireLimits>;
+  /**
+   * Speak TLS to the server's SSL binary listener (a `<listener socket="ssl">` on its own port). `true` verifies the
+   * server against Node's default CAs; an object is passed to `tls.connect` (`ca`, `cert`, `key`, `servername`,
+   * `minVersion`, ...), except `host`, `port`, `path` and `socket`, which come from these options. Default off.
+   */
+  readonly tls?: boolean | TlsConnectionOptions;
 }
 
 /** A database user (or a server user from the server configuration) and password. */
@@ -43,6 +50,8 @@ export interface ResolvedOptions {
   readonly timeoutMs: number;
   readonly pageSize: number;
   readonly limits: WireLimits;
+  /** `tls.connect` options, or null for plain TCP. */
+  readonly tls: TlsConnectionOptions | null;
 }
 
 function invalid(message: string): SessionTokenError {
@@ -64,6 +73,18 @@ export function checkPageSize(pageSize: number | undefined, fallback: number): n
   return positiveInteger(pageSize, fallback, 'pageSize');
 }
 
+const TLS_OWN_KEYS = ['host', 'port', 'path', 'socket'] as const;
+
+/** `true` means TLS with Node's defaults; an object must leave the address to the provider's own options. */
+export function checkTls(value: unknown): TlsConnectionOptions | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('tls must be true, false or a tls.connect options object');
+  const own = TLS_OWN_KEYS.filter((key) => key in value);
+  if (own.length > 0) throw invalid(`tls must not set ${own.join(', ')}: the address comes from host and port`);
+  return value;
+}
+
 /** Validates options at construction, so a misconfigured provider fails before it touches the network. */
 export function resolveOptions(options: OrientDBSessionProviderOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
@@ -77,7 +98,9 @@ export function resolveOptions(options: OrientDBSessionProviderOptions): Resolve
     pageSize: checkPageSize(options.pageSize, 1000),
     limits: {
       maxFrameBytes: positiveInteger(options.limits?.maxFrameBytes, DEFAULT_WIRE_LIMITS.maxFrameBytes, 'limits.maxFrameBytes'),
+      maxDecodedBytes: positiveInteger(options.limits?.maxDecodedBytes, DEFAULT_WIRE_LIMITS.maxDecodedBytes, 'limits.maxDecodedBytes', 2 ** 48),
       maxNestingDepth: positiveInteger(options.limits?.maxNestingDepth, DEFAULT_WIRE_LIMITS.maxNestingDepth, 'limits.maxNestingDepth', 1024),
     },
+    tls: checkTls(options.tls),
   };
 }

@@ -15,6 +15,8 @@ export interface OrientDBTestServer {
   readonly version: string;
   /** Milliseconds from spawning the JVM until the server reported itself active. */
   readonly readyMs: number;
+  /** The same server's TLS binary listener, and the certificate (PEM) that trusts it. */
+  readonly ssl: { readonly port: number; readonly ca: string };
 }
 
 declare module 'vitest' {
@@ -33,8 +35,11 @@ let server: OrientDBServer | null = null;
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (message: string): void => console.log(message);
-  server = await startOrientDBServer({ log });
+  // The TLS listener rides on the run's one server: tls.test.ts needs no JVM of its own.
+  server = await startOrientDBServer({ log, ssl: true });
   try {
+    if (!server.ssl) throw new Error('the server started without its TLS listener');
+    const ssl = server.ssl;
     const user = await prepareTestDatabase(server, TEST_DATABASE);
     project.provide('orientdb', {
       host: server.host,
@@ -47,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       password: user.password,
       version: server.version,
       readyMs: server.readyMs,
+      ssl,
     });
   } catch (error) {
     await server.stop({ removeDataDir: true });
