@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { isSessionTokenError } from '@sessiontoken/core';
 import { StytchSessionProvider, STYTCH_CAPABILITIES } from '@sessiontoken/stytch';
-import { MemorySessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like';
+import { MemorySessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 
 const projectId = 'project-test-consumer';
 const secret = 'consumer-secret-1234567890';

@@ -13,6 +13,7 @@ export type {
   RevokeSessionInput,
   SessionAttributesInput,
   SessionAuthentication,
+  LimitCounters,
   StytchLikeSessionServiceOptions,
 } from './service/session-service.js';
 export type { Clock } from '../model/clock.js';
@@ -28,12 +29,14 @@ export type { KeyEncryptionErrorCode } from './keys/key-encryption.js';
 export { createStytchLikeServer, DEFAULT_BODY_LIMIT_BYTES } from './http/server.js';
 export type { StytchLikeServer, StytchLikeServerOptions } from './http/server.js';
 export { MIN_SECRET_LENGTH } from './http/basic-auth.js';
+export { LOG_LEVELS } from './http/logging.js';
 export type { LogLevel, ServerLogOptions } from './http/logging.js';
 
 export { openStore, parseStoreUrl } from './store/open-store.js';
 export type { StoreLocation } from './store/open-store.js';
 export { EXPIRED_SESSION_RETENTION_MS, SessionStoreError, isSessionStoreError } from './store/session-store.js';
 export type {
+  CounterState,
   SessionRecord,
   SessionStore,
   SessionStoreErrorCode,

@@ -17,11 +17,17 @@ function leaked(baseline: Map<string, number>): string[] {
   return [...liveHandles()].filter(([kind, n]) => n > (baseline.get(kind) ?? 0)).map(([kind, n]) => `${n - (baseline.get(kind) ?? 0)} ${kind}`);
 }
 
-/** `promise` with its rejection handled now and rethrown when awaited, so that it never counts as unhandled. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  const [outcome] = await Promise.allSettled([promise]);
-  if (outcome.status === 'rejected') throw outcome.reason;
-  return outcome.value;
+/**
+ * Starts watching `promise` at once, so that its rejection never counts as unhandled while the caller awaits something
+ * else, and returns a function that gives its outcome (rethrowing a rejection) when the caller is ready for it.
+ */
+function settleLater<T>(promise: Promise<T>): () => Promise<T> {
+  const outcome = Promise.allSettled([promise]);
+  return async () => {
+    const [result] = await outcome;
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  };
 }
 
 export const closeGroup: ContractGroupFactory = (options) => ({
@@ -58,9 +64,9 @@ export const closeGroup: ContractGroupFactory = (options) => ({
           const provider = (await ctx.provider()) as SessionTokenProvider<unknown, never>;
           if (label === 'authenticate()') await ctx.within(provider.setSessionToken(token), 'setSessionToken(token)');
           await ctx.rejects(async () => {
-            const pending = settle(operation(provider));
+            const outcome = settleLater(operation(provider));
             await ctx.within(provider.close(), `close() during ${label}`);
-            return pending;
+            return outcome();
           }, ['CLOSED'], `${label} interrupted by close()`);
           ctx.expect(provider.getSession(), `getSession() after close() interrupted ${label}`).toBeNull();
           ctx.expect(provider.getSessionToken(), `getSessionToken() after close() interrupted ${label}`).toBe('');
