@@ -1,0 +1,2 @@
+/** The adapter's name, in every `SessionTokenError` it raises (`error.adapter`). */
+export const ADAPTER_NAME = 'stytch';
