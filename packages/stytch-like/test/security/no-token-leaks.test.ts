@@ -192,7 +192,7 @@ describe('no token value in errors or logs', () => {
       look(`error ${i} inspect`, inspect(error, { depth: 10 }));
       let level: unknown = error;
       for (let depth = 0; level !== undefined && level !== null && depth < 10; depth++) {
-        look(`error ${i} cause ${depth} String()`, String(level));
+        look(`error ${i} cause ${depth} String()`, typeof level === 'string' ? level : level instanceof Error ? level.toString() : inspect(level));
         look(`error ${i} cause ${depth} JSON`, JSON.stringify(level, Object.getOwnPropertyNames(level)) ?? '');
         look(`error ${i} cause ${depth} JSON (own)`, JSON.stringify(level) ?? '');
         if (level instanceof Error) look(`error ${i} cause ${depth} message`, `${level.message}\n${level.stack ?? ''}`);
