@@ -55,7 +55,8 @@ describe('shop app defences', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const demo = () => `login=${encodeURIComponent(backend.demoUser!.login)}&password=${encodeURIComponent(backend.demoUser!.password)}`;
+  const demo = () =>
+    `login=${encodeURIComponent(backend.demoUser!.login)}&password=${encodeURIComponent(backend.demoUser!.password)}`;
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
   it('looks `reason` up in its own keys only', async () => {
@@ -75,14 +76,24 @@ describe('shop app defences', () => {
     ['a cross-site fetch', { 'sec-fetch-site': 'cross-site' }],
     ['a same-site fetch', { 'sec-fetch-site': 'same-site' }],
   ])('refuses a login POST from %s with 403 and sets no cookie', async (_name, headers) => {
-    const response = await plain.inject({ method: 'POST', url: '/login', headers: { ...form, host: 'localhost', ...headers }, payload: demo() });
+    const response = await plain.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...form, host: 'localhost', ...headers },
+      payload: demo(),
+    });
     expect(response.statusCode).toBe(403);
     expect(response.headers['set-cookie']).toBeUndefined();
   });
 
   it('logs in from its own origin, and from a client that sends neither header', async () => {
     for (const headers of [{ origin: 'http://localhost', 'sec-fetch-site': 'same-origin' }, {}]) {
-      const response = await plain.inject({ method: 'POST', url: '/login', headers: { ...form, host: 'localhost', ...headers }, payload: demo() });
+      const response = await plain.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { ...form, host: 'localhost', ...headers },
+        payload: demo(),
+      });
       expect(response.statusCode).toBe(303);
       expect(String(response.headers['set-cookie'])).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
       expect(String(response.headers['set-cookie'])).not.toMatch(/Secure/);
@@ -90,9 +101,19 @@ describe('shop app defences', () => {
   });
 
   it('behind a TLS proxy: the configured origin only, and a Secure __Host- cookie', async () => {
-    const refused = await proxied.inject({ method: 'POST', url: '/login', headers: { ...form, host: 'shop.example', origin: 'http://shop.example' }, payload: demo() });
+    const refused = await proxied.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...form, host: 'shop.example', origin: 'http://shop.example' },
+      payload: demo(),
+    });
     expect(refused.statusCode).toBe(403);
-    const response = await proxied.inject({ method: 'POST', url: '/login', headers: { ...form, host: 'internal:8080', origin: 'https://shop.example' }, payload: demo() });
+    const response = await proxied.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...form, host: 'internal:8080', origin: 'https://shop.example' },
+      payload: demo(),
+    });
     expect(response.statusCode).toBe(303);
     const cookie = String(response.headers['set-cookie']);
     expect(cookie).toMatch(new RegExp(`^${SECURE_SESSION_COOKIE}=`));
@@ -100,7 +121,11 @@ describe('shop app defences', () => {
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).not.toMatch(/Domain=/i);
-    const logout = await proxied.inject({ method: 'POST', url: '/logout', headers: { host: 'internal:8080', origin: 'https://shop.example', cookie: cookie.split(';')[0]! } });
+    const logout = await proxied.inject({
+      method: 'POST',
+      url: '/logout',
+      headers: { host: 'internal:8080', origin: 'https://shop.example', cookie: cookie.split(';')[0]! },
+    });
     expect(logout.statusCode).toBe(303);
     expect(String(logout.headers['set-cookie'])).toMatch(new RegExp(`^${SECURE_SESSION_COOKIE}=;.*Secure`));
   });

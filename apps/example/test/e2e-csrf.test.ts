@@ -23,8 +23,13 @@ const forged = new Map<string, string>();
 
 /** A page that posts `fields` to `action` as soon as it loads, as a hostile site would. */
 function forge(path: string, action: string, fields: Record<string, string>): void {
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`).join('');
-  forged.set(path, `<!doctype html><title>win a prize</title><form method="post" action="${action}">${inputs}</form><script>document.forms[0].submit()</script>`);
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${name}" value="${value}">`)
+    .join('');
+  forged.set(
+    path,
+    `<!doctype html><title>win a prize</title><form method="post" action="${action}">${inputs}</form><script>document.forms[0].submit()</script>`,
+  );
 }
 
 beforeAll(async () => {
@@ -39,9 +44,17 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
       // Two more sites on loopback: the HTTPS shop and a cross-site attacker.
-      '--host-resolver-rules=MAP shop.test 127.0.0.1, MAP evil.test 127.0.0.1'],
+      '--host-resolver-rules=MAP shop.test 127.0.0.1, MAP evil.test 127.0.0.1',
+    ],
   });
 });
 
@@ -75,14 +88,18 @@ async function cartQuantities(page: Page, shopUrl: string): Promise<Record<strin
   expect(page.url()).toBe(`${shopUrl}/cart`);
   const result: Record<string, string> = {};
   for (const row of await page.locator('table[data-testid="cart"] tbody tr').all()) {
-    result[(await row.getAttribute('data-sku'))!] = (await row.locator('[data-testid="quantity"]').textContent())!.trim();
+    result[(await row.getAttribute('data-sku'))!] = (await row
+      .locator('[data-testid="quantity"]')
+      .textContent())!.trim();
   }
   return result;
 }
 
 /** Opens the forged page and waits for the shop's answer to its POST. */
 async function suffer(page: Page, forgedUrl: string, shopUrl: string): Promise<number> {
-  const answer = page.waitForResponse((response) => response.url().startsWith(shopUrl) && response.request().method() === 'POST');
+  const answer = page.waitForResponse(
+    (response) => response.url().startsWith(shopUrl) && response.request().method() === 'POST',
+  );
   await page.goto(forgedUrl);
   return (await answer).status();
 }
@@ -99,11 +116,38 @@ describe.each([
     const dir = join(dataDir, scheme);
     const port = await freePort();
     if (scheme === 'https') {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=shop.test',
-        '-addext', 'subjectAltName=DNS:shop.test', '-keyout', join(dataDir, 'key.pem'), '-out', join(dataDir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=shop.test',
+          '-addext',
+          'subjectAltName=DNS:shop.test',
+          '-keyout',
+          join(dataDir, 'key.pem'),
+          '-out',
+          join(dataDir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
     }
     shopUrl = scheme === 'https' ? `https://shop.test:${port}` : `http://127.0.0.1:${port}`;
-    shop = await startShop({ provider: 'stytch-like', port, env: { ...process.env, EXAMPLE_DATA_DIR: dir }, args: tlsArgs.map((a) => (a.endsWith('.pem') ? join(dataDir, a) : a)), url: shopUrl });
+    shop = await startShop({
+      provider: 'stytch-like',
+      port,
+      env: { ...process.env, EXAMPLE_DATA_DIR: dir },
+      args: tlsArgs.map((a) => (a.endsWith('.pem') ? join(dataDir, a) : a)),
+      url: shopUrl,
+    });
   });
 
   afterAll(async () => {

@@ -14,7 +14,8 @@ export function crossOriginReason(headers: IncomingHttpHeaders, ownOrigin: strin
   const origin = headers.origin;
   if (origin !== undefined && origin !== ownOrigin) return 'the request came from another origin';
   const site = headers['sec-fetch-site'];
-  if (site !== undefined && !ALLOWED_FETCH_SITES.has(String(site))) return 'the request came from another site or origin';
+  if (site !== undefined && !ALLOWED_FETCH_SITES.has(String(site)))
+    return 'the request came from another site or origin';
   return null;
 }
 

@@ -40,7 +40,9 @@ describe('no token value in errors or logs', () => {
       (e: unknown) => e,
     );
     // Typed: a SessionTokenError's `code`, or the service's StytchLikeApiError `errorType`.
-    expect((error as { code?: unknown }).code ?? (error as { errorType?: unknown }).errorType).toEqual(expect.any(String));
+    expect((error as { code?: unknown }).code ?? (error as { errorType?: unknown }).errorType).toEqual(
+      expect.any(String),
+    );
     errors.push(error);
   };
   const newUser = async () => {
@@ -52,7 +54,9 @@ describe('no token value in errors or logs', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ logger: { level: 'trace', stream: { write: (line: string) => logLines.push(line) } } });
+    server = await startTestServer({
+      logger: { level: 'trace', stream: { write: (line: string) => logLines.push(line) } },
+    });
   });
   afterAll(async () => {
     for (const close of closers.reverse()) await close();
@@ -88,7 +92,13 @@ describe('no token value in errors or logs', () => {
     await failing(() => newProvider().setSessionToken({ sessionToken: tampered, sessionJwt: forgedJwt }));
     await failing(() => newProvider().open({ email, password: 'not the password' }));
     const past = new ManualClock(new Date(Date.now() - 2 * 60 * 60_000));
-    const old = await server.serviceWithClock(past.now).createPasswordUser({ email: `old-${label}-${randomUUID()}@example.test`, password: PASSWORD, sessionDurationMinutes: 5 });
+    const old = await server
+      .serviceWithClock(past.now)
+      .createPasswordUser({
+        email: `old-${label}-${randomUUID()}@example.test`,
+        password: PASSWORD,
+        sessionDurationMinutes: 5,
+      });
     keep(old.sessionToken);
     keep(old.sessionJwt);
     await failing(() => newProvider().setSessionToken(old.sessionToken));
@@ -104,7 +114,11 @@ describe('no token value in errors or logs', () => {
     keep(session.sessionToken);
     keep(session.sessionJwt);
     await server.service.revokeSession({ sessionToken: session.sessionToken });
-    for (const input of [{ sessionToken: session.sessionToken }, { sessionJwt: session.sessionJwt }, { sessionToken: `${session.sessionToken}x` }]) {
+    for (const input of [
+      { sessionToken: session.sessionToken },
+      { sessionJwt: session.sessionJwt },
+      { sessionToken: `${session.sessionToken}x` },
+    ]) {
       keep(input.sessionToken);
       await failing(() => server.service.authenticateSession(input));
       await failing(() => server.service.revokeSession(input));
@@ -114,7 +128,11 @@ describe('no token value in errors or logs', () => {
 
   it('the HTTP provider through the HTTP server', async () => {
     await runFlows(() => {
-      const provider = new StytchLikeSessionProvider({ baseUrl: server.url, projectId: server.projectId, secret: server.secret });
+      const provider = new StytchLikeSessionProvider({
+        baseUrl: server.url,
+        projectId: server.projectId,
+        secret: server.secret,
+      });
       closers.push(() => provider.close());
       return provider;
     }, 'http');
@@ -130,7 +148,11 @@ describe('no token value in errors or logs', () => {
 
   it('a connection cut in the middle of an answer', async () => {
     const email = await newUser();
-    const opener = new StytchLikeSessionProvider({ baseUrl: server.url, projectId: server.projectId, secret: server.secret });
+    const opener = new StytchLikeSessionProvider({
+      baseUrl: server.url,
+      projectId: server.projectId,
+      secret: server.secret,
+    });
     closers.push(() => opener.close());
     opener.setSessionToken(true);
     await opener.open({ email, password: PASSWORD });
@@ -138,7 +160,11 @@ describe('no token value in errors or logs', () => {
     for (const close of ['fin', 'rst'] as const) {
       const proxy = await startCuttingProxy(server.url, { response: 1, atByte: 200, close });
       closers.push(() => proxy.close());
-      const provider = new StytchLikeSessionProvider({ baseUrl: proxy.url, projectId: server.projectId, secret: server.secret });
+      const provider = new StytchLikeSessionProvider({
+        baseUrl: proxy.url,
+        projectId: server.projectId,
+        secret: server.secret,
+      });
       closers.push(() => provider.close());
       await failing(() => provider.setSessionToken(opener.getTokens()!));
     }
@@ -150,7 +176,15 @@ describe('no token value in errors or logs', () => {
       (token) => [200, JSON.stringify({ session_token: token, session_jwt: token })],
       (token) => [200, JSON.stringify({ session_token: token, session_jwt: token, session: { session_id: token } })],
       (token) => [200, JSON.stringify([token])],
-      (token) => [401, JSON.stringify({ error_type: 'session_not_found', error_message: `no session ${token}`, status_code: 401, request_id: token })],
+      (token) => [
+        401,
+        JSON.stringify({
+          error_type: 'session_not_found',
+          error_message: `no session ${token}`,
+          status_code: 401,
+          request_id: token,
+        }),
+      ],
       (token) => [500, JSON.stringify({ error: token })],
       (token) => [502, `{"session_token":"${token}"`],
     ];
@@ -159,7 +193,7 @@ describe('no token value in errors or logs', () => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
-        const token = (/"session_token":"([^"]+)"/.exec(body)?.[1] ?? 'none');
+        const token = /"session_token":"([^"]+)"/.exec(body)?.[1] ?? 'none';
         const [status, text] = answers[next++ % answers.length]!(token);
         response.writeHead(status, { 'content-type': 'application/json' }).end(text);
       });
@@ -168,13 +202,21 @@ describe('no token value in errors or logs', () => {
     closers.push(() => new Promise<void>((resolve) => hostile.close(() => resolve())));
     const url = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
     const email = await newUser();
-    const opener = new StytchLikeSessionProvider({ baseUrl: server.url, projectId: server.projectId, secret: server.secret });
+    const opener = new StytchLikeSessionProvider({
+      baseUrl: server.url,
+      projectId: server.projectId,
+      secret: server.secret,
+    });
     closers.push(() => opener.close());
     opener.setSessionToken(true);
     await opener.open({ email, password: PASSWORD });
     keepTokens(opener);
     for (let i = 0; i < answers.length; i++) {
-      const provider = new StytchLikeSessionProvider({ baseUrl: url, projectId: server.projectId, secret: server.secret });
+      const provider = new StytchLikeSessionProvider({
+        baseUrl: url,
+        projectId: server.projectId,
+        secret: server.secret,
+      });
       closers.push(() => provider.close());
       await failing(() => provider.setSessionToken(opener.getTokens()!.sessionToken));
     }
@@ -192,7 +234,10 @@ describe('no token value in errors or logs', () => {
       look(`error ${i} inspect`, inspect(error, { depth: 10 }));
       let level: unknown = error;
       for (let depth = 0; level !== undefined && level !== null && depth < 10; depth++) {
-        look(`error ${i} cause ${depth} String()`, typeof level === 'string' ? level : level instanceof Error ? level.toString() : inspect(level));
+        look(
+          `error ${i} cause ${depth} String()`,
+          typeof level === 'string' ? level : level instanceof Error ? level.toString() : inspect(level),
+        );
         look(`error ${i} cause ${depth} JSON`, JSON.stringify(level, Object.getOwnPropertyNames(level)) ?? '');
         look(`error ${i} cause ${depth} JSON (own)`, JSON.stringify(level) ?? '');
         if (level instanceof Error) look(`error ${i} cause ${depth} message`, `${level.message}\n${level.stack ?? ''}`);
