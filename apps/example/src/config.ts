@@ -14,8 +14,12 @@ export interface ExampleConfig {
   readonly port: number;
   /** Where the cart database, the embedded session store and the CLI's token file live. */
   readonly dataDir: string;
-  /** Mark the session cookie `Secure` (serve over HTTPS). */
+  /** Mark the session cookie `Secure` with the `__Host-` prefix (implied by `tls`; alone, behind a TLS-terminating proxy). */
   readonly secureCookies: boolean;
+  /** PEM files to serve HTTPS with, or `null` for plain HTTP. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  /** The origin browsers reach the shop at, when it differs from its own scheme and `Host` (a proxy rewrites `Host`). */
+  readonly origin: string | undefined;
   /** The CLI's token file. */
   readonly tokenFile: string;
   readonly logout: boolean;
@@ -65,6 +69,18 @@ function parseOrientDBEndpoint(env: NodeJS.ProcessEnv): OrientDBEndpoint | null 
   return { host: env['ORIENTDB_HOST'] || '127.0.0.1', port, database: env['ORIENTDB_DATABASE'] || 'sessiontoken', demoUser: login && password ? { login, password } : null };
 }
 
+function parseOrigin(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let origin: string;
+  try {
+    origin = new URL(value).origin;
+  } catch {
+    origin = 'null';
+  }
+  if (origin !== value || !/^https?:/.test(origin)) throw new ConfigError(`--origin (SHOP_ORIGIN) must be an http(s) origin such as https://shop.example, got ${JSON.stringify(value)}`);
+  return origin;
+}
+
 /** Parses command-line flags, falling back to environment variables, then defaults. */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ExampleConfig {
   let values;
@@ -77,6 +93,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         'secure-cookies': { type: 'boolean' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        origin: { type: 'string' },
         'token-file': { type: 'string' },
         logout: { type: 'boolean' },
         login: { type: 'string' },
@@ -92,12 +111,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const provider = values.provider !== undefined ? parseProvider(values.provider, '--provider') : env['PROVIDER'] ? parseProvider(env['PROVIDER'], 'PROVIDER') : 'stytch-like';
   const port = values.port !== undefined ? parsePort(values.port, '--port') : env['PORT'] ? parsePort(env['PORT'], 'PORT') : 3000;
   const dataDir = resolve(values['data-dir'] ?? env['EXAMPLE_DATA_DIR'] ?? DEFAULT_DATA_DIR);
+  const certFile = values['tls-cert'] ?? env['TLS_CERT'];
+  const keyFile = values['tls-key'] ?? env['TLS_KEY'];
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('--tls-cert and --tls-key (TLS_CERT and TLS_KEY) go together');
+  const tls = certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : null;
   return {
     provider,
     host: values.host ?? env['HOST'] ?? '127.0.0.1',
     port,
     dataDir,
-    secureCookies: values['secure-cookies'] ?? env['SECURE_COOKIES'] === '1',
+    secureCookies: tls !== null || (values['secure-cookies'] ?? env['SECURE_COOKIES'] === '1'),
+    tls,
+    origin: parseOrigin(values.origin ?? env['SHOP_ORIGIN']),
     tokenFile: resolve(values['token-file'] ?? join(dataDir, `${provider}.token`)),
     logout: values.logout ?? false,
     login: values.login ?? env['SHOP_LOGIN'],

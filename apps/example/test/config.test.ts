@@ -18,7 +18,20 @@ describe('example configuration', () => {
     expect(parseConfig([], { ORIENTDB_PORT: '2425' }).orientdb).toMatchObject({ database: 'sessiontoken', demoUser: null });
   });
 
+  it('serves HTTPS with a Secure cookie when given a certificate and key, and reads the public origin', () => {
+    expect(parseConfig(['--tls-cert', '/c.pem', '--tls-key', '/k.pem'], {})).toMatchObject({ tls: { certFile: '/c.pem', keyFile: '/k.pem' }, secureCookies: true });
+    expect(parseConfig([], { TLS_CERT: '/c.pem', TLS_KEY: '/k.pem' })).toMatchObject({ secureCookies: true });
+    expect(parseConfig(['--secure-cookies'], {})).toMatchObject({ tls: null, secureCookies: true });
+    expect(parseConfig([], {})).toMatchObject({ tls: null, secureCookies: false, origin: undefined });
+    expect(parseConfig(['--origin', 'https://shop.example'], {}).origin).toBe('https://shop.example');
+  });
+
   it.each([
+    [['--tls-cert', '/c.pem'], {}, /--tls-cert and --tls-key/],
+    [[], { TLS_KEY: '/k.pem' }, /--tls-cert and --tls-key/],
+    [['--origin', 'https://shop.example/'], {}, /must be an http\(s\) origin/],
+    [['--origin', 'javascript:alert(1)'], {}, /must be an http\(s\) origin/],
+    [[], { SHOP_ORIGIN: 'shop.example' }, /must be an http\(s\) origin/],
     [['--provider', 'mysql'], {}, /--provider must be one of/],
     [[], { PROVIDER: 'x' }, /PROVIDER must be one of/],
     [['--port', '70000'], {}, /--port must be a port number/],

@@ -5,16 +5,26 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { CartStore } from '../cart-store.js';
 import { findProduct } from '../catalog.js';
 import type { ShopBackend } from '../shop-backend.js';
+import { crossOriginReason, ownOrigin } from './same-origin.js';
 import { cartPage, errorPage, loginPage, sessionPage } from './views.js';
 
-/** The cookie that carries the session token. */
+/** The cookie that carries the session token over plain HTTP (local development). */
 export const SESSION_COOKIE = 'shop_session';
+/** The cookie over HTTPS: `__Host-` makes the browser insist on `Secure`, `Path=/` and no `Domain`, so no sibling host can plant or shadow it. */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** Methods that change nothing, so a cross-origin page may send them. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface ShopAppOptions {
   readonly backend: ShopBackend;
   readonly carts: CartStore;
-  /** Mark the cookie `Secure` (when served over HTTPS). */
+  /** Serve HTTPS with this certificate chain and key (PEM); the session cookie is then `Secure` and `__Host-`. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Mark the cookie `Secure` with the `__Host-` prefix although the shop speaks HTTP (behind a TLS-terminating proxy). */
   readonly secureCookies?: boolean;
+  /** The origin browsers reach the shop at (`https://shop.example`); by default the scheme it serves and the `Host` header. */
+  readonly origin?: string;
   /** Fastify's logger; off by default. Tokens never reach it: cookies and bodies are not logged. */
   readonly logger?: boolean;
 }
@@ -37,16 +47,30 @@ interface SkuBody {
  */
 export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInstance> {
   const { backend, carts } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024, ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}) }) as unknown as FastifyInstance;
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
 
+  const secure = Boolean(options.tls) || (options.secureCookies ?? false);
+  const sessionCookie = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
   const cookieOptions = (expiresAt: Date | null) => ({
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: options.secureCookies ?? false,
+    secure,
     path: '/',
     ...(expiresAt ? { expires: expiresAt } : {}),
+  });
+  // A `__Host-` cookie is only cleared by a Set-Cookie that is itself `Secure` with `Path=/`.
+  const clearSessionCookie = (reply: FastifyReply) => reply.clearCookie(sessionCookie, { path: '/', secure, httpOnly: true, sameSite: 'lax' });
+
+  // CSRF defence for every state-changing request, login included (login CSRF signs a victim into the attacker's
+  // account): a browser names the page that sent a form in `Origin` and `Sec-Fetch-Site`, and a forged page cannot
+  // lie in either. Refused before the body is parsed, so nothing is read, changed or logged in.
+  app.addHook('onRequest', async (request, reply) => {
+    if (SAFE_METHODS.has(request.method)) return;
+    const reason = crossOriginReason(request.headers, ownOrigin(options.origin, secure, request.headers.host));
+    if (reason === null) return;
+    return reply.code(403).type('text/html').send(errorPage({ backend: backend.name, title: 'Request refused', message: `The shop refused this request: ${reason}. Please use the shop's own pages.` }));
   });
 
   const toLogin = (reply: FastifyReply, reason?: LoginReason) => reply.redirect(reason ? `/login?reason=${reason}` : '/login', 303);
@@ -56,10 +80,10 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
    * signed out) clears the cookie and goes back to login; a backend that cannot be reached gets a 503 page.
    */
   async function withSession(request: FastifyRequest, reply: FastifyReply, handler: (provider: SessionTokenProvider, session: SessionInfo) => Promise<unknown>): Promise<unknown> {
-    const token = request.cookies[SESSION_COOKIE];
+    const token = request.cookies[sessionCookie];
     if (!token) return toLogin(reply);
     if (carts.isSignedOut(token)) {
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply);
       return toLogin(reply, 'ended');
     }
     const provider = backend.createProvider();
@@ -68,11 +92,11 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
       const result = await handler(provider, session);
       // The backend may hand out a renewed token during the request: keep the cookie current.
       const current = provider.getSessionToken();
-      if (current && current !== token && !reply.sent) reply.setCookie(SESSION_COOKIE, current, cookieOptions(provider.getSession()?.expiresAt ?? null));
+      if (current && current !== token && !reply.sent) reply.setCookie(sessionCookie, current, cookieOptions(provider.getSession()?.expiresAt ?? null));
       return result;
     } catch (error) {
       if (isSessionTokenError(error, 'EXPIRED', 'INVALID_TOKEN', 'REVOKED', 'NO_SESSION')) {
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        clearSessionCookie(reply);
         return toLogin(reply, 'ended');
       }
       if (isSessionTokenError(error, 'UNAVAILABLE')) {
@@ -91,11 +115,12 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
     return typeof sku === 'string' && findProduct(sku) ? sku : null;
   };
 
-  app.get('/', async (request, reply) => reply.redirect(request.cookies[SESSION_COOKIE] ? '/cart' : '/login', 303));
+  app.get('/', async (request, reply) => reply.redirect(request.cookies[sessionCookie] ? '/cart' : '/login', 303));
 
   app.get<{ Querystring: { reason?: string } }>('/login', async (request, reply) => {
     const reason = request.query.reason;
-    const message = reason && reason in LOGIN_MESSAGES ? LOGIN_MESSAGES[reason as LoginReason] : undefined;
+    // Own keys only: `?reason=constructor` or `?reason=__proto__` must not reach Object.prototype.
+    const message = reason && Object.hasOwn(LOGIN_MESSAGES, reason) ? LOGIN_MESSAGES[reason as LoginReason] : undefined;
     return reply.type('text/html').send(loginPage({ backend: backend.name, loginLabel: backend.loginLabel, demoUser: backend.demoUser, ...(message ? { message } : {}) }));
   });
 
@@ -109,7 +134,7 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
       carts.rememberShopper(session.subject, login);
       const token = provider.getSessionToken();
       if (!token) throw new Error('the provider returned no token with token mode on');
-      reply.setCookie(SESSION_COOKIE, token, cookieOptions(session.expiresAt));
+      reply.setCookie(sessionCookie, token, cookieOptions(session.expiresAt));
       return reply.redirect('/cart', 303);
     } catch (error) {
       if (isSessionTokenError(error, 'BAD_CREDENTIALS', 'INVALID_ARGUMENT')) {
@@ -151,8 +176,8 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
   );
 
   app.post('/logout', async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE];
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    const token = request.cookies[sessionCookie];
+    clearSessionCookie(reply);
     if (token && !carts.isSignedOut(token)) {
       const provider = backend.createProvider();
       try {

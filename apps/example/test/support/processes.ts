@@ -31,13 +31,16 @@ export interface RunningShop {
   stop(): Promise<void>;
 }
 
-/** Starts `node dist/main.js` and resolves once it prints its URL (60 s limit, with its output on failure). */
-export async function startShop(options: { provider: ProviderName; port: number; env: NodeJS.ProcessEnv }): Promise<RunningShop> {
+/**
+ * Starts `node dist/main.js` and resolves once it prints its URL (60 s limit, with its output on failure). `args` are
+ * further flags (`--tls-cert`, …); `url` is where a browser reaches it (default `http://127.0.0.1:<port>`).
+ */
+export async function startShop(options: { provider: ProviderName; port: number; env: NodeJS.ProcessEnv; args?: readonly string[]; url?: string }): Promise<RunningShop> {
   let child: ChildProcess | undefined;
 
   const launch = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const proc = spawn(process.execPath, [MAIN, '--provider', options.provider, '--port', String(options.port)], {
+      const proc = spawn(process.execPath, [MAIN, '--provider', options.provider, '--port', String(options.port), ...(options.args ?? [])], {
         env: options.env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -48,7 +51,7 @@ export async function startShop(options: { provider: ProviderName; port: number;
       }, 60_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (/listening on http:\/\//.test(output)) {
+        if (/listening on https?:\/\//.test(output)) {
           clearTimeout(timer);
           resolve(proc);
         }
@@ -74,7 +77,7 @@ export async function startShop(options: { provider: ProviderName; port: number;
 
   child = await launch();
   return {
-    url: `http://127.0.0.1:${options.port}`,
+    url: options.url ?? `http://127.0.0.1:${options.port}`,
     async restart() {
       await stop();
       child = await launch();

@@ -58,10 +58,10 @@ export function activeSession(session: StytchSession, sessionToken: string, sess
 
 /**
  * Reads `{ session, session_token, session_jwt }` from a response body, checking every field the provider uses;
- * anything else is a `PROTOCOL` error with the body as `cause`.
+ * anything else is a `PROTOCOL` error whose `cause` names the body's fields, never their values (tokens among them).
  */
 export function readAuthenticationResponse(body: Record<string, unknown>, adapter: string): { session: StytchSession; sessionToken: string; sessionJwt: string } {
-  const fail = (what: string) => new SessionTokenError('PROTOCOL', `the authentication response has no valid ${what}`, { adapter, cause: body });
+  const fail = (what: string) => new SessionTokenError('PROTOCOL', `the authentication response has no valid ${what}`, { adapter, cause: { fields: Object.keys(body).slice(0, 32) } });
   const sessionToken = body['session_token'];
   const sessionJwt = body['session_jwt'];
   if (typeof sessionToken !== 'string') throw fail('session_token');

@@ -119,7 +119,7 @@ export class StytchLikeHttpClient {
         response.on('aborted', () => finish(unavailable(method, url, new Error('the response was aborted'))));
         response.on('end', () => {
           try {
-            finish(null, readResponse(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+            finish(null, readResponse(response.statusCode ?? 0, scrub(Buffer.concat(chunks).toString('utf8'), secretsOf(options.body))));
           } catch (error) {
             finish(error as Error); // readResponse throws SessionTokenError only
           }
@@ -152,18 +152,43 @@ function unavailable(method: string, url: URL, cause: unknown): SessionTokenErro
   return stytchLikeError('UNAVAILABLE', `${method} ${url.pathname} failed: ${reason}`, { cause });
 }
 
+/** Values of the request that must not come back in an error: a hostile or broken server may echo them. */
+function secretsOf(body: object | undefined): string[] {
+  if (!body) return [];
+  return Object.entries(body)
+    .filter((entry): entry is [string, string] => /^(session_token|session_jwt|password)$/.test(entry[0]) && typeof entry[1] === 'string' && entry[1] !== '')
+    .map(([, value]) => value);
+}
+
+/** The response text with every echoed secret of the request cut out, before any of it can reach an error. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) result = result.replaceAll(secret, '[redacted]');
+  return result;
+}
+
+/**
+ * What a malformed answer looked like, for an error's `cause`: its status, size and field names, never its values
+ * (a 2xx answer carries freshly issued tokens).
+ */
+function describeBody(status: number, body: unknown, bytes?: number): Record<string, unknown> {
+  const shape = isPlainObject(body) ? { fields: Object.keys(body).slice(0, 32) } : { type: Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body };
+  return { status, ...(bytes === undefined ? {} : { bytes }), ...shape };
+}
+
 /** Parses a response: a 2xx JSON object, or a Stytch error body turned into {@link StytchLikeApiError}. */
 function readResponse(status: number, text: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch (cause) {
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, { cause });
+  } catch {
+    // Not the SyntaxError: its message quotes the text.
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, { cause: { status, bytes: text.length } });
   }
-  if (!isPlainObject(body)) throw stytchLikeError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, { cause: body });
+  if (!isPlainObject(body)) throw stytchLikeError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, { cause: describeBody(status, body) });
   if (status >= 200 && status < 300) return body;
   if (typeof body['error_type'] !== 'string') {
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} without a Stytch error body`, { cause: body });
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} without a Stytch error body`, { cause: describeBody(status, body) });
   }
   const details = isPlainObject(body['error_details'])
     ? Object.fromEntries(Object.entries(body['error_details']).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
@@ -17,6 +18,7 @@ import {
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
+  type SessionUpdateOptions,
   type SigningKeyRecord,
   type UserRecord,
 } from './session-store.js';
@@ -46,14 +48,42 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
 end
 return 0`;
 
-// Writes a session, its token index entry and the per-user index; with ARGV[5] = '1' only when the session still exists.
+// Writes a session, its token index entry and the per-user index. With ARGV[5] = '1' only when the session exists and
+// its stored text is still ARGV[6] (compare-and-set: 0 when gone, -1 when another writer changed it since the read).
 const WRITE_SESSION = `
-if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[5] == '1' then
+  local current = redis.call('GET', KEYS[1])
+  if not current then return 0 end
+  if current ~= ARGV[6] then return -1 end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
 return 1`;
+
+// Records an access in one step: moves `last_accessed_at` forward (never back) and nothing else, keeping the TTL. The
+// fields before it in the document are generated ids, hashes and numbers, so its first match is the field itself.
+const TOUCH_SESSION = `
+local text = redis.call('GET', KEYS[1])
+if not text then return false end
+local first, last, value = string.find(text, '"last_accessed_at":(%d+)', 1)
+if not first then return redis.error_reply('session document without last_accessed_at') end
+if tonumber(value) < tonumber(ARGV[1]) then
+  text = string.sub(text, 1, first - 1) .. '"last_accessed_at":' .. ARGV[1] .. string.sub(text, last + 1)
+  redis.call('SET', KEYS[1], text, 'KEEPTTL')
+end
+return text`;
+
+// Deletes the sweep lock only while it is still the caller's (it may have expired and been taken by another server).
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Attempts at a compare-and-set update before giving up on a session that every attempt found changed. */
+const UPDATE_ATTEMPTS = 16;
+/** How long one server holds the sweep to itself; longer than a sweep takes, short enough to survive a crash. */
+const SWEEP_LOCK_MS = 30_000;
 
 // Adds one to a counter and gives it its window's TTL when it starts one; answers the count and the time left.
 const INCREMENT_COUNTER = `
@@ -162,7 +192,7 @@ export class RedisSessionStore implements SessionStore {
     if (await this.#run(() => this.#client.exists(this.#key('session-by-token', session.tokenId)))) {
       throw new SessionStoreError(KIND, 'DUPLICATE', 'a session with this token id already exists');
     }
-    await this.#writeSession(session, false);
+    await this.#writeSession(session, null);
   }
 
   async findSessionById(sessionId: string): Promise<SessionRecord | null> {
@@ -175,11 +205,30 @@ export class RedisSessionStore implements SessionStore {
     return sessionId === null ? null : this.findSessionById(sessionId);
   }
 
-  async updateSession(sessionId: string, update: SessionUpdate): Promise<SessionRecord | null> {
-    const current = await this.findSessionById(sessionId);
-    if (!current) return null;
-    const next: SessionRecord = { ...current, ...update };
-    return (await this.#writeSession(next, true)) ? next : null;
+  /**
+   * An access-only update is one script that changes `lastAccessedAt` alone; any other is a compare-and-set (the write
+   * lands only if the session's stored text is the one read, else it is read again and retried). So a plain
+   * session check racing an extension or a claims change cannot write the old expiry or claims back; no update
+   * moves `lastAccessedAt` backwards.
+   */
+  async updateSession(sessionId: string, update: SessionUpdate, options: SessionUpdateOptions = {}): Promise<SessionRecord | null> {
+    if (options.lastAccessOnly) {
+      const touched = await this.#run(() =>
+        this.#client.eval(TOUCH_SESSION, { keys: [this.#key('session', sessionId)], arguments: [String(update.lastAccessedAt.getTime())] }),
+      );
+      return typeof touched === 'string' ? sessionFromDocument(KIND, parseJsonText(KIND, touched, 'session')) : null;
+    }
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const text = await this.#run(() => this.#client.get(this.#key('session', sessionId)));
+      if (text === null) return null;
+      const current = sessionFromDocument(KIND, parseJsonText(KIND, text, 'session'));
+      const lastAccessedAt = current.lastAccessedAt.getTime() > update.lastAccessedAt.getTime() ? current.lastAccessedAt : update.lastAccessedAt;
+      const next: SessionRecord = { ...current, ...update, lastAccessedAt };
+      const written = await this.#writeSession(next, text);
+      if (written === 1) return next;
+      if (written === 0) return null;
+    }
+    throw new SessionStoreError(KIND, 'FAILED', `the session changed under each of ${UPDATE_ATTEMPTS} attempts to update it`);
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
@@ -207,10 +256,25 @@ export class RedisSessionStore implements SessionStore {
       .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.sessionId.localeCompare(b.sessionId));
   }
 
+  /**
+   * Session records expire by TTL; this also removes them earlier when asked, and cleans the per-user indexes. One
+   * server sweeps at a time (a short lock in Redis): the others return 0 at once instead of walking the same keys.
+   */
   async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
+    const lock = this.#key('sweep-lock');
+    const owner = randomUUID();
+    const acquired = await this.#run(() => this.#client.set(lock, owner, { NX: true, PX: SWEEP_LOCK_MS }));
+    if (acquired === null) return 0;
+    try {
+      return await this.#sweep(cutoff);
+    } finally {
+      await this.#run(() => this.#client.eval(RELEASE_LOCK, { keys: [lock], arguments: [owner] }));
+    }
+  }
+
+  async #sweep(cutoff: Date): Promise<number> {
     let deleted = 0;
     let cursor = '0';
-    // Session records expire by TTL; this also removes them earlier when asked, and cleans the per-user indexes.
     do {
       const page = await this.#run(() => this.#client.scan(cursor, { MATCH: `${this.#prefix}user-sessions:*`, COUNT: 200 }));
       cursor = String(page.cursor);
@@ -338,8 +402,11 @@ export class RedisSessionStore implements SessionStore {
     this.#client.destroy();
   }
 
-  /** Writes a session with its TTL; with `onlyIfExists`, returns false (writing nothing) when it was deleted meanwhile. */
-  async #writeSession(session: SessionRecord, onlyIfExists: boolean): Promise<boolean> {
+  /**
+   * Writes a session with its TTL. With `expectedText` (the stored text it was read as) only as a compare-and-set:
+   * 1 written, 0 deleted meanwhile, -1 changed meanwhile (nothing written).
+   */
+  async #writeSession(session: SessionRecord, expectedText: string | null): Promise<number> {
     const ttlMs = Math.max(1000, session.expiresAt.getTime() + EXPIRED_SESSION_RETENTION_MS - Date.now());
     const written = await this.#run(() =>
       this.#client.eval(WRITE_SESSION, {
@@ -349,11 +416,12 @@ export class RedisSessionStore implements SessionStore {
           String(ttlMs),
           String(session.expiresAt.getTime()),
           session.sessionId,
-          onlyIfExists ? '1' : '0',
+          expectedText === null ? '0' : '1',
+          expectedText ?? '',
         ],
       }),
     );
-    return written === 1;
+    return Number(written);
   }
 
   #key(...parts: string[]): string {
