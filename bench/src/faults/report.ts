@@ -4,7 +4,7 @@ import type { CutFigure, CutScenarioFigure } from './mid-response-cut.ts';
 import type { FrameFuzzFigure } from './frame-fuzz.ts';
 import type { HttpFuzzFigure } from './http-fuzz.ts';
 import type { SoakBounds } from './invariants.ts';
-import type { FaultsMachine } from './machine.ts';
+import type { FaultsMachine } from '../shared/machine.ts';
 import type { OrientDBRestartFigure } from './orientdb-restart.ts';
 import type { SoakFigure } from './soak.ts';
 import type { StytchKillFigure } from './stytch-kill.ts';

@@ -16,7 +16,7 @@ import {
   soakViolations,
   stytchKillViolations,
 } from './invariants.ts';
-import { describeMachine } from './machine.ts';
+import { describeMachine } from '../shared/machine.ts';
 import { collectGarbage } from './process-sampler.ts';
 import { orientdbMidResponseCuts, stytchMidResponseCuts } from './mid-response-cut.ts';
 import { orientdbRestartUnderLoad } from './orientdb-restart.ts';

@@ -2,12 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
 import { newProject } from './config.ts';
-import { withCleanup } from './cleanup.ts';
+import { withCleanup } from '../shared/cleanup.ts';
 import { createPasswordUser } from './http-request.ts';
 import { Tally, describeError, outcomeOf } from './outcomes.ts';
 import { newStoreLocation, type DurableStoreKind } from './stytch-stores.ts';
 import { startStytchProcess } from './stytch-process.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../shared/wait.ts';
 
 export interface StytchKillOptions {
   /** `memory` only as the control that shows the figure detects loss. */

@@ -1,7 +1,7 @@
 // Turns one run's results into bench/results/latest.json, docs/benchmarks.md, the SVG chart and the console table.
 import { readFileSync } from 'node:fs';
 import { GOALS, type RatioKey } from './config.ts';
-import type { MachineInfo } from './machine.ts';
+import type { MachineInfo } from '../shared/machine.ts';
 import type { MeasurementResult, SideFigures } from './results.ts';
 import { round3 } from './stats.ts';
 
