@@ -6,16 +6,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSessionTokenError } from '@sessiontoken/core';
+import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
 import {
   EmbeddedStytchLikeSessionProvider,
   MemorySessionStore,
-  StytchLikeSessionProvider,
   StytchLikeSessionService,
   createStytchLikeServer,
   openStore,
-} from '@sessiontoken/stytch-like';
+} from '@sessiontoken/stytch-like/server';
 
 const password = 'a long and unguessable password';
+
+// The client entry loads no server code: no Fastify, no store, no node:sqlite.
+const loadedByRoot = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '--eval',
+      `import { registerHooks } from 'node:module';
+      const loaded = [];
+      registerHooks({ resolve(specifier, context, next) { const result = next(specifier, context); loaded.push(result.url); return result; } });
+      await import('@sessiontoken/stytch-like');
+      process.stdout.write(JSON.stringify(loaded));`,
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  ),
+);
+assert.ok(loadedByRoot.some((url) => url.endsWith('/@sessiontoken/stytch-like/dist/index.js')), 'the root entry was not loaded');
+assert.deepEqual(loadedByRoot.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:sqlite$/.test(url)), []);
 
 // The bin is installed and documents itself.
 const help = execFileSync(join('node_modules', '.bin', 'sessiontoken-stytch-like'), ['--help'], { encoding: 'utf8', timeout: 20_000 });
@@ -73,4 +92,4 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log('@sessiontoken/stytch-like: published build works (server, HTTP provider, embedded SQLite, bin, optional drivers)');
+console.log('@sessiontoken/stytch-like: published build works (client entry without server code, server, HTTP provider, embedded SQLite, bin, optional drivers)');

@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // `cli` is the package's bin; it keeps the `#!/usr/bin/env node` line of src/server/cli/main.ts.
-  entry: { index: 'src/index.ts', cli: 'src/server/cli/main.ts' },
+  // `index` is the client entry, `server` the server entry; `cli` is the package's bin and keeps the
+  // `#!/usr/bin/env node` line of src/server/cli/main.ts. Shared code lands in chunks each entry imports as needed.
+  entry: { index: 'src/index.ts', server: 'src/server/index.ts', cli: 'src/server/cli/main.ts' },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', server: 'src/server/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node22',

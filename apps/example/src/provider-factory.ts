@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { SessionInfo } from '@sessiontoken/core';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
 import { readRunState, RunStateError, type RunState } from '@sessiontoken/orientdb-server';
+import { StytchLikeApiError, type StytchLikeSessionAttributes } from '@sessiontoken/stytch-like';
 import {
   EmbeddedStytchLikeSessionProvider,
-  StytchLikeApiError,
   StytchLikeSessionService,
   openStore,
-  type StytchLikeSessionAttributes,
-} from '@sessiontoken/stytch-like';
+} from '@sessiontoken/stytch-like/server';
 import { ConfigError, type ExampleConfig, type OrientDBEndpoint } from './config.js';
 import type { ShopBackend } from './shop-backend.js';
 

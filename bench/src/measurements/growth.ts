@@ -1,7 +1,7 @@
 // authenticate_growth_<store>: the cost of one authenticate with 10³, 10⁵ and 10⁶ sessions stored. One store per size,
 // all filled before measuring, so that rounds can alternate between the sizes and drift hits them all.
 import { randomBytes } from 'node:crypto';
-import { StytchLikeSessionService, type SessionStore } from '@sessiontoken/stytch-like';
+import { StytchLikeSessionService, type SessionStore } from '@sessiontoken/stytch-like/server';
 import { SETTINGS, type RatioKey } from './config.ts';
 import { sideFromLatencies, type MeasurementResult, type SideFigures } from './results.ts';
 import { nowMs, round3, summarize } from './stats.ts';

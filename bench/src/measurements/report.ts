@@ -21,14 +21,15 @@ const ORDER = Object.keys(GOALS) as RatioKey[];
 
 export function goalText(key: RatioKey): string {
   const goal = GOALS[key];
-  return goal === null ? '(reported)' : `${goal.op === '>=' ? '≥' : '<'} ${goal.value}`;
+  return goal === null ? '(reported)' : `${{ '>=': '≥', '<=': '≤', '<': '<' }[goal.op]} ${goal.value}`;
 }
 
 /** `true` / `false`, or `null` for a measurement that has no goal. */
 export function goalMet(key: RatioKey, ratio: number): boolean | null {
   const goal = GOALS[key];
   if (goal === null) return null;
-  return goal.op === '>=' ? ratio >= goal.value : ratio < goal.value;
+  if (goal.op === '>=') return ratio >= goal.value;
+  return goal.op === '<=' ? ratio <= goal.value : ratio < goal.value;
 }
 
 function metText(met: boolean | null): string {

@@ -10,6 +10,7 @@ import { CHART_FILE, DOCS_FILE, ONLY, QUICK, RESULTS_DIR, type RatioKey } from '
 import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
 import { databaseVersions, machineInfo, versions } from '../shared/machine.ts';
+import { measureClientCpuVsBareSocket } from './orientdb-cpu.ts';
 import { measureQueryVsOrientjs, measureReattachVsOpen, measureReattachVsOpenWithoutPasswordCache, startBenchServer } from './orientdb.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
@@ -26,12 +27,13 @@ interface Group {
 
 const GROUPS: readonly Group[] = [
   {
-    keys: ['reattach_vs_open', 'query_vs_orientjs'],
+    keys: ['reattach_vs_open', 'query_vs_orientjs', 'orientdb_client_cpu_vs_bare_socket'],
     run: async (teardown, wanted) => {
       const bench = await startBenchServer(teardown);
       const out: MeasurementResult[] = [];
       if (wanted('reattach_vs_open')) out.push(await measureReattachVsOpen(bench, teardown));
       if (wanted('query_vs_orientjs')) out.push(await measureQueryVsOrientjs(bench, teardown));
+      if (wanted('orientdb_client_cpu_vs_bare_socket')) out.push(await measureClientCpuVsBareSocket(bench, teardown));
       orientdbVersion = bench.version;
       return out;
     },

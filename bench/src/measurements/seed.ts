@@ -1,9 +1,9 @@
 // Fills a store with many sessions fast, bypassing the service: SQLite rows in one transaction, Redis keys in pipelined
-// batches, both in exactly the layout the store itself writes (see packages/stytch-like/src/store/sqlite.ts and
+// batches, both in exactly the layout the store itself writes (see packages/stytch-like/src/server/store/sqlite.ts and
 // redis.ts). Only a sample of the sessions get real token secrets: those are the ones the measurement authenticates.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
-import { EXPIRED_SESSION_RETENTION_MS } from '@sessiontoken/stytch-like';
+import { EXPIRED_SESSION_RETENTION_MS } from '@sessiontoken/stytch-like/server';
 import { connectRedis } from './stores.ts';
 
 export interface SeedPlan {

@@ -3,7 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresSessionStore, RedisSessionStore, SqliteSessionStore, type SessionStore } from '@sessiontoken/stytch-like';
+import {
+  PostgresSessionStore,
+  RedisSessionStore,
+  SqliteSessionStore,
+  type SessionStore,
+} from '@sessiontoken/stytch-like/server';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { POSTGRES_URL, REDIS_URL, RUN_ID } from './config.ts';

@@ -4,8 +4,6 @@
  * A caller branches on these without knowing which backend it holds.
  */
 export const SESSION_TOKEN_ERROR_CODES = [
-  /** The operation needs token mode (`setSessionToken(true)`), which is off. */
-  'TOKENS_DISABLED',
   /** The operation needs an active session and there is none. */
   'NO_SESSION',
   /** The token is malformed, tampered with, unknown to the backend, or signed with another key. */

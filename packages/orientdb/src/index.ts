@@ -6,8 +6,8 @@ export type {
   OrientDBSessionProviderOptions,
 } from './provider/options.js';
 export type { QueryMode, QueryParameters } from './protocol/requests.js';
-export type { WireLimits } from './protocol/limits.js';
-export { DEFAULT_WIRE_LIMITS } from './protocol/limits.js';
+export type { WireLimits } from './limits.js';
+export { DEFAULT_WIRE_LIMITS } from './limits.js';
 export { OrientDBServerError } from './protocol/server-error.js';
 export type { ServerExceptionEntry } from './protocol/server-error.js';
 export { RecordId, orientdbTypes, OrientDBType } from './serializer/values.js';

@@ -1,13 +1,15 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { describe, expect, it } from 'vitest';
 import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../src/protocol/frame-reader.js';
-import { DEFAULT_WIRE_LIMITS } from '../src/protocol/limits.js';
+import { DEFAULT_WIRE_LIMITS } from '../src/limits.js';
 import { Opcode, databaseSizeRequest, queryRequest } from '../src/protocol/requests.js';
 import { readDatabaseSize, readQueryResponse, readResponse, type QueryPage, type ResponseFrame } from '../src/protocol/responses.js';
 import { OrientDBServerError } from '../src/protocol/server-error.js';
 import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
+import { encodeRecord } from '../src/serializer/record-encoder.js';
 import { RecordId } from '../src/serializer/values.js';
+import { datesRecord, queryFrameOf } from '../src/testing/amplification.js';
 import { errorFrame, okHeader, queryFrame } from '../src/testing/frames.js';
 
 const parseQuery = (reader: FrameReader): Pull<ResponseFrame<QueryPage>> => readResponse(reader, 5, true, readQueryResponse);
@@ -97,6 +99,22 @@ describe('response frames', () => {
     expectProtocolError(() => parseComplete(Uint8Array.of(9, 0, 0, 0, 5), DEFAULT_WIRE_LIMITS, parseQuery));
   });
 
+  it('share one decoded-bytes budget among all the rows of an answer', () => {
+    const limits = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 1024 * 1024 };
+    // One record of 2 000 dates fits; twenty of them in one answer do not.
+    const one = parseComplete(queryFrameOf(5, [datesRecord(2000)]), limits, parseQuery).value;
+    expect(one.ok && one.value.rows).toHaveLength(1);
+    const frame = queryFrameOf(5, new Array<Uint8Array>(20).fill(datesRecord(2000)));
+    expect(frame.length).toBeLessThan(100 * 1024);
+    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(/limits\.maxDecodedBytes/);
+  });
+
+  it('refuse an answer of more rows than the budget holds, before decoding them', () => {
+    const limits = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 64 * 1024 };
+    const frame = queryFrameOf(5, new Array<Uint8Array>(2000).fill(new Uint8Array(0)));
+    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(/frame: decodes to more than/);
+  });
+
   it('reject a truncated frame', () => {
     const frame = queryFrame(5);
     for (const cut of [1, 5, 9, frame.length - 1]) expectProtocolError(() => parseComplete(frame.subarray(0, cut), DEFAULT_WIRE_LIMITS, parseQuery));
@@ -138,7 +156,37 @@ describe('requests', () => {
     const text = Buffer.from(frame.bytes).indexOf(Buffer.from('params'));
     expect(text).toBeGreaterThan(0);
     const start = text - 3; // version byte, empty class name, field name length
-    const length = new DataView(frame.bytes.buffer).getInt32(start - 4);
+    const length = Buffer.from(frame.bytes).readInt32BE(start - 4);
     expect(decodeRecord(frame.bytes.subarray(start, start + length)).fields).toEqual({ params: { a: 'b' } });
   });
+
+  it('are built in one reused buffer without carrying bytes from one request to the next', () => {
+    const token = new Uint8Array(40).fill(9);
+    // A long request first leaves its bytes in the shared buffer; the next one has null parameters (unwritten slots).
+    const first = queryRequest(3, token, 'SELECT FROM V WHERE a = :a', { a: 'z'.repeat(5000), b: [1, 2, 3] }, 'query', 10);
+    const second = queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10);
+    expect(paramsOf(second)).toEqual(encodeRecord({ params: new Map<string, unknown>([['a', null], ['b', undefined], ['c', 'x']]) }));
+    expect(decodeRecord(paramsOf(second)).fields).toEqual({ params: { a: null, b: null, c: 'x' } });
+    // The first request's bytes are its own copy, untouched by building the second.
+    expect(decodeRecord(paramsOf(first)).fields).toEqual({ params: { a: 'z'.repeat(5000), b: [1, 2, 3] } });
+    expect(Array.from(queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10).bytes)).toEqual(Array.from(second.bytes));
+  });
 });
+
+/** The params record of a QUERY request: the bytes field just before the trailing named-parameters flag. */
+function paramsOf(frame: { readonly bytes: Uint8Array }): Uint8Array {
+  const bytes = Buffer.from(frame.bytes);
+  // Walk the fixed layout: opcode, session, token, language, statement, mode, page size, fetch plan (-1), params.
+  let at = 5;
+  const skip = (): void => {
+    const length = bytes.readInt32BE(at);
+    at += 4 + Math.max(0, length);
+  };
+  skip(); // token
+  skip(); // language
+  skip(); // statement
+  at += 1 + 4; // mode, page size
+  skip(); // fetch plan
+  const length = bytes.readInt32BE(at);
+  return new Uint8Array(bytes.subarray(at + 4, at + 4 + length));
+}

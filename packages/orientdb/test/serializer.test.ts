@@ -1,10 +1,13 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_WIRE_LIMITS } from '../src/limits.js';
 import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeProjection } from '../src/serializer/projection-decoder.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
 import { encodeRecord } from '../src/serializer/record-encoder.js';
 import { OrientDBType, RecordId, orientdbTypes } from '../src/serializer/values.js';
+import { DecodeBudget } from '../src/serializer/decode-budget.js';
+import { aliasedMapRecord, aliasedStringRecord, datesRecord } from '../src/testing/amplification.js';
 import { GOLDEN_PROJECTION_BASE64, GOLDEN_RECORD_BASE64 } from '../src/testing/golden-bytes.js';
 
 function protocolError(run: () => unknown): SessionTokenError {
@@ -90,7 +93,61 @@ describe('decodeRecord', () => {
     for (let i = 0; i < 10; i++) value = [value];
     const bytes = encodeRecord({ deep: value });
     expect(decodeRecord(bytes).fields).toEqual({ deep: value });
-    protocolError(() => decodeRecord(bytes, { maxFrameBytes: 1 << 20, maxNestingDepth: 5 }));
+    protocolError(() => decodeRecord(bytes, { ...DEFAULT_WIRE_LIMITS, maxNestingDepth: 5 }));
+  });
+});
+
+describe('memory proportional to input', () => {
+  it('refuses fields that point back at a value already read (the 260 KiB record that decoded to 100 MiB)', () => {
+    const bytes = aliasedStringRecord(400, 256 * 1024);
+    expect(bytes.length).toBeLessThan(270 * 1024);
+    expect(protocolError(() => decodeRecord(bytes)).message).toMatch(/field "f1" points back at bytes already read/);
+    // One field pointing at the string is an ordinary record.
+    expect(decodeRecord(aliasedStringRecord(1, 1024)).fields['f0']).toHaveLength(1024);
+  });
+
+  it('refuses map values that point back at a value already read', () => {
+    expect(protocolError(() => decodeRecord(aliasedMapRecord(100, 4096))).message).toMatch(/map value points back at bytes already read/);
+    expect(decodeRecord(aliasedMapRecord(1, 10)).fields).toEqual({ map: { k0: 'y'.repeat(10) } });
+  });
+
+  it('refuses a field pointing into the header it belongs to', () => {
+    const writer = new ByteWriter();
+    writer.uint8(0);
+    writer.varString('');
+    writer.varString('a');
+    writer.int32(3); // inside the header: the bytes of the entry itself
+    writer.uint8(OrientDBType.STRING);
+    writer.varint(0);
+    expect(protocolError(() => decodeRecord(writer.toBytes())).message).toMatch(/points back at bytes already read/);
+  });
+
+  it('charges what it builds to the budget and refuses past maxDecodedBytes', () => {
+    const bytes = datesRecord(10_000);
+    const budget = new DecodeBudget(DEFAULT_WIRE_LIMITS);
+    expect(decodeRecord(bytes, DEFAULT_WIRE_LIMITS, budget).fields['dates']).toHaveLength(10_000);
+    // Each 2-byte date is charged as a Date object and its slot.
+    expect(budget.charged).toBeGreaterThan(10_000 * 72);
+    expect(budget.charged / bytes.length).toBeLessThan(48);
+    const tight = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 256 * 1024 };
+    expect(protocolError(() => decodeRecord(bytes, tight)).message).toMatch(/more than 262144 bytes of values \(limits\.maxDecodedBytes\)/);
+  });
+
+  it('charges projections too', () => {
+    const writer = new ByteWriter();
+    writer.varint(1);
+    writer.varString('dates');
+    writer.uint8(OrientDBType.EMBEDDEDLIST);
+    writer.varint(5000);
+    for (let i = 0; i < 5000; i++) {
+      writer.uint8(OrientDBType.DATETIME);
+      writer.varint(0);
+    }
+    writer.varint(0);
+    const bytes = writer.toBytes();
+    expect(decodeProjection(bytes)['dates']).toHaveLength(5000);
+    const tight = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 64 * 1024 };
+    expect(protocolError(() => decodeProjection(bytes, tight)).message).toMatch(/limits\.maxDecodedBytes/);
   });
 });
 

@@ -99,9 +99,4 @@ export class MemorySessionBackend {
   revoke(token: string): void {
     this.authenticate(token).revoked = true;
   }
-
-  /** Number of sessions held, revoked ones included. */
-  get sessionCount(): number {
-    return this.#sessions.size;
-  }
 }

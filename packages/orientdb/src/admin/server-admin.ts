@@ -1,11 +1,10 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { SessionTokenError } from '@sessiontoken/core';
 import { OrientDBConnection } from '../protocol/connection.js';
 import { toSessionTokenError } from '../protocol/error-mapping.js';
-import { ADAPTER_NAME, malformed } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS } from '../protocol/limits.js';
+import { malformed, orientdbError } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS } from '../limits.js';
 import { checkTls } from '../provider/options.js';
-import { parseOrientDBTokenBytes } from '../token/orientdb-token.js';
+import { parseServerToken } from '../token/orientdb-token.js';
 import { connectRequest, createDatabaseRequest, databaseExistsRequest, type RequestFrame } from '../protocol/requests.js';
 
 /** A server user from `orientdb-server-config.xml` (such as `root`) and where the server is. */
@@ -78,17 +77,9 @@ export class OrientDBServerAdmin {
   }
 }
 
-function parseServerToken(token: Uint8Array): ReturnType<typeof parseOrientDBTokenBytes> {
-  try {
-    return parseOrientDBTokenBytes(token);
-  } catch (error) {
-    throw malformed('token sent by the server', error);
-  }
-}
-
 function checkName(name: string): string {
   if (typeof name !== 'string' || !/^[\w.-]+$/.test(name)) {
-    throw new SessionTokenError('INVALID_ARGUMENT', 'a database name must be letters, digits, _ . or -', { adapter: ADAPTER_NAME });
+    throw orientdbError('INVALID_ARGUMENT', 'a database name must be letters, digits, _ . or -');
   }
   return name;
 }

@@ -1,9 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME, malformed } from './frame-error.js';
+import { ADAPTER_NAME, malformed } from '../adapter.js';
 import { FrameReader, IncomingBytes, type Pull } from './frame-reader.js';
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from './limits.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 import { MIN_SERVER_PROTOCOL_VERSION, type RequestFrame } from './requests.js';
 import { readResponse, type ResponseFrame } from './responses.js';
 
@@ -45,12 +45,9 @@ export class OrientDBConnection {
   readonly #closed: Promise<void>;
   #active: Job | null = null;
   #failure: SessionTokenError | null = null;
-  /** Protocol version the server announced when the socket opened. */
-  readonly serverProtocolVersion: number;
 
-  private constructor(socket: Socket, serverProtocolVersion: number, options: ConnectionOptions, closed: Promise<void>) {
+  private constructor(socket: Socket, options: ConnectionOptions, closed: Promise<void>) {
     this.#socket = socket;
-    this.serverProtocolVersion = serverProtocolVersion;
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#timeoutMs = options.timeoutMs;
     this.#closed = closed;
@@ -80,8 +77,7 @@ export class OrientDBConnection {
           void closed.then(() => reject(error));
           return;
         }
-        const version = ((greeting[0]! << 24) | (greeting[1]! << 16)) >> 16;
-        const connection = new OrientDBConnection(socket, version, options, closed);
+        const connection = new OrientDBConnection(socket, options, closed);
         const rest = greeting.slice(2);
         if (rest.length > 0) connection.#onData(Uint8Array.from(rest));
         resolve(connection);

@@ -1,6 +1,6 @@
-import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from './frame-error.js';
-import { type OrientDBServerError } from './server-error.js';
+import type { SessionTokenError } from '@sessiontoken/core';
+import { orientdbError } from '../adapter.js';
+import type { OrientDBServerError } from './server-error.js';
 
 /** What the failed request was doing, which decides what a server exception means. */
 export type RequestPurpose =
@@ -16,22 +16,22 @@ const TOKEN_PARSE_FAILURE = /^(Error on token pars|Cannot deserialize binary tok
 function tokenRejected(error: OrientDBServerError, tokenExpiresAt: Date): SessionTokenError {
   // OrientDB 3.2 answers "signature does not match" for expired and forged tokens alike; the token's own expiry tells them apart.
   if (tokenExpiresAt.getTime() <= Date.now()) {
-    return new SessionTokenError('EXPIRED', 'the server rejected the session token: it has expired', { adapter: ADAPTER_NAME, cause: error });
+    return orientdbError('EXPIRED', 'the server rejected the session token: it has expired', error);
   }
-  return new SessionTokenError('INVALID_TOKEN', 'the server rejected the session token', { adapter: ADAPTER_NAME, cause: error });
+  return orientdbError('INVALID_TOKEN', 'the server rejected the session token', error);
 }
 
 /** Maps an OrientDB error frame to a `SessionTokenError`; the server's class and message stay in `cause`. */
 export function toSessionTokenError(error: OrientDBServerError, purpose: RequestPurpose): SessionTokenError {
   const simple = error.simpleClassName;
   if (simple === 'OOfflineNodeException') {
-    return new SessionTokenError('UNAVAILABLE', 'the OrientDB server is shutting down', { adapter: ADAPTER_NAME, cause: error });
+    return orientdbError('UNAVAILABLE', 'the OrientDB server is shutting down', error);
   }
   if (purpose.kind === 'credentials') {
     if (simple === 'OSecurityAccessException' || simple === 'OSecurityException' || simple === 'OSecurityAuthenticationException') {
-      return new SessionTokenError('BAD_CREDENTIALS', 'the server refused the user name or password', { adapter: ADAPTER_NAME, cause: error });
+      return orientdbError('BAD_CREDENTIALS', 'the server refused the user name or password', error);
     }
-    return new SessionTokenError('BACKEND', `the server refused to open the session (${simple})`, { adapter: ADAPTER_NAME, cause: error });
+    return orientdbError('BACKEND', `the server refused to open the session (${simple})`, error);
   }
   if (simple === 'OTokenSecurityException') return tokenRejected(error, purpose.tokenExpiresAt);
   if (simple === 'OSystemException' && TOKEN_PARSE_FAILURE.test(error.serverMessage)) return tokenRejected(error, purpose.tokenExpiresAt);
@@ -39,5 +39,5 @@ export function toSessionTokenError(error: OrientDBServerError, purpose: Request
   if (purpose.kind === 'token-check' && (simple === 'OSecurityAccessException' || simple === 'OSecurityException')) {
     return tokenRejected(error, purpose.tokenExpiresAt);
   }
-  return new SessionTokenError('BACKEND', `the server refused the request (${simple})`, { adapter: ADAPTER_NAME, cause: error });
+  return orientdbError('BACKEND', `the server refused the request (${simple})`, error);
 }

@@ -1,6 +1,7 @@
 import { decodeUtf8 } from '../serializer/utf8.js';
-import { malformed } from './frame-error.js';
-import type { WireLimits } from './limits.js';
+import { malformed } from '../adapter.js';
+import type { WireLimits } from '../limits.js';
+import { DecodeBudget } from '../serializer/decode-budget.js';
 
 /**
  * An incremental parse step. A response has no length prefix, so it is parsed as the bytes arrive: a step yields
@@ -35,6 +36,11 @@ export class IncomingBytes {
     this.#end += chunk.length;
   }
 
+  /** The next byte; the caller checked `available`. */
+  byte(): number {
+    return this.#buffer[this.#start++]!;
+  }
+
   /** The next `count` bytes as a view that stays valid until the next `push`; the caller checked `available`. */
   take(count: number): Uint8Array {
     const view = this.#buffer.subarray(this.#start, this.#start + count);
@@ -59,10 +65,13 @@ export class FrameReader {
   readonly #input: IncomingBytes;
   readonly #limits: WireLimits;
   #consumed = 0;
+  /** What the records and projections of this frame may build, shared by all of them. */
+  readonly decoded: DecodeBudget;
 
   constructor(input: IncomingBytes, limits: WireLimits) {
     this.#input = input;
     this.#limits = limits;
+    this.decoded = new DecodeBudget(limits);
   }
 
   get limits(): WireLimits {
@@ -79,16 +88,23 @@ export class FrameReader {
     return this.#limits.maxFrameBytes - this.#consumed;
   }
 
-  *#take(count: number, what: string): Pull<Uint8Array> {
+  /** Charges `count` bytes to the frame, refusing past its limit before anything waits for them. */
+  #charge(count: number, what: string): void {
     if (count > this.budget) throw malformed(`frame: ${what} of ${count} bytes exceeds the frame limit of ${this.#limits.maxFrameBytes} bytes`);
-    while (this.#input.available < count) yield count;
     this.#consumed += count;
+  }
+
+  *#take(count: number, what: string): Pull<Uint8Array> {
+    this.#charge(count, what);
+    while (this.#input.available < count) yield count;
     return this.#input.take(count);
   }
 
+  // The primitives wait in place rather than through #take: one generator per read instead of two (the parse is hot).
   *uint8(): Pull<number> {
-    const bytes = yield* this.#take(1, 'a byte');
-    return bytes[0]!;
+    this.#charge(1, 'a byte');
+    while (this.#input.available < 1) yield 1;
+    return this.#input.byte();
   }
 
   *bool(what: string): Pull<boolean> {
@@ -98,17 +114,23 @@ export class FrameReader {
   }
 
   *int16(): Pull<number> {
-    const b = yield* this.#take(2, 'a short');
+    this.#charge(2, 'a short');
+    while (this.#input.available < 2) yield 2;
+    const b = this.#input.take(2);
     return ((b[0]! << 24) | (b[1]! << 16)) >> 16;
   }
 
   *int32(): Pull<number> {
-    const b = yield* this.#take(4, 'an int');
+    this.#charge(4, 'an int');
+    while (this.#input.available < 4) yield 4;
+    const b = this.#input.take(4);
     return (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
   }
 
   *int64(): Pull<bigint> {
-    const b = yield* this.#take(8, 'a long');
+    this.#charge(8, 'a long');
+    while (this.#input.available < 8) yield 8;
+    const b = this.#input.take(8);
     // Two 32-bit halves: one BigInt shift instead of eight (this runs for every record id in a result).
     const high = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
     const low = ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0;
@@ -122,6 +144,17 @@ export class FrameReader {
     if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
     const view = yield* this.#take(length, what);
     return view.slice();
+  }
+
+  /**
+   * Network bytes as a view into the receive buffer, without a copy: valid only until the parse step next yields
+   * (the buffer moves on the next push), so the caller decodes them at once.
+   */
+  *view(what: string): Pull<Uint8Array | null> {
+    const length = yield* this.int32();
+    if (length === -1) return null;
+    if (length < 0) throw malformed(`frame: ${what} has length ${length}`);
+    return yield* this.#take(length, what);
   }
 
   /** Like {@link bytes} without keeping them (a Java-serialized exception nobody reads). */

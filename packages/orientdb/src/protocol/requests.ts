@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { encodeRecord } from '../serializer/record-encoder.js';
+import { writeRecordBytes } from '../serializer/record-encoder.js';
 import { ByteWriter } from '../serializer/byte-writer.js';
 import type { FrameReader, Pull } from './frame-reader.js';
 import {
@@ -52,6 +52,14 @@ export interface RequestFrame<T> {
   readonly readBody: ((reader: FrameReader) => Pull<T>) | null;
 }
 
+/** One writer for every request: requests are built synchronously, one at a time, and copied out when done. */
+const scratch = new ByteWriter(1024);
+
+function requestWriter(): ByteWriter {
+  scratch.reset();
+  return scratch;
+}
+
 function header(writer: ByteWriter, opcode: number, sessionId: number, token: Uint8Array | null): void {
   writer.uint8(opcode);
   writer.int32(sessionId);
@@ -80,53 +88,53 @@ function handshakeFields(writer: ByteWriter): void {
 
 /** Server credentials, for the server-level requests (DB_EXIST, DB_CREATE). */
 export function connectRequest(user: string, password: string): RequestFrame<ConnectResponse> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.CONNECT, NO_SESSION_ID, null);
   handshakeFields(writer);
   writer.string(user);
   writer.string(password);
-  return { opcode: Opcode.CONNECT, sessionId: NO_SESSION_ID, bytes: writer.toBytes(), tokenInResponseHeader: false, readBody: readConnectResponse };
+  return { opcode: Opcode.CONNECT, sessionId: NO_SESSION_ID, bytes: writer.takeBytes(), tokenInResponseHeader: false, readBody: readConnectResponse };
 }
 
 export function openRequest(database: string, user: string, password: string): RequestFrame<OpenResponse> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.DB_OPEN, NO_SESSION_ID, null);
   handshakeFields(writer);
   writer.string(database);
   writer.string(user);
   writer.string(password);
-  return { opcode: Opcode.DB_OPEN, sessionId: NO_SESSION_ID, bytes: writer.toBytes(), tokenInResponseHeader: false, readBody: readOpenResponse };
+  return { opcode: Opcode.DB_OPEN, sessionId: NO_SESSION_ID, bytes: writer.takeBytes(), tokenInResponseHeader: false, readBody: readOpenResponse };
 }
 
 export function closeRequest(sessionId: number, token: Uint8Array): RequestFrame<void> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.DB_CLOSE, sessionId, token);
-  return { opcode: Opcode.DB_CLOSE, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: null };
+  return { opcode: Opcode.DB_CLOSE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: null };
 }
 
 export function databaseExistsRequest(sessionId: number, token: Uint8Array, database: string, storage = 'plocal'): RequestFrame<boolean> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.DB_EXIST, sessionId, token);
   writer.string(database);
   writer.string(storage);
-  return { opcode: Opcode.DB_EXIST, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readDatabaseExists };
+  return { opcode: Opcode.DB_EXIST, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readDatabaseExists };
 }
 
 export function createDatabaseRequest(sessionId: number, token: Uint8Array, database: string, type: 'document' | 'graph' = 'graph', storage = 'plocal'): RequestFrame<void> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.DB_CREATE, sessionId, token);
   writer.string(database);
   writer.string(type);
   writer.string(storage);
   writer.string(null); // no backup to restore
-  return { opcode: Opcode.DB_CREATE, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readEmpty };
+  return { opcode: Opcode.DB_CREATE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readEmpty };
 }
 
 /** The cheapest request that needs an open database: the server validates the token and opens the session for it. */
 export function databaseSizeRequest(sessionId: number, token: Uint8Array): RequestFrame<bigint> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.DB_SIZE, sessionId, token);
-  return { opcode: Opcode.DB_SIZE, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readDatabaseSize };
+  return { opcode: Opcode.DB_SIZE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readDatabaseSize };
 }
 
 /** How the server runs a statement: `command` allows writes, `query` only idempotent statements. */
@@ -146,29 +154,22 @@ export function queryRequest(
   const named = !Array.isArray(parameters);
   // A Map, so that a parameter called __proto__ stays a parameter.
   const params = new Map<string, unknown>(named ? Object.entries(parameters) : (parameters as readonly unknown[]).map((value, index) => [String(index), value]));
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.QUERY, sessionId, token);
   writer.string('sql');
   writer.string(statement);
   writer.uint8(mode === 'command' ? 0 : 1);
   writer.int32(pageSize);
   writer.string(null); // fetch plan
-  writer.bytes(encodeRecord({ params }));
+  writeRecordBytes(writer, { params });
   writer.bool(named);
-  return { opcode: Opcode.QUERY, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
+  return { opcode: Opcode.QUERY, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
 }
 
 export function queryNextPageRequest(sessionId: number, token: Uint8Array, queryId: string, pageSize: number): RequestFrame<QueryPage> {
-  const writer = new ByteWriter();
+  const writer = requestWriter();
   header(writer, Opcode.QUERY_NEXT_PAGE, sessionId, token);
   writer.string(queryId);
   writer.int32(pageSize);
-  return { opcode: Opcode.QUERY_NEXT_PAGE, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
-}
-
-export function closeQueryRequest(sessionId: number, token: Uint8Array, queryId: string): RequestFrame<void> {
-  const writer = new ByteWriter();
-  header(writer, Opcode.CLOSE_QUERY, sessionId, token);
-  writer.string(queryId);
-  return { opcode: Opcode.CLOSE_QUERY, sessionId, bytes: writer.toBytes(), tokenInResponseHeader: true, readBody: readEmpty };
+  return { opcode: Opcode.QUERY_NEXT_PAGE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
 }

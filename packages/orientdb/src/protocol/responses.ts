@@ -1,7 +1,8 @@
 import { decodeProjection } from '../serializer/projection-decoder.js';
 import { decodeRecord, defineField } from '../serializer/record-decoder.js';
+import { DecodedCost, type Failing } from '../serializer/decode-budget.js';
 import { RecordId, type OrientDBRow } from '../serializer/values.js';
-import { malformed } from './frame-error.js';
+import { malformed } from '../adapter.js';
 import type { FrameReader, Pull } from './frame-reader.js';
 import { OrientDBServerError } from './server-error.js';
 
@@ -111,12 +112,22 @@ export interface QueryPage {
   readonly hasNextPage: boolean;
 }
 
+/** A row object with `@rid` and `@version`, and its slot in the rows array. */
+const ROW_COST = DecodedCost.SLOT + DecodedCost.OBJECT + 2 * DecodedCost.SLOT + DecodedCost.RECORD_ID;
+
+const FRAME: Failing = {
+  fail(reason: string): never {
+    throw malformed(`frame: ${reason}`);
+  },
+};
+
 function* readResult(reader: FrameReader): Pull<OrientDBRow> {
   const type = yield* reader.uint8();
   if (type === RESULT_TYPE_PROJECTION) {
-    const bytes = yield* reader.bytes('projection');
+    // Decoded before the next yield, while the view into the receive buffer is valid.
+    const bytes = yield* reader.view('projection');
     if (bytes === null) throw malformed('frame: null projection');
-    return decodeProjection(bytes, reader.limits);
+    return decodeProjection(bytes, reader.limits, reader.decoded);
   }
   if (type > RESULT_TYPE_PROJECTION) throw malformed(`frame: result type ${type}`);
   const marker = yield* reader.int16();
@@ -131,17 +142,18 @@ function* readResult(reader: FrameReader): Pull<OrientDBRow> {
   const cluster = yield* reader.int16();
   const position = yield* reader.int64();
   const version = yield* reader.int32();
-  const content = yield* reader.bytes('record content');
+  // Decoded before the next yield, while the view into the receive buffer is valid; a blob is copied out.
+  const content = yield* reader.view('record content');
   const rid = new RecordId(cluster, position);
   if (recordType === RECORD_TYPE_DOCUMENT) {
     if (content === null || content.length === 0) return { '@rid': rid, '@version': version };
-    const { className, fields } = decodeRecord(content, reader.limits);
+    const { className, fields } = decodeRecord(content, reader.limits, reader.decoded);
     const row: OrientDBRow = { '@rid': rid, '@version': version };
     if (className !== null) row['@class'] = className;
     for (const [name, value] of Object.entries(fields)) defineField(row, name, value);
     return row;
   }
-  if (recordType === RECORD_TYPE_BLOB) return { '@rid': rid, '@version': version, '@bytes': content ?? new Uint8Array(0) };
+  if (recordType === RECORD_TYPE_BLOB) return { '@rid': rid, '@version': version, '@bytes': content === null ? new Uint8Array(0) : content.slice() };
   throw malformed(`frame: record type ${recordType}`);
 }
 
@@ -152,7 +164,10 @@ export function* readQueryResponse(reader: FrameReader): Pull<QueryPage> {
   yield* reader.int32(); // prefetched records: always 0
   const count = yield* reader.count('result count', 1);
   const rows: OrientDBRow[] = [];
-  for (let i = 0; i < count; i++) rows.push(yield* readResult(reader));
+  for (let i = 0; i < count; i++) {
+    reader.decoded.charge(FRAME, ROW_COST);
+    rows.push(yield* readResult(reader));
+  }
   const hasNextPage = yield* reader.bool('has next page');
   const stats = yield* reader.count('query statistics count', 12);
   for (let i = 0; i < stats; i++) {

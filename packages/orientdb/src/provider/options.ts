@@ -1,7 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+import { ADAPTER_NAME } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 
 /** Where the provider finds OrientDB and how patient it is. */
 export interface OrientDBSessionProviderOptions {
@@ -98,6 +98,7 @@ export function resolveOptions(options: OrientDBSessionProviderOptions): Resolve
     pageSize: checkPageSize(options.pageSize, 1000),
     limits: {
       maxFrameBytes: positiveInteger(options.limits?.maxFrameBytes, DEFAULT_WIRE_LIMITS.maxFrameBytes, 'limits.maxFrameBytes'),
+      maxDecodedBytes: positiveInteger(options.limits?.maxDecodedBytes, DEFAULT_WIRE_LIMITS.maxDecodedBytes, 'limits.maxDecodedBytes', 2 ** 48),
       maxNestingDepth: positiveInteger(options.limits?.maxNestingDepth, DEFAULT_WIRE_LIMITS.maxNestingDepth, 'limits.maxNestingDepth', 1024),
     },
     tls: checkTls(options.tls),

@@ -8,10 +8,10 @@ import {
   type SessionTokens,
 } from '@sessiontoken/core';
 import type { ConnectionOptions } from '../protocol/connection.js';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
+import { ADAPTER_NAME } from '../adapter.js';
 import type { QueryMode, QueryParameters } from '../protocol/requests.js';
 import type { OrientDBRow } from '../serializer/values.js';
-import { parseOrientDBToken } from '../token/orientdb-token.js';
+import { parseOrientDBToken, type HeldToken } from '../token/orientdb-token.js';
 import {
   checkDatabaseName,
   checkPageSize,
@@ -23,7 +23,7 @@ import {
   type ResolvedOptions,
 } from './options.js';
 import { activeSessionFromToken } from './session-info.js';
-import { OrientDBTokenSession, type HeldToken } from './token-session.js';
+import { OrientDBTokenSession } from './token-session.js';
 
 /** What OrientDB token sessions can honestly do. */
 export const ORIENTDB_CAPABILITIES: ProviderCapabilities = Object.freeze({

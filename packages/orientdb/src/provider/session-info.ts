@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeBase64Url, type ActiveSession } from '@sessiontoken/core';
-import type { HeldToken } from './token-session.js';
+import type { HeldToken } from '../token/orientdb-token.js';
 
 /**
  * What the provider reports about a session, read from the token itself (OrientDB keeps no session record a client

@@ -1,7 +1,7 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { OrientDBConnection, type ConnectionOptions } from '../protocol/connection.js';
 import { toSessionTokenError, type RequestPurpose } from '../protocol/error-mapping.js';
-import { ADAPTER_NAME, malformed } from '../protocol/frame-error.js';
+import { ADAPTER_NAME, malformed } from '../adapter.js';
 import {
   NO_SESSION_ID,
   closeRequest,
@@ -14,23 +14,10 @@ import {
   type RequestFrame,
 } from '../protocol/requests.js';
 import type { OrientDBRow } from '../serializer/values.js';
-import { parseOrientDBTokenBytes, type ParsedOrientDBToken } from '../token/orientdb-token.js';
-
-/** A token with its bytes and what it says. */
-export interface HeldToken extends ParsedOrientDBToken {
-  readonly bytes: Uint8Array;
-}
+import { parseServerToken, type HeldToken } from '../token/orientdb-token.js';
 
 /** Largest page the server accepts; a stateless request must get every row in its one answer. */
 const ALL_ROWS = 2 ** 31 - 1;
-
-function parseServerToken(bytes: Uint8Array): HeldToken {
-  try {
-    return { ...parseOrientDBTokenBytes(bytes), bytes };
-  } catch (error) {
-    throw malformed('token sent by the server', error);
-  }
-}
 
 /**
  * One OrientDB token session: the token, and the socket it is used on.
@@ -90,11 +77,6 @@ export class OrientDBTokenSession {
 
   get token(): HeldToken {
     return this.#token;
-  }
-
-  /** True while requests reuse the server-side connection DB_OPEN created (queries can page). */
-  get stateful(): boolean {
-    return this.#sessionId !== NO_SESSION_ID && this.#connection?.isOpen === true;
   }
 
   /** One round trip that needs an open database: the server validates the token and opens the session for it. */

@@ -1,4 +1,4 @@
-import { malformed } from '../protocol/frame-error.js';
+import { malformed } from '../adapter.js';
 import { decodeUtf8 } from './utf8.js';
 
 const TWO_POW_32 = 2 ** 32;
@@ -100,6 +100,12 @@ export class ByteCursor {
     const value = this.#view.getFloat64(this.offset);
     this.offset += 8;
     return value;
+  }
+
+  /** Moves past `count` bytes nobody keeps. */
+  skip(count: number, what: string): void {
+    this.require(count, what);
+    this.offset += count;
   }
 
   /** A copy of the next `count` bytes. */

@@ -16,6 +16,17 @@ export class ByteWriter {
     return this.#length;
   }
 
+  /** Empties the writer for reuse; a buffer grown past `keepBytes` is let go rather than kept for ever. */
+  reset(keepBytes = 64 * 1024): void {
+    // alloc() promises zero bytes (a record header slot left unwritten means null).
+    this.#bytes.fill(0, 0, this.#length);
+    this.#length = 0;
+    if (this.#bytes.length > keepBytes) {
+      this.#bytes = new Uint8Array(256);
+      this.#view = new DataView(this.#bytes.buffer);
+    }
+  }
+
   /** Reserves `count` zero bytes and returns where they start. */
   alloc(count: number): number {
     const start = this.#length;
@@ -154,5 +165,15 @@ export class ByteWriter {
   /** A copy of the bytes written. */
   toBytes(): Uint8Array {
     return this.#bytes.slice(0, this.#length);
+  }
+
+  /**
+   * A copy of the bytes written, from Node's pool of small buffers: no ArrayBuffer of its own for a request of a few
+   * hundred bytes.
+   */
+  takeBytes(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.#length);
+    out.set(this.#bytes.subarray(0, this.#length));
+    return out;
   }
 }

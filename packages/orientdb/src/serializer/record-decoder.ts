@@ -1,5 +1,6 @@
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../protocol/limits.js';
+import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 import { ByteCursor } from './byte-cursor.js';
+import { DecodeBudget, DecodedCost } from './decode-budget.js';
 import { NOT_SCALAR, readLink, readScalar, readString } from './scalar-decoder.js';
 import { OrientDBType, RecordId, type OrientDBValue } from './values.js';
 
@@ -17,48 +18,27 @@ export interface DecodedRecord {
 }
 
 /**
- * Shared state of one decode: the nesting depth and a budget of values. Every honest value takes at least one
- * byte of its own, so more values than bytes means header pointers alias each other (a crafted record that
- * would otherwise cost exponential time).
- */
-class DecodeBudget {
-  #valuesLeft: number;
-  readonly maxDepth: number;
-
-  constructor(byteLength: number, limits: WireLimits) {
-    this.#valuesLeft = byteLength + 1;
-    this.maxDepth = limits.maxNestingDepth;
-  }
-
-  spend(cursor: ByteCursor): void {
-    if (--this.#valuesLeft < 0) cursor.fail('more values than bytes (aliased pointers)');
-  }
-
-  enter(cursor: ByteCursor, depth: number): number {
-    if (depth >= this.maxDepth) cursor.fail(`values nest deeper than ${this.maxDepth}`);
-    return depth + 1;
-  }
-}
-
-/**
  * Decodes a document record as the server sends it to a `ORecordSerializerBinary` client (`onet_ser_v0`:
  * a version byte 0, then the class name, a header of field name / value pointer / type, and the values).
  * Malformed bytes throw `PROTOCOL`; nothing is allocated for a length before it is checked against the bytes left.
+ * Values are read in header order, each past the bytes read before it, so no byte is decoded twice; what is built is
+ * charged to `budget` (one per answer; a fresh one from `limits` when none is given).
  */
-export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS): DecodedRecord {
+export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS, budget = new DecodeBudget(limits)): DecodedRecord {
   const cursor = new ByteCursor(bytes, 'record');
   const version = cursor.uint8();
   if (version !== 0) cursor.fail(`unsupported serializer version ${version}`);
-  const budget = new DecodeBudget(bytes.length, limits);
   const { className, fields } = readDocument(cursor, budget, 0);
   return { className: className === '' ? null : className, fields };
 }
 
-
 function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): { className: string; fields: { [field: string]: OrientDBValue } } {
   const className = readString(cursor, 'class name');
+  budget.charge(cursor, DecodedCost.OBJECT);
   const fields: { [field: string]: OrientDBValue } = {};
-  let end = 0;
+  // The server writes the values after the header, in header order: a pointer behind what was read re-reads bytes,
+  // and so does a header that runs on into a value already read.
+  const reads = new ForwardReads();
   for (;;) {
     const nameLength = cursor.varInt(32, 'field name length');
     if (nameLength === 0) break;
@@ -66,6 +46,8 @@ function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): 
     const name = cursor.utf8(nameLength, 'field name');
     const pointer = cursor.int32();
     const type = cursor.uint8();
+    budget.charge(cursor, DecodedCost.SLOT + DecodedCost.STRING + 2 * nameLength);
+    reads.headerAt(cursor);
     // The server keeps the first occurrence of a field name; so does this decoder.
     if (Object.hasOwn(fields, name)) continue;
     if (pointer === 0) {
@@ -74,14 +56,44 @@ function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): 
     }
     const header = cursor.offset;
     // The message is built only on failure: quoting the name for every field cost more than reading its value.
+    if (!reads.allows(pointer, header)) cursor.fail(`field ${JSON.stringify(name.slice(0, 40))} points back at bytes already read (${pointer})`);
     if (!cursor.contains(pointer)) cursor.seek(pointer, `field ${JSON.stringify(name.slice(0, 40))}`);
     cursor.offset = pointer;
     defineField(fields, name, readValue(cursor, type, budget, depth));
-    end = Math.max(end, cursor.offset);
+    reads.valueRead(pointer, cursor.offset);
     cursor.offset = header;
   }
-  if (end > cursor.offset) cursor.offset = end;
+  reads.headerAt(cursor);
+  cursor.offset = reads.end(cursor.offset);
   return { className, fields };
+}
+
+/**
+ * Where a header and its values may still be read: every value starts past the last one read and past the header
+ * entry that names it, and the header never runs into a value already read. So no byte is decoded twice (a header
+ * entry at most once more, before it is refused).
+ */
+class ForwardReads {
+  #firstValue = Number.MAX_SAFE_INTEGER;
+  #valuesEnd = 0;
+
+  allows(pointer: number, header: number): boolean {
+    return pointer >= header && pointer >= this.#valuesEnd;
+  }
+
+  valueRead(start: number, end: number): void {
+    if (start < this.#firstValue) this.#firstValue = start;
+    this.#valuesEnd = end;
+  }
+
+  headerAt(cursor: ByteCursor): void {
+    if (cursor.offset > this.#firstValue) cursor.fail('the header runs into a value already read');
+  }
+
+  /** Where the whole structure ends: after its last value, or after its header when it has none. */
+  end(header: number): number {
+    return Math.max(header, this.#valuesEnd);
+  }
 }
 
 /**
@@ -94,16 +106,13 @@ export function defineField(target: { [field: string]: OrientDBValue }, name: st
 }
 
 
-
-
-
-
-function readLinkBag(cursor: ByteCursor): OrientDBValue {
+function readLinkBag(cursor: ByteCursor, budget: DecodeBudget): OrientDBValue {
   const config = cursor.uint8();
-  if ((config & 2) !== 0) cursor.take(UUID_BYTES, 'link bag owner id');
+  if ((config & 2) !== 0) cursor.skip(UUID_BYTES, 'link bag owner id');
   if ((config & 1) !== 0) {
     const size = cursor.int32();
     if (size < 0 || size * BAG_LINK_BYTES > cursor.remaining) cursor.fail(`link bag size ${size}`);
+    budget.charge(cursor, DecodedCost.ARRAY + size * (DecodedCost.SLOT + DecodedCost.RECORD_ID));
     const links: OrientDBValue[] = [];
     for (let i = 0; i < size; i++) {
       const cluster = cursor.int16();
@@ -113,18 +122,21 @@ function readLinkBag(cursor: ByteCursor): OrientDBValue {
     return links;
   }
   // A tree-based bag lives in server-side pages: only its size travels.
-  cursor.take(8 + 8 + 4, 'link bag pointer');
+  cursor.skip(8 + 8 + 4, 'link bag pointer');
   const size = cursor.int32();
   const changes = cursor.int32();
   if (changes < 0 || changes * BAG_CHANGE_BYTES > cursor.remaining) cursor.fail(`link bag change count ${changes}`);
-  cursor.take(changes * BAG_CHANGE_BYTES, 'link bag changes');
+  cursor.skip(changes * BAG_CHANGE_BYTES, 'link bag changes');
+  budget.charge(cursor, DecodedCost.OBJECT);
   return { '@type': 'ridbag', size };
 }
 
 function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth: number): OrientDBValue {
-  budget.spend(cursor);
   const scalar = readScalar(cursor, type);
-  if (scalar !== NOT_SCALAR) return scalar;
+  if (scalar !== NOT_SCALAR) {
+    budget.chargeScalar(cursor, scalar);
+    return scalar;
+  }
   switch (type) {
     case OrientDBType.EMBEDDED: {
       const { className, fields } = readDocument(cursor, budget, budget.enter(cursor, depth));
@@ -139,6 +151,7 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
       const count = cursor.varLength('collection size', cursor.remaining);
       const declared = cursor.uint8();
       if (declared !== OrientDBType.ANY) cursor.fail(`collection item type ${declared} (the network serializer writes ANY)`);
+      budget.charge(cursor, DecodedCost.ARRAY + count * DecodedCost.SLOT);
       const items: OrientDBValue[] = [];
       for (let i = 0; i < count; i++) {
         const itemType = cursor.uint8();
@@ -149,6 +162,7 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
     case OrientDBType.LINKLIST:
     case OrientDBType.LINKSET: {
       const count = cursor.varLength('link collection size', cursor.remaining);
+      budget.charge(cursor, DecodedCost.ARRAY + count * (DecodedCost.SLOT + DecodedCost.RECORD_ID));
       const links: OrientDBValue[] = [];
       for (let i = 0; i < count; i++) links.push(readLink(cursor));
       return links;
@@ -156,6 +170,7 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
     case OrientDBType.LINKMAP: {
       const inner = budget.enter(cursor, depth);
       const count = cursor.varLength('link map size', cursor.remaining);
+      budget.charge(cursor, DecodedCost.OBJECT + count * (DecodedCost.SLOT + DecodedCost.RECORD_ID));
       const map: { [key: string]: OrientDBValue } = {};
       for (let i = 0; i < count; i++) {
         const key = readValue(cursor, cursor.uint8(), budget, inner);
@@ -166,27 +181,31 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
     case OrientDBType.EMBEDDEDMAP: {
       const inner = budget.enter(cursor, depth);
       const count = cursor.varLength('map size', cursor.remaining);
+      budget.charge(cursor, DecodedCost.OBJECT);
       const map: { [key: string]: OrientDBValue } = {};
-      let end = 0;
+      // As in a document: values follow the keys in order, each past the bytes read before it.
+      const reads = new ForwardReads();
       for (let i = 0; i < count; i++) {
         const key = mapKey(cursor, readValue(cursor, cursor.uint8(), budget, inner));
         const pointer = cursor.int32();
         const valueType = cursor.uint8();
+        reads.headerAt(cursor);
         if (pointer === 0) {
           defineField(map, key, null);
           continue;
         }
         const header = cursor.offset;
+        if (!reads.allows(pointer, header)) cursor.fail(`a map value points back at bytes already read (${pointer})`);
         cursor.seek(pointer, 'map value');
         defineField(map, key, readValue(cursor, valueType, budget, inner));
-        end = Math.max(end, cursor.offset);
+        reads.valueRead(pointer, cursor.offset);
         cursor.offset = header;
       }
-      if (end > cursor.offset) cursor.offset = end;
+      cursor.offset = reads.end(cursor.offset);
       return map;
     }
     case OrientDBType.LINKBAG:
-      return readLinkBag(cursor);
+      return readLinkBag(cursor, budget);
     default:
       return cursor.fail(`unknown value type ${type}`);
   }

@@ -1,6 +1,6 @@
-import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
-import { DEFAULT_WIRE_LIMITS } from '../protocol/limits.js';
+import type { SessionTokenError } from '@sessiontoken/core';
+import { orientdbError } from '../adapter.js';
+import { DEFAULT_WIRE_LIMITS } from '../limits.js';
 import { ByteWriter } from './byte-writer.js';
 import { OrientDBType, RecordId, isTypedValue, type TypedValue } from './values.js';
 
@@ -13,7 +13,7 @@ const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 export type EncodableDocument = Readonly<Record<string, unknown>>;
 
 function invalid(message: string): SessionTokenError {
-  return new SessionTokenError('INVALID_ARGUMENT', message, { adapter: ADAPTER_NAME });
+  return orientdbError('INVALID_ARGUMENT', message);
 }
 
 /**
@@ -26,8 +26,19 @@ function invalid(message: string): SessionTokenError {
 export function encodeRecord(fields: EncodableDocument, className: string | null = null, maxDepth = DEFAULT_WIRE_LIMITS.maxNestingDepth): Uint8Array {
   const writer = new ByteWriter();
   writer.uint8(0);
-  new RecordEncoder(writer, maxDepth).document(entriesOf(fields), className, 0);
+  new RecordEncoder(writer, 0, maxDepth).document(entriesOf(fields), className, 0);
   return writer.toBytes();
+}
+
+/**
+ * Appends `fields` to `writer` as network bytes (int32 length, then the record as {@link encodeRecord} makes it),
+ * without an intermediate buffer: what a request embeds (query parameters).
+ */
+export function writeRecordBytes(writer: ByteWriter, fields: EncodableDocument, maxDepth = DEFAULT_WIRE_LIMITS.maxNestingDepth): void {
+  const lengthAt = writer.int32(0);
+  const start = writer.uint8(0);
+  new RecordEncoder(writer, start, maxDepth).document(entriesOf(fields), null, 0);
+  writer.int32At(lengthAt, writer.length - start);
 }
 
 function entriesOf(value: object): [string, unknown][] {
@@ -47,10 +58,13 @@ function isPlainObject(value: object): boolean {
 
 class RecordEncoder {
   readonly #writer: ByteWriter;
+  /** Where the record starts in the writer: header pointers count from there. */
+  readonly #base: number;
   readonly #maxDepth: number;
 
-  constructor(writer: ByteWriter, maxDepth: number) {
+  constructor(writer: ByteWriter, base: number, maxDepth: number) {
     this.#writer = writer;
+    this.#base = base;
     this.#maxDepth = maxDepth;
   }
 
@@ -78,7 +92,7 @@ class RecordEncoder {
     if (value === null || value === undefined) return;
     const type = typeOf(value);
     const pointer = this.#value(value, type, depth);
-    this.#writer.int32At(slot, pointer);
+    this.#writer.int32At(slot, pointer - this.#base);
     this.#writer.uint8At(slot + 4, type);
   }
 

@@ -1,5 +1,4 @@
-import { SessionTokenError } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
+import { orientdbError } from '../adapter.js';
 
 /** OrientDB's property type ids (`OType`), as they appear on the wire. */
 export const OrientDBType = {
@@ -40,14 +39,14 @@ export class RecordId {
 
   constructor(cluster: number, position: number | bigint) {
     if (!Number.isInteger(cluster) || cluster < -32768 || cluster > 32767) {
-      throw new SessionTokenError('INVALID_ARGUMENT', `a record id's cluster must be a 16-bit integer, got ${String(cluster)}`, { adapter: ADAPTER_NAME });
+      throw orientdbError('INVALID_ARGUMENT', `a record id's cluster must be a 16-bit integer, got ${String(cluster)}`);
     }
     if (typeof position === 'number' && !Number.isSafeInteger(position)) {
-      throw new SessionTokenError('INVALID_ARGUMENT', `a record id's position must be an integer, got ${String(position)}`, { adapter: ADAPTER_NAME });
+      throw orientdbError('INVALID_ARGUMENT', `a record id's position must be an integer, got ${String(position)}`);
     }
     const big = BigInt(position);
     if (big !== BigInt.asIntN(64, big)) {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'a record id position must fit in 64 bits', { adapter: ADAPTER_NAME });
+      throw orientdbError('INVALID_ARGUMENT', 'a record id position must fit in 64 bits');
     }
     this.cluster = cluster;
     this.position = big;
@@ -56,7 +55,7 @@ export class RecordId {
   /** Parses `#cluster:position`; throws `INVALID_ARGUMENT` for anything else. */
   static parse(text: string): RecordId {
     const match = RID_TEXT.exec(text);
-    if (!match) throw new SessionTokenError('INVALID_ARGUMENT', `not a record id: ${JSON.stringify(text.slice(0, 40))}`, { adapter: ADAPTER_NAME });
+    if (!match) throw orientdbError('INVALID_ARGUMENT', `not a record id: ${JSON.stringify(text.slice(0, 40))}`);
     return new RecordId(Number(match[1]), BigInt(match[2]!));
   }
 

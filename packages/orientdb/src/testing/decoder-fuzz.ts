@@ -1,18 +1,20 @@
 import fc from 'fast-check';
 import { SessionTokenError } from '@sessiontoken/core';
 import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../protocol/frame-reader.js';
-import type { WireLimits } from '../protocol/limits.js';
+import type { WireLimits } from '../limits.js';
 import { readOpenResponse, readQueryResponse, readResponse } from '../protocol/responses.js';
 import { decodeProjection } from '../serializer/projection-decoder.js';
 import { decodeRecord } from '../serializer/record-decoder.js';
 import { encodeRecord } from '../serializer/record-encoder.js';
-import { RecordId, orientdbTypes } from '../serializer/values.js';
+import { ByteWriter } from '../serializer/byte-writer.js';
+import { OrientDBType, RecordId, orientdbTypes, type OrientDBValue } from '../serializer/values.js';
 import { encodeOrientDBTokenPayload, parseOrientDBTokenBytes } from '../token/orientdb-token.js';
+import { datesRecord, queryFrameOf } from './amplification.js';
 import { GOLDEN_PROJECTION_BASE64, GOLDEN_RECORD_BASE64 } from './golden-bytes.js';
 import { errorFrame, openFrame, queryFrame } from './frames.js';
 
 /** Small limits make "a length beyond the limit" reachable by random bytes. */
-export const FUZZ_LIMITS: WireLimits = { maxFrameBytes: 64 * 1024, maxNestingDepth: 16 };
+export const FUZZ_LIMITS: WireLimits = { maxFrameBytes: 64 * 1024, maxDecodedBytes: 1024 * 1024, maxNestingDepth: 16 };
 
 /** How the cases of one target ended. */
 export interface FuzzCounts {
@@ -111,6 +113,82 @@ function bytesLike(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
   return fc.oneof(fc.uint8Array({ maxLength: 512 }), mutated(seeds));
 }
 
+/** Where a crafted field's pointer goes: its own value, the first value again, the document start, or into the header. */
+type PointerMode = 'fresh' | 'alias' | 'document' | 'header';
+const CRAFTED_TYPES = [OrientDBType.STRING, OrientDBType.BINARY, OrientDBType.EMBEDDED, OrientDBType.EMBEDDEDLIST] as const;
+
+/** A record whose header pointers a hostile server chose: aliases, loops back to the document, pointers into the header. */
+const craftedRecord: fc.Arbitrary<Uint8Array> = fc
+  .tuple(
+    fc.array(fc.tuple(fc.constantFrom<PointerMode>('fresh', 'fresh', 'alias', 'document', 'header'), fc.constantFrom(...CRAFTED_TYPES), fc.nat(4000)), {
+      minLength: 1,
+      maxLength: 40,
+    }),
+    fc.nat(),
+  )
+  .map(([fields, headerSeed]) => {
+    const writer = new ByteWriter();
+    writer.uint8(0);
+    writer.varString('');
+    const slots = fields.map(([, type], i) => {
+      writer.varString(`f${i}`);
+      const slot = writer.int32(0);
+      writer.uint8(type);
+      return slot;
+    });
+    writer.varint(0);
+    const headerEnd = writer.length;
+    let first = -1;
+    fields.forEach(([mode, type, size], i) => {
+      let pointer: number;
+      if (mode === 'fresh' || first === -1) {
+        pointer = writer.length;
+        if (type === OrientDBType.STRING) writer.varString('s'.repeat(size));
+        else if (type === OrientDBType.BINARY) {
+          writer.varint(size);
+          writer.raw(new Uint8Array(size));
+        } else if (type === OrientDBType.EMBEDDED) {
+          writer.varString('');
+          writer.varint(0);
+        } else {
+          writer.varint(size);
+          writer.uint8(OrientDBType.ANY);
+          for (let item = 0; item < size; item++) {
+            writer.uint8(OrientDBType.DATETIME);
+            writer.varint(0);
+          }
+        }
+        if (first === -1) first = pointer;
+      } else if (mode === 'alias') pointer = first;
+      else if (mode === 'document') pointer = 1;
+      else pointer = 1 + (headerSeed % (headerEnd - 1));
+      writer.int32At(slots[i]!, pointer);
+    });
+    return writer.toBytes();
+  });
+
+/** UTF-8 / binary bytes in a decoded value: never more than the input held, whatever its pointers said. */
+function payloadBytes(value: OrientDBValue): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + payloadBytes(item), 0);
+  if (typeof value === 'object' && value !== null && !(value instanceof Date) && !(value instanceof RecordId)) {
+    return Object.entries(value).reduce((sum, [key, item]) => sum + Buffer.byteLength(key) + payloadBytes(item), 0);
+  }
+  return 0;
+}
+
+/** Decodes a crafted record and checks what it built is bounded by what it read. */
+function decodeCrafted(bytes: Uint8Array): void {
+  const { fields } = decodeRecord(bytes, FUZZ_LIMITS);
+  const built = payloadBytes(fields);
+  if (built > bytes.length) throw new Error(`a ${bytes.length}-byte record decoded to ${built} bytes of strings and binaries`);
+}
+
+const denseAnswer: fc.Arbitrary<Uint8Array> = fc
+  .array(fc.nat(2000), { minLength: 1, maxLength: 6 })
+  .map((counts) => queryFrameOf(5, counts.map((count) => datesRecord(count))));
+
 const parseQuery = (reader: FrameReader): Pull<unknown> => readResponse(reader, 5, true, readQueryResponse);
 const parseOpen = (reader: FrameReader): Pull<unknown> => readResponse(reader, -1, false, readOpenResponse);
 
@@ -129,6 +207,14 @@ const TARGETS: readonly Target[] = [
   { name: 'DB_OPEN response frame', input: fc.tuple(bytesLike(SEEDS.open), chunks), run: (bytes) => parseComplete(bytes, FUZZ_LIMITS, parseOpen), code: 'PROTOCOL' },
   { name: 'record (onet_ser_v0)', input: fc.tuple(bytesLike(SEEDS.record), chunks), run: (bytes) => decodeRecord(bytes, FUZZ_LIMITS), code: 'PROTOCOL' },
   { name: 'projection', input: fc.tuple(bytesLike(SEEDS.projection), chunks), run: (bytes) => decodeProjection(bytes, FUZZ_LIMITS), code: 'PROTOCOL' },
+  { name: 'amplification: crafted record pointers', input: fc.tuple(craftedRecord, chunks), run: (bytes) => decodeCrafted(bytes), code: 'PROTOCOL' },
+  {
+    name: 'amplification: dense answers against the decoded-bytes budget',
+    input: fc.tuple(denseAnswer, chunks),
+    // About 4 500 dates fit in 256 KiB of decoded values: some answers fit, some do not.
+    run: (bytes) => parseComplete(bytes, { ...FUZZ_LIMITS, maxDecodedBytes: 256 * 1024 }, parseQuery),
+    code: 'PROTOCOL',
+  },
   { name: 'token', input: fc.tuple(bytesLike(SEEDS.token), chunks), run: (bytes) => parseOrientDBTokenBytes(bytes), code: 'INVALID_TOKEN' },
 ];
 

@@ -1,5 +1,5 @@
 import { SessionTokenError, decodeBase64Url } from '@sessiontoken/core';
-import { ADAPTER_NAME } from '../protocol/frame-error.js';
+import { ADAPTER_NAME, malformed, orientdbError } from '../adapter.js';
 import { ByteCursor } from '../serializer/byte-cursor.js';
 import { ByteWriter } from '../serializer/byte-writer.js';
 import { RecordId } from '../serializer/values.js';
@@ -38,7 +38,7 @@ export interface ParsedOrientDBToken {
 }
 
 function invalidToken(reason: string): SessionTokenError {
-  return new SessionTokenError('INVALID_TOKEN', `not an OrientDB session token: ${reason}`, { adapter: ADAPTER_NAME });
+  return orientdbError('INVALID_TOKEN', `not an OrientDB session token: ${reason}`);
 }
 
 function readShortString(cursor: ByteCursor, what: string): string | null {
@@ -103,8 +103,22 @@ export function parseOrientDBTokenBytes(bytes: Uint8Array): ParsedOrientDBToken 
   }
 }
 
+/** A token with its bytes and what it says. */
+export interface HeldToken extends ParsedOrientDBToken {
+  readonly bytes: Uint8Array;
+}
+
+/** Parses a token the server just sent (DB_OPEN, CONNECT, a renewal): one it cannot parse is a `PROTOCOL` error, not the caller's. */
+export function parseServerToken(bytes: Uint8Array): HeldToken {
+  try {
+    return { ...parseOrientDBTokenBytes(bytes), bytes };
+  } catch (error) {
+    throw malformed('token sent by the server', error);
+  }
+}
+
 /** Parses a token as handed out by this adapter (base64url of the token bytes); throws `INVALID_TOKEN`. */
-export function parseOrientDBToken(token: string): ParsedOrientDBToken & { readonly bytes: Uint8Array } {
+export function parseOrientDBToken(token: string): HeldToken {
   const bytes = decodeBase64Url(token, ADAPTER_NAME);
   return { ...parseOrientDBTokenBytes(bytes), bytes };
 }

@@ -1,5 +1,5 @@
 import { SessionTokenError, type SessionTokenErrorCode } from '@sessiontoken/core';
-import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../model/api-error.js';
+import { SESSION_EXPIRED_REASON, type StytchLikeApiError } from '../model/api-error.js';
 
 const CODES: Readonly<Record<string, SessionTokenErrorCode>> = {
   session_not_found: 'INVALID_TOKEN',
@@ -32,9 +32,4 @@ export function toSessionTokenErrorFromApi(error: StytchLikeApiError, adapter: s
   }
   const requestId = error.requestId ? ` (request ${error.requestId})` : '';
   return new SessionTokenError(code, `${error.errorType}: ${error.message}${requestId}`, { adapter, cause });
-}
-
-/** True for a {@link StytchLikeApiError}. */
-export function isStytchLikeApiError(error: unknown): error is StytchLikeApiError {
-  return error instanceof StytchLikeApiError;
 }

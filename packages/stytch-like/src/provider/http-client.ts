@@ -1,10 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import { SessionTokenError } from '@sessiontoken/core';
+import type { SessionTokenError } from '@sessiontoken/core';
+import { invalidArgument, stytchLikeError } from '../model/adapter.js';
 import { StytchLikeApiError } from '../model/api-error.js';
 import { isPlainObject } from '../model/json.js';
-
-const ADAPTER = 'stytch-like';
 
 /** Options for {@link StytchLikeHttpClient}. */
 export interface StytchLikeHttpClientOptions {
@@ -42,16 +41,16 @@ export class StytchLikeHttpClient {
     try {
       baseUrl = new URL(options.baseUrl);
     } catch {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'baseUrl is not a valid URL', { adapter: ADAPTER });
+      throw invalidArgument('baseUrl is not a valid URL');
     }
     if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'baseUrl must be an http: or https: URL', { adapter: ADAPTER });
+      throw invalidArgument('baseUrl must be an http: or https: URL');
     }
     if (typeof options.projectId !== 'string' || options.projectId === '') {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'projectId must be a non-empty string', { adapter: ADAPTER });
+      throw invalidArgument('projectId must be a non-empty string');
     }
     if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret === '')) {
-      throw new SessionTokenError('INVALID_ARGUMENT', 'secret must be a non-empty string', { adapter: ADAPTER });
+      throw invalidArgument('secret must be a non-empty string');
     }
     this.baseUrl = baseUrl;
     this.projectId = options.projectId;
@@ -82,7 +81,7 @@ export class StytchLikeHttpClient {
   }
 
   #send(method: 'GET' | 'POST', path: string, options: { body?: object; authenticate?: boolean }): Promise<Record<string, unknown>> {
-    if (this.#closed) return Promise.reject(new SessionTokenError('CLOSED', 'the HTTP client was closed', { adapter: ADAPTER }));
+    if (this.#closed) return Promise.reject(stytchLikeError('CLOSED', 'the HTTP client was closed'));
     const url = new URL(path, this.baseUrl);
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'sessiontoken-stytch-like' };
@@ -91,7 +90,7 @@ export class StytchLikeHttpClient {
       headers['content-length'] = String(payload.length);
     }
     if (options.authenticate !== false) {
-      if (!this.#authorization) return Promise.reject(new SessionTokenError('INVALID_ARGUMENT', 'this client has no secret', { adapter: ADAPTER }));
+      if (!this.#authorization) return Promise.reject(invalidArgument('this client has no secret'));
       headers['authorization'] = this.#authorization;
     }
 
@@ -111,7 +110,7 @@ export class StytchLikeHttpClient {
           size += chunk.length;
           if (size > this.#maxResponseBytes) {
             request.destroy();
-            finish(new SessionTokenError('PROTOCOL', `the response body is larger than ${this.#maxResponseBytes} bytes`, { adapter: ADAPTER }));
+            finish(stytchLikeError('PROTOCOL', `the response body is larger than ${this.#maxResponseBytes} bytes`));
             return;
           }
           chunks.push(chunk);
@@ -141,7 +140,7 @@ export class StytchLikeHttpClient {
           reject(Object.assign(unavailable(method, url, error), { retryable: true }));
           return;
         }
-        finish(this.#closed ? new SessionTokenError('CLOSED', 'the HTTP client was closed during the request', { adapter: ADAPTER, cause: error }) : unavailable(method, url, error));
+        finish(this.#closed ? stytchLikeError('CLOSED', 'the HTTP client was closed during the request', { cause: error }) : unavailable(method, url, error));
       });
       request.end(payload);
     });
@@ -150,7 +149,7 @@ export class StytchLikeHttpClient {
 
 function unavailable(method: string, url: URL, cause: unknown): SessionTokenError {
   const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : 'error';
-  return new SessionTokenError('UNAVAILABLE', `${method} ${url.pathname} failed: ${reason}`, { adapter: ADAPTER, cause });
+  return stytchLikeError('UNAVAILABLE', `${method} ${url.pathname} failed: ${reason}`, { cause });
 }
 
 /** Parses a response: a 2xx JSON object, or a Stytch error body turned into {@link StytchLikeApiError}. */
@@ -159,12 +158,12 @@ function readResponse(status: number, text: string): Record<string, unknown> {
   try {
     body = JSON.parse(text);
   } catch (cause) {
-    throw new SessionTokenError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, { adapter: ADAPTER, cause });
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, { cause });
   }
-  if (!isPlainObject(body)) throw new SessionTokenError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, { adapter: ADAPTER, cause: body });
+  if (!isPlainObject(body)) throw stytchLikeError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, { cause: body });
   if (status >= 200 && status < 300) return body;
   if (typeof body['error_type'] !== 'string') {
-    throw new SessionTokenError('PROTOCOL', `the server answered ${status} without a Stytch error body`, { adapter: ADAPTER, cause: body });
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} without a Stytch error body`, { cause: body });
   }
   const details = isPlainObject(body['error_details'])
     ? Object.fromEntries(Object.entries(body['error_details']).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))

@@ -1,9 +1,8 @@
-import { SessionTokenError } from '@sessiontoken/core';
 import { SessionJwtError, verifySessionJwt, type VerifiedSessionJwt } from '../jwt/session-jwt.js';
+import { ADAPTER, stytchLikeError, type StytchLikeAdapterName } from '../model/adapter.js';
+import { StytchLikeApiError } from '../model/api-error.js';
 import { StytchLikeHttpClient } from './http-client.js';
 import { RemoteJwks, type RemoteJwksOptions } from './remote-jwks.js';
-
-const ADAPTER = 'stytch-like';
 
 /** Options for {@link StytchLikeJwtVerifier}. */
 export interface StytchLikeJwtVerifierOptions extends RemoteJwksOptions {
@@ -57,18 +56,50 @@ export class StytchLikeJwtVerifier {
 }
 
 /** Verifies `jwt` with keys from `jwks`, mapping failures to `SessionTokenError`. */
-export async function verifyWithJwks(jwt: string, jwks: RemoteJwks, projectId: string, options: VerifySessionJwtOptions = {}): Promise<VerifiedSessionJwt> {
+export function verifyWithJwks(
+  jwt: string,
+  jwks: RemoteJwks,
+  projectId: string,
+  options: VerifySessionJwtOptions = {},
+): Promise<VerifiedSessionJwt> {
+  return checkSessionJwt(
+    (allowExpired) => verifySessionJwt(jwt, (kid) => jwks.key(kid), { projectId, now: new Date(), allowExpired }),
+    options,
+    ADAPTER,
+  );
+}
+
+/**
+ * The local JWT check of every provider: `verify` checks signature, key, issuer, audience, type and expiry (with the
+ * JWKS over HTTP, or the service's own keys in process); this adds `maxTokenAgeSeconds` and maps a failed check to
+ * `SessionTokenError` `EXPIRED` or `INVALID_TOKEN`, with the `SessionJwtError` as cause. Other errors pass through.
+ */
+export async function checkSessionJwt(
+  verify: (allowExpired: boolean) => Promise<VerifiedSessionJwt>,
+  options: VerifySessionJwtOptions,
+  adapter: StytchLikeAdapterName,
+): Promise<VerifiedSessionJwt> {
   let verified: VerifiedSessionJwt;
   try {
-    verified = await verifySessionJwt(jwt, (kid) => jwks.key(kid), { projectId, now: new Date(), allowExpired: options.allowExpired ?? false });
+    verified = await verify(options.allowExpired ?? false);
   } catch (error) {
-    if (error instanceof SessionJwtError) {
-      throw new SessionTokenError(error.failure === 'expired' ? 'EXPIRED' : 'INVALID_TOKEN', error.message, { adapter: ADAPTER, cause: error });
+    // The service wraps a failed check in its API error; the JWT layer throws it bare.
+    const failure = error instanceof StytchLikeApiError && error.cause instanceof SessionJwtError ? error.cause : error;
+    if (failure instanceof SessionJwtError) {
+      throw stytchLikeError(failure.failure === 'expired' ? 'EXPIRED' : 'INVALID_TOKEN', failure.message, {
+        adapter,
+        cause: failure,
+      });
     }
     throw error;
   }
-  if (options.maxTokenAgeSeconds !== undefined && Date.now() - verified.issuedAt.getTime() >= options.maxTokenAgeSeconds * 1000) {
-    throw new SessionTokenError('EXPIRED', `the session JWT is older than ${options.maxTokenAgeSeconds} seconds`, { adapter: ADAPTER });
+  if (
+    options.maxTokenAgeSeconds !== undefined &&
+    Date.now() - verified.issuedAt.getTime() >= options.maxTokenAgeSeconds * 1000
+  ) {
+    throw stytchLikeError('EXPIRED', `the session JWT is older than ${options.maxTokenAgeSeconds} seconds`, {
+      adapter,
+    });
   }
   return verified;
 }

@@ -3,7 +3,7 @@ import { sessionTokenContract } from '@sessiontoken/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStytchLikeSessionProvider } from '../../src/server/provider/embedded-provider.js';
 import { StytchLikeSessionProvider } from '../../src/provider/http-provider.js';
-import type { StytchLikeCredentials } from '../../src/provider/provider-base.js';
+import type { StytchLikeCredentials } from '../../src/provider/session-operations.js';
 import { ManualClock } from '../helpers/clock.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';
 import { testStoreLocation, type StoreKind, type TestStoreLocation } from '../helpers/stores.js';

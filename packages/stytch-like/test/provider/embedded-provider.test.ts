@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STYTCH_LIKE_CAPABILITIES } from '../../src/provider/session-operations.js';
 import { EmbeddedStytchLikeSessionProvider } from '../../src/server/provider/embedded-provider.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { SqliteSessionStore } from '../../src/server/store/sqlite.js';
@@ -63,9 +64,27 @@ describe('EmbeddedStytchLikeSessionProvider', () => {
     await store.close();
   });
 
-  it('reports a store URL it cannot use as INVALID_ARGUMENT on first use', async () => {
-    const provider = new EmbeddedStytchLikeSessionProvider({ store: 'mysql://nope', projectId: 'project-test-x' });
-    await expect(provider.open({ email: 'a@example.test', password: PASSWORD })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  it('refuses options it cannot use in the constructor, as INVALID_ARGUMENT, before opening anything', () => {
+    const refused = [
+      { store: 'mysql://nope', projectId: 'project-test-x' },
+      { store: 'sqlite:', projectId: 'project-test-x' },
+      { store: `sqlite:${join(dir, 'never.sqlite')}`, projectId: 'project test with spaces' },
+      { store: `sqlite:${join(dir, 'never.sqlite')}`, projectId: 'project-test-x', sessionDurationMinutes: 4 },
+      { store: `sqlite:${join(dir, 'never.sqlite')}`, projectId: 'project-test-x', sessionDurationMinutes: 60.5 },
+      { service: { not: 'a service' } },
+    ];
+    for (const options of refused) {
+      expect(() => new EmbeddedStytchLikeSessionProvider(options as never), JSON.stringify(options)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', adapter: 'stytch-like-embedded' }),
+      );
+    }
+    expect(existsSync(join(dir, 'never.sqlite'))).toBe(false);
+  });
+
+  it('shares one frozen capabilities constant with the HTTP provider', async () => {
+    const provider = new EmbeddedStytchLikeSessionProvider({ store: 'memory:', projectId: 'project-test-x' });
+    expect(provider.capabilities).toBe(STYTCH_LIKE_CAPABILITIES);
+    expect(Object.isFrozen(provider.capabilities)).toBe(true);
     await provider.close();
   });
 });

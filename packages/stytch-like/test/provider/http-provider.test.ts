@@ -5,6 +5,7 @@ import { SessionTokenError, type SessionChangeEvent } from '@sessiontoken/core';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StytchLikeSessionProvider } from '../../src/provider/http-provider.js';
+import { STYTCH_LIKE_CAPABILITIES } from '../../src/provider/session-operations.js';
 import { ManualClock } from '../helpers/clock.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { waitFor } from '../helpers/poll.js';
@@ -182,10 +183,23 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
     }
   });
 
-  it('rejects with INVALID_ARGUMENT for a bad base URL', () => {
-    expect(() => new StytchLikeSessionProvider({ baseUrl: 'ftp://example.test', projectId: 'p', secret: 's' })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    );
+  it('refuses options it cannot use in the constructor, as INVALID_ARGUMENT', async () => {
+    const refused = [
+      { baseUrl: 'ftp://example.test', projectId: 'p', secret: 's' },
+      { baseUrl: 'not a url', projectId: 'p', secret: 's' },
+      { baseUrl: 'http://127.0.0.1:1', projectId: '', secret: 's' },
+      { baseUrl: 'http://127.0.0.1:1', projectId: 'p', secret: '' },
+      { baseUrl: 'http://127.0.0.1:1', projectId: 'p', secret: 's', sessionDurationMinutes: 527_041 },
+      { baseUrl: 'http://127.0.0.1:1', projectId: 'p', secret: 's', sessionDurationMinutes: Number.NaN },
+    ];
+    for (const options of refused) {
+      expect(() => new StytchLikeSessionProvider(options), JSON.stringify(options)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', adapter: 'stytch-like' }),
+      );
+    }
+    const valid = new StytchLikeSessionProvider({ baseUrl: 'http://127.0.0.1:1', projectId: 'p', secret: 's' });
+    expect(valid.capabilities).toBe(STYTCH_LIKE_CAPABILITIES);
+    await valid.close();
   });
 });
 

@@ -12,13 +12,12 @@ import {
 } from '../store/session-store.js';
 import { systemClock, type Clock } from '../../model/clock.js';
 import { mergeCustomClaims } from '../../model/custom-claims.js';
-import { newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
+import { isProjectId, newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
 import { PasswordHasher, type ScryptParameters } from './password-hashing.js';
 import { sessionResource, userResource } from './resources.js';
 import { DEFAULT_SESSION_DURATION_MINUTES, checkSessionDuration } from '../../model/session-duration.js';
 import { issueSessionToken, parseSessionToken, tokenSecretMatches } from './session-token.js';
 
-const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 const MAX_EMAIL_LENGTH = 254;
 const MIN_PASSWORD_LENGTH = 8;
@@ -114,7 +113,7 @@ export class StytchLikeSessionService {
   #closed = false;
 
   constructor(options: StytchLikeSessionServiceOptions) {
-    if (typeof options.projectId !== 'string' || !PROJECT_ID.test(options.projectId)) {
+    if (!isProjectId(options.projectId)) {
       throw new TypeError('projectId must be 1 to 128 characters from A-Z a-z 0-9 _ -');
     }
     this.projectId = options.projectId;

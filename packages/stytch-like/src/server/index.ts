@@ -1,0 +1,44 @@
+// The server entry, `@sessiontoken/stytch-like/server`: the session service, its stores, the HTTP server, the CLI's
+// pieces and the embedded provider. Client names (providers over HTTP, the JWT verifier, the model) are in the root.
+export { EmbeddedStytchLikeSessionProvider, DEFAULT_EMBEDDED_STORE_URL } from './provider/embedded-provider.js';
+export type { EmbeddedStytchLikeSessionProviderOptions } from './provider/embedded-provider.js';
+
+export { StytchLikeSessionService } from './service/session-service.js';
+export type {
+  AuthenticatePasswordInput,
+  AuthenticateSessionInput,
+  CreatePasswordUserInput,
+  RevokeSessionInput,
+  SessionAttributesInput,
+  SessionAuthentication,
+  StytchLikeSessionServiceOptions,
+} from './service/session-service.js';
+export type { Clock } from '../model/clock.js';
+export { DEFAULT_SCRYPT_PARAMETERS } from './service/password-hashing.js';
+export type { ScryptParameters } from './service/password-hashing.js';
+export { DEFAULT_KEY_ROTATION_OVERLAP_MS } from './keys/signing-key-ring.js';
+export type { KeyRotation } from './keys/signing-key-ring.js';
+
+export { createStytchLikeServer, DEFAULT_BODY_LIMIT_BYTES } from './http/server.js';
+export type { StytchLikeServer, StytchLikeServerOptions } from './http/server.js';
+export type { LogLevel, ServerLogOptions } from './http/logging.js';
+
+export { openStore, parseStoreUrl } from './store/open-store.js';
+export type { StoreLocation } from './store/open-store.js';
+export { EXPIRED_SESSION_RETENTION_MS, SessionStoreError, isSessionStoreError } from './store/session-store.js';
+export type {
+  SessionRecord,
+  SessionStore,
+  SessionStoreErrorCode,
+  SessionUpdate,
+  SessionUpdateOptions,
+  SigningKeyRecord,
+  UserRecord,
+} from './store/session-store.js';
+export { MemorySessionStore } from './store/memory.js';
+export { SqliteSessionStore } from './store/sqlite.js';
+export type { SqliteSessionStoreOptions } from './store/sqlite.js';
+export { PostgresSessionStore } from './store/postgres.js';
+export type { PostgresSessionStoreOptions } from './store/postgres.js';
+export { RedisSessionStore } from './store/redis.js';
+export type { RedisSessionStoreOptions } from './store/redis.js';

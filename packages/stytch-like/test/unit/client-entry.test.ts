@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+// What the HTTP provider needs from Node today; anything else (node:sqlite above all) means server code leaked in.
+const CLIENT_NODE_BUILTINS = ['node:crypto', 'node:http', 'node:https'];
+const SERVER_PACKAGES = ['fastify', 'pg', 'redis'];
+
+/** Bundles `entry` from source and returns the source files it reaches and the imports left outside the bundle. */
+async function entryGraph(entry: string): Promise<{ inputs: string[]; externals: string[] }> {
+  const result = await build({
+    entryPoints: [entry],
+    absWorkingDir: PACKAGE_DIR,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'neutral',
+    packages: 'external',
+    external: ['node:*'],
+    logLevel: 'silent',
+  });
+  const outputs = Object.values(result.metafile.outputs);
+  const externals = outputs.flatMap((output) =>
+    output.imports.filter((imported) => imported.external).map((imported) => imported.path),
+  );
+  return { inputs: Object.keys(result.metafile.inputs), externals: [...new Set(externals)].sort() };
+}
+
+describe('the client entry', () => {
+  it('reaches no server source and imports no server package or node:sqlite (esbuild metafile of src/index.ts)', async () => {
+    const { inputs, externals } = await entryGraph('src/index.ts');
+    expect(inputs).toContain('src/provider/http-provider.ts');
+    expect(inputs.filter((input) => input.startsWith('src/server/'))).toEqual([]);
+    expect(externals.filter((path) => path.startsWith('node:') && !CLIENT_NODE_BUILTINS.includes(path))).toEqual([]);
+    expect(
+      externals.filter((path) => SERVER_PACKAGES.some((name) => path === name || path.startsWith(`${name}/`))),
+    ).toEqual([]);
+  });
+
+  it('is told apart from the server entry by the same check (the check can fail)', async () => {
+    const { inputs, externals } = await entryGraph('src/server/index.ts');
+    expect(inputs).toContain('src/server/store/sqlite.ts');
+    expect(externals).toContain('fastify');
+  });
+
+  it('loads no Fastify, store code or node:sqlite when the built package root is imported', () => {
+    const loaded = loadedBy('@sessiontoken/stytch-like');
+    expect(loaded.some((url) => url.endsWith('/dist/index.js'))).toBe(true);
+    expect(loaded.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:sqlite$/.test(url))).toEqual([]);
+    const ownFiles = loaded.filter((url) => url.startsWith('file:') && url.includes('/packages/stytch-like/dist/'));
+    for (const url of ownFiles)
+      expect(readFileSync(new URL(url), 'utf8')).not.toMatch(
+        /class (SqliteSessionStore|MemorySessionStore|StytchLikeSessionService)\b/,
+      );
+  });
+
+  it('sees Fastify and the stores load through the server entry (the check can fail)', () => {
+    const loaded = loadedBy('@sessiontoken/stytch-like/server');
+    expect(loaded.some((url) => /[/\\]node_modules[/\\]fastify[/\\]/.test(url))).toBe(true);
+  });
+});
+
+/** Imports `specifier` in a fresh Node process and returns every module URL it resolved, built-ins included. */
+function loadedBy(specifier: string): string[] {
+  const script = `
+    import { registerHooks } from 'node:module';
+    const loaded = [];
+    registerHooks({ resolve(specifier, context, next) { const result = next(specifier, context); loaded.push(result.url); return result; } });
+    await import(${JSON.stringify(specifier)});
+    process.stdout.write(JSON.stringify(loaded));
+  `;
+  const output = execFileSync(process.execPath, ['--input-type=module', '--eval', script], {
+    cwd: PACKAGE_DIR,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return JSON.parse(output) as string[];
+}
