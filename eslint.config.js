@@ -11,6 +11,7 @@ export default tseslint.config(
       '**/.turbo/**',
       '**/coverage/**',
       'reports/**',
+      '.stryker-tmp/**',
       '.reports/**',
       '**/tsup.config.bundled_*',
       // Type-checked inside the temporary consumer project that installs the packed tarballs.

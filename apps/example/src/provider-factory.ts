@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '@sessiontoken/core';
-import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
+import { OrientDBSessionPool, type OrientDBPooledSessionProvider, type OrientDBTokenProvider } from '@sessiontoken/orientdb';
 import { readRunState, RunStateError, type RunState } from '@sessiontoken/orientdb-server';
 import { StytchLikeApiError, type StytchLikeSessionAttributes } from '@sessiontoken/stytch-like';
 import {
@@ -93,6 +93,9 @@ function orientdbEndpoint(config: ExampleConfig): OrientDBEndpoint {
   };
 }
 
+/** Sockets the shop's OrientDB pool may hold: requests beyond that wait their turn (the server reads a socket's requests one at a time). */
+const ORIENTDB_SOCKETS = 8;
+
 const SEED_DEVICES = [
   { name: 'Thermostat', zone: 'hallway' },
   { name: 'Kettle', zone: 'kitchen' },
@@ -102,7 +105,7 @@ const SEED_DEVICES = [
 ];
 
 /** Creates the `Device` class and its records once, so the CLI has something to query. */
-async function seedDevices(provider: OrientDBSessionProvider): Promise<void> {
+async function seedDevices(provider: OrientDBTokenProvider): Promise<void> {
   await provider.command('CREATE CLASS Device IF NOT EXISTS');
   const [row] = await provider.query('SELECT count(*) AS n FROM Device');
   if (Number(row?.['n'] ?? 0) === 0) {
@@ -110,14 +113,18 @@ async function seedDevices(provider: OrientDBSessionProvider): Promise<void> {
   }
 }
 
-/** Token sessions against an OrientDB server the orientdb package's script started (or the one the env names). */
-async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend<OrientDBSessionProvider>> {
+/**
+ * Token sessions against an OrientDB server the orientdb package's script started (or the one the env names), over
+ * one pool of sockets: each request's provider borrows them, so reattaching with a cookie's token opens no socket.
+ */
+async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend<OrientDBPooledSessionProvider>> {
   const endpoint = orientdbEndpoint(config);
+  const pool = new OrientDBSessionPool({ host: endpoint.host, port: endpoint.port, database: endpoint.database, maxSockets: ORIENTDB_SOCKETS });
   return {
     name: 'orientdb',
     loginLabel: 'Username',
     demoUser: endpoint.demoUser,
-    createProvider: () => new OrientDBSessionProvider({ host: endpoint.host, port: endpoint.port, database: endpoint.database }),
+    createProvider: () => pool.createProvider(),
     async logIn(provider, login, password) {
       const session = await provider.open({ username: login, password });
       // The first session on a fresh database seeds what the CLI shows; later ones find it there.
@@ -137,6 +144,6 @@ async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend
       }
       return { title: `Devices by zone (database ${endpoint.database})`, lines: [...byZone].map(([zone, names]) => `${zone}: ${names.join(', ')}`) };
     },
-    async close() {},
+    close: () => pool.close(),
   };
 }

@@ -1,5 +1,6 @@
 // What each figure must show, as a list of violations: the full run prints them as its verdict, the short tests expect
 // none. Each list also refuses a figure that passes vacuously (no load, no cut, no case).
+import type { AuthFloodFigure } from './auth-flood.ts';
 import { CORRUPTED_ANSWER_OUTCOMES, type CorruptedAnswersFigure } from './corrupted-answers.ts';
 import type { CutFigure } from './mid-response-cut.ts';
 import type { FrameFuzzFigure } from './frame-fuzz.ts';
@@ -134,4 +135,25 @@ export function corruptedAnswersViolations(f: CorruptedAnswersFigure): string[] 
   const after = unexpected(f.sameProviderAfter, ['ok', 'ok after one UNAVAILABLE']);
   check(v, after.length === 0, `the provider failed afterwards: ${after.join(', ')}`);
   return v;
+}
+
+/** The flood's bound on session checks: p99 during the flood within this factor of p99 without it. */
+export const AUTH_FLOOD_MAX_P99_RATIO = 2;
+
+/**
+ * Session checks answer every time, flood or not; the flood is answered 401 or 429, never 5xx; and, in the full run,
+ * the flood's p99 stays within {@link AUTH_FLOOD_MAX_P99_RATIO} of the quiet p99 (the short test leaves timing out).
+ */
+export function authFloodViolations(f: AuthFloodFigure, options: { checkRatio: boolean }): string[] {
+  const violations: string[] = [];
+  check(violations, f.quiet.checks > 0 && f.flood.checks > 0, 'no session check was measured');
+  check(violations, f.quiet.failed === 0 && f.flood.failed === 0, `${f.quiet.failed + f.flood.failed} session checks failed`);
+  const answered = (f.floodStatuses['401'] ?? 0) + (f.floodStatuses['429'] ?? 0);
+  check(violations, answered > 0, 'the flood never reached the server');
+  const other = unexpected(f.floodStatuses, ['401', '429', 'network error']);
+  check(violations, other.length === 0, `the flood was answered with ${other.join(', ')}`);
+  if (options.checkRatio) {
+    check(violations, f.p99Ratio <= AUTH_FLOOD_MAX_P99_RATIO, `p99 during the flood is ${f.p99Ratio}× the quiet p99 (bound ${AUTH_FLOOD_MAX_P99_RATIO}×)`);
+  }
+  return violations;
 }

@@ -1,4 +1,5 @@
 // docs/reliability.md, written from the figures of one full run into the Markdown templates in templates/.
+import type { AuthFloodFigure } from './auth-flood.ts';
 import type { CorruptedAnswersFigure } from './corrupted-answers.ts';
 import type { CutFigure, CutScenarioFigure } from './mid-response-cut.ts';
 import type { FrameFuzzFigure } from './frame-fuzz.ts';
@@ -230,6 +231,27 @@ function corruptedSection(results: ReliabilityResults): string {
   });
 }
 
+function floodSection(results: ReliabilityResults): string {
+  const f = results.figures['authFlood'] as AuthFloodFigure | null;
+  if (!f) return unavailable(results, '## 6. A wrong-password flood', 'authFlood');
+  return fill('auth-flood.md', {
+    f: { ...f, scryptLogCost: String(f.scryptLogCost), checkers: String(f.checkers), checkIntervalMs: String(f.checkIntervalMs), floodClients: String(f.floodClients) },
+    phaseSeconds: n(f.phaseMs / 1000),
+    loginMs: n(f.loginMs),
+    table: table(
+      ['phase', 'session checks', 'failed', 'p50', 'p99', 'max'],
+      [
+        ['quiet', n(f.quiet.checks), n(f.quiet.failed), `${f.quiet.p50Ms} ms`, `${f.quiet.p99Ms} ms`, `${f.quiet.maxMs} ms`],
+        [`flood of ${f.floodClients}`, n(f.flood.checks), n(f.flood.failed), `${f.flood.p50Ms} ms`, `${f.flood.p99Ms} ms`, `${f.flood.maxMs} ms`],
+      ],
+    ),
+    p99Ratio: String(f.p99Ratio),
+    floodStatuses: counts(f.floodStatuses),
+    floodReasons: counts(f.floodReasons),
+    verdict: verdict(results, 'authFlood'),
+  });
+}
+
 function summary(results: ReliabilityResults): string {
   const get = <T>(name: string) => results.figures[name] as T | null;
   const sq = get<StytchKillFigure>('stytchKillSqlite');
@@ -241,6 +263,7 @@ function summary(results: ReliabilityResults): string {
   const fr = get<FrameFuzzFigure>('frameFuzz');
   const ca = get<CorruptedAnswersFigure>('corruptedAnswers');
   const hf = get<HttpFuzzFigure>('httpFuzz');
+  const af = get<AuthFloodFigure>('authFlood');
   const cutCases = (f: CutFigure | null) => f?.scenarios.reduce((sum, s) => sum + s.cases, 0) ?? 0;
   const cutUnavailable = (f: CutFigure | null) => f?.scenarios.reduce((sum, s) => sum + (s.outcomes['UNAVAILABLE'] ?? 0), 0) ?? 0;
   const rows = [
@@ -264,6 +287,11 @@ function summary(results: ReliabilityResults): string {
       ca ? `${n(ca.cases)} cases: rows or a typed error every time, longest ${n(ca.longestMs)} ms, provider usable after each` : 'n/a',
       verdict(results, 'corruptedAnswers'),
     ],
+    [
+      `wrong-password flood, ${af?.floodClients ?? 64} clients`,
+      af ? `\`sessions/authenticate\` p99 ${af.quiet.p99Ms} ms quiet, ${af.flood.p99Ms} ms flooded: **${af.p99Ratio}×**` : 'n/a',
+      verdict(results, 'authFlood'),
+    ],
     ['fuzzed HTTP bodies', hf ? `${n(hf.cases)} requests, **${hf.serverErrors} 5xx**, ${hf.malformed} malformed, process alive` : 'n/a', verdict(results, 'httpFuzz')],
   ];
   return table(['fault', 'figure', 'invariants'], rows);
@@ -285,6 +313,7 @@ export function renderReliabilityDoc(results: ReliabilityResults): string {
       cut: cutSection(results),
       soak: soakSection(results),
       fuzz: fuzzSection(results),
+      authFlood: floodSection(results),
     },
   });
 }

@@ -4,11 +4,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
+import { authFlood } from './auth-flood.ts';
 import { DOCS_FILE, RESULTS_FILE } from './config.ts';
 import { orientdbCorruptedAnswers } from './corrupted-answers.ts';
 import { wireFrameFuzz } from './frame-fuzz.ts';
 import { httpBodyFuzz } from './http-fuzz.ts';
 import {
+  authFloodViolations,
   corruptedAnswersViolations,
   cutViolations,
   frameFuzzViolations,
@@ -38,6 +40,7 @@ const FULL_RUN = {
   frames: { runsPerTarget: 100_000 },
   corrupted: { cases: 5000, timeoutMs: 2000 },
   http: { cases: 100_000, concurrency: 16 },
+  flood: { floodClients: 64, checkers: 4, phaseMs: 20_000, checkIntervalMs: 50 },
 } as const;
 
 const log = (message: string): void => console.log(`faults: ${message}`);
@@ -95,6 +98,7 @@ try {
 
 await figure('frameFuzz', () => wireFrameFuzz(FULL_RUN.frames), (f) => frameFuzzViolations(f, FULL_RUN.frames.runsPerTarget));
 await figure('httpFuzz', () => httpBodyFuzz(FULL_RUN.http), (f) => httpFuzzViolations(f, FULL_RUN.http.cases));
+await figure('authFlood', () => authFlood({ ...FULL_RUN.flood, log }), (f) => authFloodViolations(f, { checkRatio: true }));
 
 const results: ReliabilityResults = {
   generatedAt: new Date().toISOString(),

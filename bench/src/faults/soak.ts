@@ -69,7 +69,7 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
     const dir = cleanup.add(mkdtempSync(join(tmpdir(), 'sessiontoken-soak-')), 'soak directory', (d) => rmSync(d, { recursive: true, force: true }));
     const store = cleanup.add(await SqliteSessionStore.open({ path: join(dir, 'sessions.sqlite') }), 'SQLite store', (s) => s.close());
     const project = newProject();
-    const service = cleanup.add(new StytchLikeSessionService({ store, projectId: project.projectId }), 'session service', (s) => s.close());
+    const service = cleanup.add(new StytchLikeSessionService({ store, projectId: project.projectId, passwordHashing: { cost: 2 ** 14 } }), 'session service', (s) => s.close());
     const server = createStytchLikeServer({ service, secret: project.secret });
     const url = await server.listen({ port: 0, host: '127.0.0.1' });
     cleanup.add(server, 'HTTP server', (s) => s.close());

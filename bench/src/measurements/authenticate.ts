@@ -41,7 +41,7 @@ async function startTarget(kind: StoreKind, teardown: Teardown): Promise<HttpTar
 }
 
 /** Asks the child to close its servers and stores, and waits for it to exit (killing it after 30 s). */
-async function stopTarget(child: ChildProcess): Promise<void> {
+export async function stopTarget(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   if (child.connected) child.send({ type: 'close' });

@@ -25,8 +25,12 @@ export const RUN_ID = uniqueName('bench');
 /** The ratio each measurement should reach (growth: should stay under). */
 export const GOALS = {
   reattach_vs_open: { op: '>=', value: 20 },
+  orientdb_reattach_pooled_vs_open: { op: '>=', value: 20 },
+  orientdb_reattach_stateless_vs_open: { op: '>=', value: 3 },
   query_vs_orientjs: { op: '>=', value: 1.5 },
   orientdb_client_cpu_vs_bare_socket: { op: '<=', value: 1.5 },
+  pooled_query_vs_orientjs_pool: { op: '>=', value: 1.5 },
+  shop_cart_orientdb_pooled_vs_socket_per_request: { op: '>=', value: 2 },
   authenticate_vs_floor_sqlite: { op: '>=', value: 0.5 },
   authenticate_vs_floor_redis: { op: '>=', value: 0.5 },
   authenticate_vs_floor_postgres: null,
@@ -41,6 +45,7 @@ export const SETTINGS = QUICK
   ? {
       reattach: { warmup: 10, rounds: 4, perRound: 10 },
       query: { warmupMs: 500, rounds: 4, roundMs: 500 },
+      pooledQuery: { callers: 32, sockets: 4, warmupMs: 500, rounds: 4, roundMs: 500 },
       http: { connections: 64, warmupSeconds: 1, rounds: 2, roundSeconds: 1, sessions: 64 },
       jwt: { tokens: 64, warmupMs: 500, rounds: 4, roundMs: 500 },
       growth: { sizes: [1_000, 10_000, 100_000], warmup: 100, rounds: 4, perRound: 100 },
@@ -49,6 +54,7 @@ export const SETTINGS = QUICK
       // Each side gets rounds × roundSeconds of load: 2 × 5 s = 10 s, alternating with its peer.
       reattach: { warmup: 30, rounds: 10, perRound: 20 },
       query: { warmupMs: 2000, rounds: 10, roundMs: 1000 },
+      pooledQuery: { callers: 32, sockets: 4, warmupMs: 2000, rounds: 10, roundMs: 1000 },
       http: { connections: 64, warmupSeconds: 2, rounds: 2, roundSeconds: 5, sessions: 256 },
       jwt: { tokens: 256, warmupMs: 2000, rounds: 10, roundMs: 1000 },
       growth: { sizes: [1_000, 100_000, 1_000_000], warmup: 500, rounds: 10, perRound: 300 },

@@ -1,5 +1,6 @@
-// reattach_vs_open and query_vs_orientjs, against one real OrientDB server started for the run.
-import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
+// reattach_vs_open, the pooled reattaches, query_vs_orientjs and pooled_query_vs_orientjs_pool, against one real
+// OrientDB server started for the run.
+import { OrientDBSessionPool, OrientDBSessionProvider } from '@sessiontoken/orientdb';
 import orientjs from 'orientjs';
 import {
   ORIENTDB_VERSION,
@@ -150,8 +151,7 @@ export async function measureReattachVsOpen(bench: OrientDBBench, teardown: Tear
 }
 
 /** reattach_vs_open again, on a server whose password-hash cache is off: what a DB_OPEN costs when the cache misses. */
-export async function measureReattachVsOpenWithoutPasswordCache(teardown: Teardown): Promise<Record<string, number>> {
-  const bench = await startBenchServer(teardown, { passwordCache: false });
+export async function measureReattachVsOpenWithoutPasswordCache(bench: OrientDBBench, teardown: Teardown): Promise<Record<string, number>> {
   const result = await measureReattachVsOpen(bench, teardown);
   return {
     open_median_ms: result.peer.medianMs,
@@ -221,5 +221,219 @@ export async function measureQueryVsOrientjs(bench: OrientDBBench, teardown: Tea
       `One session each, opened with credentials (ours: legacy protocol 36 with a token; orientjs: \`client.session()\`, protocol 37). ` +
       `Back-to-back \`${QUERY}\` with the same sequence of ${PRODUCTS} SKUs (one full record per answer, 6 fields), awaited one at a time. ` +
       `${warmupMs} ms warm-up per side, then ${rounds} alternating rounds of ${roundMs} ms per side.`,
+  };
+}
+
+function sessionPool(server: OrientDBServer, options: { maxSockets?: number; verifiedTokenTtlMs?: number } = {}): OrientDBSessionPool {
+  return new OrientDBSessionPool({ host: server.host, port: server.binaryPort, database: DATABASE, timeoutMs: 30_000, ...options });
+}
+
+/**
+ * Per request of a web server on a warm pool: a fresh pooled provider, `setSessionToken(token)`, one query; against a
+ * credential open and the same query on a new socket. Two tokens: one this process opened through the pool (its
+ * session is live there), and one another process opened (here: a provider with a socket of its own, closed since).
+ * `verifiedTokenTtlMs: 0` gives the stateless figure when the server checks the token on every request too.
+ */
+export async function measurePooledReattachVsOpen(bench: OrientDBBench, teardown: Teardown): Promise<MeasurementResult[]> {
+  const { warmup, rounds, perRound } = SETTINGS.reattach;
+  const pool = teardown.add(sessionPool(bench.server), 'OrientDB session pool', (p) => p.close());
+  const uncheckedPool = teardown.add(sessionPool(bench.server, { verifiedTokenTtlMs: 0 }), 'OrientDB session pool (no verified tokens)', (p) => p.close());
+  const opener = pool.createProvider();
+  opener.setSessionToken(true);
+  await opener.open({ username: TEST_DB_USER, password: TEST_DB_PASSWORD });
+  const ownToken = opener.getSessionToken();
+  await opener.close();
+  const elsewhere = provider(bench.server);
+  elsewhere.setSessionToken(true);
+  await elsewhere.open({ username: TEST_DB_USER, password: TEST_DB_PASSWORD });
+  const foreignToken = elsewhere.getSessionToken();
+  // Another process that has ended: its socket and server connection are gone, its token lives on.
+  await elsewhere.close();
+
+  const openOnce = async (): Promise<number> => {
+    const db = provider(bench.server);
+    try {
+      const t0 = nowMs();
+      db.setSessionToken(true);
+      await db.open({ username: TEST_DB_USER, password: TEST_DB_PASSWORD });
+      await db.query(QUERY, { sku: sku(1) });
+      return nowMs() - t0;
+    } finally {
+      await db.close();
+    }
+  };
+  const reattachOnce = async (on: OrientDBSessionPool, token: string): Promise<number> => {
+    const db = on.createProvider();
+    try {
+      const t0 = nowMs();
+      await db.setSessionToken(token);
+      await db.query(QUERY, { sku: sku(1) });
+      return nowMs() - t0;
+    } finally {
+      await db.close();
+    }
+  };
+  const sides = {
+    open: openOnce,
+    pooled: () => reattachOnce(pool, ownToken),
+    stateless: () => reattachOnce(pool, foreignToken),
+    statelessChecked: () => reattachOnce(uncheckedPool, foreignToken),
+  };
+  type Side = keyof typeof sides;
+  const names = Object.keys(sides) as Side[];
+  const samples: Record<Side, number[]> = { open: [], pooled: [], stateless: [], statelessChecked: [] };
+  for (let i = 0; i < warmup; i++) for (const name of names) await sides[name]();
+  for (let turn = 0; turn < rounds * perRound; turn++) {
+    // Rotate the order, so that each side follows every other equally often.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(turn + k) % names.length]!;
+      samples[name].push(await sides[name]());
+    }
+  }
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  const side = (name: Side, label: string) => sideFromLatencies(label, samples[name], sum(samples[name]));
+  const open = side('open', 'open with credentials on a new socket');
+  const pooled = side('pooled', 'reattach on a warm pool, token opened here');
+  const stateless = side('stateless', 'reattach on a warm pool, token from elsewhere');
+  const checked = side('statelessChecked', 'the same, server check on every reattach');
+  const common =
+    `Per attempt, as a web server does per request: a fresh provider from a warm \`OrientDBSessionPool\` (default 4 sockets), ` +
+    `\`setSessionToken(token)\`, then \`${QUERY}\` (one indexed record); \`close()\` outside the timing. Peer: a fresh ` +
+    `\`OrientDBSessionProvider\`, \`open({ username, password })\` on a new socket, then the same query. ${warmup} warm-up ` +
+    `attempts per side, then ${rounds * perRound} per side, the order rotating.`;
+  return [
+    {
+      key: 'orientdb_reattach_pooled_vs_open',
+      title: 'OrientDB: reattach + query on a warm pool (token opened by this process) vs open + query',
+      ours: pooled,
+      peer: open,
+      ratio: open.medianMs / pooled.medianMs,
+      ratioOf: 'median open time / median pooled reattach time',
+      basis: 'latency',
+      method:
+        `${common} The token's session was opened through the pool, so it is live there: \`setSessionToken\` recognises the ` +
+        `exact token bytes without a round trip, and the query carries the live session id (one round trip, no database open).`,
+    },
+    {
+      key: 'orientdb_reattach_stateless_vs_open',
+      title: 'OrientDB: reattach + query on a warm pool (token from another process) vs open + query',
+      ours: stateless,
+      peer: open,
+      ratio: open.medianMs / stateless.medianMs,
+      ratioOf: 'median open time / median stateless reattach time',
+      basis: 'latency',
+      method:
+        `${common} The token was opened by another provider on its own socket, closed before measuring: the pool checked it ` +
+        `with the server once (stateless DB_SIZE) and reattaches the same exact bytes without a round trip for ` +
+        `\`verifiedTokenTtlMs\` (30 s); each query is stateless (session id -1 with the token: one round trip in which the ` +
+        `server opens the database). \`checked_every_time\` is a pool with \`verifiedTokenTtlMs: 0\`: check + query per request.`,
+      extra: { checked_every_time: { median_ms: checked.medianMs, p99_ms: checked.p99Ms, ratio: round3(open.medianMs / checked.medianMs) } },
+    },
+  ];
+}
+
+/** The pooled reattaches again on a server whose password-hash cache is off (every open pays PBKDF2). */
+export async function measurePooledReattachWithoutPasswordCache(bench: OrientDBBench, teardown: Teardown): Promise<Record<string, Record<string, unknown>>> {
+  const results = await measurePooledReattachVsOpen(bench, teardown);
+  return Object.fromEntries(
+    results.map((result) => [
+      result.key,
+      {
+        open_median_ms: result.peer.medianMs,
+        open_p99_ms: result.peer.p99Ms,
+        reattach_median_ms: result.ours.medianMs,
+        reattach_p99_ms: result.ours.p99Ms,
+        ratio: round3(result.ratio),
+      },
+    ]),
+  );
+}
+
+/** `callers` loops calling `operation(caller)` back to back for `durationMs`; completed operations and latencies. */
+async function runConcurrently(callers: number, durationMs: number, operation: (caller: number) => Promise<void>): Promise<{ latenciesMs: number[]; elapsedMs: number }> {
+  const latenciesMs: number[] = [];
+  const start = nowMs();
+  const end = start + durationMs;
+  await Promise.all(
+    Array.from({ length: callers }, async (_, caller) => {
+      for (let t = nowMs(); t < end; ) {
+        await operation(caller);
+        const next = nowMs();
+        latenciesMs.push(next - t);
+        t = next;
+      }
+    }),
+  );
+  return { latenciesMs, elapsedMs: nowMs() - start };
+}
+
+/**
+ * 32 concurrent callers, each with a session of its own, querying back to back over the same number of sockets:
+ * ours through one `OrientDBSessionPool`, orientjs through `client.sessions()` on a client with the same socket pool.
+ */
+export async function measurePooledQueryVsOrientjsPool(bench: OrientDBBench, teardown: Teardown): Promise<MeasurementResult> {
+  const { callers, sockets, warmupMs, rounds, roundMs } = SETTINGS.pooledQuery;
+  const pool = teardown.add(sessionPool(bench.server, { maxSockets: sockets }), 'OrientDB session pool (queries)', (p) => p.close());
+  const ours = await Promise.all(
+    Array.from({ length: callers }, async () => {
+      const db = pool.createProvider();
+      await db.open({ username: TEST_DB_USER, password: TEST_DB_PASSWORD });
+      return db;
+    }),
+  );
+  teardown.add(ours, 'pooled providers', (list) => Promise.all(list.map((db) => db.close())).then(() => undefined));
+  const client = teardown.add(
+    await orientjs.OrientDBClient.connect({ host: bench.server.host, port: bench.server.binaryPort, pool: { min: 1, max: sockets } }),
+    'orientjs pooled client',
+    (c) => c.close(),
+  );
+  const sessions = teardown.add(
+    await client.sessions({ name: DATABASE, username: TEST_DB_USER, password: TEST_DB_PASSWORD, pool: { min: 1, max: callers } }),
+    'orientjs session pool',
+    (p) => p.close(),
+  );
+  const peer = await Promise.all(Array.from({ length: callers }, () => sessions.acquire()));
+
+  const next = { ours: 0, peer: 0 };
+  const oursQuery = async (caller: number): Promise<void> => {
+    const rows = await ours[caller]!.query(QUERY, { sku: sku(next.ours++ % PRODUCTS) });
+    if (rows.length !== 1) throw new Error(`ours: expected one row, got ${rows.length}`);
+  };
+  const peerQuery = async (caller: number): Promise<void> => {
+    const rows = await peer[caller]!.query(QUERY, { params: { sku: sku(next.peer++ % PRODUCTS) } }).all();
+    if (rows.length !== 1) throw new Error(`orientjs: expected one row, got ${rows.length}`);
+  };
+  await runConcurrently(callers, warmupMs, oursQuery);
+  await runConcurrently(callers, warmupMs, peerQuery);
+  const collected = { ours: { latencies: [] as number[], elapsed: 0 }, peer: { latencies: [] as number[], elapsed: 0 } };
+  await alternate(rounds, {
+    ours: async () => {
+      const run = await runConcurrently(callers, roundMs, oursQuery);
+      collected.ours.latencies.push(...run.latenciesMs);
+      collected.ours.elapsed += run.elapsedMs;
+    },
+    orientjs: async () => {
+      const run = await runConcurrently(callers, roundMs, peerQuery);
+      collected.peer.latencies.push(...run.latenciesMs);
+      collected.peer.elapsed += run.elapsedMs;
+    },
+  });
+  await Promise.all(peer.map((session) => session.close()));
+  const oursSide = sideFromLatencies(`OrientDBSessionPool, ${sockets} sockets`, collected.ours.latencies, collected.ours.elapsed);
+  const peerSide = sideFromLatencies(`orientjs 3.2.0 sessions(), ${sockets} sockets`, collected.peer.latencies, collected.peer.elapsed);
+  return {
+    key: 'pooled_query_vs_orientjs_pool',
+    title: `OrientDB: ${callers} concurrent callers over ${sockets} sockets vs orientjs pools`,
+    ours: oursSide,
+    peer: peerSide,
+    ratio: oursSide.throughputPerSecond / peerSide.throughputPerSecond,
+    ratioOf: 'our queries per second / orientjs queries per second',
+    basis: 'throughput',
+    method:
+      `${callers} callers, each with a session of its own opened with credentials, each awaiting \`${QUERY}\` back to back ` +
+      `(the same SKU sequence). Ours: one \`OrientDBSessionPool\` with \`maxSockets: ${sockets}\`, a pooled provider per caller ` +
+      `(its live session id on whichever socket is free). orientjs: \`OrientDBClient.connect({ pool: { max: ${sockets} } })\` ` +
+      `and \`client.sessions({ pool: { max: ${callers} } })\`, one acquired session per caller. ${warmupMs} ms warm-up per side, ` +
+      `then ${rounds} alternating rounds of ${roundMs} ms per side.`,
   };
 }

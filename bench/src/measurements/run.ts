@@ -11,7 +11,16 @@ import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
 import { databaseVersions, machineInfo, versions } from '../shared/machine.ts';
 import { measureClientCpuVsBareSocket } from './orientdb-cpu.ts';
-import { measureQueryVsOrientjs, measureReattachVsOpen, measureReattachVsOpenWithoutPasswordCache, startBenchServer } from './orientdb.ts';
+import {
+  measurePooledQueryVsOrientjsPool,
+  measurePooledReattachVsOpen,
+  measurePooledReattachWithoutPasswordCache,
+  measureQueryVsOrientjs,
+  measureReattachVsOpen,
+  measureReattachVsOpenWithoutPasswordCache,
+  startBenchServer,
+} from './orientdb.ts';
+import { measureShopCart } from './shop-cart.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
@@ -27,22 +36,39 @@ interface Group {
 
 const GROUPS: readonly Group[] = [
   {
-    keys: ['reattach_vs_open', 'query_vs_orientjs', 'orientdb_client_cpu_vs_bare_socket'],
+    keys: [
+      'reattach_vs_open',
+      'orientdb_reattach_pooled_vs_open',
+      'orientdb_reattach_stateless_vs_open',
+      'query_vs_orientjs',
+      'pooled_query_vs_orientjs_pool',
+      'shop_cart_orientdb_pooled_vs_socket_per_request',
+      'orientdb_client_cpu_vs_bare_socket',
+    ],
     run: async (teardown, wanted) => {
       const bench = await startBenchServer(teardown);
       const out: MeasurementResult[] = [];
       if (wanted('reattach_vs_open')) out.push(await measureReattachVsOpen(bench, teardown));
+      if (wanted('orientdb_reattach_pooled_vs_open') || wanted('orientdb_reattach_stateless_vs_open')) {
+        out.push(...(await measurePooledReattachVsOpen(bench, teardown)).filter((result) => wanted(result.key)));
+      }
       if (wanted('query_vs_orientjs')) out.push(await measureQueryVsOrientjs(bench, teardown));
+      if (wanted('pooled_query_vs_orientjs_pool')) out.push(await measurePooledQueryVsOrientjsPool(bench, teardown));
+      if (wanted('shop_cart_orientdb_pooled_vs_socket_per_request')) out.push(await measureShopCart(bench, teardown));
       if (wanted('orientdb_client_cpu_vs_bare_socket')) out.push(await measureClientCpuVsBareSocket(bench, teardown));
       orientdbVersion = bench.version;
       return out;
     },
   },
   {
-    // The same comparison on a server that re-checks every password: stops its server before anything else runs.
-    keys: ['reattach_vs_open'],
-    run: async (teardown) => {
-      withoutPasswordCache = await measureReattachVsOpenWithoutPasswordCache(teardown);
+    // The same comparisons on a server that re-checks every password: stops its server before anything else runs.
+    keys: ['reattach_vs_open', 'orientdb_reattach_pooled_vs_open', 'orientdb_reattach_stateless_vs_open'],
+    run: async (teardown, wanted) => {
+      const bench = await startBenchServer(teardown, { passwordCache: false });
+      if (wanted('reattach_vs_open')) withoutPasswordCache['reattach_vs_open'] = await measureReattachVsOpenWithoutPasswordCache(bench, teardown);
+      if (wanted('orientdb_reattach_pooled_vs_open') || wanted('orientdb_reattach_stateless_vs_open')) {
+        Object.assign(withoutPasswordCache, await measurePooledReattachWithoutPasswordCache(bench, teardown));
+      }
       return [];
     },
   },
@@ -55,7 +81,8 @@ const GROUPS: readonly Group[] = [
 ];
 
 let orientdbVersion: string | null = null;
-let withoutPasswordCache: Record<string, number> | null = null;
+/** Per key: the figures against an open that misses the server's password cache. */
+const withoutPasswordCache: Record<string, Record<string, unknown>> = {};
 let active: Teardown | null = null;
 
 function wanted(key: RatioKey): boolean {
@@ -115,9 +142,9 @@ async function main(): Promise<number> {
   }
   clearTimeout(watchdog);
 
-  const reattach = results.find((result) => result.key === 'reattach_vs_open');
-  if (reattach && withoutPasswordCache) {
-    results[results.indexOf(reattach)] = { ...reattach, extra: { ...reattach.extra, without_password_cache: withoutPasswordCache } };
+  for (const [key, figures] of Object.entries(withoutPasswordCache)) {
+    const index = results.findIndex((result) => result.key === key);
+    if (index >= 0) results[index] = { ...results[index]!, extra: { ...results[index]!.extra, without_password_cache: figures } };
   }
   machine.load_average_at_end = os.loadavg().map((value) => Math.round(value * 100) / 100);
   const report: RunReport = {

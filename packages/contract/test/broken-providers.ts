@@ -134,3 +134,198 @@ export class ReattachRefusedUnderLoad extends MemorySessionProvider {
     }
   }
 }
+
+/** Runs a reattach like any backend operation, so a refused token also drops the session it already held. */
+export class RefusedReattachDropsSession extends MemorySessionProvider {
+  override setSessionToken(enabled: boolean): void;
+  override setSessionToken(token: string | SessionTokens): Promise<SessionInfo>;
+  override setSessionToken(value: boolean | string | SessionTokens): void | Promise<SessionInfo> {
+    if (typeof value === 'boolean') return super.setSessionToken(value);
+    return this.run(() => super.setSessionToken(value));
+  }
+}
+
+/** Turns token mode on before it knows whether the reattach succeeds. */
+export class RefusedReattachEnablesTokenMode extends MemorySessionProvider {
+  override setSessionToken(enabled: boolean): void;
+  override setSessionToken(token: string | SessionTokens): Promise<SessionInfo>;
+  override setSessionToken(value: boolean | string | SessionTokens): void | Promise<SessionInfo> {
+    if (typeof value === 'boolean') return super.setSessionToken(value);
+    super.setSessionToken(true);
+    return super.setSessionToken(value);
+  }
+}
+
+/** Hands out the session it holds instead of a copy: a caller's change to a date ends the session. */
+export class SessionHandedOutByReference extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    return this.currentSession?.info ?? null;
+  }
+}
+
+/** Keeps the token apart from the session, so two racing opens can leave one session's token beside the other's info. */
+export class RacingOpensMixTokens extends MemorySessionProvider {
+  #tokens: SessionTokens | null = null;
+  #opens = 0;
+  protected override async openSession(credentials: MemoryCredentials): Promise<ActiveSession> {
+    const first = this.#opens++ === 0;
+    const session = await super.openSession(credentials);
+    this.#tokens = session.tokens;
+    // The first open's session lands last, after the second one stored its token.
+    if (first) await new Promise((resolve) => setImmediate(resolve));
+    return session;
+  }
+  override getTokens(): SessionTokens | null {
+    return super.getTokens() && this.#tokens;
+  }
+}
+
+/** Copies its listeners on the first event, so unsubscribing afterwards does nothing. */
+export class UnsubscribeIgnoredAfterEvents extends MemorySessionProvider {
+  override onChange(listener: SessionChangeListener): () => void {
+    let fired = false;
+    const unsubscribe = super.onChange((event) => {
+      fired = true;
+      listener(event);
+    });
+    return () => {
+      if (!fired) unsubscribe();
+    };
+  }
+}
+
+/** Passes each listener the session from before the change. */
+export class EventsCarryTheOldSession extends MemorySessionProvider {
+  override onChange(listener: SessionChangeListener): () => void {
+    let previous: SessionInfo | null = null;
+    return super.onChange((event) => {
+      const stale = previous;
+      previous = event.session;
+      listener({ reason: event.reason, session: stale });
+    });
+  }
+}
+
+/** Names the refused token in the error message. */
+export class TokenInErrorMessage extends MemorySessionProvider {
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    try {
+      return await super.reattachSession(tokens);
+    } catch (error) {
+      if (!(error instanceof SessionTokenError)) throw error;
+      throw new SessionTokenError(error.code, `refused token ${tokens.sessionToken}`, { adapter: 'memory' });
+    }
+  }
+}
+
+/** Keeps the request, token included, as the error's cause. */
+export class TokenInErrorCause extends MemorySessionProvider {
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    try {
+      return await super.reattachSession(tokens);
+    } catch (error) {
+      if (!(error instanceof SessionTokenError)) throw error;
+      throw new SessionTokenError(error.code, 'refused', { adapter: 'memory', cause: { request: { token: tokens.sessionToken } } });
+    }
+  }
+}
+
+/** Does not know when its sessions end, and keeps a session the backend calls expired. */
+export class ExpiredHeldSessionKept extends MemorySessionProvider {
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    return withoutExpiry(await super.reattachSession(tokens));
+  }
+  protected override async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+    try {
+      return withoutExpiry(await super.authenticateSession(session, options));
+    } catch (error) {
+      if (error instanceof SessionTokenError && error.code === 'EXPIRED') return session;
+      throw error;
+    }
+  }
+}
+
+function withoutExpiry(session: ActiveSession): ActiveSession {
+  return { tokens: session.tokens, info: { ...session.info, expiresAt: null } };
+}
+
+/** Takes a zero or negative duration for "no extension" instead of refusing it. */
+export class DurationNotChecked extends MemorySessionProvider {
+  override authenticate(options: AuthenticateOptions = {}): Promise<SessionInfo> {
+    const { durationMinutes } = options;
+    return super.authenticate(durationMinutes !== undefined && !(durationMinutes > 0) ? {} : options);
+  }
+}
+
+/** Keeps a session that was revoked through another provider. */
+export class RevokedElsewhereKept extends MemorySessionProvider {
+  protected override async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+    try {
+      return await super.authenticateSession(session, options);
+    } catch (error) {
+      if (error instanceof SessionTokenError && error.code === 'REVOKED') return session;
+      throw error;
+    }
+  }
+}
+
+/** Forgets whatever it holds when revoke() ends, even a session reattached meanwhile. */
+export class RevokeForgetsTheNewSession extends MemorySessionProvider {
+  override async revoke(): Promise<void> {
+    await super.revoke();
+    if (!this.currentSession) return;
+    await this.run(() => Promise.reject(new SessionTokenError('REVOKED', 'forgotten', { adapter: 'memory' }))).catch(() => {});
+  }
+}
+
+/** close() lets work in flight finish first, so it succeeds on a closed provider. */
+export class CloseLetsWorkInFlightSucceed extends MemorySessionProvider {
+  override async close(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await super.close();
+  }
+}
+
+/** Says nothing when authenticate() confirms the session. */
+export class NoAuthenticatedEvent extends MemorySessionProvider {
+  override onChange(listener: SessionChangeListener): () => void {
+    return super.onChange((event) => {
+      if (event.reason !== 'authenticated') listener(event);
+    });
+  }
+}
+
+/** Hands out fresh but writable copies of the session. */
+export class SessionCopiesNotFrozen extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    const session = super.getSession();
+    return session && { ...session, attributes: { ...session.attributes } };
+  }
+}
+
+/** Reports a session until a round trip finds it expired, though it knows when it ends. */
+export class ExpiryOnlyOnRoundTrip extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    return this.currentSession?.info ?? null;
+  }
+}
+
+/** Errors that do not say which adapter raised them. */
+export class ErrorsWithoutAdapter extends MemorySessionProvider {
+  protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
+    try {
+      return await super.reattachSession(tokens);
+    } catch (error) {
+      if (!(error instanceof SessionTokenError)) throw error;
+      throw new SessionTokenError(error.code, 'the token was refused');
+    }
+  }
+}
+
+/** Leaves attributes out of the session it reports. */
+export class SessionWithoutAttributes extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    const session = super.getSession();
+    return session && Object.freeze({ ...session, attributes: undefined as never });
+  }
+}

@@ -34,6 +34,11 @@ export function memoryContractOptions(
     capabilities: MEMORY_CAPABILITIES,
     expiry: {
       expiredToken: async () => backend.createSession('expired-user', { expiresAt: new Date(Date.now() - 1000) }).token,
+      // A session of a moment, so that a provider holding it sees it expire.
+      openShortLived: async (provider) => {
+        await provider.setSessionToken(backend.createSession('short-lived-user', { expiresAt: new Date(Date.now() + 300) }).token);
+      },
+      maxWaitMs: 5_000,
       code: 'EXPIRED',
     },
     operationTimeoutMs: 2_000,

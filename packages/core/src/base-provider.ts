@@ -1,6 +1,7 @@
 import { SessionTokenError, isSessionTokenError, type SessionTokenErrorCode } from './errors.js';
 import { SessionChangeListeners } from './listeners.js';
 import type { SessionTokenProvider } from './provider.js';
+import { snapshotSessionInfo, snapshotSessionTokens } from './session-snapshot.js';
 import { parseSessionTokensInput } from './tokens.js';
 import type {
   AuthenticateOptions,
@@ -61,8 +62,7 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
     return this.#guard(false, async () => {
       const session = await this.openSession(credentials, options);
       this.#assertOpen();
-      this.#replace(session, 'opened');
-      return session.info;
+      return this.#replace(session, 'opened');
     });
   }
 
@@ -80,8 +80,7 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
       const session = await this.reattachSession(tokens);
       this.#assertOpen();
       this.#tokenMode = true;
-      this.#replace(session, 'reattached');
-      return session.info;
+      return this.#replace(session, 'reattached');
     });
   }
 
@@ -95,7 +94,8 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
   }
 
   getSession(): SessionInfo | null {
-    return this.#live()?.info ?? null;
+    const session = this.#live();
+    return session && snapshotSessionInfo(session.info);
   }
 
   authenticate(options: AuthenticateOptions = {}): Promise<SessionInfo> {
@@ -113,8 +113,7 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
       const session = this.#require();
       const next = await this.authenticateSession(session, options);
       this.#assertOpen();
-      this.#replace(next, 'authenticated');
-      return next.info;
+      return this.#replace(next, 'authenticated');
     });
   }
 
@@ -180,6 +179,10 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
       if (forgetOnDeath && isSessionTokenError(mapped, ...SESSION_ENDED_CODES) && this.#session) {
         this.#forget(mapped.code === 'REVOKED' ? 'revoked' : 'expired');
       }
+      // Work that close() cut short says so, whatever the backend reported (a socket closed under it, say).
+      if (this.#closed && mapped.code !== 'CLOSED') {
+        throw new SessionTokenError('CLOSED', 'this provider was closed while the operation ran', { adapter: this.name, cause: mapped });
+      }
       throw mapped;
     }
   }
@@ -195,9 +198,12 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
     this.#replace(session, reason);
   }
 
-  #replace(session: ActiveSession, reason: SessionChangeReason): void {
-    this.#session = session;
-    this.#listeners.emit({ reason, session: session.info });
+  /** Holds a private copy of `session` and returns a snapshot of its info for the caller. */
+  #replace(session: ActiveSession, reason: SessionChangeReason): SessionInfo {
+    const held: ActiveSession = Object.freeze({ tokens: snapshotSessionTokens(session.tokens), info: snapshotSessionInfo(session.info) });
+    this.#session = held;
+    this.#listeners.emit({ reason, session: snapshotSessionInfo(held.info) });
+    return snapshotSessionInfo(held.info);
   }
 
   #forget(reason: SessionChangeReason): void {
@@ -207,16 +213,21 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
 
   /** The held session unless its known expiry has passed, in which case it is forgotten. */
   #live(): ActiveSession | null {
-    const session = this.#session;
-    if (session?.info.expiresAt && session.info.expiresAt.getTime() <= Date.now()) {
-      this.#forget('expired');
-      return null;
-    }
-    return session;
+    return this.#expired() ? null : this.#session;
   }
 
+  /** Forgets the held session when its known expiry has passed; true when it did. */
+  #expired(): boolean {
+    const expiresAt = this.#session?.info.expiresAt;
+    if (!expiresAt || expiresAt.getTime() > Date.now()) return false;
+    this.#forget('expired');
+    return true;
+  }
+
+  /** Returns the held session; rejects with `EXPIRED` when it has just run out, `NO_SESSION` when there is none. */
   #require(): ActiveSession {
-    const session = this.#live();
+    if (this.#expired()) throw new SessionTokenError('EXPIRED', 'the session has expired', { adapter: this.name });
+    const session = this.#session;
     if (!session) throw new SessionTokenError('NO_SESSION', 'there is no active session: call open() or setSessionToken(token) first', { adapter: this.name });
     return session;
   }

@@ -106,6 +106,45 @@ describe('BaseSessionTokenProvider', () => {
     expect(provider.getSession()).toBeNull();
   });
 
+  it('rejects authenticate() with EXPIRED once the known expiry has passed, and forgets the session', async () => {
+    const provider = new TableProvider(new Map(), -1);
+    const events: SessionChangeEvent[] = [];
+    provider.onChange((event) => events.push(event));
+    await provider.open({ user: 'ada' });
+    await expect(provider.authenticate()).rejects.toMatchObject({ code: 'EXPIRED' });
+    expect(events).toEqual([expect.objectContaining({ reason: 'opened' }), { reason: 'expired', session: null }]);
+    await expect(provider.authenticate()).rejects.toMatchObject({ code: 'NO_SESSION' });
+  });
+
+  it('hands out snapshots: changing what getSession(), getTokens(), open() or an event gave changes nothing held', async () => {
+    const provider = new TableProvider(new Map());
+    const seen: SessionChangeEvent[] = [];
+    provider.onChange((event) => seen.push(event));
+    const opened = await provider.open({ user: 'ada' });
+    provider.setSessionToken(true);
+    const expiresAt = provider.getSession()!.expiresAt!.getTime();
+    for (const info of [opened, provider.getSession()!, seen[0]!.session!]) {
+      info.expiresAt!.setTime(0);
+      expect(() => Object.assign(info, { subject: 'mallory' })).toThrow(TypeError);
+    }
+    expect(() => Object.assign(provider.getTokens()!, { sessionToken: 'forged' })).toThrow(TypeError);
+    expect(provider.getSession()).toMatchObject({ subject: 'ada', expiresAt: new Date(expiresAt) });
+    expect(provider.getSessionToken()).toBe('t1');
+  });
+
+  it('freezes nested attributes in every copy it hands out', async () => {
+    const table = new Map<string, ActiveSession>();
+    const provider = new TableProvider(table);
+    await provider.open({ user: 'ada' });
+    const held = table.get('t1')!;
+    table.set('t1', { ...held, info: { ...held.info, attributes: { roles: ['admin'], claims: { team: { id: 7 } }, note: null } } });
+    await provider.authenticate();
+    const { attributes } = provider.getSession()!;
+    expect(Object.isFrozen(attributes['roles']) && Object.isFrozen((attributes['claims'] as { team: object }).team)).toBe(true);
+    expect(() => (attributes['roles'] as string[]).push('root')).toThrow(TypeError);
+    expect(provider.getSession()!.attributes).toEqual({ roles: ['admin'], claims: { team: { id: 7 } }, note: null });
+  });
+
   it('isolates a throwing listener from the operation', async () => {
     const provider = new TableProvider(new Map());
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -118,6 +157,17 @@ describe('BaseSessionTokenProvider', () => {
     expect(seen).toEqual(['opened']);
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
+  });
+
+  it('rejects work that close() cut short with CLOSED, the backend error as cause', async () => {
+    const table = new Map<string, ActiveSession>();
+    const provider = new TableProvider(table);
+    await provider.open({ user: 'ada' });
+    const unavailable = new SessionTokenError('UNAVAILABLE', 'the connection was closed');
+    provider.failWith = unavailable;
+    const pending = provider.open({ user: 'bob' });
+    await provider.close();
+    await expect(pending).rejects.toMatchObject({ code: 'CLOSED', cause: unavailable });
   });
 
   it('closes once and rejects everything afterwards with CLOSED', async () => {

@@ -1,4 +1,10 @@
 export { OrientDBSessionProvider, ORIENTDB_CAPABILITIES } from './provider/orientdb-session-provider.js';
+export { OrientDBTokenProvider } from './provider/token-provider.js';
+export type { RenewalListener, SessionTransport } from './provider/token-session.js';
+export type { HeldToken } from './token/orientdb-token.js';
+export { OrientDBSessionPool } from './pool/orientdb-session-pool.js';
+export type { OrientDBSessionPoolOptions, OrientDBSessionPoolStats } from './pool/orientdb-session-pool.js';
+export { OrientDBPooledSessionProvider } from './pool/pooled-session-provider.js';
 export type {
   OrientDBCredentials,
   OrientDBOpenOptions,

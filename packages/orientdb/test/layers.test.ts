@@ -15,7 +15,8 @@ const LAYERS: Readonly<Record<string, number>> = {
   token: 2,
   protocol: 2,
   provider: 3,
-  pool: 3,
+  // Pooled providers extend the provider layer's token provider and reuse its option checks.
+  pool: 4,
   // Server admin reuses the provider's option checks (TLS).
   admin: 4,
   testing: 3,

@@ -8,12 +8,17 @@ declare module 'orientjs' {
     command(statement: string, options?: { params?: Record<string, unknown> }): OrientJsResult<Record<string, unknown>>;
     close(): Promise<void>;
   }
+  export interface OrientJsSessionPool {
+    acquire(): Promise<OrientJsSession>;
+    close(): Promise<void>;
+  }
   export interface OrientJsClient {
     session(options: { name: string; username: string; password: string }): Promise<OrientJsSession>;
+    sessions(options: { name: string; username: string; password: string; pool?: { min?: number; max?: number } }): Promise<OrientJsSessionPool>;
     close(): Promise<void>;
   }
   export const OrientDBClient: {
-    connect(options: { host: string; port: number }): Promise<OrientJsClient>;
+    connect(options: { host: string; port: number; pool?: { min?: number; max?: number } }): Promise<OrientJsClient>;
   };
   const orientjs: { OrientDBClient: typeof OrientDBClient };
   export default orientjs;

@@ -45,13 +45,13 @@ export class MemorySessionBackend {
 
   /** Adds (or replaces) a user. */
   addUser(username: string, password: string): void {
-    this.#users.set(username, sha256(Buffer.from(password, 'utf8')));
+    this.#users.set(username, sha256(Buffer.from(password)));
   }
 
   /** Checks credentials and starts a session; rejects with `BAD_CREDENTIALS`. */
   login(username: string, password: string): { token: string; record: MemorySessionRecord } {
     const stored = this.#users.get(username);
-    const given = sha256(Buffer.from(String(password), 'utf8'));
+    const given = sha256(Buffer.from(String(password)));
     if (!stored || !timingSafeEqual(stored, given)) {
       throw new SessionTokenError('BAD_CREDENTIALS', 'unknown user or wrong password', { adapter: ADAPTER });
     }
@@ -82,9 +82,9 @@ export class MemorySessionBackend {
     const parts = token.split('.');
     if (parts.length !== 2) throw invalid();
     const [id, secret] = parts as [string, string];
-    const idBytes = decodeBase64Url(id, ADAPTER);
+    // Strict decoding refuses any other spelling of the id and secret; lookup and the hash compare refuse the rest.
+    decodeBase64Url(id, ADAPTER);
     const secretBytes = decodeBase64Url(secret, ADAPTER);
-    if (idBytes.length !== 16 || secretBytes.length !== 32) throw invalid();
     const record = this.#sessions.get(id);
     if (!record || !timingSafeEqual(record.secretHash, sha256(secretBytes))) throw invalid();
     if (record.revoked) throw new SessionTokenError('REVOKED', 'the session was revoked', { adapter: ADAPTER });

@@ -13,6 +13,12 @@ export interface MemoryCredentials {
   readonly password: string;
 }
 
+/** Options for {@link MemorySessionProvider}. */
+export interface MemorySessionProviderOptions {
+  /** Whether `authenticate({ durationMinutes })` extends sessions. Default true. */
+  readonly slidingExpiry?: boolean;
+}
+
 /**
  * The reference provider: a complete, correct `SessionTokenProvider` over a {@link MemorySessionBackend}.
  * It passes the contract suite and is meant for your own unit tests of code that takes a provider.
@@ -25,16 +31,21 @@ export interface MemoryCredentials {
  */
 export class MemorySessionProvider extends BaseSessionTokenProvider<MemoryCredentials> {
   readonly name: string = 'memory';
-  readonly capabilities: ProviderCapabilities = {
-    jwt: false,
-    serverRevocation: true,
-    slidingExpiry: true,
-    statelessReattach: true,
-    tokenRenewal: false,
-  };
+  readonly capabilities: ProviderCapabilities;
 
-  constructor(readonly backend: MemorySessionBackend) {
+  /** `slidingExpiry: false` makes it a backend that cannot extend sessions, to test code written for one. */
+  constructor(
+    readonly backend: MemorySessionBackend,
+    options: MemorySessionProviderOptions = {},
+  ) {
     super();
+    this.capabilities = Object.freeze({
+      jwt: false,
+      serverRevocation: true,
+      slidingExpiry: options.slidingExpiry ?? true,
+      statelessReattach: true,
+      tokenRenewal: false,
+    });
   }
 
   protected async openSession(credentials: MemoryCredentials): Promise<ActiveSession> {

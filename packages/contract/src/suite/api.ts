@@ -1,3 +1,4 @@
+import type { ContractGroupId } from './group-ids.js';
 import type { ProviderCapabilities, SessionTokenErrorCode, SessionTokenProvider, SessionTokens } from '@sessiontoken/core';
 
 /** The assertions the suite uses: a subset every Jest-compatible `expect` (vitest, Jest, Bun) has. */
@@ -17,27 +18,38 @@ export interface ContractAssertion {
 export interface ContractTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void>, timeoutMs?: number): void;
-  expect(actual: unknown, message?: string): ContractAssertion;
+  /** Called with one argument: Jest's `expect` refuses a second. */
+  expect(actual: unknown): ContractAssertion;
 }
 
 /** A provider whose credentials type the suite does not need to know. */
 export type AnyProvider<Credentials = unknown> = SessionTokenProvider<Credentials, never>;
 
-/** How the suite gets a session that has already expired. */
-export type ContractExpiry =
+/** Gives `provider` a session (by `open` or `setSessionToken(token)`) that the backend stops accepting soon. */
+export type OpenShortLived = (provider: AnyProvider<never>) => Promise<void>;
+
+/**
+ * How the suite gets expired sessions: a token that has already expired, a session that expires soon, or both.
+ * With `openShortLived` the suite also checks that a provider holding a session that expires on the backend
+ * rejects `authenticate()` with `code` and forgets the session.
+ */
+export type ContractExpiry = {
+  /** What the backend rejects it with: `EXPIRED`, or `INVALID_TOKEN` where it cannot tell expired from invalid. */
+  readonly code: 'EXPIRED' | 'INVALID_TOKEN';
+} & (
   | {
       /** Returns the token (or tokens) of a session that has already expired. */
       readonly expiredToken: () => Promise<string | SessionTokens>;
-      /** What the backend rejects it with: `EXPIRED`, or `INVALID_TOKEN` where it cannot tell expired from invalid. */
-      readonly code: 'EXPIRED' | 'INVALID_TOKEN';
+      readonly openShortLived?: OpenShortLived;
+      /** How long to keep polling for a short-lived session to be rejected. Default 30 000 ms. */
+      readonly maxWaitMs?: number;
     }
   | {
-      /** Opens a session on `provider` that expires soon (the suite enables token mode itself). */
-      readonly openShortLived: (provider: AnyProvider<never>) => Promise<void>;
-      /** How long to keep polling for the token to be rejected. */
-      readonly maxWaitMs: number;
-      readonly code: 'EXPIRED' | 'INVALID_TOKEN';
-    };
+      readonly expiredToken?: undefined;
+      readonly openShortLived: OpenShortLived;
+      readonly maxWaitMs?: number;
+    }
+);
 
 /** Everything the suite needs to know about an adapter, including its honest differences. */
 export interface ContractOptions<Credentials> {
@@ -65,4 +77,6 @@ export interface ContractOptions<Credentials> {
   readonly testTimeoutMs?: number;
   /** Parallel operations in the concurrency tests. Default 50. */
   readonly concurrency?: number;
+  /** Run only these behaviour groups, e.g. `['reattach']` while building an adapter. Default: every group. */
+  readonly only?: readonly ContractGroupId[];
 }

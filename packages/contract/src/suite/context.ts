@@ -7,10 +7,10 @@ import {
 } from '@sessiontoken/core';
 import type { ContractAssertion, ContractOptions } from './api.js';
 
-/** Thrown by the suite's own checks; any runner reports it as a failed test. */
-export class ContractViolation extends Error {
-  override readonly name = 'ContractViolation';
-}
+import { labelledExpect } from './labelled-expect.js';
+import { ContractViolation } from './violation.js';
+
+export { ContractViolation };
 
 /** A provider opened by the suite, with token mode on. */
 export interface OpenedSession<Credentials> {
@@ -25,11 +25,15 @@ export interface OpenedSession<Credentials> {
  */
 export class ContractContext<Credentials> {
   readonly #providers: SessionTokenProvider<Credentials, never>[] = [];
+  /** The runner's `expect`, called with one argument; `label` goes in front of a failure's message. */
+  readonly expect: (actual: unknown, label?: string) => ContractAssertion;
 
   constructor(
     readonly options: ContractOptions<Credentials>,
-    readonly expect: (actual: unknown, message?: string) => ContractAssertion,
-  ) {}
+    expect: (actual: unknown) => ContractAssertion,
+  ) {
+    this.expect = labelledExpect(expect);
+  }
 
   get timeoutMs(): number {
     return this.options.operationTimeoutMs ?? 10_000;
@@ -94,6 +98,12 @@ export class ContractContext<Credentials> {
     if (!codes.includes(error.code)) {
       throw new ContractViolation(`${label} rejected with code ${error.code} (${error.message}); expected ${codes.join(' or ')}`);
     }
+    // Every error names its adapter and says what went wrong beyond that name.
+    const names = new Set(this.#providers.map((p) => p.name));
+    if (names.size > 0 && !names.has(error.adapter ?? '')) {
+      throw new ContractViolation(`${label}: the ${error.code} error names adapter ${JSON.stringify(error.adapter)}, not the provider's name ${[...names].join(' or ')}`);
+    }
+    if (error.message.length <= `${error.adapter ?? ''}: `.length) throw new ContractViolation(`${label}: the ${error.code} error has no message`);
     return error;
   }
 

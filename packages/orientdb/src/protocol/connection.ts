@@ -18,11 +18,26 @@ export interface ConnectionOptions {
   readonly tls?: TlsConnectionOptions | null;
 }
 
+/** Errors of requests that were rejected before any of their bytes was written: safe to send again elsewhere. */
+const NEVER_SENT = new WeakSet<SessionTokenError>();
+
+/** True when `error` rejected a request none of whose bytes reached the socket. */
+export function wasNeverSent(error: unknown): boolean {
+  return error instanceof SessionTokenError && NEVER_SENT.has(error);
+}
+
+function neverSent(error: SessionTokenError): SessionTokenError {
+  const copy = new SessionTokenError(error.code, error.message, { adapter: ADAPTER_NAME, ...(error.cause === undefined ? {} : { cause: error.cause }) });
+  NEVER_SENT.add(copy);
+  return copy;
+}
+
 interface Job {
   readonly frame: RequestFrame<unknown>;
   readonly resolve: (response: ResponseFrame<unknown>) => void;
   readonly reject: (error: SessionTokenError) => void;
   readonly timer: NodeJS.Timeout;
+  written: boolean;
   parser: Pull<ResponseFrame<unknown>> | null;
   need: number;
 }
@@ -56,9 +71,10 @@ export class OrientDBConnection {
     socket.on('close', () => this.#fail(unavailable(`connection to ${options.host}:${options.port} closed`)));
   }
 
-  /** Opens a socket and reads the server's protocol version, all within `timeoutMs`. */
-  static open(options: ConnectionOptions): Promise<OrientDBConnection> {
+  /** Opens a socket and reads the server's protocol version, all before `deadlineAt` (default: `timeoutMs` from now). */
+  static open(options: ConnectionOptions, deadlineAt = Date.now() + options.timeoutMs): Promise<OrientDBConnection> {
     return new Promise((resolve, reject) => {
+      const waitMs = Math.max(0, deadlineAt - Date.now());
       // A TLS socket greets only after the handshake, so every wait below (and its deadline) covers the handshake too.
       const socket = options.tls ? connectTls({ ...options.tls, host: options.host, port: options.port }) : connect({ host: options.host, port: options.port });
       socket.setNoDelay(true);
@@ -96,11 +112,16 @@ export class OrientDBConnection {
       const onError = (error: Error): void =>
         settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}${options.tls ? ' over TLS' : ''}: ${error.message}`, error));
       const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
-      const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${waitMs} ms`)), waitMs);
       socket.on('data', onData);
       socket.on('error', onError);
       socket.on('close', onClose);
     });
+  }
+
+  /** Resolves once the socket is closed, by either side or by a failure. */
+  get whenClosed(): Promise<void> {
+    return this.#closed;
   }
 
   /** False once the socket failed or was closed; a closed connection is never reused. */
@@ -110,19 +131,22 @@ export class OrientDBConnection {
 
   /**
    * Sends `frame` after every request queued before it, and resolves with the server's answer (or its error frame).
-   * Rejects with `UNAVAILABLE` when the connection fails or the answer does not come within the time limit,
-   * and with `PROTOCOL` when the answer cannot be parsed.
+   * Rejects with `UNAVAILABLE` when the connection fails or the answer does not come before `deadlineAt` (default:
+   * `timeoutMs` from now; one caller's deadline covers all of its steps), and with `PROTOCOL` when the answer cannot
+   * be parsed. A rejection for which {@link wasNeverSent} is true wrote no byte of the request.
    */
-  send<T>(frame: RequestFrame<T>): Promise<ResponseFrame<T>> {
-    if (this.#failure) return Promise.reject(this.#failure);
+  send<T>(frame: RequestFrame<T>, deadlineAt = Date.now() + this.#timeoutMs): Promise<ResponseFrame<T>> {
+    if (this.#failure) return Promise.reject(neverSent(this.#failure));
     return new Promise<ResponseFrame<T>>((resolve, reject) => {
+      const waitMs = Math.max(0, deadlineAt - Date.now());
       const job: Job = {
         frame: frame,
         resolve: resolve as (response: ResponseFrame<unknown>) => void,
         reject,
         parser: null,
         need: 0,
-        timer: setTimeout(() => this.#onTimeout(job), this.#timeoutMs),
+        written: false,
+        timer: setTimeout(() => this.#onTimeout(job, waitMs), waitMs),
       };
       this.#queue.push(job);
       if (!this.#active) this.#next();
@@ -150,6 +174,7 @@ export class OrientDBConnection {
     const job = this.#queue.shift();
     if (!job) return;
     this.#active = job;
+    job.written = true;
     this.#socket.write(job.frame.bytes);
     const readBody = job.frame.readBody;
     if (readBody === null) {
@@ -199,8 +224,8 @@ export class OrientDBConnection {
     if (this.#failure === null) this.#next();
   }
 
-  #onTimeout(job: Job): void {
-    const error = unavailable(`OrientDB did not answer within ${this.#timeoutMs} ms`);
+  #onTimeout(job: Job, waitMs: number): void {
+    const error = unavailable(`OrientDB did not answer within ${waitMs} ms`);
     if (job === this.#active) {
       // The answer may still arrive and would be read as the next one's: the socket cannot be trusted any more.
       this.#fail(error);
@@ -208,7 +233,7 @@ export class OrientDBConnection {
     }
     const index = this.#queue.indexOf(job);
     if (index >= 0) this.#queue.splice(index, 1);
-    job.reject(error);
+    job.reject(neverSent(error));
   }
 
   #fail(error: SessionTokenError): void {
@@ -221,7 +246,7 @@ export class OrientDBConnection {
     for (const job of pending) {
       clearTimeout(job.timer);
       job.parser?.return(undefined as never);
-      job.reject(error);
+      job.reject(job.written ? error : neverSent(error));
     }
     this.#socket.destroy();
   }

@@ -58,7 +58,7 @@ function invalid(message: string): SessionTokenError {
   return new SessionTokenError('INVALID_ARGUMENT', message, { adapter: ADAPTER_NAME });
 }
 
-function positiveInteger(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
+export function positiveInteger(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0 || value > max) throw invalid(`${name} must be a positive integer up to ${max}, got ${String(value)}`);
   return value;

@@ -16,6 +16,20 @@ import {
 import type { OrientDBRow } from '../serializer/values.js';
 import { parseServerToken, type HeldToken } from '../token/orientdb-token.js';
 
+/** What a provider needs of the session it holds, whether it owns a socket or borrows one per request. */
+export interface SessionTransport {
+  readonly token: HeldToken;
+  /** One round trip that proves the token to the server. */
+  check(): Promise<void>;
+  /** Runs a statement and returns every row. */
+  query(statement: string, parameters: QueryParameters, mode: QueryMode, pageSize: number): Promise<OrientDBRow[]>;
+  /** Releases what the transport holds; with `endSession`, ends the server-side session where it can. Idempotent. */
+  close(options?: { endSession?: boolean }): Promise<void>;
+}
+
+/** Called with a token the server renewed in a response header. */
+export type RenewalListener = (token: HeldToken) => void;
+
 /** Largest page the server accepts; a stateless request must get every row in its one answer. */
 const ALL_ROWS = 2 ** 31 - 1;
 
@@ -26,7 +40,7 @@ const ALL_ROWS = 2 ** 31 - 1;
  * page. Reattached from a token alone, every request goes with session id -1 and the token, and the server rebuilds
  * the session for that request only (legacy protocol 36). A socket that dies is replaced by a stateless one.
  */
-export class OrientDBTokenSession {
+export class OrientDBTokenSession implements SessionTransport {
   readonly #endpoint: ConnectionOptions;
   readonly #onRenewed: (token: HeldToken) => void;
   #connection: OrientDBConnection | null;
@@ -51,9 +65,10 @@ export class OrientDBTokenSession {
     password: string,
     onRenewed: (token: HeldToken) => void,
   ): Promise<OrientDBTokenSession> {
-    const connection = await OrientDBConnection.open(endpoint);
+    const deadlineAt = Date.now() + endpoint.timeoutMs;
+    const connection = await OrientDBConnection.open(endpoint, deadlineAt);
     try {
-      const response = await connection.send(openRequest(database, username, password));
+      const response = await connection.send(openRequest(database, username, password), deadlineAt);
       if (!response.ok) throw toSessionTokenError(response.error, { kind: 'credentials' });
       if (response.value.token === null) throw malformed('DB_OPEN answer: no token although a token session was requested');
       return new OrientDBTokenSession(endpoint, connection, response.value.sessionId, parseServerToken(response.value.token), onRenewed);
@@ -81,23 +96,27 @@ export class OrientDBTokenSession {
 
   /** One round trip that needs an open database: the server validates the token and opens the session for it. */
   async check(): Promise<void> {
-    const connection = await this.#usableConnection();
-    await this.#send(connection, databaseSizeRequest(this.#sessionId, this.#token.bytes), { kind: 'token-check', tokenExpiresAt: this.#token.payload.expiresAt });
+    const deadlineAt = Date.now() + this.#endpoint.timeoutMs;
+    const connection = await this.#usableConnection(deadlineAt);
+    const purpose: RequestPurpose = { kind: 'token-check', tokenExpiresAt: this.#token.payload.expiresAt };
+    await this.#send(connection, databaseSizeRequest(this.#sessionId, this.#token.bytes), purpose, deadlineAt);
   }
 
   /** Runs a statement and returns every row, fetching further pages on the same connection while the server has them. */
   async query(statement: string, parameters: QueryParameters, mode: QueryMode, pageSize: number): Promise<OrientDBRow[]> {
-    const connection = await this.#usableConnection();
+    // One deadline for the whole call: reconnecting and every page share it.
+    const deadlineAt = Date.now() + this.#endpoint.timeoutMs;
+    const connection = await this.#usableConnection(deadlineAt);
     const sessionId = this.#sessionId;
     // The token the query started with: the server keeps the query while the connection sees the same token bytes.
     const token = this.#token;
     const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: token.payload.expiresAt };
     const stateful = sessionId !== NO_SESSION_ID;
-    let page = await this.#send(connection, queryRequest(sessionId, token.bytes, statement, parameters, mode, stateful ? pageSize : ALL_ROWS), purpose);
+    let page = await this.#send(connection, queryRequest(sessionId, token.bytes, statement, parameters, mode, stateful ? pageSize : ALL_ROWS), purpose, deadlineAt);
     const rows = page.rows;
     while (page.hasNextPage) {
       if (!stateful) throw malformed('QUERY answer: more pages on a stateless request');
-      page = await this.#send(connection, queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize), purpose);
+      page = await this.#send(connection, queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize), purpose, deadlineAt);
       for (const row of page.rows) rows.push(row);
     }
     return rows;
@@ -119,8 +138,8 @@ export class OrientDBTokenSession {
     await connection.close();
   }
 
-  async #send<T>(connection: OrientDBConnection, frame: RequestFrame<T>, purpose: RequestPurpose): Promise<T> {
-    const response = await connection.send(frame);
+  async #send<T>(connection: OrientDBConnection, frame: RequestFrame<T>, purpose: RequestPurpose, deadlineAt: number): Promise<T> {
+    const response = await connection.send(frame, deadlineAt);
     if (response.renewedToken) this.#renew(response.renewedToken);
     if (!response.ok) throw toSessionTokenError(response.error, purpose);
     return response.value;
@@ -132,7 +151,7 @@ export class OrientDBTokenSession {
     this.#onRenewed(renewed);
   }
 
-  async #usableConnection(): Promise<OrientDBConnection> {
+  async #usableConnection(deadlineAt: number): Promise<OrientDBConnection> {
     if (this.#closed) throw new SessionTokenError('CLOSED', 'this session was closed', { adapter: ADAPTER_NAME });
     if (this.#connection?.isOpen) return this.#connection;
     if (!this.#connecting) {
@@ -142,7 +161,7 @@ export class OrientDBTokenSession {
       this.#connection = null;
       this.#connecting = (async () => {
         await stale?.close();
-        return OrientDBConnection.open(this.#endpoint);
+        return OrientDBConnection.open(this.#endpoint, deadlineAt);
       })().then(
         async (connection) => {
           this.#connecting = null;

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { encodeBase64Url } from '@sessiontoken/core';
 import { inject } from 'vitest';
-import { OrientDBSessionProvider } from '../../src/index.js';
+import { OrientDBSessionPool, OrientDBSessionProvider, type OrientDBSessionPoolOptions } from '../../src/index.js';
 import { encodeOrientDBTokenPayload, parseOrientDBToken, type OrientDBTokenPayload } from '../../src/token/orientdb-token.js';
 import type { OrientDBTestServer } from './global-setup.js';
 
@@ -18,6 +18,24 @@ export function createTestProvider(overrides: { port?: number; timeoutMs?: numbe
     database: overrides.database ?? server.database,
     timeoutMs: overrides.timeoutMs ?? 10_000,
   });
+}
+
+/** A pool on the run's server; the caller closes it. */
+export function createTestPool(overrides: Partial<OrientDBSessionPoolOptions> = {}): OrientDBSessionPool {
+  const server = testServer();
+  return new OrientDBSessionPool({ host: server.host, port: server.port, database: server.database, timeoutMs: 10_000, ...overrides });
+}
+
+/** Opens `count` sockets of `pool` at once (concurrent checks of one token), so later calls find them open. */
+export async function warmUp(pool: OrientDBSessionPool, count: number): Promise<void> {
+  const opener = pool.createProvider();
+  try {
+    opener.setSessionToken(true);
+    await opener.open(testCredentials());
+    await Promise.all(Array.from({ length: count }, () => opener.authenticate()));
+  } finally {
+    await opener.close();
+  }
 }
 
 export function testCredentials(): { username: string; password: string } {

@@ -6,7 +6,8 @@ import type { CryptoKey } from 'jose';
  * jose 6 verifies through WebCrypto, whose job dispatch costs about as much again as the RSA check itself; the
  * profile of a local verification showed it as the largest item. These checks follow jose 6's `jwtVerify` for the
  * options session JWTs use (RS256 only, no `crit` extension but `b64`), with one difference: base64url parts must be
- * canonical (no padding, whitespace or foreign characters), where jose's decoder would skip such characters.
+ * canonical (no padding, whitespace or foreign characters, and zero unused bits in the last character), where jose's
+ * decoder would skip such characters and ignore those bits (so 16 spellings of one RS256 signature would verify).
  */
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -21,9 +22,21 @@ export interface CompactJws {
   readonly encodedSignature: string;
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** True when `part` is the one base64url spelling of its bytes: alphabet only, no padding, no stray low bits. */
+export function isCanonicalBase64url(part: string): boolean {
+  if (!BASE64URL.test(part) || part.length % 4 === 1) return false;
+  const rest = part.length % 4;
+  if (rest === 0) return true;
+  // The last character of a 2- or 3-character group carries 4 or 2 bits that encode nothing: they must be zero.
+  const last = BASE64URL_ALPHABET.indexOf(part[part.length - 1]!);
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
 /** A base64url part as bytes; throws unless it is canonical base64url. */
 function decodePart(part: string, what: string): Buffer {
-  if (!BASE64URL.test(part) || part.length % 4 === 1) throw new TypeError(`the ${what} is not base64url`);
+  if (!isCanonicalBase64url(part)) throw new TypeError(`the ${what} is not base64url`);
   return Buffer.from(part, 'base64url');
 }
 
@@ -57,7 +70,6 @@ export function checkRs256Header(header: Record<string, unknown>): void {
     if (!Array.isArray(crit) || crit.length === 0 || crit.some((name) => typeof name !== 'string' || name === '')) {
       throw new TypeError('"crit" must be an array of non-empty strings');
     }
-    if (new Set(crit).size !== crit.length) throw new TypeError('"crit" has duplicates');
     for (const name of crit as string[]) {
       if (name !== 'b64') throw new TypeError(`the extension "${name}" is not supported`);
       if (header[name] === undefined) throw new TypeError(`the extension "${name}" is missing`);
@@ -87,7 +99,7 @@ function verificationKey(key: CryptoKey): KeyObject {
 export function verifyRs256Signature(key: CryptoKey, jws: CompactJws): boolean {
   const signature = decodePart(jws.encodedSignature, 'signature');
   // Both parts were checked to be base64url (ASCII) by now or are checked here, so latin1 is their exact bytes.
-  if (!BASE64URL.test(jws.encodedPayload)) throw new TypeError('the payload is not base64url');
+  if (!isCanonicalBase64url(jws.encodedPayload)) throw new TypeError('the payload is not base64url');
   const signingInput = Buffer.from(`${jws.encodedHeader}.${jws.encodedPayload}`, 'latin1');
   return verify('sha256', signingInput, verificationKey(key), signature);
 }

@@ -1,4 +1,5 @@
-import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { KeyObject, sign } from 'node:crypto';
+import type { CryptoKey, JWTPayload } from 'jose';
 import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
 import { isReservedClaim } from '../model/custom-claims.js';
@@ -6,6 +7,8 @@ import { checkRs256Header, decodeJsonObject, parseCompactJws, verifyRs256Signatu
 
 /** A session JWT is good for five minutes (or until its session expires, if sooner), as in Stytch. */
 export const SESSION_JWT_LIFETIME_SECONDS = 300;
+/** Clock skew allowed for `nbf` and `exp` by default, in seconds (the server's checks and the local verifier's). */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 /** The only algorithm issued and accepted. */
 export const SESSION_JWT_ALGORITHM = 'RS256';
 
@@ -20,8 +23,23 @@ export interface SigningKey {
   readonly privateKey: CryptoKey;
 }
 
-/** Signs the session JWT for `session`: RS256, `typ: JWT`, `kid`; Stytch's claims; custom claims at the top level. */
-export async function signSessionJwt(options: { session: StytchSession; projectId: string; key: SigningKey; now: Date }): Promise<string> {
+const signingKeyObjects = new WeakMap<CryptoKey, KeyObject>();
+
+function signingKeyObject(key: CryptoKey): KeyObject {
+  let keyObject = signingKeyObjects.get(key);
+  if (!keyObject) {
+    keyObject = KeyObject.from(key);
+    signingKeyObjects.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+/**
+ * Signs the session JWT for `session`: RS256, `typ: JWT`, `kid`; Stytch's claims; custom claims at the top level.
+ * The RSA signature is made synchronously with `node:crypto` on the calling thread: WebCrypto (jose 6) would queue
+ * it on libuv's thread pool, behind any password hashes, and a session check would wait for them.
+ */
+export function signSessionJwt(options: { session: StytchSession; projectId: string; key: SigningKey; now: Date }): string {
   const { session, projectId, key, now } = options;
   const issuedAt = Math.floor(now.getTime() / 1000);
   const sessionEnd = Math.floor(Date.parse(session.expires_at) / 1000);
@@ -34,15 +52,20 @@ export async function signSessionJwt(options: { session: StytchSession; projectI
     authentication_factors: session.authentication_factors,
     roles: session.roles,
   };
-  return new SignJWT({ ...session.custom_claims, [SESSION_CLAIM]: claim })
-    .setProtectedHeader({ alg: SESSION_JWT_ALGORITHM, typ: 'JWT', kid: key.kid })
-    .setSubject(session.user_id)
-    .setIssuer(sessionJwtIssuer(projectId))
-    .setAudience([projectId])
-    .setIssuedAt(issuedAt)
-    .setNotBefore(issuedAt)
-    .setExpirationTime(Math.min(issuedAt + SESSION_JWT_LIFETIME_SECONDS, Math.max(sessionEnd, issuedAt)))
-    .sign(key.privateKey);
+  const payload: JWTPayload = {
+    ...session.custom_claims,
+    [SESSION_CLAIM]: claim,
+    sub: session.user_id,
+    iss: sessionJwtIssuer(projectId),
+    aud: [projectId],
+    iat: issuedAt,
+    nbf: issuedAt,
+    exp: Math.min(issuedAt + SESSION_JWT_LIFETIME_SECONDS, Math.max(sessionEnd, issuedAt)),
+  };
+  const header = { alg: SESSION_JWT_ALGORITHM, typ: 'JWT', kid: key.kid };
+  const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = sign('sha256', Buffer.from(signingInput), signingKeyObject(key.privateKey));
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 /** Why a session JWT was refused. */
@@ -83,16 +106,24 @@ export interface VerifiedSessionJwt {
 /** Finds the public key for a `kid`, or `null` when there is none. */
 export type SessionJwtKeyResolver = (kid: string) => Promise<CryptoKey | null>;
 
+/** Options of {@link verifySessionJwt}. */
+export interface SessionJwtVerifyOptions {
+  readonly projectId: string;
+  readonly now: Date;
+  /** Return a JWT that is valid but for `exp`, with `expired: true`, instead of refusing it. */
+  readonly allowExpired?: boolean;
+  /** Clock skew allowed for `nbf` and `exp`, in seconds, as jose's `clockTolerance`. Default 0. */
+  readonly clockToleranceSeconds?: number;
+}
+
 /**
  * Verifies a session JWT: RS256 only, `typ: JWT`, a known `kid`, the signature, `iss`, `aud`, `nbf`, `exp`, and a
  * well-formed session claim, with the checks of jose's `jwtVerify` (see rs256-verify.ts for why not jose itself).
  * With `allowExpired`, a JWT that passes everything except `exp` is returned with `expired: true`.
  */
-export async function verifySessionJwt(
-  jwt: string,
-  resolveKey: SessionJwtKeyResolver,
-  options: { projectId: string; now: Date; allowExpired?: boolean },
-): Promise<VerifiedSessionJwt> {
+export async function verifySessionJwt(jwt: string, resolveKey: SessionJwtKeyResolver, options: SessionJwtVerifyOptions): Promise<VerifiedSessionJwt> {
+  const tolerance = options.clockToleranceSeconds ?? 0;
+  if (!Number.isFinite(tolerance) || tolerance < 0) throw new RangeError('clockToleranceSeconds must be a finite number >= 0');
   let jws: CompactJws;
   try {
     if (typeof jwt !== 'string' || jwt.length > 8192) throw new TypeError('not a compact JWS');
@@ -118,25 +149,25 @@ export async function verifySessionJwt(
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (signature)', { cause: error });
   }
-  const failed = checkClaims(header, payload, options);
+  const failed = checkClaims(header, payload, options.projectId, options.now, tolerance);
   if (failed) throw new SessionJwtError('invalid', `the session JWT failed verification (${failed})`);
   // exp is checked last, after the signature and every other claim, so that an expired JWT is known to be genuine.
-  const expired = payload.exp! <= Math.floor(options.now.getTime() / 1000);
+  const expired = payload.exp! <= Math.floor(options.now.getTime() / 1000) - tolerance;
   if (expired && !options.allowExpired) throw new SessionJwtError('expired', 'the session JWT has expired');
   return readVerifiedPayload(kid, payload, expired);
 }
 
 /** jose's claim checks for session JWTs, but `exp`: what is wrong, or `null`. */
-function checkClaims(header: Record<string, unknown>, payload: JWTPayload, options: { projectId: string; now: Date }): string | null {
+function checkClaims(header: Record<string, unknown>, payload: JWTPayload, projectId: string, at: Date, tolerance: number): string | null {
   const typ = header['typ'];
   if (typeof typ !== 'string' || normalizeTyp(typ) !== 'application/jwt') return 'typ';
   for (const claim of ['iss', 'aud', 'exp', 'nbf', 'iat', 'sub']) if (!Object.hasOwn(payload, claim)) return `missing ${claim}`;
-  if (payload.iss !== sessionJwtIssuer(options.projectId)) return 'iss';
+  if (payload.iss !== sessionJwtIssuer(projectId)) return 'iss';
   const aud = payload.aud;
-  if (!(aud === options.projectId || (Array.isArray(aud) && aud.includes(options.projectId)))) return 'aud';
-  const now = Math.floor(options.now.getTime() / 1000);
+  if (!(aud === projectId || (Array.isArray(aud) && aud.includes(projectId)))) return 'aud';
+  const now = Math.floor(at.getTime() / 1000);
   if (typeof payload.iat !== 'number') return 'iat';
-  if (typeof payload.nbf !== 'number' || payload.nbf > now) return 'nbf';
+  if (typeof payload.nbf !== 'number' || payload.nbf > now + tolerance) return 'nbf';
   if (typeof payload.exp !== 'number') return 'exp';
   return null;
 }

@@ -20,6 +20,11 @@ export const STYTCH_ERROR_TYPES = {
   duplicate_email: { status: 400, message: 'A user with this email already exists.' },
   invalid_user_id: { status: 400, message: 'user_id is required and must be a user id issued by this service.' },
   user_not_found: { status: 404, message: 'User could not be found.' },
+  session_too_old_to_reset_password: {
+    status: 400,
+    message: 'Changing the password by session needs a password login in the last 5 minutes; authenticate again.',
+  },
+  signing_key_unavailable: { status: 500, message: 'The JWT signing keys cannot be used (see the server log).' },
   project_not_found: { status: 404, message: 'Project could not be found.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   request_too_large: { status: 400, message: 'The request body is larger than this server accepts.' },
@@ -28,6 +33,7 @@ export const STYTCH_ERROR_TYPES = {
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   route_not_found: { status: 404, message: 'There is no such endpoint.' },
   internal_server_error: { status: 500, message: 'Something went wrong on the server; the request id identifies it in the logs.' },
+  too_many_requests: { status: 429, message: 'Too many requests have been made; try again after the time in Retry-After.' },
   service_unavailable: { status: 503, message: 'The session store is unavailable; try again.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -59,10 +65,19 @@ export class StytchLikeApiError extends Error {
   readonly details: Readonly<Record<string, string>> | undefined;
   /** The `request_id` of the response, when the error came over HTTP. */
   readonly requestId: string | undefined;
+  /** For `too_many_requests`: seconds until a retry can succeed (the `Retry-After` header). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     errorType: StytchErrorType | (string & {}),
-    options: { message?: string; statusCode?: number; details?: Record<string, string>; requestId?: string; cause?: unknown } = {},
+    options: {
+      message?: string;
+      statusCode?: number;
+      details?: Record<string, string>;
+      requestId?: string;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
   ) {
     const known = (STYTCH_ERROR_TYPES as Record<string, { status: number; message: string }>)[errorType];
     super(options.message ?? known?.message ?? errorType, 'cause' in options ? { cause: options.cause } : undefined);
@@ -70,6 +85,7 @@ export class StytchLikeApiError extends Error {
     this.statusCode = options.statusCode ?? known?.status ?? 500;
     this.details = options.details;
     this.requestId = options.requestId;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** The response body for this error. */

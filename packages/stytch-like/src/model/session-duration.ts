@@ -14,3 +14,8 @@ export function checkSessionDuration(value: unknown): number {
   }
   return value;
 }
+
+/** Default absolute session lifetime: as long as the longest single duration, 366 days from the session's start. */
+export const DEFAULT_MAX_SESSION_LIFETIME_MINUTES = 527_040;
+/** Default for how long past its `exp` a session JWT still identifies its session: an hour. */
+export const DEFAULT_EXPIRED_JWT_MAX_AGE_SECONDS = 3600;

@@ -22,8 +22,9 @@ export interface VerifySessionJwtOptions {
 }
 
 /**
- * Verifies session JWTs locally against the server's JWKS (cached, refetched on an unknown `kid`), for backend
- * services that want to check a session without a round trip per request. A JWT can stay valid for up to five
+ * Verifies session JWTs locally against the server's JWKS (cached, refetched on an unknown `kid`, kept in use while
+ * the endpoint fails), allowing 30 s of clock skew by default, for backend services that want to check a session
+ * without a round trip per request. A JWT can stay valid for up to five
  * minutes after its session was revoked; call the server (`sessions/authenticate`) where that matters.
  */
 export class StytchLikeJwtVerifier {
@@ -63,7 +64,13 @@ export function verifyWithJwks(
   options: VerifySessionJwtOptions = {},
 ): Promise<VerifiedSessionJwt> {
   return checkSessionJwt(
-    (allowExpired) => verifySessionJwt(jwt, (kid) => jwks.key(kid), { projectId, now: new Date(), allowExpired }),
+    (allowExpired) =>
+      verifySessionJwt(jwt, (kid) => jwks.key(kid), {
+        projectId,
+        now: new Date(),
+        allowExpired,
+        clockToleranceSeconds: jwks.clockToleranceSeconds,
+      }),
     options,
     ADAPTER,
   );

@@ -8,6 +8,8 @@ export type {
   AuthenticatePasswordInput,
   AuthenticateSessionInput,
   CreatePasswordUserInput,
+  ResetPasswordByExistingPasswordInput,
+  ResetPasswordBySessionInput,
   RevokeSessionInput,
   SessionAttributesInput,
   SessionAuthentication,
@@ -15,12 +17,17 @@ export type {
 } from './service/session-service.js';
 export type { Clock } from '../model/clock.js';
 export { DEFAULT_SCRYPT_PARAMETERS } from './service/password-hashing.js';
-export type { ScryptParameters } from './service/password-hashing.js';
+export type { PasswordHashingOptions, PasswordHashingQueueOptions, ScryptParameters } from './service/password-hashing.js';
+export { DEFAULT_BRUTE_FORCE_LIMITS } from './service/brute-force-limits.js';
+export type { BruteForceLimits } from './service/brute-force-limits.js';
 export { DEFAULT_KEY_ROTATION_OVERLAP_MS } from './keys/signing-key-ring.js';
-export type { KeyRotation } from './keys/signing-key-ring.js';
+export type { KeyEncryptionReport, KeyRotation } from './keys/signing-key-ring.js';
+export { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from './keys/key-encryption.js';
+export type { KeyEncryptionErrorCode } from './keys/key-encryption.js';
 
 export { createStytchLikeServer, DEFAULT_BODY_LIMIT_BYTES } from './http/server.js';
 export type { StytchLikeServer, StytchLikeServerOptions } from './http/server.js';
+export { MIN_SECRET_LENGTH } from './http/basic-auth.js';
 export type { LogLevel, ServerLogOptions } from './http/logging.js';
 
 export { openStore, parseStoreUrl } from './store/open-store.js';
@@ -36,7 +43,7 @@ export type {
   UserRecord,
 } from './store/session-store.js';
 export { MemorySessionStore } from './store/memory.js';
-export { SqliteSessionStore } from './store/sqlite.js';
+export { SQLITE_DIRECTORY_MODE, SQLITE_FILE_MODE, SqliteSessionStore } from './store/sqlite.js';
 export type { SqliteSessionStoreOptions } from './store/sqlite.js';
 export { PostgresSessionStore } from './store/postgres.js';
 export type { PostgresSessionStoreOptions } from './store/postgres.js';

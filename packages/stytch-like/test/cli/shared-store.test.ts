@@ -8,7 +8,8 @@ import { testStoreLocation, type TestStoreLocation } from '../helpers/stores.js'
 const PASSWORD = 'a long and unguessable password';
 
 for (const kind of ['postgres', 'redis'] as const) {
-  describe(`two server processes sharing ${kind}`, () => {
+  // Two server processes start at once: seconds each on a busy machine.
+  describe(`two server processes sharing ${kind}`, { timeout: 90_000 }, () => {
     const location: TestStoreLocation = testStoreLocation(kind);
     const processes: ServerProcess[] = [];
     afterAll(async () => {

@@ -57,6 +57,17 @@ export function stytchLikeContract(mode: 'http' | 'embedded', kind: StoreKind): 
             });
             return { sessionToken: old.sessionToken, sessionJwt: old.sessionJwt };
           },
+          // A five-minute session started a moment less than five minutes ago, which the provider then holds.
+          openShortLived: async (provider) => {
+            const past = new ManualClock(new Date(Date.now() - 5 * 60_000 + 5_000));
+            const young = await server.serviceWithClock(past.now).createPasswordUser({
+              email: `u-${randomUUID()}@example.test`,
+              password: PASSWORD,
+              sessionDurationMinutes: 5,
+            });
+            await provider.setSessionToken({ sessionToken: young.sessionToken, sessionJwt: young.sessionJwt });
+          },
+          maxWaitMs: 20_000,
           code: 'EXPIRED',
         },
         revokedCodes: ['REVOKED', 'INVALID_TOKEN'],

@@ -14,7 +14,8 @@ export function assertCliBuilt(): void {
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('STYTCH_LIKE_')) env[key] = value;
-  return { ...env, ...extra };
+  // Cheap password hashes: the CLI tests are about processes and stores, not scrypt (which has tests of its own).
+  return { ...env, STYTCH_LIKE_SCRYPT_LOG_COST: '10', ...extra };
 }
 
 /** Runs the CLI to completion (for --help and bad arguments). */
@@ -33,9 +34,14 @@ export interface ServerProcess {
 }
 
 /** Starts `serve` and resolves once it printed `listening on http://HOST:PORT`. */
-export async function startServerProcess(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], env: Record<string, string> = {}, options: { umask?: string } = {}): Promise<ServerProcess> {
   assertCliBuilt();
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [CLI_PATH, 'serve', ...args];
+  // With a umask, through a shell that sets it and then becomes node (so signals reach the server itself).
+  const child =
+    options.umask === undefined
+      ? spawn(process.execPath, command, { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...command], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -52,9 +58,9 @@ export async function startServerProcess(args: string[], env: Record<string, str
     url = await waitFor(
       () => {
         if (exit !== undefined) throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-        return /^listening on (http:\/\/\S+)$/m.exec(stdout)?.[1];
+        return /^listening on (https?:\/\/\S+)$/m.exec(stdout)?.[1];
       },
-      { timeoutMs: 15_000, what: '"listening on" from the server process' },
+      { timeoutMs: 30_000, what: '"listening on" from the server process' },
     );
   } catch (error) {
     child.kill('SIGKILL');

@@ -5,7 +5,8 @@ export const POSTGRES_URL = process.env['SESSIONTOKEN_POSTGRES_URL'] ?? 'postgre
 export const REDIS_URL = process.env['SESSIONTOKEN_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** scrypt made cheap for tests, through the service's explicit option (the production default is untouched). */
-export const FAST_PASSWORD_HASHING = { cost: 2 ** 10 } as const;
+// Cheap hashes queue freely: the suite opens dozens of sessions at once (the bounded queue has tests of its own).
+export const FAST_PASSWORD_HASHING = { cost: 2 ** 10, maxQueued: 1000 } as const;
 
 /** A project id and secret for one test file. */
 export function testProject(): { projectId: string; secret: string } {

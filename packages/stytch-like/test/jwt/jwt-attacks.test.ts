@@ -103,6 +103,44 @@ describe('JWT attacks', () => {
     await expect(sdk.sessions.authenticate({ session_jwt: expired })).rejects.toMatchObject({ status_code: 404, error_type: 'session_not_found' });
   });
 
+  it('verifies only the canonical spelling of a signature: its 15 other spellings (stray low bits) are refused', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const [header, payload, signature] = session.jwt.split('.') as [string, string, string];
+    // 256 bytes are 342 characters: the last one carries 2 bits of the signature and 4 that must be zero.
+    expect(signature.length % 4).toBe(2);
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const spellings = Array.from({ length: 16 }, (_, bits) => `${header}.${payload}.${signature.slice(0, -1)}${alphabet[(last & 0x30) | bits]}`);
+    expect(new Set(spellings.map((jwt) => Buffer.from(jwt.split('.')[2]!, 'base64url').toString('hex'))).size).toBe(1);
+    const authorization = `Basic ${Buffer.from(`${server.projectId}:${server.secret}`).toString('base64')}`;
+    const outcomes = await Promise.all(
+      spellings.map(async (jwt) => {
+        const answer = await fetch(`${server.url}/v1/sessions/authenticate`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ session_jwt: jwt }),
+        });
+        const local = await verifier.verify(jwt).then(
+          () => 'ok',
+          (error: { code?: string }) => error.code,
+        );
+        return `${answer.status} ${local}`;
+      }),
+    );
+    expect(outcomes.filter((outcome) => outcome === '200 ok')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === '401 INVALID_TOKEN')).toHaveLength(15);
+    expect(outcomes[last & 0x0f]).toBe('200 ok');
+  });
+
+  it('refuses padding, whitespace and standard-base64 characters in any part', async () => {
+    const [header, payload, signature] = session.jwt.split('.') as [string, string, string];
+    const standard = Buffer.from(signature, 'base64url').toString('base64');
+    const forged = [`${header}.${payload}.${signature}==`, `${header} .${payload}.${signature}`, `${header}.${payload}.${standard}`, `${header}=.${payload}.${signature}`];
+    for (const jwt of forged) {
+      await expect(verifier.verify(jwt, { allowExpired: true })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+      await expect(server.service.authenticateSession({ sessionJwt: jwt })).rejects.toMatchObject({ statusCode: expect.any(Number) });
+    }
+  });
+
   it('accepts the genuine JWT (the attacks are refused for what they change, not for being JWTs)', async () => {
     await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: session.jwt })).resolves.toMatchObject({ user_id: session.payload.sub });
     await expect(verifier.verify(session.jwt)).resolves.toMatchObject({ userId: session.payload.sub, expired: false });

@@ -22,7 +22,7 @@ describe('PostgresSessionStore, checked straight in the database', () => {
       const tables = await withPostgres((client) =>
         client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [otherSchema]),
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['sessions', 'signing_keys', 'users']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['counters', 'sessions', 'signing_keys', 'users']);
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS "${otherSchema}" CASCADE`));

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionStoreError, type SessionRecord, type SessionStore, type SigningKeyRecord, type UserRecord } from '../../src/server/store/session-store.js';
+import { waitFor } from '../helpers/poll.js';
 import type { TestStoreLocation } from '../helpers/stores.js';
 
 const MINUTE = 60_000;
@@ -139,6 +140,56 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       expect(mine(await store.listSigningKeys())).toEqual([]);
     });
 
+    it('updates a password hash; false for a user who is gone', async () => {
+      const user = newUser();
+      await store.insertUser(user);
+      expect(await store.updateUserPassword(user.userId, 'new-hash')).toBe(true);
+      expect(await store.findUserByEmail(user.email)).toEqual({ ...user, passwordHash: 'new-hash' });
+      expect(await store.updateUserPassword(`user-test-${randomUUID()}`, 'new-hash')).toBe(false);
+    });
+
+    it("deletes every session of one user, live and expired, and no one else's", async () => {
+      const userId = `user-test-${randomUUID()}`;
+      const now = Date.now();
+      const live = [newSession(userId), newSession(userId)];
+      const expired = newSession(userId, { startedAt: new Date(now - 20 * MINUTE), expiresAt: new Date(now - MINUTE) });
+      const someoneElse = newSession(`user-test-${randomUUID()}`);
+      for (const session of [...live, expired, someoneElse]) await store.insertSession(session);
+      expect(await store.deleteUserSessions(userId)).toBe(3);
+      for (const session of [...live, expired]) {
+        expect(await store.findSessionById(session.sessionId)).toBeNull();
+        expect(await store.findSessionByTokenId(session.tokenId)).toBeNull();
+      }
+      expect(await store.listActiveSessions(userId, new Date(0))).toEqual([]);
+      expect(await store.findSessionById(someoneElse.sessionId)).toEqual(someoneElse);
+      expect(await store.deleteUserSessions(userId)).toBe(0);
+    });
+
+    it('deletes a user with their sessions; the email is free again', async () => {
+      const user = newUser();
+      await store.insertUser(user);
+      const session = newSession(user.userId);
+      await store.insertSession(session);
+      expect(await store.deleteUser(user.userId)).toBe(true);
+      expect(await store.findUserById(user.userId)).toBeNull();
+      expect(await store.findUserByEmail(user.email)).toBeNull();
+      expect(await store.findSessionByTokenId(session.tokenId)).toBeNull();
+      expect(await store.deleteUser(user.userId)).toBe(false);
+      await expect(store.insertUser({ ...newUser(), email: user.email })).resolves.toBeUndefined();
+    });
+
+    it("replaces and erases a key's private JWK, leaving the rest of the key intact", async () => {
+      const key = newKey(new Date(Date.now() - MINUTE));
+      await store.insertSigningKey(key);
+      const mine = async () => (await store.listSigningKeys()).find((k) => k.kid === key.kid);
+      await store.setSigningKeyPrivateJwk(key.kid, { encrypted_jwk: 'a.b.c.d.e' });
+      expect(await mine()).toEqual({ ...key, privateJwk: { encrypted_jwk: 'a.b.c.d.e' } });
+      await store.setSigningKeyPrivateJwk(key.kid, null);
+      expect(await mine()).toEqual({ ...key, privateJwk: null });
+      await store.setSigningKeyPrivateJwk(`jwk-test-${randomUUID()}`, null);
+      await store.deleteSigningKey(key.kid);
+    });
+
     it('serves many operations at once', async () => {
       const userId = `user-test-${randomUUID()}`;
       const sessions = Array.from({ length: 25 }, () => newSession(userId));
@@ -146,6 +197,47 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       const found = await Promise.all(sessions.map((s) => store.findSessionByTokenId(s.tokenId)));
       expect(found.map((s) => s?.sessionId)).toEqual(sessions.map((s) => s.sessionId));
       expect(await store.listActiveSessions(userId, new Date())).toHaveLength(25);
+    });
+
+    it('counts in one atomic step per increment, shared by a second handle on the same store', async () => {
+      const key = `test:${randomUUID()}`;
+      const started = new Date();
+      const counts = await Promise.all(Array.from({ length: 40 }, () => store.incrementCounter(key, 60 * MINUTE, new Date())));
+      // No lost update: every increment saw a different count.
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      const other = location.kind === 'memory' ? store : await location.open();
+      try {
+        const read = await other.readCounter(key, new Date());
+        expect(read?.count).toBe(40);
+        expect(read!.resetAt.getTime()).toBeGreaterThan(started.getTime() + 59 * MINUTE);
+        expect(read!.resetAt.getTime()).toBeLessThanOrEqual(Date.now() + 60 * MINUTE + 1000);
+        expect((await other.incrementCounter(key, 60 * MINUTE, new Date())).count).toBe(41);
+      } finally {
+        if (other !== store) await other.close();
+      }
+      expect(await store.readCounter(`test:${randomUUID()}`, new Date())).toBeNull();
+      await store.deleteCounter(key);
+      expect(await store.readCounter(key, new Date())).toBeNull();
+      expect((await store.incrementCounter(key, 60 * MINUTE, new Date())).count).toBe(1);
+    });
+
+    it('starts a new window at 1 once the old one has ended, and sweeps ended counters', async () => {
+      const key = `test:${randomUUID()}`;
+      await store.incrementCounter(key, 200, new Date());
+      expect((await store.incrementCounter(key, 200, new Date())).count).toBe(2);
+      await waitFor(async () => (await store.readCounter(key, new Date())) === null, { timeoutMs: 5000, what: 'the counter window to end' });
+      await store.deleteCountersExpiredBefore(new Date());
+      expect((await store.incrementCounter(key, 60 * MINUTE, new Date())).count).toBe(1);
+    });
+
+    it('upgrades a password hash only while it is still the hash that was read', async () => {
+      const user = newUser();
+      await store.insertUser(user);
+      expect(await store.upgradePasswordHash(user.userId, '$scrypt$not-the-current-one', '$scrypt$stronger')).toBe(false);
+      expect(await store.findUserById(user.userId)).toEqual(user);
+      expect(await store.upgradePasswordHash(user.userId, user.passwordHash, '$scrypt$stronger')).toBe(true);
+      expect(await store.findUserByEmail(user.email)).toEqual({ ...user, passwordHash: '$scrypt$stronger' });
+      expect(await store.upgradePasswordHash(`user-test-${randomUUID()}`, user.passwordHash, '$scrypt$x')).toBe(false);
     });
 
     it('closes idempotently; afterwards every operation rejects with CLOSED', async () => {

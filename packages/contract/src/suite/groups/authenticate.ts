@@ -1,8 +1,26 @@
+import type { ContractContext } from '../context.js';
 import type { ContractGroupFactory } from '../define.js';
+import { heldState } from '../rejected-tokens.js';
 
 export const authenticateGroup: ContractGroupFactory = (options) => ({
+  id: 'authenticate',
   name: 'authenticate',
   tests: [
+    ...(options.capabilities.slidingExpiry
+      ? [
+          {
+            name: 'authenticate({ durationMinutes }) refuses zero, negative and fractional minutes with INVALID_ARGUMENT and keeps the session',
+            async body(ctx: ContractContext<unknown>) {
+              const { provider } = await ctx.opened();
+              const before = heldState(provider);
+              for (const durationMinutes of [0, -5, 1.5, Number.NaN]) {
+                await ctx.rejects(() => provider.authenticate({ durationMinutes }), ['INVALID_ARGUMENT'], `authenticate({ durationMinutes: ${durationMinutes} })`);
+                ctx.expect(heldState(provider), `what the provider holds after durationMinutes ${durationMinutes}`).toBe(before);
+              }
+            },
+          },
+        ]
+      : []),
     {
       name: 'authenticate() confirms a live session with the backend',
       async body(ctx) {

@@ -1,3 +1,4 @@
+import type { SessionTokenProvider } from '@sessiontoken/core';
 import type { ContractGroupFactory } from '../define.js';
 import { ContractViolation } from '../context.js';
 
@@ -16,7 +17,15 @@ function leaked(baseline: Map<string, number>): string[] {
   return [...liveHandles()].filter(([kind, n]) => n > (baseline.get(kind) ?? 0)).map(([kind, n]) => `${n - (baseline.get(kind) ?? 0)} ${kind}`);
 }
 
+/** `promise` with its rejection handled now and rethrown when awaited, so that it never counts as unhandled. */
+async function settle<T>(promise: Promise<T>): Promise<T> {
+  const [outcome] = await Promise.allSettled([promise]);
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
+}
+
 export const closeGroup: ContractGroupFactory = (options) => ({
+  id: 'close',
   name: 'close',
   tests: [
     {
@@ -33,6 +42,29 @@ export const closeGroup: ContractGroupFactory = (options) => ({
         await ctx.rejects(() => provider.setSessionToken(true), ['CLOSED'], 'setSessionToken(true) after close');
         await ctx.rejects(() => provider.authenticate(), ['CLOSED'], 'authenticate() after close');
         await ctx.rejects(() => provider.revoke(), ['CLOSED'], 'revoke() after close');
+      },
+    },
+    {
+      name: 'close() while open(), setSessionToken(token) or authenticate() is in flight: it rejects with CLOSED and nothing is held',
+      async body(ctx) {
+        const { token } = await ctx.opened();
+        const credentials = await options.credentials();
+        const operations: Array<[string, (p: SessionTokenProvider<unknown, never>) => Promise<unknown>]> = [
+          ['open(credentials)', (p) => p.open(credentials)],
+          ['setSessionToken(token)', (p) => p.setSessionToken(token)],
+          ['authenticate()', (p) => p.authenticate()],
+        ];
+        for (const [label, operation] of operations) {
+          const provider = (await ctx.provider()) as SessionTokenProvider<unknown, never>;
+          if (label === 'authenticate()') await ctx.within(provider.setSessionToken(token), 'setSessionToken(token)');
+          await ctx.rejects(async () => {
+            const pending = settle(operation(provider));
+            await ctx.within(provider.close(), `close() during ${label}`);
+            return pending;
+          }, ['CLOSED'], `${label} interrupted by close()`);
+          ctx.expect(provider.getSession(), `getSession() after close() interrupted ${label}`).toBeNull();
+          ctx.expect(provider.getSessionToken(), `getSessionToken() after close() interrupted ${label}`).toBe('');
+        }
       },
     },
     {

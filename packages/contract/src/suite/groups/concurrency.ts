@@ -3,6 +3,7 @@ import type { ContractGroupFactory } from '../define.js';
 export const concurrencyGroup: ContractGroupFactory = (options) => {
   const n = options.concurrency ?? 50;
   return {
+    id: 'concurrency',
     name: 'concurrency',
     tests: [
       {

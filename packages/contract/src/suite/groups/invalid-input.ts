@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContractGroupFactory } from '../define.js';
 import type { ContractContext } from '../context.js';
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** Every way of changing exactly one character of `token` at `index` into another URL-safe character, a few of them. */
-function tamperedAt(token: string, index: number): string[] {
-  const original = token[index]!;
-  const replacements = [ALPHABET[(ALPHABET.indexOf(original) + 1) % ALPHABET.length]!, original === 'A' ? 'B' : 'A', original === '_' ? '-' : '_'];
-  return [...new Set(replacements.filter((c) => c !== original))].map((c) => token.slice(0, index) + c + token.slice(index + 1));
-}
+import { forgedJwt, tamperedAt } from '../tampering.js';
 
 async function expectInvalid<C>(ctx: ContractContext<C>, tokens: readonly unknown[], what: string): Promise<void> {
   const provider = await ctx.provider();
@@ -21,6 +13,7 @@ async function expectInvalid<C>(ctx: ContractContext<C>, tokens: readonly unknow
 }
 
 export const invalidInputGroup: ContractGroupFactory = (options) => ({
+  id: 'invalid-input',
   name: 'invalid tokens and credentials',
   tests: [
     {
@@ -56,11 +49,7 @@ export const invalidInputGroup: ContractGroupFactory = (options) => ({
             async body(ctx: ContractContext<unknown>) {
               const { provider } = await ctx.opened();
               const { sessionToken, sessionJwt } = provider.getTokens()!;
-              const [header, payload, signature] = sessionJwt!.split('.') as [string, string, string];
-              const forged = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-              forged['sub'] = `${String(forged['sub'])}-someone-else`;
-              const tampered = `${header}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`;
-              await expectInvalid(ctx, [{ sessionToken, sessionJwt: tampered }], 'tampered JWT');
+              await expectInvalid(ctx, [{ sessionToken, sessionJwt: forgedJwt(sessionJwt!) }], 'tampered JWT');
             },
           },
         ]

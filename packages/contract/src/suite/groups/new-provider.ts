@@ -3,6 +3,7 @@ import type { ContractGroupFactory } from '../define.js';
 const CAPABILITY_NAMES = ['jwt', 'serverRevocation', 'slidingExpiry', 'statelessReattach', 'tokenRenewal'] as const;
 
 export const newProviderGroup: ContractGroupFactory = (options) => ({
+  id: 'new-provider',
   name: 'a new provider',
   tests: [
     {

@@ -1,6 +1,7 @@
 import type { ContractGroupFactory } from '../define.js';
 
 export const reattachGroup: ContractGroupFactory = () => ({
+  id: 'reattach',
   name: 'reattach',
   tests: [
     {

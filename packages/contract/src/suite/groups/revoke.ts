@@ -1,6 +1,9 @@
+import type { SessionChangeEvent } from '@sessiontoken/core';
+import type { ContractContext } from '../context.js';
 import type { ContractGroupFactory } from '../define.js';
 
 export const revokeGroup: ContractGroupFactory = (options) => ({
+  id: 'revoke',
   name: 'revoke',
   tests: [
     options.capabilities.serverRevocation
@@ -30,6 +33,36 @@ export const revokeGroup: ContractGroupFactory = (options) => ({
             ctx.expect(info.subject.length > 0, 'the token still reattaches').toBe(true);
           },
         },
+    ...(options.capabilities.serverRevocation
+      ? [
+          {
+            name: 'a held session revoked through another provider: authenticate() rejects and forgets it, and revoke() of it succeeds',
+            async body(ctx: ContractContext<unknown>) {
+              const codes = options.revokedCodes ?? ['REVOKED', 'INVALID_TOKEN'];
+              const { provider, token } = await ctx.opened();
+              const holder = await ctx.provider();
+              await ctx.within(holder.setSessionToken(token), 'setSessionToken(token)');
+              await ctx.within(provider.revoke(), 'revoke() through the first provider');
+              const events: SessionChangeEvent[] = [];
+              holder.onChange((event) => events.push(event));
+              const error = await ctx.rejects(() => holder.authenticate(), codes, 'authenticate() of a session revoked elsewhere');
+              ctx.expect(holder.getSession(), 'getSession() after the backend refused the session').toBeNull();
+              ctx.expect(holder.getSessionToken(), 'getSessionToken() after the backend refused the session').toBe('');
+              ctx.expect(events, 'events of the refused session').toEqual([{ reason: error.code === 'REVOKED' ? 'revoked' : 'expired', session: null }]);
+              await ctx.rejects(() => holder.authenticate(), ['NO_SESSION'], 'authenticate() after the session was forgotten');
+
+              const { token: second } = await ctx.opened();
+              const other = await ctx.provider();
+              await ctx.within(other.setSessionToken(second), 'setSessionToken(second token)');
+              const revoker = await ctx.provider();
+              await ctx.within(revoker.setSessionToken(second), 'setSessionToken(second token) to revoke it');
+              await ctx.within(revoker.revoke(), 'revoke()');
+              await ctx.within(other.revoke(), 'revoke() of a session already revoked elsewhere');
+              ctx.expect(other.getSession(), 'getSession() after revoking a session revoked elsewhere').toBeNull();
+            },
+          },
+        ]
+      : []),
     {
       name: 'the revoking provider can open a new session afterwards',
       async body(ctx) {

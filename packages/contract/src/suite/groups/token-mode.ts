@@ -2,6 +2,7 @@ import { isCookieSafeToken } from '@sessiontoken/core';
 import type { ContractGroupFactory } from '../define.js';
 
 export const tokenModeGroup: ContractGroupFactory = (options) => ({
+  id: 'token-mode',
   name: 'token mode',
   tests: [
     {

@@ -1,5 +1,8 @@
+import { BlockList, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { MIN_SECRET_LENGTH } from '../http/basic-auth.js';
 import { LOG_LEVELS, type LogLevel } from '../http/logging.js';
+import { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
 import { parseStoreUrl } from '../store/open-store.js';
 import { isSessionStoreError } from '../store/session-store.js';
 
@@ -12,8 +15,7 @@ export const SERVE_DEFAULTS = {
 } as const;
 /** Default overlap of `rotate-keys`. */
 export const DEFAULT_ROTATION_OVERLAP = '30d';
-/** Shortest project secret `serve` accepts. */
-export const MIN_SECRET_LENGTH = 16;
+export { MIN_SECRET_LENGTH };
 
 /** Environment variables each flag falls back to. */
 export const ENV = {
@@ -22,12 +24,35 @@ export const ENV = {
   store: 'STYTCH_LIKE_STORE',
   projectId: 'STYTCH_LIKE_PROJECT_ID',
   secret: 'STYTCH_LIKE_SECRET',
+  secrets: 'STYTCH_LIKE_SECRETS',
   logLevel: 'STYTCH_LIKE_LOG_LEVEL',
+  tlsCert: 'STYTCH_LIKE_TLS_CERT',
+  tlsKey: 'STYTCH_LIKE_TLS_KEY',
+  insecureHttp: 'STYTCH_LIKE_INSECURE_HTTP',
+  keyEncryptionKey: KEY_ENCRYPTION_KEY_ENV,
+  maxSessionLifetime: 'STYTCH_LIKE_MAX_SESSION_LIFETIME',
+  expiredJwtMaxAge: 'STYTCH_LIKE_EXPIRED_JWT_MAX_AGE',
 } as const;
+
+/** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
+export const SCRYPT_LOG_COST_ENV = 'STYTCH_LIKE_SCRYPT_LOG_COST';
+
+/** `STYTCH_LIKE_SCRYPT_LOG_COST` checked (10 to 20), or `undefined` for the library default. Throws {@link CliUsageError}. */
+export function scryptLogCostFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env[SCRYPT_LOG_COST_ENV];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d{2}$/.test(text) || value < 10 || value > 20) throw new CliUsageError(`${SCRYPT_LOG_COST_ENV} must be a whole number from 10 to 20`);
+  return value;
+}
+
+/** Help topics: the commands. */
+export const COMMANDS = ['serve', 'rotate-keys', 'encrypt-keys', 'revoke-sessions'] as const;
+export type CommandName = (typeof COMMANDS)[number];
 
 /** A command line, parsed and checked. */
 export type CliCommand =
-  | { readonly command: 'help'; readonly topic: 'serve' | 'rotate-keys' | undefined }
+  | { readonly command: 'help'; readonly topic: CommandName | undefined }
   | { readonly command: 'version' }
   | {
       readonly command: 'serve';
@@ -35,10 +60,25 @@ export type CliCommand =
       readonly host: string;
       readonly storeUrl: string;
       readonly projectId: string;
-      readonly secret: string;
+      /** One secret, or several while one rotates. */
+      readonly secrets: readonly string[];
       readonly logLevel: LogLevel;
+      /** Certificate chain and key files (PEM); absent for plain HTTP. */
+      readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+      readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
+      readonly maxSessionLifetimeMinutes: number | undefined;
+      readonly expiredJwtMaxAgeSeconds: number | undefined;
     }
-  | { readonly command: 'rotate-keys'; readonly storeUrl: string; readonly projectId: string | undefined; readonly overlapMs: number };
+  | {
+      readonly command: 'rotate-keys';
+      readonly storeUrl: string;
+      readonly projectId: string | undefined;
+      readonly overlapMs: number;
+      readonly dropPrevious: boolean;
+      readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
+    }
+  | { readonly command: 'encrypt-keys'; readonly storeUrl: string; readonly keyEncryptionKeys: readonly Uint8Array[] }
+  | { readonly command: 'revoke-sessions'; readonly storeUrl: string; readonly userId: string };
 
 /** A command line that cannot be run as given; the CLI prints its message on one line and exits with code 2. */
 export class CliUsageError extends Error {
@@ -53,12 +93,28 @@ export function parseCliArguments(argv: readonly string[], env: Readonly<Record<
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     const topic = rest[0];
-    return { command: 'help', topic: topic === 'serve' || topic === 'rotate-keys' ? topic : undefined };
+    const known = (COMMANDS as readonly string[]).includes(topic ?? '');
+    return { command: 'help', topic: known ? (topic as CommandName) : undefined };
   }
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'serve') return parseServe(rest, env);
   if (command === 'rotate-keys') return parseRotateKeys(rest, env);
-  throw new CliUsageError(`unknown command "${clip(command)}"; commands are serve and rotate-keys`);
+  if (command === 'encrypt-keys') return parseEncryptKeys(rest, env);
+  if (command === 'revoke-sessions') return parseRevokeSessions(rest, env);
+  throw new CliUsageError(`unknown command "${clip(command)}"; commands are ${COMMANDS.join(', ')}`);
+}
+
+/** True for `localhost` and loopback addresses (127.0.0.0/8, ::1, and IPv4-mapped 127.x). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare.toLowerCase() === 'localhost') return true;
+  const family = isIP(bare);
+  if (family === 0) return false;
+  const loopback = new BlockList();
+  loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+  loopback.addAddress('::1', 'ipv6');
+  loopback.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+  return loopback.check(bare, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 function parseServe(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
@@ -69,6 +125,11 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'project-id': { type: 'string' },
     secret: { type: 'string' },
     'log-level': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'insecure-http': { type: 'boolean' },
+    'max-session-lifetime': { type: 'string' },
+    'expired-jwt-max-age': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'serve' };
@@ -80,12 +141,107 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
   const projectId = pick(values['project-id'], env[ENV.projectId]);
   if (projectId === undefined) throw new CliUsageError(`--project-id (or ${ENV.projectId}) is required`);
   if (!PROJECT_ID.test(projectId)) throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
-  const secret = pick(values['secret'], env[ENV.secret]);
-  if (secret === undefined) throw new CliUsageError(`--secret (or ${ENV.secret}) is required`);
-  if (secret.length < MIN_SECRET_LENGTH) throw new CliUsageError(`--secret (${ENV.secret}) must be at least ${MIN_SECRET_LENGTH} characters long`);
+  const secrets = parseSecrets(values['secret'], env);
   const logLevel = pick(values['log-level'], env[ENV.logLevel]) ?? SERVE_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new CliUsageError(`--log-level (${ENV.logLevel}) must be one of ${LOG_LEVELS.join(', ')}`);
-  return { command: 'serve', port, host, storeUrl, projectId, secret, logLevel: logLevel as LogLevel };
+  const certFile = pick(values['tls-cert'], env[ENV.tlsCert]);
+  const keyFile = pick(values['tls-key'], env[ENV.tlsKey]);
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new CliUsageError(`--tls-cert (${ENV.tlsCert}) and --tls-key (${ENV.tlsKey}) go together: give both or none`);
+  }
+  const insecureHttp = values['insecure-http'] === true || /^(1|true|yes)$/i.test(env[ENV.insecureHttp] ?? '');
+  if (certFile === undefined && !insecureHttp && !isLoopbackHost(host)) {
+    throw new CliUsageError(
+      `refusing plain HTTP on ${clip(host)}, which is not a loopback address: ` +
+        'give --tls-cert and --tls-key, or --insecure-http behind a TLS proxy',
+    );
+  }
+  const lifetime = pick(values['max-session-lifetime'], env[ENV.maxSessionLifetime]);
+  const maxAge = pick(values['expired-jwt-max-age'], env[ENV.expiredJwtMaxAge]);
+  return {
+    command: 'serve',
+    port,
+    host,
+    storeUrl,
+    projectId,
+    secrets,
+    logLevel: logLevel as LogLevel,
+    tls: certFile === undefined || keyFile === undefined ? undefined : { certFile, keyFile },
+    keyEncryptionKeys: parseKek(env),
+    maxSessionLifetimeMinutes:
+      lifetime === undefined
+        ? undefined
+        : Math.floor(parseDuration(lifetime, `--max-session-lifetime (${ENV.maxSessionLifetime})`, 5 * 60_000) / 60_000),
+    expiredJwtMaxAgeSeconds:
+      maxAge === undefined ? undefined : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
+  };
+}
+
+/** `--secret`, `STYTCH_LIKE_SECRET` or `STYTCH_LIKE_SECRETS` (comma-separated), exactly one of them. */
+function parseSecrets(flag: string | boolean | undefined, env: Readonly<Record<string, string | undefined>>): string[] {
+  const single = pick(flag, env[ENV.secret]);
+  const several = pick(undefined, env[ENV.secrets]);
+  if (single !== undefined && several !== undefined) {
+    const given = typeof flag === 'string' ? '--secret' : ENV.secret;
+    throw new CliUsageError(`give the secret once: ${given} or ${ENV.secrets}, not both`);
+  }
+  if (single === undefined && several === undefined) {
+    throw new CliUsageError(`--secret (or ${ENV.secret}, or ${ENV.secrets}) is required`);
+  }
+  const secrets = single !== undefined ? [single] : (several ?? '').split(',').map((part) => part.trim());
+  const from = single !== undefined ? `--secret (${ENV.secret})` : ENV.secrets;
+  secrets.forEach((secret, index) => {
+    if (secret.length < MIN_SECRET_LENGTH) {
+      const which = secrets.length > 1 ? ` secret ${index + 1}` : '';
+      throw new CliUsageError(`${from}${which} must be at least ${MIN_SECRET_LENGTH} characters long`);
+    }
+  });
+  if (new Set(secrets).size !== secrets.length) throw new CliUsageError(`${from} has the same secret twice`);
+  return secrets;
+}
+
+/** The key-encryption key(s), from the environment only (a flag would show in the process list). */
+function parseKek(env: Readonly<Record<string, string | undefined>>): Uint8Array[] | undefined {
+  const text = pick(undefined, env[ENV.keyEncryptionKey]);
+  if (text === undefined) return undefined;
+  try {
+    return parseKeyEncryptionKeys(text);
+  } catch (error) {
+    if (error instanceof KeyEncryptionError) throw new CliUsageError(error.message);
+    throw error;
+  }
+}
+
+function requireStore(flag: string | boolean | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const storeText = pick(flag, env[ENV.store]);
+  if (storeText === undefined) throw new CliUsageError(`--store (or ${ENV.store}) is required`);
+  return checkStoreUrl(storeText);
+}
+
+function parseEncryptKeys(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+  const values = parseFlags(args, { store: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values['help'] === true) return { command: 'help', topic: 'encrypt-keys' };
+  const storeUrl = requireStore(values['store'], env);
+  const keyEncryptionKeys = parseKek(env);
+  if (!keyEncryptionKeys) {
+    throw new CliUsageError(`${ENV.keyEncryptionKey} is required (make one with: openssl rand -base64 32)`);
+  }
+  return { command: 'encrypt-keys', storeUrl, keyEncryptionKeys };
+}
+
+function parseRevokeSessions(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+  const values = parseFlags(args, {
+    store: { type: 'string' },
+    'user-id': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values['help'] === true) return { command: 'help', topic: 'revoke-sessions' };
+  const storeUrl = requireStore(values['store'], env);
+  const userId = values['user-id'];
+  if (typeof userId !== 'string' || userId === '' || userId.length > 200) {
+    throw new CliUsageError('--user-id is required');
+  }
+  return { command: 'revoke-sessions', storeUrl, userId };
 }
 
 function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
@@ -93,16 +249,20 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
     store: { type: 'string' },
     'project-id': { type: 'string' },
     overlap: { type: 'string' },
+    'drop-previous': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'rotate-keys' };
-  const storeText = pick(values['store'], env[ENV.store]);
-  if (storeText === undefined) throw new CliUsageError(`--store (or ${ENV.store}) is required`);
-  const storeUrl = checkStoreUrl(storeText);
+  const storeUrl = requireStore(values['store'], env);
   const projectId = pick(values['project-id'], env[ENV.projectId]);
   if (projectId !== undefined && !PROJECT_ID.test(projectId)) throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
-  const overlapMs = parseDuration((values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP);
-  return { command: 'rotate-keys', storeUrl, projectId, overlapMs };
+  const dropPrevious = values['drop-previous'] === true;
+  if (dropPrevious && values['overlap'] !== undefined) {
+    throw new CliUsageError('--drop-previous deletes the previous keys at once: it takes no --overlap');
+  }
+  const overlapText = (values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP;
+  const overlapMs = parseDuration(overlapText, '--overlap', MIN_OVERLAP_MS);
+  return { command: 'rotate-keys', storeUrl, projectId, overlapMs, dropPrevious, keyEncryptionKeys: parseKek(env) };
 }
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -140,11 +300,15 @@ function checkStoreUrl(url: string): string {
   }
 }
 
-function parseDuration(text: string): number {
-  const match = /^(\d{1,6})(m|h|d)$/.exec(text);
-  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+function parseDuration(text: string, flag: string, minMs: number): number {
+  const match = /^(\d{1,6})(s|m|h|d)$/.exec(text);
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
   const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : Number.NaN;
-  if (!(ms >= MIN_OVERLAP_MS)) throw new CliUsageError(`--overlap must be a duration like 30d, 12h or 90m, at least 5m (the lifetime of a session JWT)`);
+  if (!(ms >= minMs)) {
+    const jwtLife = ', at least 5m (the lifetime of a session JWT)';
+    const least = minMs === MIN_OVERLAP_MS ? jwtLife : minMs > 0 ? `, at least ${minMs / 60_000}m` : '';
+    throw new CliUsageError(`${flag} must be a duration like 30d, 12h, 90m or 30s${least}`);
+  }
   return ms;
 }
 

@@ -1,13 +1,15 @@
 import { LOG_LEVELS } from '../http/logging.js';
 import { STORE_URL_FORMS } from '../store/open-store.js';
-import { DEFAULT_ROTATION_OVERLAP, ENV, MIN_SECRET_LENGTH, SERVE_DEFAULTS } from './arguments.js';
+import { DEFAULT_ROTATION_OVERLAP, ENV, MIN_SECRET_LENGTH, SCRYPT_LOG_COST_ENV, SERVE_DEFAULTS, type CommandName } from './arguments.js';
 
 export const BIN = 'sessiontoken-stytch-like';
 
 const SERVE_HELP = `Usage: ${BIN} serve [options]
 
-Serves the Stytch-compatible session API at http://HOST:PORT/ (the official stytch SDK works against it with
-env: 'http://HOST:PORT/'). Prints "listening on http://HOST:PORT" once ready; SIGTERM or SIGINT shut it down cleanly.
+Serves the Stytch-compatible session API at https://HOST:PORT/ with --tls-cert and --tls-key, else http://HOST:PORT/
+(the official stytch SDK works against it with env: 'https://HOST:PORT/'). Plain HTTP is refused on an address
+other than loopback unless --insecure-http is given (for a TLS-terminating proxy in front). Prints
+"listening on https://HOST:PORT" once ready; SIGTERM or SIGINT shut it down cleanly.
 
 Options (each falls back to an environment variable):
   --port <n>           port, 0 for any free one          ${ENV.port}        default ${SERVE_DEFAULTS.port}
@@ -17,9 +19,21 @@ Options (each falls back to an environment variable):
   --secret <secret>    project secret (Basic-auth password), at least ${MIN_SECRET_LENGTH} characters
                                                          ${ENV.secret}      required; prefer the variable:
                                                          a flag is visible in the process list
+                       or several at once, comma-separated, while a secret rotates:  ${ENV.secrets}
+  --tls-cert <file>    certificate chain (PEM) to serve HTTPS     ${ENV.tlsCert}
+  --tls-key <file>     its private key (PEM)                     ${ENV.tlsKey}
+  --insecure-http      allow plain HTTP on a non-loopback address ${ENV.insecureHttp}=1
+  --max-session-lifetime <d>  absolute session lifetime, e.g. 30d ${ENV.maxSessionLifetime}  default 366d
+  --expired-jwt-max-age <d>   how long past exp a session_jwt still finds its session, e.g. 1h, 0s
+                                                         ${ENV.expiredJwtMaxAge}  default 1h
   --log-level <level>  ${LOG_LEVELS.join(', ')}
                                                          ${ENV.logLevel}   default ${SERVE_DEFAULTS.logLevel}
   -h, --help           show this help
+
+Environment only:
+  ${ENV.keyEncryptionKey}   key-encryption key for the private signing keys at rest (AES-256-GCM):
+                         32 bytes as base64 or hex (openssl rand -base64 32); comma-separated while it rotates,
+                         the first encrypts. Required when the store's keys are encrypted.
 
 Store URLs: ${STORE_URL_FORMS}.
   memory:                                   in this process only (tests)
@@ -30,20 +44,49 @@ Several servers may share one PostgreSQL or Redis store.
 
 Logs are JSON lines on stderr; they never contain tokens, secrets or Authorization headers.
 
+Password hashes: scrypt N = 2^17, r = 8, p = 1 (OWASP's minimum); ${SCRYPT_LOG_COST_ENV}=18 raises N to 2^18 (10 to 20;
+below 17 only for tests). Older hashes are re-hashed on the owner's next login. Logins are limited per email (10
+failures in 15 minutes lock it for the rest of the window) and per client address (100 failures, 100 sign-ups);
+refusals are 429 too_many_requests with Retry-After.
+
 Example:
   ${ENV.secret}=$(openssl rand -hex 24) ${BIN} serve --project-id project-test-local --store sqlite:./sessions.sqlite
 `;
 
-const ROTATE_HELP = `Usage: ${BIN} rotate-keys --store <url> [--overlap <duration>] [--project-id <id>]
+const ROTATE_HELP = `Usage: ${BIN} rotate-keys --store <url> [--overlap <d> | --drop-previous] [--project-id <id>]
 
 Creates a new JWT signing key in the store. Servers sharing the store sign with it within a minute; the previous
-key stays in the JWKS for the overlap, so JWTs it signed keep verifying, then it is deleted.
+key's private half is erased at once, its public half stays in the JWKS for the overlap, so JWTs it signed keep
+verifying, then it is deleted. With --drop-previous (a compromised key) the previous keys are deleted at once:
+JWTs they signed stop verifying within a minute everywhere. Reads ${ENV.keyEncryptionKey} to encrypt the new key.
 
 Options:
   --store <url>        the store the servers use          ${ENV.store}       required
   --overlap <d>        how long the previous key stays in the JWKS, e.g. 30d, 12h, 90m (at least 5m)
                                                          default ${DEFAULT_ROTATION_OVERLAP}
+  --drop-previous      delete the previous keys now instead
   --project-id <id>    only sets the key id's test/live marker   ${ENV.projectId}
+  -h, --help           show this help
+`;
+
+const ENCRYPT_HELP = `Usage: ${ENV.keyEncryptionKey}=<key> ${BIN} encrypt-keys --store <url>
+
+Encrypts the private signing keys of a store (AES-256-GCM under the key-encryption key), re-encrypts those under an
+older key when ${ENV.keyEncryptionKey} lists several (the first encrypts), and erases the private half of retired
+keys. Servers must then start with ${ENV.keyEncryptionKey}.
+
+Options:
+  --store <url>        the store the servers use          ${ENV.store}       required
+  -h, --help           show this help
+`;
+
+const REVOKE_HELP = `Usage: ${BIN} revoke-sessions --store <url> --user-id <id>
+
+Ends every session of a user at once ("sign out everywhere"); their session tokens and JWTs stop working.
+
+Options:
+  --store <url>        the store the servers use          ${ENV.store}       required
+  --user-id <id>       the user
   -h, --help           show this help
 `;
 
@@ -53,9 +96,11 @@ A self-hostable session service in Stytch's model: an opaque session_token that 
 short-lived session_jwt (RS256, JWKS) that services can verify locally.
 
 Commands:
-  serve         run the HTTP API
-  rotate-keys   start signing JWTs with a new key
-  help [cmd]    show help (also: <command> --help)
+  serve            run the HTTP API
+  rotate-keys      start signing JWTs with a new key
+  encrypt-keys     encrypt the private signing keys of a store
+  revoke-sessions  end every session of a user
+  help [cmd]       show help (also: <command> --help)
 
 Options:
   -h, --help    show this help
@@ -64,10 +109,17 @@ Options:
 Exit codes: 0 success, 1 runtime failure (e.g. the store cannot be reached), 2 bad flags or environment variables.
 
 ${SERVE_HELP}
-${ROTATE_HELP}`;
+${ROTATE_HELP}
+${ENCRYPT_HELP}
+${REVOKE_HELP}`;
 
-export function helpText(topic: 'serve' | 'rotate-keys' | undefined): string {
-  if (topic === 'serve') return SERVE_HELP;
-  if (topic === 'rotate-keys') return ROTATE_HELP;
-  return MAIN_HELP;
+const TOPICS: Record<CommandName, string> = {
+  serve: SERVE_HELP,
+  'rotate-keys': ROTATE_HELP,
+  'encrypt-keys': ENCRYPT_HELP,
+  'revoke-sessions': REVOKE_HELP,
+};
+
+export function helpText(topic: CommandName | undefined): string {
+  return topic === undefined ? MAIN_HELP : TOPICS[topic];
 }

@@ -55,10 +55,43 @@ export const authenticateSessionBody = {
   },
 } as const;
 
+export const resetByExistingPasswordBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'existing_password', 'new_password'],
+  properties: {
+    email,
+    existing_password: password,
+    new_password: password,
+    session_duration_minutes: sessionDuration,
+    session_custom_claims: customClaims,
+  },
+} as const;
+
+export const resetBySessionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['password'],
+  properties: {
+    password,
+    session_token: sessionToken,
+    session_jwt: sessionJwt,
+    session_duration_minutes: sessionDuration,
+    session_custom_claims: customClaims,
+  },
+} as const;
+
+export const userParams = {
+  type: 'object',
+  required: ['user_id'],
+  properties: { user_id: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
 export const revokeSessionBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    user_id: { type: 'string', minLength: 1, maxLength: 200 },
     session_id: { type: 'string', minLength: 1, maxLength: 200 },
     session_token: sessionToken,
     session_jwt: sessionJwt,

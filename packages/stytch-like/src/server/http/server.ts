@@ -3,7 +3,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { StytchLikeApiError } from '../../model/api-error.js';
 import { newStytchId, projectEnvironment } from '../../model/ids.js';
 import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
-import { basicAuthMatches } from './basic-auth.js';
+import { tooManyRequests } from '../service/brute-force-limits.js';
+import { registerAddressLimits } from './address-limits.js';
+import { basicAuthMatches, checkProjectSecrets } from './basic-auth.js';
 import { toApiError } from './error-responses.js';
 import { serverLoggerOptions, type ServerLogOptions } from './logging.js';
 import {
@@ -12,7 +14,10 @@ import {
   createPasswordBody,
   jwksParams,
   listSessionsQuery,
+  resetByExistingPasswordBody,
+  resetBySessionBody,
   revokeSessionBody,
+  userParams,
 } from './schemas.js';
 
 /** Largest request body accepted by default: far above any valid request (custom claims are capped at 4 KB). */
@@ -22,8 +27,13 @@ export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
 export interface StytchLikeServerOptions {
   /** The session service to serve; the server does not close it. */
   readonly service: StytchLikeSessionService;
-  /** The project secret: the password of HTTP Basic authentication (the user name is the project id). */
-  readonly secret: string;
+  /**
+   * The project secret: the password of HTTP Basic authentication (the user name is the project id), at least 16
+   * characters. Several are accepted at once while a secret rotates: add the new one, move clients, drop the old one.
+   */
+  readonly secret: string | readonly string[];
+  /** Serve HTTPS with this certificate chain and private key (PEM). Without it the server speaks plain HTTP. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Largest request body in bytes. Default 64 KiB. */
   readonly bodyLimitBytes?: number;
   /** `false` (default) for no logs, or where and how much to log. Tokens, secrets and Authorization headers are never logged. */
@@ -40,7 +50,7 @@ export interface StytchLikeServerOptions {
 export interface StytchLikeServer {
   /** The Fastify instance (for `inject` in tests, or to add routes before `listen`). */
   readonly app: FastifyInstance;
-  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:3300`. Port 0 picks a free port. */
+  /** Starts listening; resolves with the base URL, e.g. `https://127.0.0.1:3300`. Port 0 picks a free port. */
   listen(options?: { port?: number; host?: string }): Promise<string>;
   /** The base URL once listening. */
   readonly url: string | undefined;
@@ -69,7 +79,22 @@ interface AuthenticateSessionBody {
   session_duration_minutes?: number;
   session_custom_claims?: Record<string, unknown>;
 }
+interface ResetByExistingPasswordBody {
+  email: string;
+  existing_password: string;
+  new_password: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+}
+interface ResetBySessionBody {
+  password: string;
+  session_token?: string;
+  session_jwt?: string;
+  session_duration_minutes?: number;
+  session_custom_claims?: Record<string, unknown>;
+}
 interface RevokeSessionBody {
+  user_id?: string;
   session_id?: string;
   session_token?: string;
   session_jwt?: string;
@@ -83,9 +108,12 @@ interface RevokeSessionBody {
  */
 export function createStytchLikeServer(options: StytchLikeServerOptions): StytchLikeServer {
   const { service } = options;
-  if (typeof options.secret !== 'string' || options.secret.length === 0) throw new TypeError('secret must be a non-empty string');
+  const secrets = checkProjectSecrets(options.secret);
   const environment = projectEnvironment(service.projectId);
+  const scheme = options.tls ? 'https' : 'http';
+  // The HTTPS instance is typed apart by Fastify; routes, hooks and `server.close*` are the same for both.
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     logger: options.logger ? serverLoggerOptions(options.logger) : false,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
@@ -99,12 +127,13 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-  });
+  }) as unknown as FastifyInstance;
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: apiError.cause ?? apiError }, 'request failed');
+    if (apiError.retryAfterSeconds !== undefined) void reply.header('retry-after', String(apiError.retryAfterSeconds));
     void reply.code(apiError.statusCode).send(apiError.toBody(request.id));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -144,13 +173,20 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
 
   void app.register(async (api) => {
     api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!basicAuthMatches(request.headers.authorization, service.projectId, options.secret)) {
+      if (!basicAuthMatches(request.headers.authorization, service.projectId, secrets)) {
         void reply.header('www-authenticate', 'Basic realm="stytch-like", charset="UTF-8"');
         throw new StytchLikeApiError('invalid_secret_authentication');
       }
     });
+    const addressLimits = await registerAddressLimits(api, service.limitCounters, service.bruteForceLimits);
+    // A full hashing queue refuses logins and sign-ups before their bodies are parsed or the store is read: under a
+    // flood the refusals must cost the event loop as little as possible, so that session checks keep their pace.
+    const refuseWhenHashingIsFull = async () => {
+      if (service.passwordHashingSaturated) throw tooManyRequests('password_hashing_busy', 1000);
+    };
 
-    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', { schema: { body: createPasswordBody } }, async (request) => {
+    const signupRoute = { schema: { body: createPasswordBody }, config: addressLimits.signupRoute, onRequest: refuseWhenHashingIsFull };
+    api.post<{ Body: CreatePasswordBody }>('/v1/passwords', signupRoute, async (request) => {
       const body = request.body;
       const result = await service.createPasswordUser({
         email: body.email,
@@ -163,17 +199,26 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       return { ...authenticated(request, result), email_id: result.user.emails[0]?.email_id ?? '' };
     });
 
-    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', { schema: { body: authenticatePasswordBody } }, async (request) => {
+    const loginRoute = { schema: { body: authenticatePasswordBody }, onRequest: refuseWhenHashingIsFull };
+    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', loginRoute, async (request) => {
       const body = request.body;
-      const result = await service.authenticatePassword({
-        email: body.email,
-        password: body.password,
-        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
-        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
-        attributes: attributesOf(request),
-      });
+      const refused = await addressLimits.checkLoginFailures(request);
+      if (refused) throw refused;
+      let result: SessionAuthentication;
+      try {
+        result = await service.authenticatePassword({
+          email: body.email,
+          password: body.password,
+          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+          ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+          attributes: attributesOf(request),
+        });
+      } catch (error) {
+        if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials') await addressLimits.countLoginFailure(request);
+        throw error;
+      }
       return authenticated(request, result);
     });
 
@@ -193,8 +238,53 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       return response;
     });
 
+    api.post<{ Body: ResetByExistingPasswordBody }>(
+      '/v1/passwords/existing_password/reset',
+      { schema: { body: resetByExistingPasswordBody } },
+      async (request) => {
+        const body = request.body;
+        const result = await service.resetPasswordByExistingPassword({
+          email: body.email,
+          existingPassword: body.existing_password,
+          newPassword: body.new_password,
+          ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+          attributes: attributesOf(request),
+        });
+        return authenticated(request, result);
+      },
+    );
+
+    const resetBySession = { schema: { body: resetBySessionBody } };
+    api.post<{ Body: ResetBySessionBody }>('/v1/passwords/session/reset', resetBySession, async (request) => {
+      const body = request.body;
+      const result = await service.resetPasswordBySession({
+        password: body.password,
+        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+      });
+      return authenticated(request, result);
+    });
+
+    // Stytch's path and answer; the body the official SDK sends is `{}`.
+    const deleteUser = { schema: { params: userParams } };
+    api.delete<{ Params: { user_id: string } }>('/v1/users/:user_id', deleteUser, async (request) => {
+      await service.deleteUser(request.params.user_id);
+      return ok(request, { user_id: request.params.user_id });
+    });
+
     api.post<{ Body: RevokeSessionBody }>('/v1/sessions/revoke', { schema: { body: revokeSessionBody } }, async (request) => {
       const body = request.body;
+      // `user_id` ends every session of the user, as `member_id` does in Stytch's B2B revoke.
+      if (body.user_id !== undefined) {
+        if (body.session_id !== undefined || body.session_token !== undefined || body.session_jwt !== undefined) {
+          throw new StytchLikeApiError('too_many_session_arguments');
+        }
+        await service.revokeAllSessions(body.user_id);
+        return ok(request, {});
+      }
       await service.revokeSession({
         ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
         ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
@@ -215,7 +305,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       await app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
       const address = app.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      url = `http://${host}:${address.port}`;
+      url = `${scheme}://${host}:${address.port}`;
       return url;
     },
     close() {

@@ -4,6 +4,12 @@ import type { StytchJwk } from '../../model/stytch-types.js';
 import type { Clock } from '../../model/clock.js';
 import { newStytchId, type ProjectEnvironment } from '../../model/ids.js';
 import type { SessionStore, SigningKeyRecord } from '../store/session-store.js';
+import {
+  KEY_ENCRYPTION_KEY_ENV,
+  KeyEncryptionError,
+  isEncryptedPrivateJwk,
+  type SigningKeyCipher,
+} from './key-encryption.js';
 import { SESSION_JWT_ALGORITHM, type SigningKey } from '../../jwt/session-jwt.js';
 
 /** How long a rotated-out key stays in the JWKS, as in Stytch: a month. */
@@ -20,6 +26,16 @@ export interface SigningKeyRingOptions {
   readonly refreshIntervalMs?: number;
   /** Least time between two re-reads caused by an unknown `kid`. Default 1000 ms. */
   readonly unknownKidReloadIntervalMs?: number;
+  /** Encrypts new private keys and decrypts stored ones; without it, keys are stored plain. */
+  readonly cipher?: SigningKeyCipher;
+}
+
+/** What {@link SigningKeyRing.encryptStoredKeys} did. */
+export interface KeyEncryptionReport {
+  /** Keys whose private half was encrypted (or re-encrypted under the first key-encryption key). */
+  readonly encrypted: readonly string[];
+  /** Retired keys whose private half was erased. */
+  readonly erased: readonly string[];
 }
 
 /** What {@link SigningKeyRing.rotate} did. */
@@ -28,6 +44,8 @@ export interface KeyRotation {
   readonly kid: string;
   /** Keys that stop signing and stay in the JWKS until `retiresAt`. */
   readonly retired: readonly { readonly kid: string; readonly retiresAt: Date }[];
+  /** Keys deleted at once (with `dropPrevious`): JWTs they signed stop verifying. */
+  readonly dropped: readonly string[];
 }
 
 interface LoadedKey {
@@ -37,11 +55,29 @@ interface LoadedKey {
   readonly privateKey: CryptoKey | undefined;
 }
 
-/** Imports a stored key pair (the private half only while the key may sign); `null` when it does not import. */
-async function importKeyPair(record: SigningKeyRecord): Promise<LoadedKey | null> {
+/**
+ * Imports a stored key pair (the private half only while the key may sign); `null` when it does not import. An
+ * encrypted private half that cannot be decrypted rejects with {@link KeyEncryptionError}: the service must not
+ * start (or create a new key) as if the key were absent.
+ */
+async function importKeyPair(
+  record: SigningKeyRecord,
+  cipher: SigningKeyCipher | undefined,
+): Promise<LoadedKey | null> {
+  let privateJwk = record.retiresAt === null ? record.privateJwk : null;
+  if (privateJwk !== null && isEncryptedPrivateJwk(privateJwk)) {
+    if (!cipher) {
+      throw new KeyEncryptionError('KEY_MISSING', `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV}`);
+    }
+    privateJwk = await cipher.decrypt(record.kid, privateJwk);
+  }
   try {
     const publicKey = (await importJWK(record.publicJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey;
-    const privateKey = record.retiresAt === null ? ((await importJWK(record.privateJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey) : undefined;
+    // Extractable, because signing converts it to a node:crypto KeyObject (a synchronous signature, off the thread pool).
+    const privateKey =
+      privateJwk === null
+        ? undefined
+        : ((await importJWK(privateJwk as JWK, SESSION_JWT_ALGORITHM, { extractable: true })) as CryptoKey);
     return { record, publicKey, privateKey };
   } catch {
     return null;
@@ -59,6 +95,7 @@ export class SigningKeyRing {
   readonly #environment: ProjectEnvironment;
   readonly #refreshIntervalMs: number;
   readonly #unknownKidReloadIntervalMs: number;
+  readonly #cipher: SigningKeyCipher | undefined;
   #keys = new Map<string, LoadedKey>();
   #loadedAt = Number.NEGATIVE_INFINITY;
   #loading: Promise<void> | undefined;
@@ -70,6 +107,16 @@ export class SigningKeyRing {
     this.#environment = options.environment;
     this.#refreshIntervalMs = options.refreshIntervalMs ?? 60_000;
     this.#unknownKidReloadIntervalMs = options.unknownKidReloadIntervalMs ?? 1000;
+    this.#cipher = options.cipher;
+  }
+
+  /**
+   * Reads and imports the stored keys now. Rejects with {@link KeyEncryptionError} when the stored private keys are
+   * encrypted and cannot be decrypted. An empty store passes: the first key is created on first use, as before, so
+   * that servers starting together do not each create one.
+   */
+  async check(): Promise<void> {
+    await this.#reload();
   }
 
   /** The key to sign with; creates the project's first key when the store has none. */
@@ -125,26 +172,70 @@ export class SigningKeyRing {
   }
 
   /**
-   * Creates a new signing key and retires every other unretired key: they stay in the JWKS for `overlapMs`
-   * (at least five minutes, the life of a JWT) and are then deleted. Keys past their overlap are deleted now.
+   * Creates a new signing key and retires every other unretired key: they stop signing, their private half is
+   * erased (nothing reads it again: JWTs they signed verify with the public half), and they stay in the JWKS for
+   * `overlapMs` (at least five minutes, the life of a JWT), then are deleted. With `dropPrevious` (a compromised
+   * key) every other key is deleted at once, and JWTs they signed stop verifying.
    */
-  async rotate(overlapMs: number = DEFAULT_KEY_ROTATION_OVERLAP_MS): Promise<KeyRotation> {
+  async rotate(
+    overlapMs: number = DEFAULT_KEY_ROTATION_OVERLAP_MS,
+    options: { dropPrevious?: boolean } = {},
+  ): Promise<KeyRotation> {
     if (!Number.isFinite(overlapMs) || overlapMs < MIN_KEY_ROTATION_OVERLAP_MS) {
       throw new RangeError(`the rotation overlap must be at least ${MIN_KEY_ROTATION_OVERLAP_MS / 60_000} minutes, the lifetime of a session JWT`);
     }
-    await this.#reload();
+    const previous = await this.#store.listSigningKeys();
+    if (!this.#cipher && previous.some((record) => isEncryptedPrivateJwk(record.privateJwk))) {
+      const message = `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV} to add one`;
+      throw new KeyEncryptionError('KEY_MISSING', message);
+    }
     const fresh = await this.#generate();
     await this.#insert(fresh);
     const retiresAt = new Date(this.#clock().getTime() + overlapMs);
     const retired: { kid: string; retiresAt: Date }[] = [];
-    for (const { record } of this.#keys.values()) {
-      if (record.retiresAt === null) {
+    const dropped: string[] = [];
+    for (const record of previous) {
+      if (options.dropPrevious === true) {
+        await this.#store.deleteSigningKey(record.kid);
+        dropped.push(record.kid);
+      } else if (record.retiresAt === null) {
         await this.#store.retireSigningKey(record.kid, retiresAt);
+        await this.#store.setSigningKeyPrivateJwk(record.kid, null);
         retired.push({ kid: record.kid, retiresAt });
       }
     }
+    // Forget dropped keys now: the reload below keeps loaded keys it still finds, and must not find these.
+    for (const kid of dropped) this.#keys.delete(kid);
     await this.#reload();
-    return { kid: fresh.kid, retired };
+    return { kid: fresh.kid, retired, dropped };
+  }
+
+  /**
+   * Encrypts every stored private key that is plain (or encrypted under an older key-encryption key) under the
+   * first key-encryption key, and erases the private half of retired keys. Needs the cipher.
+   */
+  async encryptStoredKeys(): Promise<KeyEncryptionReport> {
+    const cipher = this.#cipher;
+    if (!cipher) {
+      throw new KeyEncryptionError('KEY_MISSING', `encrypting the signing keys needs ${KEY_ENCRYPTION_KEY_ENV}`);
+    }
+    const encrypted: string[] = [];
+    const erased: string[] = [];
+    for (const record of await this.#store.listSigningKeys()) {
+      if (record.privateJwk === null) continue;
+      if (record.retiresAt !== null) {
+        await this.#store.setSigningKeyPrivateJwk(record.kid, null);
+        erased.push(record.kid);
+      } else if (cipher.needsEncryption(record.privateJwk)) {
+        const plain = isEncryptedPrivateJwk(record.privateJwk)
+          ? await cipher.decrypt(record.kid, record.privateJwk)
+          : record.privateJwk;
+        await this.#store.setSigningKeyPrivateJwk(record.kid, await cipher.encrypt(record.kid, plain));
+        encrypted.push(record.kid);
+      }
+    }
+    this.invalidate();
+    return { encrypted, erased };
   }
 
   /** Forgets the cached keys, so the next call re-reads the store. */
@@ -155,7 +246,7 @@ export class SigningKeyRing {
   #current(): LoadedKey | undefined {
     let current: LoadedKey | undefined;
     for (const key of this.#keys.values()) {
-      if (key.record.retiresAt !== null) continue;
+      if (key.record.retiresAt !== null || !key.privateKey) continue;
       if (!current || key.record.createdAt > current.record.createdAt || (+key.record.createdAt === +current.record.createdAt && key.record.kid > current.record.kid)) {
         current = key;
       }
@@ -187,8 +278,13 @@ export class SigningKeyRing {
             await this.#store.deleteSigningKey(record.kid);
             continue;
           }
+          // A retired key's private half is never read again (a rotation interrupted before erasing it, or a store
+          // from an older version): erase it.
+          if (record.retiresAt !== null && record.privateJwk !== null) {
+            await this.#store.setSigningKeyPrivateJwk(record.kid, null);
+          }
           const known = this.#keys.get(record.kid);
-          const loaded = known ?? (await importKeyPair(record));
+          const loaded = known ?? (await importKeyPair(record, this.#cipher));
           // A stored key that does not import can neither sign nor verify: it is treated as absent (and a signing
           // key is created when no usable one is left), rather than taking the whole service down.
           if (loaded) next.set(record.kid, { ...loaded, record });
@@ -206,7 +302,8 @@ export class SigningKeyRing {
     const { publicKey, privateKey } = await generateKeyPair(SESSION_JWT_ALGORITHM, { modulusLength: 2048, extractable: true });
     const kid = newStytchId('jwk', this.#environment);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SESSION_JWT_ALGORITHM, use: 'sig' } as JsonObject;
-    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SESSION_JWT_ALGORITHM } as JsonObject;
+    const plainJwk = { ...(await exportJWK(privateKey)), kid, alg: SESSION_JWT_ALGORITHM } as JsonObject;
+    const privateJwk = this.#cipher ? await this.#cipher.encrypt(kid, plainJwk) : plainJwk;
     return { kid, publicJwk, privateJwk, createdAt: this.#clock(), retiresAt: null };
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /** scrypt cost parameters. The one place they are set; see {@link DEFAULT_SCRYPT_PARAMETERS}. */
 export interface ScryptParameters {
@@ -14,12 +15,26 @@ export interface ScryptParameters {
   readonly saltLength: number;
 }
 
+/** How many password hashes run at once, and how many may wait. */
+export interface PasswordHashingQueueOptions {
+  /**
+   * Hashes computed at once. Default: one less than the cores (at least 1) and at most one less than libuv's thread
+   * pool (`UV_THREADPOOL_SIZE`, 4 by default), so the event loop keeps a core and the pool keeps a thread.
+   */
+  readonly concurrency?: number;
+  /** Hashes that may wait for a turn; one more is refused at once with {@link PasswordHashingBusyError}. Default 8 × concurrency. */
+  readonly maxQueued?: number;
+}
+
+/** scrypt parameters and the bounds of the hashing queue. */
+export type PasswordHashingOptions = Partial<ScryptParameters> & PasswordHashingQueueOptions;
+
 /**
- * N = 2^15, r = 8, p = 1 (32 MiB, tens of milliseconds per hash): the interactive-login level of the scrypt paper
- * and RFC 7914. Tests lower `cost` through the service's `passwordHashing` option, never here.
+ * N = 2^17, r = 8, p = 1 (128 MiB per hash): OWASP's Password Storage Cheat Sheet minimum for scrypt. Tests lower
+ * `cost` through the service's `passwordHashing` option, never here.
  */
 export const DEFAULT_SCRYPT_PARAMETERS: ScryptParameters = {
-  cost: 2 ** 15,
+  cost: 2 ** 17,
   blockSize: 8,
   parallelization: 1,
   keyLength: 32,
@@ -32,48 +47,130 @@ const MAX_BLOCK_SIZE = 32;
 const MAX_PARALLELIZATION = 16;
 const ENCODED = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,128})\$([A-Za-z0-9_-]{16,256})$/;
 
+/** The hashing queue is full: the caller should answer "too many requests" at once rather than wait. */
+export class PasswordHashingBusyError extends Error {
+  override readonly name = 'PasswordHashingBusyError';
+  constructor() {
+    super('password hashing is at capacity');
+  }
+}
+
+interface DecodedHash {
+  readonly logCost: number;
+  readonly blockSize: number;
+  readonly parallelization: number;
+  readonly salt: Buffer;
+  readonly key: Buffer;
+}
+
+function decodeHash(encoded: string): DecodedHash | null {
+  const match = ENCODED.exec(encoded);
+  if (!match) return null;
+  const [, ln, r, p, saltText, keyText] = match as unknown as [string, string, string, string, string, string];
+  const logCost = Number(ln);
+  const blockSize = Number(r);
+  const parallelization = Number(p);
+  if (
+    logCost < 1 ||
+    logCost > MAX_LOG_COST ||
+    blockSize < 1 ||
+    blockSize > MAX_BLOCK_SIZE ||
+    parallelization < 1 ||
+    parallelization > MAX_PARALLELIZATION
+  ) {
+    return null;
+  }
+  return {
+    logCost,
+    blockSize,
+    parallelization,
+    salt: Buffer.from(saltText, 'base64url'),
+    key: Buffer.from(keyText, 'base64url'),
+  };
+}
+
+function defaultConcurrency(): number {
+  const pool = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
+  return Math.max(1, Math.min(availableParallelism() - 1, pool - 1));
+}
+
 /**
- * Hashes and checks passwords with scrypt from `node:crypto`. Hashes are self-describing
- * (`$scrypt$ln=15,r=8,p=1$<salt>$<key>`, base64url), so parameters can be raised without invalidating old hashes.
+ * Hashes and checks passwords with scrypt from `node:crypto`, through a bounded queue: at most `concurrency` hashes
+ * run at once (so libuv's thread pool and a core stay free for everything else), at most `maxQueued` wait, and one
+ * more is refused at once. Hashes are self-describing (`$scrypt$ln=17,r=8,p=1$<salt>$<key>`, base64url), so the
+ * parameters can be raised without invalidating old hashes, which {@link needsUpgrade} then reports.
  */
 export class PasswordHasher {
   readonly parameters: ScryptParameters;
-  #dummyHash: Promise<string> | undefined;
+  readonly concurrency: number;
+  readonly maxQueued: number;
+  /** A hash of nothing with the current parameters, made at construction: unknown emails cost one real check. */
+  readonly #dummyHash: string;
+  readonly #waiting: (() => void)[] = [];
+  #running = 0;
 
-  constructor(parameters: Partial<ScryptParameters> = {}) {
+  constructor(options: PasswordHashingOptions = {}) {
+    const { concurrency, maxQueued, ...parameters } = options;
     const merged = { ...DEFAULT_SCRYPT_PARAMETERS, ...parameters };
     const logCost = Math.log2(merged.cost);
-    if (!Number.isInteger(logCost) || logCost < 1 || logCost > MAX_LOG_COST) throw new RangeError(`scrypt cost must be a power of two from 2 to 2^${MAX_LOG_COST}`);
-    if (!Number.isInteger(merged.blockSize) || merged.blockSize < 1 || merged.blockSize > MAX_BLOCK_SIZE) throw new RangeError(`scrypt blockSize must be 1..${MAX_BLOCK_SIZE}`);
-    if (!Number.isInteger(merged.parallelization) || merged.parallelization < 1 || merged.parallelization > MAX_PARALLELIZATION) {
+    if (!Number.isInteger(logCost) || logCost < 1 || logCost > MAX_LOG_COST)
+      throw new RangeError(`scrypt cost must be a power of two from 2 to 2^${MAX_LOG_COST}`);
+    if (!Number.isInteger(merged.blockSize) || merged.blockSize < 1 || merged.blockSize > MAX_BLOCK_SIZE)
+      throw new RangeError(`scrypt blockSize must be 1..${MAX_BLOCK_SIZE}`);
+    if (
+      !Number.isInteger(merged.parallelization) ||
+      merged.parallelization < 1 ||
+      merged.parallelization > MAX_PARALLELIZATION
+    ) {
       throw new RangeError(`scrypt parallelization must be 1..${MAX_PARALLELIZATION}`);
     }
-    if (!Number.isInteger(merged.keyLength) || merged.keyLength < 16 || merged.keyLength > 64) throw new RangeError('scrypt keyLength must be 16..64 bytes');
-    if (!Number.isInteger(merged.saltLength) || merged.saltLength < 16 || merged.saltLength > 64) throw new RangeError('scrypt saltLength must be 16..64 bytes');
+    if (!Number.isInteger(merged.keyLength) || merged.keyLength < 16 || merged.keyLength > 64)
+      throw new RangeError('scrypt keyLength must be 16..64 bytes');
+    if (!Number.isInteger(merged.saltLength) || merged.saltLength < 16 || merged.saltLength > 64)
+      throw new RangeError('scrypt saltLength must be 16..64 bytes');
     this.parameters = merged;
+    this.concurrency = concurrency ?? defaultConcurrency();
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 64)
+      throw new RangeError('password hashing concurrency must be 1..64');
+    this.maxQueued = maxQueued ?? 8 * this.concurrency;
+    if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0)
+      throw new RangeError('password hashing maxQueued must be a whole number >= 0');
+    // Random salt and key: verifying against it costs exactly one hash with the current parameters and never matches.
+    this.#dummyHash = this.#encode(randomBytes(merged.saltLength), randomBytes(merged.keyLength));
   }
 
+  /** Hashes running now and waiting for a turn. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.#running, waiting: this.#waiting.length };
+  }
+
+  /** True when one more hash would be refused: callers can refuse a request before doing any other work for it. */
+  get saturated(): boolean {
+    return this.#running >= this.concurrency && this.#waiting.length >= this.maxQueued;
+  }
+
+  /** A new hash with the current parameters. Rejects with {@link PasswordHashingBusyError} when the queue is full. */
   async hash(password: string): Promise<string> {
     const { cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;
     const salt = randomBytes(saltLength);
-    const key = await derive(password, salt, keyLength, { N: cost, r: blockSize, p: parallelization });
-    return `$scrypt$ln=${Math.log2(cost)},r=${blockSize},p=${parallelization}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    const key = await this.#queued(() =>
+      derive(password, salt, keyLength, { N: cost, r: blockSize, p: parallelization }),
+    );
+    return this.#encode(salt, key);
   }
 
-  /** True when `password` matches `encoded`; false for a wrong password or an unreadable hash. Constant time in the key. */
+  /**
+   * True when `password` matches `encoded`; false for a wrong password or an unreadable hash. Constant time in the
+   * key. Rejects with {@link PasswordHashingBusyError} when the queue is full.
+   */
   async verify(password: string, encoded: string): Promise<boolean> {
-    const match = ENCODED.exec(encoded);
-    if (!match) return false;
-    const [, ln, r, p, saltText, keyText] = match as unknown as [string, string, string, string, string, string];
-    const logCost = Number(ln);
-    const blockSize = Number(r);
-    const parallelization = Number(p);
-    if (logCost < 1 || logCost > MAX_LOG_COST || blockSize < 1 || blockSize > MAX_BLOCK_SIZE || parallelization < 1 || parallelization > MAX_PARALLELIZATION) {
-      return false;
-    }
-    const expected = Buffer.from(keyText, 'base64url');
-    const actual = await derive(password, Buffer.from(saltText, 'base64url'), expected.length, { N: 2 ** logCost, r: blockSize, p: parallelization });
-    return timingSafeEqual(actual, expected);
+    const decoded = decodeHash(encoded);
+    if (!decoded) return false;
+    const { logCost, blockSize, parallelization, salt, key } = decoded;
+    const actual = await this.#queued(() =>
+      derive(password, salt, key.length, { N: 2 ** logCost, r: blockSize, p: parallelization }),
+    );
+    return timingSafeEqual(actual, key);
   }
 
   /**
@@ -81,15 +178,56 @@ export class PasswordHasher {
    * not tell which emails have accounts.
    */
   async verifyAgainstNothing(password: string): Promise<false> {
-    this.#dummyHash ??= this.hash('sessiontoken: no such user');
-    await this.verify(password, await this.#dummyHash);
+    await this.verify(password, this.#dummyHash);
     return false;
+  }
+
+  /** True when `encoded` was made with weaker parameters than the current ones (and should be re-hashed on login). */
+  needsUpgrade(encoded: string): boolean {
+    const decoded = decodeHash(encoded);
+    if (!decoded) return false;
+    const { cost, blockSize, parallelization, keyLength } = this.parameters;
+    return (
+      decoded.logCost < Math.log2(cost) ||
+      decoded.blockSize < blockSize ||
+      decoded.parallelization < parallelization ||
+      decoded.key.length < keyLength
+    );
+  }
+
+  #encode(salt: Buffer, key: Buffer): string {
+    const { cost, blockSize, parallelization } = this.parameters;
+    return `$scrypt$ln=${Math.log2(cost)},r=${blockSize},p=${parallelization}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  }
+
+  async #queued<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.concurrency) {
+      if (this.#waiting.length >= this.maxQueued) throw new PasswordHashingBusyError();
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next waiter (the running count stays), or free it.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
   }
 }
 
-function derive(password: string, salt: Buffer, keyLength: number, options: ScryptOptions & { N: number; r: number; p: number }): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  options: ScryptOptions & { N: number; r: number; p: number },
+): Promise<Buffer> {
   const maxmem = 128 * options.N * options.r * options.p + 32 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, keyLength, { ...options, maxmem }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(password.normalize('NFKC'), salt, keyLength, { ...options, maxmem }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }

@@ -1,11 +1,13 @@
 import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../../model/api-error.js';
 import { isPlainObject, type JsonObject } from '../../model/json.js';
 import type { StytchAuthenticationFactor, StytchJwk, StytchSession, StytchUser, StytchUserName } from '../../model/stytch-types.js';
-import { SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
-import { SigningKeyRing, type KeyRotation } from '../keys/signing-key-ring.js';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
+import { KeyEncryptionError, SigningKeyCipher, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
+import { SigningKeyRing, type KeyEncryptionReport, type KeyRotation } from '../keys/signing-key-ring.js';
 import {
   EXPIRED_SESSION_RETENTION_MS,
   isSessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type UserRecord,
@@ -13,9 +15,16 @@ import {
 import { systemClock, type Clock } from '../../model/clock.js';
 import { mergeCustomClaims } from '../../model/custom-claims.js';
 import { isProjectId, newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
-import { PasswordHasher, type ScryptParameters } from './password-hashing.js';
+import { bruteForceLimits, emailFailureCounterKey, tooManyRequests, type BruteForceLimits } from './brute-force-limits.js';
+import { PasswordHasher, PasswordHashingBusyError, type PasswordHashingOptions, type ScryptParameters } from './password-hashing.js';
 import { sessionResource, userResource } from './resources.js';
-import { DEFAULT_SESSION_DURATION_MINUTES, checkSessionDuration } from '../../model/session-duration.js';
+import {
+  DEFAULT_EXPIRED_JWT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_SESSION_LIFETIME_MINUTES,
+  DEFAULT_SESSION_DURATION_MINUTES,
+  MIN_SESSION_DURATION_MINUTES,
+  checkSessionDuration,
+} from '../../model/session-duration.js';
 import { issueSessionToken, parseSessionToken, tokenSecretMatches } from './session-token.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
@@ -33,14 +42,35 @@ export interface StytchLikeSessionServiceOptions {
   readonly projectId: string;
   /** Source of the current time. Default: the system clock. */
   readonly clock?: Clock;
-  /** scrypt parameters for new password hashes (defaults in `DEFAULT_SCRYPT_PARAMETERS`); lower `cost` only in tests. */
-  readonly passwordHashing?: Partial<ScryptParameters>;
+  /**
+   * scrypt parameters for new password hashes (defaults in `DEFAULT_SCRYPT_PARAMETERS`; lower `cost` only in tests)
+   * and the bounds of the hashing queue (a full queue answers `too_many_requests` at once).
+   */
+  readonly passwordHashing?: PasswordHashingOptions;
+  /** Brute-force limits (defaults in `DEFAULT_BRUTE_FORCE_LIMITS`), counted in the store. */
+  readonly bruteForce?: Partial<BruteForceLimits>;
   /** How often expired sessions are deleted. Default 60 000 ms; 0 turns the sweep off. */
   readonly sweepIntervalMs?: number;
   /** How often signing keys are re-read from the store (to see rotations by other processes). Default 60 000 ms. */
   readonly keyRefreshIntervalMs?: number;
   /** Receives errors of background work (the sweep). Default: a one-line warning on stderr. */
   readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * Key-encryption key(s) for the private signing keys at rest (AES-256-GCM): 32 bytes each, or the text form of
+   * `STYTCH_LIKE_KEY_ENCRYPTION_KEY` (comma-separated base64 or hex). The first encrypts new keys; each decrypts.
+   * Without it keys are stored plain, and a store whose keys are encrypted cannot sign.
+   */
+  readonly keyEncryptionKey?: string | readonly Uint8Array[];
+  /**
+   * Absolute session lifetime: no session lives longer than this after it started, however often it is extended.
+   * Default 527 040 minutes (366 days); at least 5. Lowering it applies to existing sessions at once.
+   */
+  readonly maxSessionLifetimeMinutes?: number;
+  /**
+   * How long after its `exp` a session JWT is still accepted by `authenticateSession` and `revokeSession` (to get a
+   * fresh JWT for a live session). Default 3600 s; 0 refuses every expired JWT.
+   */
+  readonly expiredJwtMaxAgeSeconds?: number;
 }
 
 /** Where a session was started from, recorded as `session.attributes`. */
@@ -79,6 +109,25 @@ export interface AuthenticateSessionInput {
   readonly sessionCustomClaims?: Record<string, unknown>;
 }
 
+/** `POST /v1/passwords/existing_password/reset`: ends every session of the user, then starts a new one. */
+export interface ResetPasswordByExistingPasswordInput {
+  readonly email: string;
+  readonly existingPassword: string;
+  readonly newPassword: string;
+  readonly sessionDurationMinutes?: number;
+  readonly sessionCustomClaims?: Record<string, unknown>;
+  readonly attributes?: SessionAttributesInput;
+}
+
+/** `POST /v1/passwords/session/reset`: exactly one of `sessionToken`, `sessionJwt`; ends the user's other sessions. */
+export interface ResetPasswordBySessionInput {
+  readonly password: string;
+  readonly sessionToken?: string;
+  readonly sessionJwt?: string;
+  readonly sessionDurationMinutes?: number;
+  readonly sessionCustomClaims?: Record<string, unknown>;
+}
+
 /** `POST /v1/sessions/revoke`: exactly one of the three. */
 export interface RevokeSessionInput {
   readonly sessionId?: string;
@@ -96,6 +145,12 @@ export interface SessionAuthentication {
   readonly sessionJwt: string;
 }
 
+/** Fixed-window counters in the service's store, on the service's clock (the HTTP server's per-address limits use them). */
+export interface LimitCounters {
+  increment(key: string, windowMs: number): Promise<CounterState>;
+  read(key: string): Promise<CounterState | null>;
+}
+
 /**
  * The session service in Stytch's model, as a library (the HTTP API and the embedded provider are thin layers over
  * it): users with email and password, sessions with an opaque revocable token and a short-lived JWT, custom claims,
@@ -103,6 +158,10 @@ export interface SessionAuthentication {
  */
 export class StytchLikeSessionService {
   readonly projectId: string;
+  /** The brute-force limits in force. */
+  readonly bruteForceLimits: BruteForceLimits;
+  /** Store counters for limits kept outside the service (the HTTP server's per-address limits). */
+  readonly limitCounters: LimitCounters;
   readonly #store: SessionStore;
   readonly #clock: Clock;
   readonly #environment: ProjectEnvironment;
@@ -110,6 +169,8 @@ export class StytchLikeSessionService {
   readonly #keys: SigningKeyRing;
   readonly #sweepTimer: NodeJS.Timeout | undefined;
   readonly #onBackgroundError: (error: unknown) => void;
+  readonly #maxLifetimeMs: number;
+  readonly #expiredJwtMaxAgeMs: number;
   #closed = false;
 
   constructor(options: StytchLikeSessionServiceOptions) {
@@ -121,11 +182,30 @@ export class StytchLikeSessionService {
     this.#clock = options.clock ?? systemClock;
     this.#environment = projectEnvironment(options.projectId);
     this.#hasher = new PasswordHasher(options.passwordHashing);
+    this.bruteForceLimits = bruteForceLimits(options.bruteForce);
+    this.limitCounters = {
+      increment: (key, windowMs) => this.#guard(() => this.#store.incrementCounter(key, windowMs, this.#clock())),
+      read: (key) => this.#guard(() => this.#store.readCounter(key, this.#clock())),
+    };
+    const maxLifetimeMinutes = options.maxSessionLifetimeMinutes ?? DEFAULT_MAX_SESSION_LIFETIME_MINUTES;
+    if (!Number.isInteger(maxLifetimeMinutes) || maxLifetimeMinutes < MIN_SESSION_DURATION_MINUTES) {
+      throw new TypeError(`maxSessionLifetimeMinutes must be an integer of at least ${MIN_SESSION_DURATION_MINUTES}`);
+    }
+    this.#maxLifetimeMs = maxLifetimeMinutes * 60_000;
+    const expiredJwtMaxAgeSeconds = options.expiredJwtMaxAgeSeconds ?? DEFAULT_EXPIRED_JWT_MAX_AGE_SECONDS;
+    if (!Number.isFinite(expiredJwtMaxAgeSeconds) || expiredJwtMaxAgeSeconds < 0) {
+      throw new TypeError('expiredJwtMaxAgeSeconds must be 0 or more');
+    }
+    this.#expiredJwtMaxAgeMs = expiredJwtMaxAgeSeconds * 1000;
+    const kek = options.keyEncryptionKey;
     this.#keys = new SigningKeyRing({
       store: options.store,
       clock: this.#clock,
       environment: this.#environment,
       ...(options.keyRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.keyRefreshIntervalMs }),
+      ...(kek === undefined
+        ? {}
+        : { cipher: new SigningKeyCipher(typeof kek === 'string' ? parseKeyEncryptionKeys(kek) : kek) }),
     });
     this.#onBackgroundError =
       options.onBackgroundError ?? ((error) => console.warn(`stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -133,9 +213,15 @@ export class StytchLikeSessionService {
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
         this.sweepExpiredSessions().catch(this.#onBackgroundError);
+        this.sweepExpiredCounters().catch(this.#onBackgroundError);
       }, sweepIntervalMs);
       this.#sweepTimer.unref();
     }
+  }
+
+  /** True while password hashing is at capacity: a login or sign-up now would be refused with `too_many_requests`. */
+  get passwordHashingSaturated(): boolean {
+    return this.#hasher.saturated;
   }
 
   /** Creates a user with a password and starts their first session. */
@@ -180,9 +266,21 @@ export class StytchLikeSessionService {
       const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
       const withSession = countPresent(input.sessionToken, input.sessionJwt);
       if (withSession > 1) throw new StytchLikeApiError('too_many_session_arguments');
+      // Known and unknown emails take the same steps (count read, user read, one hash, count write on failure).
+      const failureKey = emailFailureCounterKey(email);
+      const failures = await this.#store.readCounter(failureKey, this.#clock());
+      if (failures && failures.count >= this.bruteForceLimits.maxFailuresPerEmail) {
+        throw tooManyRequests('email_locked', failures.resetAt.getTime() - this.#clock().getTime());
+      }
       const user = await this.#store.findUserByEmail(email);
       const matches = user ? await this.#hasher.verify(input.password, user.passwordHash) : await this.#hasher.verifyAgainstNothing(input.password);
-      if (!user || !matches) throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      if (!user || !matches) {
+        await this.#store.incrementCounter(failureKey, this.bruteForceLimits.emailWindowMs, this.#clock());
+        throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      }
+      // Only the owner gets here, so clearing their count cannot help an attacker.
+      if (failures) await this.#store.deleteCounter(failureKey);
+      await this.#upgradePasswordHash(user, input.password);
       const now = this.#clock();
       if (withSession === 0) {
         const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
@@ -228,19 +326,101 @@ export class StytchLikeSessionService {
         if (typeof input.sessionId !== 'string' || input.sessionId === '' || input.sessionId.length > 200) throw new StytchLikeApiError('invalid_session_id');
         sessionId = input.sessionId;
       } else {
-        sessionId = (await this.#findSession(input.sessionToken, input.sessionJwt)).record.sessionId;
+        sessionId = (await this.#findSession(input.sessionToken, input.sessionJwt, this.#clock())).record.sessionId;
       }
       if (!(await this.#store.deleteSession(sessionId))) throw new StytchLikeApiError('session_not_found');
+    });
+  }
+
+  /** Ends every session of a user at once ("sign out everywhere"); resolves with how many there were. */
+  revokeAllSessions(userId: string): Promise<number> {
+    return this.#guard(async () => {
+      await this.#existingUser(userId);
+      return this.#store.deleteUserSessions(userId);
+    });
+  }
+
+  /** Deletes a user and every session of theirs; their email can sign up again. */
+  deleteUser(userId: string): Promise<void> {
+    return this.#guard(async () => {
+      checkUserId(userId);
+      if (!(await this.#store.deleteUser(userId))) throw new StytchLikeApiError('user_not_found');
+    });
+  }
+
+  /**
+   * Changes a password given the current one. As in Stytch, every session of the user ends; a new one is started
+   * and returned. A wrong email or password fails as `authenticatePassword` does.
+   */
+  resetPasswordByExistingPassword(input: ResetPasswordByExistingPasswordInput): Promise<SessionAuthentication> {
+    return this.#guard(async () => {
+      const email = normalizeEmail(input.email);
+      if (typeof input.existingPassword !== 'string') {
+        throw new StytchLikeApiError('invalid_request_body', { message: 'existing_password must be a string.' });
+      }
+      const newPassword = checkNewPassword(input.newPassword);
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined ? DEFAULT_SESSION_DURATION_MINUTES : checkSessionDuration(input.sessionDurationMinutes);
+      const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
+      const attributes = checkAttributes(input.attributes);
+      const user = await this.#store.findUserByEmail(email);
+      const matches = user
+        ? await this.#hasher.verify(input.existingPassword, user.passwordHash)
+        : await this.#hasher.verifyAgainstNothing(input.existingPassword);
+      if (!user || !matches) {
+        throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
+      }
+      const passwordHash = await this.#hasher.hash(newPassword);
+      if (!(await this.#store.updateUserPassword(user.userId, passwordHash))) {
+        throw new StytchLikeApiError('user_not_found');
+      }
+      await this.#store.deleteUserSessions(user.userId);
+      const now = this.#clock();
+      const changed = { ...user, passwordHash };
+      const { record, token } = await this.#startSession(changed, now, durationMinutes, customClaims, attributes);
+      return this.#authenticated(record, token, now, changed);
+    });
+  }
+
+  /**
+   * Changes the password of the user of a live session whose password factor is at most five minutes old. As in
+   * Stytch, every other session of the user ends; the presented one continues (extended with a duration).
+   */
+  resetPasswordBySession(input: ResetPasswordBySessionInput): Promise<SessionAuthentication> {
+    return this.#guard(async () => {
+      const present = countPresent(input.sessionToken, input.sessionJwt);
+      if (present === 0) throw new StytchLikeApiError('no_session_arguments');
+      if (present > 1) throw new StytchLikeApiError('too_many_session_arguments');
+      const newPassword = checkNewPassword(input.password);
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
+      const now = this.#clock();
+      const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
+      const recent = record.authenticationFactors.some(
+        (factor) => factor.type === 'password' && now.getTime() - Date.parse(factor.last_authenticated_at) <= RECENT_FACTOR_MS,
+      );
+      if (!recent) throw new StytchLikeApiError('session_too_old_to_reset_password');
+      const passwordHash = await this.#hasher.hash(newPassword);
+      if (!(await this.#store.updateUserPassword(record.userId, passwordHash))) {
+        throw new StytchLikeApiError('user_not_found');
+      }
+      for (const other of await this.#store.listActiveSessions(record.userId, new Date(0))) {
+        if (other.sessionId !== record.sessionId) await this.#store.deleteSession(other.sessionId);
+      }
+      const updated = await this.#touch(record, now, durationMinutes, input.sessionCustomClaims, false);
+      return this.#authenticated(updated, token, now);
     });
   }
 
   /** The user's active sessions, oldest first. */
   listSessions(userId: string): Promise<StytchSession[]> {
     return this.#guard(async () => {
-      if (typeof userId !== 'string' || userId === '' || userId.length > 200) throw new StytchLikeApiError('invalid_user_id');
-      if (!(await this.#store.findUserById(userId))) throw new StytchLikeApiError('user_not_found');
-      const sessions = await this.#store.listActiveSessions(userId, this.#clock());
-      return sessions.map(sessionResource);
+      await this.#existingUser(userId);
+      const now = this.#clock();
+      const sessions = await this.#store.listActiveSessions(userId, now);
+      return sessions
+        .filter((session) => this.#endOf(session) > now.getTime())
+        .map((session) => sessionResource(this.#capped(session)));
     });
   }
 
@@ -261,10 +441,10 @@ export class StytchLikeSessionService {
    * Starts signing with a new key; the previous one stays in the JWKS for `overlapMs` (default 30 days, at least
    * 5 minutes). Other servers sharing the store pick the new key up within their key refresh interval.
    */
-  rotateSigningKeys(options: { overlapMs?: number } = {}): Promise<KeyRotation> {
+  rotateSigningKeys(options: { overlapMs?: number; dropPrevious?: boolean } = {}): Promise<KeyRotation> {
     return this.#guard(async () => {
       try {
-        return await this.#keys.rotate(options.overlapMs);
+        return await this.#keys.rotate(options.overlapMs, { dropPrevious: options.dropPrevious ?? false });
       } catch (error) {
         if (error instanceof RangeError) throw new StytchLikeApiError('invalid_request_body', { message: error.message });
         throw error;
@@ -272,9 +452,31 @@ export class StytchLikeSessionService {
     });
   }
 
+  /**
+   * Loads the stored signing keys now, so that a server refuses to start rather than fail its first requests.
+   * Rejects with `signing_key_unavailable` when the stored private keys are encrypted and no key-encryption key, or
+   * a wrong one, was given; its message says which.
+   */
+  checkSigningKeys(): Promise<void> {
+    return this.#guard(() => this.#keys.check());
+  }
+
+  /**
+   * Encrypts the private signing keys stored plain (or under an older key-encryption key) under the first
+   * key-encryption key, and erases the private half of retired keys.
+   */
+  encryptSigningKeys(): Promise<KeyEncryptionReport> {
+    return this.#guard(() => this.#keys.encryptStoredKeys());
+  }
+
   /** Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). */
   sweepExpiredSessions(): Promise<number> {
     return this.#guard(() => this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)));
+  }
+
+  /** Deletes brute-force counters whose window has ended. */
+  sweepExpiredCounters(): Promise<number> {
+    return this.#guard(() => this.#store.deleteCountersExpiredBefore(this.#clock()));
   }
 
   /** Resolves when the store answers. */
@@ -286,6 +488,19 @@ export class StytchLikeSessionService {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+  }
+
+  /** Re-hashes a password checked against a hash with weaker parameters; skipped (until next time) when hashing is busy. */
+  async #upgradePasswordHash(user: UserRecord, password: string): Promise<void> {
+    if (!this.#hasher.needsUpgrade(user.passwordHash)) return;
+    let stronger: string;
+    try {
+      stronger = await this.#hasher.hash(password);
+    } catch (error) {
+      if (error instanceof PasswordHashingBusyError) return;
+      throw error;
+    }
+    await this.#store.upgradePasswordHash(user.userId, user.passwordHash, stronger);
   }
 
   async #startSession(
@@ -303,7 +518,7 @@ export class StytchLikeSessionService {
       secretHash: issued.secretHash,
       startedAt: now,
       lastAccessedAt: now,
-      expiresAt: new Date(now.getTime() + durationMinutes * 60_000),
+      expiresAt: new Date(now.getTime() + Math.min(durationMinutes * 60_000, this.#maxLifetimeMs)),
       attributes,
       authenticationFactors: [passwordFactor(now)],
       customClaims,
@@ -314,15 +529,37 @@ export class StytchLikeSessionService {
 
   /** Finds the session a token or JWT names and checks that it is alive. */
   async #findPresentedSession(sessionToken: unknown, sessionJwt: unknown, now: Date): Promise<{ record: SessionRecord; token: string }> {
-    const found = await this.#findSession(sessionToken, sessionJwt);
-    if (found.record.expiresAt.getTime() <= now.getTime()) {
+    const found = await this.#findSession(sessionToken, sessionJwt, now);
+    if (this.#endOf(found.record) <= now.getTime()) {
       throw new StytchLikeApiError('session_not_found', { message: 'The session has expired.', details: { reason: SESSION_EXPIRED_REASON } });
     }
     return found;
   }
 
-  /** Finds the session a token or JWT names, alive or not. */
-  async #findSession(sessionToken: unknown, sessionJwt: unknown): Promise<{ record: SessionRecord; token: string }> {
+  /** When a session ends: its expiry, or its absolute lifetime if that comes first. */
+  #endOf(record: SessionRecord): number {
+    return Math.min(record.expiresAt.getTime(), record.startedAt.getTime() + this.#maxLifetimeMs);
+  }
+
+  /** The session with its expiry capped by the absolute lifetime. */
+  #capped(record: SessionRecord): SessionRecord {
+    const end = this.#endOf(record);
+    return end === record.expiresAt.getTime() ? record : { ...record, expiresAt: new Date(end) };
+  }
+
+  async #existingUser(userId: string): Promise<UserRecord> {
+    checkUserId(userId);
+    const user = await this.#store.findUserById(userId);
+    if (!user) throw new StytchLikeApiError('user_not_found');
+    return user;
+  }
+
+  /** Finds the session a token or JWT names, alive or not (a JWT expired longer ago than allowed is refused). */
+  async #findSession(
+    sessionToken: unknown,
+    sessionJwt: unknown,
+    now: Date,
+  ): Promise<{ record: SessionRecord; token: string }> {
     if (sessionToken !== undefined) {
       const parsed = parseSessionToken(sessionToken);
       if (!parsed) throw new StytchLikeApiError('invalid_session_token');
@@ -331,6 +568,12 @@ export class StytchLikeSessionService {
       return { record, token: parsed.tokenId + parsed.secret };
     }
     const verified = await this.#verifyJwt(sessionJwt, true);
+    if (verified.expired && now.getTime() - verified.expiresAt.getTime() > this.#expiredJwtMaxAgeMs) {
+      throw new StytchLikeApiError('invalid_session_jwt', {
+        message: `session_jwt expired more than ${this.#expiredJwtMaxAgeMs / 1000} s ago; authenticate with the session_token.`,
+        details: { reason: 'jwt_too_old' },
+      });
+    }
     const record = await this.#store.findSessionById(verified.session.id);
     if (!record || record.userId !== verified.userId) throw new StytchLikeApiError('session_not_found');
     return { record, token: '' };
@@ -345,7 +588,11 @@ export class StytchLikeSessionService {
       record.sessionId,
       {
         lastAccessedAt: now,
-        expiresAt: durationMinutes === undefined ? record.expiresAt : new Date(now.getTime() + durationMinutes * 60_000),
+        // An extension never passes the absolute lifetime.
+        expiresAt:
+          durationMinutes === undefined
+            ? record.expiresAt
+            : new Date(Math.min(now.getTime() + durationMinutes * 60_000, record.startedAt.getTime() + this.#maxLifetimeMs)),
         authenticationFactors,
         customClaims,
       },
@@ -359,14 +606,20 @@ export class StytchLikeSessionService {
   async #authenticated(record: SessionRecord, token: string, now: Date, knownUser?: UserRecord): Promise<SessionAuthentication> {
     const user = knownUser ?? (await this.#store.findUserById(record.userId));
     if (!user) throw new StytchLikeApiError('session_not_found', { message: 'The session belongs to a user that no longer exists.' });
-    const session = sessionResource(record);
-    const sessionJwt = await signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
+    const session = sessionResource(this.#capped(record));
+    const sessionJwt = signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
     return { user: userResource(user), session, sessionToken: token, sessionJwt };
   }
 
   async #verifyJwt(jwt: unknown, allowExpired: boolean): Promise<VerifiedSessionJwt> {
     try {
-      return await verifySessionJwt(jwt as string, (kid) => this.#keys.verificationKey(kid), { projectId: this.projectId, now: this.#clock(), allowExpired });
+      return await verifySessionJwt(jwt as string, (kid) => this.#keys.verificationKey(kid), {
+        projectId: this.projectId,
+        now: this.#clock(),
+        allowExpired,
+        // Several servers share the keys: a JWT from one whose clock runs ahead must not be "not yet valid" here.
+        clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
+      });
     } catch (error) {
       if (!(error instanceof SessionJwtError)) throw error;
       if (error.failure === 'malformed') throw new StytchLikeApiError('unable_to_parse_session_jwt', { cause: error });
@@ -380,9 +633,22 @@ export class StytchLikeSessionService {
       return await operation();
     } catch (error) {
       if (error instanceof StytchLikeApiError) throw error;
+      if (error instanceof PasswordHashingBusyError) throw tooManyRequests('password_hashing_busy', 1000);
+      if (error instanceof KeyEncryptionError) {
+        throw new StytchLikeApiError('signing_key_unavailable', { message: error.message, cause: error });
+      }
       if (isSessionStoreError(error, 'UNAVAILABLE', 'CLOSED')) throw new StytchLikeApiError('service_unavailable', { cause: error });
       throw new StytchLikeApiError('internal_server_error', { cause: error });
     }
+  }
+}
+
+/** How recent a password factor must be to change the password by session, as in Stytch. */
+const RECENT_FACTOR_MS = 5 * 60_000;
+
+function checkUserId(userId: unknown): void {
+  if (typeof userId !== 'string' || userId === '' || userId.length > 200) {
+    throw new StytchLikeApiError('invalid_user_id');
   }
 }
 

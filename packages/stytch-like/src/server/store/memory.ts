@@ -1,5 +1,7 @@
+import type { JsonObject } from '../../model/json.js';
 import {
   SessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -18,6 +20,7 @@ export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #sessionIdsByTokenId = new Map<string, string>();
   readonly #keys = new Map<string, SigningKeyRecord>();
+  readonly #counters = new Map<string, CounterState>();
   #closed = false;
 
   async ping(): Promise<void> {
@@ -97,6 +100,33 @@ export class MemorySessionStore implements SessionStore {
     return deleted;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    this.#assertOpen();
+    const user = this.#users.get(userId);
+    if (!user) return false;
+    this.#users.set(userId, { ...user, passwordHash });
+    return true;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    this.#assertOpen();
+    const user = this.#users.get(userId);
+    if (!user) return false;
+    this.#users.delete(userId);
+    this.#userIdsByEmail.delete(user.email);
+    await this.deleteUserSessions(userId);
+    return true;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    this.#assertOpen();
+    let deleted = 0;
+    for (const session of [...this.#sessions.values()]) {
+      if (session.userId === userId && (await this.deleteSession(session.sessionId))) deleted++;
+    }
+    return deleted;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     this.#assertOpen();
     return [...this.#keys.values()]
@@ -121,8 +151,55 @@ export class MemorySessionStore implements SessionStore {
     this.#keys.delete(kid);
   }
 
+  async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
+    this.#assertOpen();
+    const running = this.#runningCounter(key, now);
+    const next = running ? { count: running.count + 1, resetAt: running.resetAt } : { count: 1, resetAt: new Date(now.getTime() + windowMs) };
+    this.#counters.set(key, next);
+    return { ...next };
+  }
+
+  async readCounter(key: string, now: Date): Promise<CounterState | null> {
+    this.#assertOpen();
+    const running = this.#runningCounter(key, now);
+    return running ? { ...running } : null;
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    this.#assertOpen();
+    this.#counters.delete(key);
+  }
+
+  async deleteCountersExpiredBefore(now: Date): Promise<number> {
+    this.#assertOpen();
+    let deleted = 0;
+    for (const [key, counter] of [...this.#counters]) {
+      if (counter.resetAt.getTime() <= now.getTime() && this.#counters.delete(key)) deleted++;
+    }
+    return deleted;
+  }
+
+  async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
+    this.#assertOpen();
+    const user = this.#users.get(userId);
+    if (!user || user.passwordHash !== currentHash) return false;
+    this.#users.set(userId, { ...user, passwordHash: newHash });
+    return true;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    this.#assertOpen();
+    const key = this.#keys.get(kid);
+    if (key) this.#keys.set(kid, { ...key, privateJwk: privateJwk === null ? null : structuredClone(privateJwk) });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #runningCounter(key: string, now: Date): CounterState | undefined {
+    const counter = this.#counters.get(key);
+    return counter && counter.resetAt.getTime() > now.getTime() ? counter : undefined;
   }
 
   #assertOpen(): void {

@@ -1,8 +1,10 @@
 import type { Pool, PoolConfig } from 'pg';
+import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import { parsedJsonColumn, sessionFromRow, signingKeyFromRow, userFromRow } from './record-codec.js';
 import {
   SessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -39,13 +41,13 @@ type Row = Record<string, unknown>;
 export class PostgresSessionStore implements SessionStore {
   readonly kind = KIND;
   readonly #pool: Pool;
-  readonly #tables: { users: string; sessions: string; keys: string };
+  readonly #tables: { users: string; sessions: string; keys: string; counters: string };
   #closed = false;
 
   private constructor(pool: Pool, schema: string) {
     this.#pool = pool;
     const quoted = `"${schema}"`;
-    this.#tables = { users: `${quoted}.users`, sessions: `${quoted}.sessions`, keys: `${quoted}.signing_keys` };
+    this.#tables = { users: `${quoted}.users`, sessions: `${quoted}.sessions`, keys: `${quoted}.signing_keys`, counters: `${quoted}.counters` };
   }
 
   /** Connects, and creates the schema and its tables when missing (under an advisory lock, so servers may start together). */
@@ -79,7 +81,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async #createSchema(schema: string): Promise<void> {
-    const { users, sessions, keys } = this.#tables;
+    const { users, sessions, keys, counters } = this.#tables;
     const client = await this.#connect();
     try {
       await client.query('BEGIN');
@@ -112,6 +114,11 @@ export class PostgresSessionStore implements SessionStore {
         private_jwk jsonb NOT NULL,
         created_at timestamptz NOT NULL,
         retires_at timestamptz)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${counters} (
+        key text PRIMARY KEY,
+        count integer NOT NULL,
+        reset_at timestamptz NOT NULL)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS counters_by_reset ON ${counters} (reset_at)`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -198,6 +205,30 @@ export class PostgresSessionStore implements SessionStore {
     return rows.length;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [
+      passwordHash,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    // One statement: the user and their sessions go together, for every server at once.
+    const rows = await this.#query(
+      `WITH gone AS (DELETE FROM ${this.#tables.sessions} WHERE user_id = $1)
+       DELETE FROM ${this.#tables.users} WHERE user_id = $1 RETURNING user_id`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const sql = `DELETE FROM ${this.#tables.sessions} WHERE user_id = $1 RETURNING session_id`;
+    const rows = await this.#query(sql, [userId]);
+    return rows.length;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = await this.#query(`SELECT * FROM ${this.#tables.keys} ORDER BY created_at, kid`);
     return rows.map((row) => signingKeyFromRow(KIND, row, parsedJsonColumn));
@@ -216,6 +247,46 @@ export class PostgresSessionStore implements SessionStore {
 
   async deleteSigningKey(kid: string): Promise<void> {
     await this.#query(`DELETE FROM ${this.#tables.keys} WHERE kid = $1`, [kid]);
+  }
+
+  async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
+    const { counters } = this.#tables;
+    const rows = await this.#query(
+      `INSERT INTO ${counters} AS c (key, count, reset_at) VALUES ($1, 1, $2::timestamptz + $3 * interval '1 millisecond')
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN c.reset_at <= $2 THEN 1 ELSE c.count + 1 END,
+         reset_at = CASE WHEN c.reset_at <= $2 THEN $2::timestamptz + $3 * interval '1 millisecond' ELSE c.reset_at END
+       RETURNING count, reset_at`,
+      [key, now, Math.max(1, Math.trunc(windowMs))],
+    );
+    return counterFromRow(rows[0]);
+  }
+
+  async readCounter(key: string, now: Date): Promise<CounterState | null> {
+    const rows = await this.#query(`SELECT count, reset_at FROM ${this.#tables.counters} WHERE key = $1 AND reset_at > $2`, [key, now]);
+    return rows[0] ? counterFromRow(rows[0]) : null;
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    await this.#query(`DELETE FROM ${this.#tables.counters} WHERE key = $1`, [key]);
+  }
+
+  async deleteCountersExpiredBefore(now: Date): Promise<number> {
+    const rows = await this.#query(`DELETE FROM ${this.#tables.counters} WHERE reset_at <= $1 RETURNING key`, [now]);
+    return rows.length;
+  }
+
+  async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
+    const rows = await this.#query(
+      `UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 AND password_hash = $3 RETURNING user_id`,
+      [newHash, userId, currentHash],
+    );
+    return rows.length > 0;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const sql = `UPDATE ${this.#tables.keys} SET private_jwk = $1 WHERE kid = $2`;
+    await this.#query(sql, [JSON.stringify(privateJwk), kid]);
   }
 
   async close(): Promise<void> {
@@ -246,6 +317,15 @@ export class PostgresSessionStore implements SessionStore {
       throw toStoreError(error);
     }
   }
+}
+
+function counterFromRow(row: Row | undefined): CounterState {
+  const count = Number(row?.['count']);
+  const resetAt = row?.['reset_at'];
+  if (!Number.isSafeInteger(count) || !(resetAt instanceof Date) || Number.isNaN(resetAt.getTime())) {
+    throw new SessionStoreError(KIND, 'CORRUPT', 'a counter row could not be read');
+  }
+  return { count, resetAt };
 }
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);

@@ -43,6 +43,11 @@ export function readJsonObject(store: string, value: unknown, what: string): Jso
   return json;
 }
 
+/** A private JWK (plain or encrypted), or `null` when it was erased. */
+export function readPrivateJwk(store: string, value: unknown): JsonObject | null {
+  return value === null ? null : readJsonObject(store, value, 'private key');
+}
+
 export function readAttributes(store: string, value: unknown): StytchSessionAttributes {
   if (!isPlainObject(value) || typeof value['ip_address'] !== 'string' || typeof value['user_agent'] !== 'string') {
     throw corrupt(store, 'session attributes');
@@ -133,7 +138,7 @@ export function signingKeyToDocument(key: SigningKeyRecord): JsonObject {
   return {
     kid: key.kid,
     public_jwk: structuredClone(key.publicJwk),
-    private_jwk: structuredClone(key.privateJwk),
+    private_jwk: key.privateJwk === null ? null : structuredClone(key.privateJwk),
     created_at: key.createdAt.getTime(),
     retires_at: key.retiresAt === null ? null : key.retiresAt.getTime(),
   };
@@ -145,7 +150,7 @@ export function signingKeyFromDocument(store: string, document: unknown): Signin
   return {
     kid: readString(store, document['kid'], 'signing key id'),
     publicJwk: readJsonObject(store, document['public_jwk'], 'public key'),
-    privateJwk: readJsonObject(store, document['private_jwk'], 'private key'),
+    privateJwk: readPrivateJwk(store, document['private_jwk']),
     createdAt: readDate(store, document['created_at'], 'signing key creation time'),
     retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
   };
@@ -195,7 +200,7 @@ export function signingKeyFromRow(store: string, row: SqlRow, json: JsonColumnRe
   return {
     kid: readString(store, row['kid'], 'signing key id'),
     publicJwk: readJsonObject(store, json(store, row['public_jwk'], 'public key'), 'public key'),
-    privateJwk: readJsonObject(store, json(store, row['private_jwk'], 'private key'), 'private key'),
+    privateJwk: readPrivateJwk(store, json(store, row['private_jwk'], 'private key')),
     createdAt: readDate(store, row['created_at'], 'signing key creation time'),
     retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
   };

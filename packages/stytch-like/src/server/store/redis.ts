@@ -1,4 +1,5 @@
 import type { RedisClientType } from 'redis';
+import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import {
   parseJsonText,
@@ -12,6 +13,7 @@ import {
 import {
   EXPIRED_SESSION_RETENTION_MS,
   SessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -52,6 +54,25 @@ redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
 return 1`;
+
+// Adds one to a counter and gives it its window's TTL when it starts one; answers the count and the time left.
+const INCREMENT_COUNTER = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+// Compare-and-set of a whole document: written only while the stored text is still the one read.
+const REPLACE_IF_UNCHANGED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1`;
+
+// A user id no user has: an unknown email still costs a second GET, as a known one does.
+const ABSENT_USER_ID = 'user-absent-0000000000000000000000000000';
 
 /**
  * Stores everything in Redis through the official `redis` client (an optional peer dependency, loaded when this
@@ -132,7 +153,9 @@ export class RedisSessionStore implements SessionStore {
 
   async findUserByEmail(email: string): Promise<UserRecord | null> {
     const userId = await this.#run(() => this.#client.get(this.#key('user-by-email', email)));
-    return userId === null ? null : this.findUserById(userId);
+    // The same two round trips for a known and an unknown email, so timing does not tell which emails exist.
+    const user = await this.findUserById(userId ?? ABSENT_USER_ID);
+    return userId === null ? null : user;
   }
 
   async insertSession(session: SessionRecord): Promise<void> {
@@ -202,6 +225,36 @@ export class RedisSessionStore implements SessionStore {
     return deleted;
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const user = await this.findUserById(userId);
+    if (!user) return false;
+    const document = JSON.stringify(userToDocument({ ...user, passwordHash }));
+    const written = await this.#run(() => this.#client.set(this.#key('user', userId), document, { XX: true }));
+    return written !== null;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    const user = await this.findUserById(userId);
+    if (!user) return false;
+    // The user goes first, so no new session can start for them while their sessions are deleted.
+    const [deleted] = await this.#run(() =>
+      this.#client.multi().del(this.#key('user', userId)).del(this.#key('user-by-email', user.email)).exec(),
+    );
+    await this.deleteUserSessions(userId);
+    return Number(deleted) > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const index = this.#key('user-sessions', userId);
+    const ids = await this.#run(() => this.#client.zRange(index, 0, -1));
+    let deleted = 0;
+    for (const id of ids) {
+      if (await this.deleteSession(id)) deleted++;
+      else await this.#run(() => this.#client.zRem(index, id));
+    }
+    return deleted;
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const entries = await this.#run(() => this.#client.hGetAll(this.#key('signing-keys')));
     return Object.values(entries)
@@ -223,6 +276,52 @@ export class RedisSessionStore implements SessionStore {
 
   async deleteSigningKey(kid: string): Promise<void> {
     await this.#run(() => this.#client.hDel(this.#key('signing-keys'), kid));
+  }
+
+  async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
+    const reply = await this.#run(() =>
+      this.#client.eval(INCREMENT_COUNTER, { keys: [this.#key('counter', key)], arguments: [String(Math.max(1, Math.trunc(windowMs)))] }),
+    );
+    const [count, ttl] = Array.isArray(reply) ? reply.map(Number) : [];
+    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(ttl)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter could not be read');
+    return { count: count!, resetAt: new Date(now.getTime() + ttl!) };
+  }
+
+  async readCounter(key: string, now: Date): Promise<CounterState | null> {
+    const counterKey = this.#key('counter', key);
+    const [text, ttl] = await this.#run(() => this.#client.multi().get(counterKey).pTTL(counterKey).exec());
+    const count = Number(text);
+    if (text === null || text === undefined || Number(ttl) <= 0) return null;
+    if (!Number.isSafeInteger(count)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter could not be read');
+    return { count, resetAt: new Date(now.getTime() + Number(ttl)) };
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    await this.#run(() => this.#client.del(this.#key('counter', key)));
+  }
+
+  async deleteCountersExpiredBefore(): Promise<number> {
+    // Counters expire by TTL.
+    return 0;
+  }
+
+  async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
+    const key = this.#key('user', userId);
+    const text = await this.#run(() => this.#client.get(key));
+    if (text === null) return false;
+    const user = userFromDocument(KIND, parseJsonText(KIND, text, 'user'));
+    if (user.passwordHash !== currentHash) return false;
+    const next = JSON.stringify(userToDocument({ ...user, passwordHash: newHash }));
+    const updated = await this.#run(() => this.#client.eval(REPLACE_IF_UNCHANGED, { keys: [key], arguments: [text, next] }));
+    return updated === 1;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const text = await this.#run(() => this.#client.hGet(this.#key('signing-keys'), kid));
+    if (text === null || text === undefined) return;
+    const key = signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key'));
+    const document = JSON.stringify(signingKeyToDocument({ ...key, privateJwk }));
+    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, document));
   }
 
   async close(): Promise<void> {

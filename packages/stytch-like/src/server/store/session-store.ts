@@ -51,10 +51,21 @@ export interface SessionUpdateOptions {
 export interface SigningKeyRecord {
   readonly kid: string;
   readonly publicJwk: JsonObject;
-  readonly privateJwk: JsonObject;
+  /**
+   * The private JWK, or its encrypted form `{ encrypted_jwk: <compact JWE> }` (see `jwt/key-encryption.ts`);
+   * `null` once the key is retired and its private half erased.
+   */
+  readonly privateJwk: JsonObject | null;
   readonly createdAt: Date;
   /** When the key leaves the JWKS; `null` while it is (or may become) the signing key. */
   readonly retiresAt: Date | null;
+}
+
+/** A fixed-window counter (the brute-force limits): how many in the window, and when the window ends. */
+export interface CounterState {
+  readonly count: number;
+  /** When the window ends; the next increment after it starts a new window at 1. */
+  readonly resetAt: Date;
 }
 
 /** How long an expired session is kept, so that its token is answered with "expired" rather than "not found". */
@@ -87,12 +98,38 @@ export interface SessionStore {
   /** Deletes sessions with `expiresAt` at or before `cutoff`; returns how many (stores that expire by TTL may return 0). */
   deleteSessionsExpiredBefore(cutoff: Date): Promise<number>;
 
+  /** Updates a user's password hash; `false` when the user is gone. */
+  updateUserPassword(userId: string, passwordHash: string): Promise<boolean>;
+  /** Deletes a user (the email is free again) and every session of theirs; `false` when there was no such user. */
+  deleteUser(userId: string): Promise<boolean>;
+  /** Deletes every session of a user, live or expired; returns how many. */
+  deleteUserSessions(userId: string): Promise<number>;
+
   /** Every key, oldest first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   insertSigningKey(key: SigningKeyRecord): Promise<void>;
   /** Sets `retiresAt` of a key (no-op when the key is gone). */
   retireSigningKey(kid: string, retiresAt: Date): Promise<void>;
   deleteSigningKey(kid: string): Promise<void>;
+  /** Replaces a key's private JWK (encrypting it, or `null` to erase it); no-op when the key is gone. */
+  setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void>;
+
+  /**
+   * Adds one to the counter `key`, starting a window of `windowMs` at `now` when none is running, in one atomic
+   * step, so that every server sharing the store counts together. Redis measures the window with its own TTL.
+   */
+  incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState>;
+  /** The counter's state, or `null` when no window is running at `now`. */
+  readCounter(key: string, now: Date): Promise<CounterState | null>;
+  /** Ends the counter's window (no-op when there is none). */
+  deleteCounter(key: string): Promise<void>;
+  /** Deletes counters whose window ended at or before `now`; returns how many (stores that expire by TTL may return 0). */
+  deleteCountersExpiredBefore(now: Date): Promise<number>;
+  /**
+   * Replaces a user's password hash with a stronger one, only while it is still `currentHash` (so an upgrade racing
+   * a password change cannot undo it); `false` when it was not.
+   */
+  upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean>;
 
   /** Releases every connection. Idempotent; later calls reject with code `CLOSED`. */
   close(): Promise<void>;

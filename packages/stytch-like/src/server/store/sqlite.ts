@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import { sessionFromRow, signingKeyFromRow, textJsonColumn, userFromRow } from './record-codec.js';
 import {
   SessionStoreError,
+  type CounterState,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -49,6 +51,12 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   created_at INTEGER NOT NULL,
   retires_at INTEGER
 ) STRICT;
+CREATE TABLE IF NOT EXISTS counters (
+  key TEXT PRIMARY KEY,
+  count INTEGER NOT NULL,
+  reset_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS counters_by_reset ON counters (reset_at);
 `;
 
 /** Options for {@link SqliteSessionStore.open}. */
@@ -79,7 +87,7 @@ export class SqliteSessionStore implements SessionStore {
     const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
     let db: DatabaseSync | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') prepareDatabaseFiles(path);
       db = new sqlite.DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 });
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
@@ -177,6 +185,32 @@ export class SqliteSessionStore implements SessionStore {
     return Number(result.changes);
   }
 
+  async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const sql = 'UPDATE users SET password_hash = ? WHERE user_id = ?';
+    const result = this.#run(() => this.#statement(sql).run(passwordHash, userId));
+    return Number(result.changes) > 0;
+  }
+
+  async deleteUser(userId: string): Promise<boolean> {
+    return this.#run(() => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const deleted = this.#statement('DELETE FROM users WHERE user_id = ?').run(userId);
+        this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId);
+        this.#db.exec('COMMIT');
+        return Number(deleted.changes) > 0;
+      } catch (error) {
+        this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    const result = this.#run(() => this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId));
+    return Number(result.changes);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     const rows = this.#run(() => this.#statement('SELECT * FROM signing_keys ORDER BY created_at, kid').all());
     return rows.map((row) => signingKeyFromRow(KIND, row, textJsonColumn));
@@ -200,6 +234,48 @@ export class SqliteSessionStore implements SessionStore {
 
   async deleteSigningKey(kid: string): Promise<void> {
     this.#run(() => this.#statement('DELETE FROM signing_keys WHERE kid = ?').run(kid));
+  }
+
+  async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
+    // Counters are not worth an fsync each: a power cut forgets a few failed attempts, never a session.
+    const row = this.#run(() =>
+      this.#withSynchronous('NORMAL', () =>
+        this.#statement(
+          `INSERT INTO counters (key, count, reset_at) VALUES (?1, 1, ?2 + ?3)
+           ON CONFLICT (key) DO UPDATE SET
+             count = CASE WHEN counters.reset_at <= ?2 THEN 1 ELSE counters.count + 1 END,
+             reset_at = CASE WHEN counters.reset_at <= ?2 THEN ?2 + ?3 ELSE counters.reset_at END
+           RETURNING count, reset_at`,
+        ).get(key, now.getTime(), Math.max(1, Math.trunc(windowMs))),
+      ),
+    );
+    return counterFromRow(row);
+  }
+
+  async readCounter(key: string, now: Date): Promise<CounterState | null> {
+    const row = this.#run(() => this.#statement('SELECT count, reset_at FROM counters WHERE key = ? AND reset_at > ?').get(key, now.getTime()));
+    return row ? counterFromRow(row) : null;
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    this.#run(() => this.#withSynchronous('NORMAL', () => this.#statement('DELETE FROM counters WHERE key = ?').run(key)));
+  }
+
+  async deleteCountersExpiredBefore(now: Date): Promise<number> {
+    const result = this.#run(() => this.#statement('DELETE FROM counters WHERE reset_at <= ?').run(now.getTime()));
+    return Number(result.changes);
+  }
+
+  async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
+    const result = this.#run(() =>
+      this.#statement('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?').run(newHash, userId, currentHash),
+    );
+    return Number(result.changes) > 0;
+  }
+
+  async setSigningKeyPrivateJwk(kid: string, privateJwk: JsonObject | null): Promise<void> {
+    const sql = 'UPDATE signing_keys SET private_jwk = ? WHERE kid = ?';
+    this.#run(() => this.#statement(sql).run(JSON.stringify(privateJwk), kid));
   }
 
   async close(): Promise<void> {
@@ -244,6 +320,30 @@ export class SqliteSessionStore implements SessionStore {
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+}
+
+function counterFromRow(row: Record<string, unknown> | undefined): CounterState {
+  const count = Number(row?.['count']);
+  const resetAt = Number(row?.['reset_at']);
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(resetAt)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter row could not be read');
+  return { count, resetAt: new Date(resetAt) };
+}
+
+/** File mode of the database, its WAL and its shared-memory file: the server's user only. */
+export const SQLITE_FILE_MODE = 0o600;
+/** Mode of a directory the store creates for its database. */
+export const SQLITE_DIRECTORY_MODE = 0o700;
+
+/**
+ * Creates missing directories 0700 and the database file 0600 before SQLite opens it (SQLite gives the WAL and
+ * shared-memory files the database file's mode), and takes group and other access away from existing files.
+ */
+function prepareDatabaseFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: SQLITE_DIRECTORY_MODE });
+  closeSync(openSync(path, 'a', SQLITE_FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, SQLITE_FILE_MODE);
   }
 }
 

@@ -1,0 +1,98 @@
+import { SessionTokenError } from '@sessiontoken/core';
+import type { ContractGroupFactory } from '../define.js';
+import { heldState, rejectedTokens } from '../rejected-tokens.js';
+
+/** Tries to change every part of a value the provider handed out; frozen parts throw, which is fine. */
+function tryToChange(value: object | null): void {
+  if (value === null) return;
+  for (const [key, field] of Object.entries(value) as Array<[string, unknown]>) {
+    if (field instanceof Date) field.setTime(0);
+    else if (typeof field === 'object' && field !== null) tryToChange(field);
+    try {
+      (value as Record<string, unknown>)[key] = typeof field === 'string' ? `${field}-changed` : null;
+    } catch {
+      // A frozen snapshot refuses the write: exactly what the contract wants.
+    }
+  }
+  try {
+    (value as Record<string, unknown>)['injected'] = 'by the caller';
+  } catch {
+    // As above.
+  }
+}
+
+/** `value` as text with its dates left out: what a frozen copy must keep whatever the caller tries. */
+function withoutDates(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, field: unknown) {
+    return this[key] instanceof Date ? '(a date)' : field;
+  });
+}
+
+export const heldSessionGroup: ContractGroupFactory = (options) => ({
+  id: 'held-session',
+  name: 'the held session',
+  tests: [
+    {
+      name: 'a rejected setSessionToken(token) leaves the held session, its token and token mode as they were',
+      async body(ctx) {
+        for (const tokenMode of [true, false]) {
+          const { provider } = await ctx.opened();
+          const refused = await rejectedTokens(ctx, provider.getTokens()!);
+          provider.setSessionToken(tokenMode);
+          const before = heldState(provider);
+          for (const { label, value, codes } of refused) {
+            await ctx.rejects(() => provider.setSessionToken(value), codes, `setSessionToken(${label}) while holding a session`);
+            ctx.expect(heldState(provider), `what the provider holds after refusing ${label} (token mode ${tokenMode ? 'on' : 'off'})`).toBe(before);
+          }
+          await ctx.work(provider, 'after refused reattaches');
+        }
+      },
+    },
+    {
+      name: 'changing what getSession(), getTokens() or open() returned changes nothing the provider holds',
+      async body(ctx) {
+        const { provider, info } = await ctx.opened();
+        const { attributes } = provider.getSession()!;
+        ctx.expect(typeof attributes === 'object' && attributes !== null && Object.isFrozen(attributes), 'getSession().attributes is a frozen object').toBe(true);
+        const before = heldState(provider);
+        for (const [what, value] of [['open()', info], ['getSession()', provider.getSession()], ['getTokens()', provider.getTokens()]] as const) {
+          const copy = withoutDates(value);
+          tryToChange(value);
+          ctx.expect(withoutDates(value), `what ${what} returned is frozen`).toBe(copy);
+        }
+        ctx.expect(heldState(provider), 'what the provider holds after the caller changed its copies').toBe(before);
+        await ctx.work(provider, 'after the caller changed its copies');
+      },
+    },
+    {
+      name: 'two open() calls racing on one provider leave a token and a session that belong together',
+      async body(ctx) {
+        const provider = await ctx.provider();
+        provider.setSessionToken(true);
+        const credentials = await Promise.all([options.credentials(), options.credentials()]);
+        const results = await ctx.within(Promise.allSettled(credentials.map((c) => provider.open(c))), 'two racing open() calls');
+        for (const result of results) {
+          if (result.status === 'rejected') ctx.expect(result.reason instanceof SessionTokenError, 'a racing open() rejects only with SessionTokenError').toBe(true);
+        }
+        const held = provider.getSession();
+        ctx.expect(held === null, 'getSession() after two racing open() calls').toBe(false);
+        const other = await ctx.provider();
+        const seen = await ctx.within(other.setSessionToken(provider.getTokens()!), 'reattach with the token the provider holds');
+        ctx.expect({ sessionId: seen.sessionId, subject: seen.subject }, 'the session of the held token').toEqual({ sessionId: held!.sessionId, subject: held!.subject });
+        await ctx.work(provider, 'after two racing open() calls');
+      },
+    },
+    {
+      name: 'revoke() racing a reattach to another session leaves the new session held',
+      async body(ctx) {
+        const { provider } = await ctx.opened();
+        const { info: next, token } = await ctx.opened();
+        const [revoked, reattached] = await ctx.within(Promise.allSettled([provider.revoke(), provider.setSessionToken(token)]), 'revoke() racing setSessionToken(token)');
+        if (revoked.status === 'rejected') ctx.expect(revoked.reason instanceof SessionTokenError, 'a racing revoke() rejects only with SessionTokenError').toBe(true);
+        ctx.expect(reattached.status, 'the racing reattach').toBe('fulfilled');
+        ctx.expect(provider.getSession()?.sessionId, 'the session held after both settled').toBe(next.sessionId);
+        ctx.expect(provider.getSessionToken(), 'the token held after both settled').toBe(token);
+      },
+    },
+  ],
+});
