@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../../model/clock.js';
 import { mergeCustomClaims } from '../../model/custom-claims.js';
 import { isProjectId, newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
 import { bruteForceLimits, emailFailureCounterKey, tooManyRequests, type BruteForceLimits } from './brute-force-limits.js';
-import { PasswordHasher, PasswordHashingBusyError, type PasswordHashingOptions, type ScryptParameters } from './password-hashing.js';
+import { PasswordHasher, PasswordHashingBusyError, type PasswordHashingOptions } from './password-hashing.js';
 import { sessionResource, userResource } from './resources.js';
 import {
   DEFAULT_EXPIRED_JWT_MAX_AGE_SECONDS,
