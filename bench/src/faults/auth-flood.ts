@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { basicAuth, rawRequest } from './http-request.ts';
 import { newProject } from './config.ts';
-import { withCleanup } from './cleanup.ts';
-import { waitFor } from './wait.ts';
+import { withCleanup } from '../shared/cleanup.ts';
+import { waitFor } from '../shared/wait.ts';
 import { nowMs, summarize } from '../measurements/stats.ts';
 
 const SERVER_SCRIPT = new URL('./flood-server.ts', import.meta.url);

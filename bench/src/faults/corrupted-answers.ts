@@ -3,11 +3,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
-import { withCleanup } from './cleanup.ts';
+import { withCleanup } from '../shared/cleanup.ts';
 import { startFaultProxy, type ByteEdit } from './fault-proxy.ts';
 import { openToken, type OrientDBEndpoint } from './orientdb-server.ts';
 import { Tally, describeError, outcomeOf } from './outcomes.ts';
-import { within } from './wait.ts';
+import { within } from '../shared/wait.ts';
 
 export interface CorruptedAnswersFigure {
   readonly cases: number;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
 import { newProject } from './config.ts';
-import { withCleanup } from './cleanup.ts';
+import { withCleanup } from '../shared/cleanup.ts';
 import { basicAuth, createPasswordUser, isHealthy, rawRequest, type RawRequest } from './http-request.ts';
 import { Tally, describeError } from './outcomes.ts';
 import { newStoreLocation } from './stytch-stores.ts';

@@ -5,12 +5,12 @@ import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
 import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
 import { MemorySessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { newProject } from './config.ts';
-import { withCleanup, type CleanupStack } from './cleanup.ts';
+import { withCleanup, type CleanupStack } from '../shared/cleanup.ts';
 import { startFaultProxy, type FaultProxy, type CutSpec } from './fault-proxy.ts';
 import { createPasswordUser, rawRequest, basicAuth } from './http-request.ts';
 import { openToken, type OrientDBEndpoint } from './orientdb-server.ts';
 import { Tally, describeError, outcomeOf } from './outcomes.ts';
-import { within } from './wait.ts';
+import { within } from '../shared/wait.ts';
 
 /** How the cases of one scenario ended. */
 export interface CutScenarioFigure {

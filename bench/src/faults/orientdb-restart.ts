@@ -1,10 +1,10 @@
 // Figure 2: OrientDB frozen, then restarted, under load; every client call succeeds or fails UNAVAILABLE in bounded
 // time (none hangs), and every client reattaches once the server is back.
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
-import { withCleanup } from './cleanup.ts';
+import { withCleanup } from '../shared/cleanup.ts';
 import { openToken, startFaultsOrientDB } from './orientdb-server.ts';
 import { Tally, describeError, outcomeOf } from './outcomes.ts';
-import { pause, waitFor, within } from './wait.ts';
+import { pause, waitFor, within } from '../shared/wait.ts';
 
 export interface OrientDBRestartOptions {
   /** Clients; even ones reattach a new provider with the token each round, odd ones keep one provider opened with credentials. */

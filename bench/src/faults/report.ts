@@ -1,11 +1,12 @@
-// docs/reliability.md, written from the figures of one full run.
+// docs/reliability.md, written from the figures of one full run into the Markdown templates in templates/.
 import type { AuthFloodFigure } from './auth-flood.ts';
 import type { CorruptedAnswersFigure } from './corrupted-answers.ts';
 import type { CutFigure, CutScenarioFigure } from './mid-response-cut.ts';
 import type { FrameFuzzFigure } from './frame-fuzz.ts';
 import type { HttpFuzzFigure } from './http-fuzz.ts';
 import type { SoakBounds } from './invariants.ts';
-import type { FaultsMachine } from './machine.ts';
+import type { FaultsMachine } from '../shared/machine.ts';
+import { fillTemplate, readTemplate } from '../shared/template.ts';
 import type { OrientDBRestartFigure } from './orientdb-restart.ts';
 import type { SoakFigure } from './soak.ts';
 import type { StytchKillFigure } from './stytch-kill.ts';
@@ -39,8 +40,20 @@ function table(header: string[], rows: (string | number)[][]): string {
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+const TEMPLATES = new URL('templates/', import.meta.url);
+
+/** Fills the template `name` (in `templates/`); numbers are written with thousands separators. */
+function fill(name: string, values: object): string {
+  return fillTemplate(readTemplate(TEMPLATES, name), values, { format: n });
+}
+
+/** The section that stands in for a figure that could not be produced. */
+function unavailable(results: ReliabilityResults, heading: string, name: string): string {
+  return fill('unavailable.md', { heading, verdict: verdict(results, name) });
+}
+
 function notes(list: readonly string[] | undefined): string {
-  return list && list.length > 0 ? `\nNotes from the run:\n\n${list.map((note) => `- ${note}`).join('\n')}\n` : '';
+  return list && list.length > 0 ? `Notes from the run:\n\n${list.map((note) => `- ${note}`).join('\n')}` : '';
 }
 
 function killSection(results: ReliabilityResults): string {
@@ -56,30 +69,16 @@ function killSection(results: ReliabilityResults): string {
     `${f.inFlightAtKill} (${counts(f.inFlightOutcomes)})`,
     `${n(f.restartMs)} ms`,
   ]);
-  return `## 1. The Stytch-like server killed with SIGKILL under load
-
-Each of the clients is a \`StytchLikeSessionProvider\` that loops: log in (\`open()\`, a new session), then extend that
-session (\`authenticate({ durationMinutes })\`). A session counts as acknowledged when \`open()\` resolved, that is when the
-HTTP 200 arrived; an extension when its 200 arrived. After the load period the server process (\`dist/cli.js serve\`,
-the published bin) gets SIGKILL while requests are in flight. A new process starts on the same store, and every
-acknowledged session is reattached by a fresh provider with its token and its JWT: the token is checked by the server,
-the JWT against the new process's JWKS (the signing keys live in the store). Its expiry must be no earlier than the
-last one acknowledged.
-
-${table(['store', 'load', 'sessions acknowledged', 'authenticate after restart', 'lost', 'extensions acknowledged', 'extensions lost', 'in flight at SIGKILL', 'SIGKILL → listening again'], rows)}
-
-Invariants (no acknowledged session or extension lost; requests cut by the kill fail \`UNAVAILABLE\`, never raw):
-${verdict(results, 'stytchKillSqlite', 'stytchKillPostgres')}.
-Logins hash with scrypt N = 2^14 here (\`STYTCH_LIKE_SCRYPT_LOG_COST\`): this figure is about durability; the flood
-figure runs the production cost, N = 2^17. The short test
-also runs a control with the \`memory:\` store: there the figure must report every acknowledged session lost, which
-proves it can fail.
-${notes(figures.flatMap((f) => f?.notes ?? []))}`;
+  return fill('stytch-kill.md', {
+    table: table(['store', 'load', 'sessions acknowledged', 'authenticate after restart', 'lost', 'extensions acknowledged', 'extensions lost', 'in flight at SIGKILL', 'SIGKILL → listening again'], rows),
+    verdict: verdict(results, 'stytchKillSqlite', 'stytchKillPostgres'),
+    notes: notes(figures.flatMap((f) => f?.notes ?? [])),
+  });
 }
 
 function restartSection(results: ReliabilityResults): string {
   const f = results.figures['orientdbRestart'] as OrientDBRestartFigure | null;
-  if (!f) return `## 2. OrientDB frozen, then restarted, under load\n\nThe figure could not be produced: ${verdict(results, 'orientdbRestart')}\n`;
+  if (!f) return unavailable(results, '## 2. OrientDB frozen, then restarted, under load', 'orientdbRestart');
   const phases: [keyof OrientDBRestartFigure['outcomes'], string][] = [
     ['before', 'before the faults'],
     ['frozen', `JVM stopped (SIGSTOP) for ${f.freezeMs / 1000} s`],
@@ -87,25 +86,14 @@ function restartSection(results: ReliabilityResults): string {
     ['restarting', `restart (stop ${n(f.restart.stopMs)} ms + start ${n(f.restart.startMs)} ms)`],
     ['after', 'after the restart'],
   ];
-  return `## 2. OrientDB frozen, then restarted, under load
-
-${f.clients} clients against a real OrientDB ${results.machine.orientdb} server, \`timeoutMs\` ${n(f.timeoutMs)}: half of them make
-a new \`OrientDBSessionProvider\` each round, reattach with a token (\`setSessionToken(token)\`), run \`SELECT 1\` and close
-it; the other half keep one provider opened with credentials and query in a loop. Under that load the server's JVM is
-first stopped with SIGSTOP (sockets still connect, nothing answers: only the timeouts can end a call), resumed, then
-restarted (SIGTERM, then a new server on the same data, ports and token key). A call is counted in the phase it
-started in, so a call in flight when a fault struck counts in the phase before it.
-
-${table(['phase', 'calls (reattach or query)'], phases.map(([key, label]) => [label, counts(f.outcomes[key])]))}
-
-- Longest call that failed: **${n(f.longestFailureMs)} ms** for a \`timeoutMs\` of ${n(f.timeoutMs)} ms (longest that succeeded:
-  ${n(f.longestOkMs)} ms). The documented bound of one call is connecting plus one answer, each within \`timeoutMs\`:
-  ${n(f.boundMs)} ms. Calls over it (hangs): **${f.hangs}**.
-- Clients that succeeded again after the freeze: ${f.recoveredAfterFreeze} of ${f.clients}; after the restart: ${f.recovered} of
-  ${f.clients}, the last ${n(f.recoveryMs)} ms after the server was back. \`close()\`: ${counts(f.closeOutcomes)}.
-
-Invariants (every call \`ok\` or \`UNAVAILABLE\`, none over the bound, every client back): ${verdict(results, 'orientdbRestart')}.
-${notes(f.notes)}`;
+  return fill('orientdb-restart.md', {
+    f,
+    orientdb: results.machine.orientdb,
+    table: table(['phase', 'calls (reattach or query)'], phases.map(([key, label]) => [label, counts(f.outcomes[key])])),
+    closeOutcomes: counts(f.closeOutcomes),
+    verdict: verdict(results, 'orientdbRestart'),
+    notes: notes(f.notes),
+  });
 }
 
 function cutRows(f: CutFigure): (string | number)[][] {
@@ -124,85 +112,72 @@ function cutSection(results: ReliabilityResults): string {
   const orient = results.figures['orientdbCut'] as CutFigure | null;
   const stytch = results.figures['stytchCut'] as (CutFigure & { loginsCut: number; sessionsFromCutLogins: number }) | null;
   const header = ['response cut', 'cases', 'cut', 'the call', 'longest call', 'same provider afterwards', 'new provider afterwards'];
-  return `## 3. A connection closed in the middle of a response
-
-A loopback TCP proxy (\`bench/src/faults/fault-proxy.ts\`) sits in front of the real server and forwards byte for byte,
-except in the response it is told to cut: there it forwards a random number of bytes (from 1 to a little under the
-response's length, measured through the proxy first), then closes the client's socket, alternately with a FIN and a
-reset.
-After each cut the same provider makes its next call, and a new provider reattaches, both through the proxy.
-
-OrientDB (real server; the query returns 200 rows of ~300 bytes, so its answer spans many TCP segments; \`timeoutMs\` ${n(orient?.timeoutMs ?? 0)}):
-
-${orient ? table(header, cutRows(orient)) : 'The figure could not be produced.'}
-
-Stytch-like HTTP API (in-process server, \`timeoutMs\` ${n(stytch?.timeoutMs ?? 0)}):
-
-${stytch ? table(header, cutRows(stytch)) : 'The figure could not be produced.'}
-
-${stytch ? `Password logins whose answer was cut: ${stytch.loginsCut}; sessions they started on the server: ${stytch.sessionsFromCutLogins} (each login handled once).` : ''}
-
-Invariants (every cut call \`UNAVAILABLE\` well before the timeout, the provider and a new one work afterwards, no login
-sent twice): ${verdict(results, 'orientdbCut', 'stytchCut')}.
-${notes([...(orient?.notes ?? []), ...(stytch?.notes ?? [])])}`;
+  return fill('mid-response-cut.md', {
+    orientdbTimeoutMs: n(orient?.timeoutMs ?? 0),
+    orientdbTable: orient ? table(header, cutRows(orient)) : 'The figure could not be produced.',
+    stytchTimeoutMs: n(stytch?.timeoutMs ?? 0),
+    stytchTable: stytch ? table(header, cutRows(stytch)) : 'The figure could not be produced.',
+    loginsCut: stytch ? String(stytch.loginsCut) : 'n/a',
+    sessionsFromCutLogins: stytch ? String(stytch.sessionsFromCutLogins) : 'n/a',
+    verdict: verdict(results, 'orientdbCut', 'stytchCut'),
+    notes: notes([...(orient?.notes ?? []), ...(stytch?.notes ?? [])]),
+  });
 }
 
 function soakSection(results: ReliabilityResults): string {
   const f = results.figures['soak'] as SoakFigure | null;
-  if (!f) return `## 4. Soak\n\nThe figure could not be produced: ${verdict(results, 'soak')}\n`;
+  if (!f) return unavailable(results, '## 4. Soak', 'soak');
   const b = results.settings.soakBounds;
   const requests = (f.stytch['ok'] ?? 0) + (f.orientdb['ok'] ?? 0);
   const every = Math.max(1, Math.round(f.samples.length / 12));
   const sampled = f.samples.filter((_, index) => index % every === 0 || index === f.samples.length - 1);
-  return `## 4. A ${Math.round(f.durationMs / 1000)}-second soak at a fixed rate
-
-One process holds a Stytch-like server (Fastify over a SQLite file, scrypt at N = 2^14: the soak is about leaks, the flood figure about hashing) and its clients, and
-OrientDB clients of a real server. Requests are issued open-loop at fixed rates: ${n(f.stytchRate)} Stytch-like requests per
-second (nine in ten \`authenticate()\` on eight long-lived providers, one in ten a new provider that reattaches with token
-and JWT, then closes) and ${n(f.orientdbRate)} OrientDB rounds per second (new provider, reattach, \`SELECT 1\`, close). At most 64
-requests may be in flight; a request due beyond that would be counted as skipped. Memory is compared after a full GC
-before the soak (after a 2-second warm-up) and after it; open handles are \`process.getActiveResourcesInfo()\`.
-
-${table(
-  ['', 'Stytch-like', 'OrientDB'],
-  [
-    ['requests', counts(f.stytch), counts(f.orientdb)],
-    ['achieved rate', `${f.stytchPerSecond}/s`, `${f.orientdbPerSecond}/s`],
-  ],
-)}
-
-${table(
-  ['', 'before', 'after', 'growth', 'largest sampled'],
-  [
-    ['heap used (after GC)', `${f.before.heapUsedMb} MB`, `${f.after.heapUsedMb} MB`, `**${f.heapGrowthMb} MB**`, `${f.maxHeapUsedMb} MB`],
-    ['RSS', `${f.before.rssMb} MB`, `${f.after.rssMb} MB`, `${f.rssGrowthMb} MB`, `${f.maxRssMb} MB`],
-    ['heap reserved by V8 (heap total)', `${f.before.heapTotalMb} MB`, `${f.after.heapTotalMb} MB`, `${Math.round((f.after.heapTotalMb - f.before.heapTotalMb) * 10) / 10} MB`, `${Math.max(...f.samples.map((s) => s.heapTotalMb))} MB`],
-    [
-      'RSS outside the JS heap (RSS − heap total)',
-      `${Math.round((f.before.rssMb - f.before.heapTotalMb) * 10) / 10} MB`,
-      `${Math.round((f.after.rssMb - f.after.heapTotalMb) * 10) / 10} MB`,
-      `**${f.nativeGrowthMb} MB**`,
-      '',
-    ],
-  ],
-)}
-
-Open handles: ${counts(f.before.resources)} before the soak, ${counts(f.after.resources)} after it (the eight long-lived providers
-and the server still open), at most ${f.maxSockets} sockets at once during it. Sockets and servers open when the figure
-started: ${f.socketsAtStart}; after it closed everything: **${f.socketsAtEnd}** (${counts(f.resourcesAtEnd)}).
-
-Samples (one in ${every} of those taken, no GC forced):
-
-${table(['at', 'RSS', 'heap total', 'heap used', 'open handles'], sampled.map((s) => [`${(s.atMs / 1000).toFixed(0)} s`, `${s.rssMb} MB`, `${s.heapTotalMb} MB`, `${s.heapUsedMb} MB`, counts(s.resources)]))}
-
-Two numbers decide whether something leaks. One is the heap after a full GC: ${f.heapGrowthMb} MB over ${n(requests)} requests,
-${((f.heapGrowthMb * 1024 * 1024) / Math.max(1, requests)).toFixed(0)} bytes per request. The other is RSS outside the JS heap (sockets, SQLite, buffers):
-${f.nativeGrowthMb} MB. RSS itself moves in steps: V8 reserves more heap for a burst of garbage (the heap total column)
-and keeps the pages after collecting it.
-
-Invariants (every request ok, ≥ ${Math.round(b.minRateShare * 100)} % of the target rate, heap growth ≤ ${b.heapGrowthMb} MB, growth outside
-the heap ≤ ${b.nativeGrowthMb} MB, RSS growth ≤ ${b.rssGrowthMb} MB, ≤ ${b.sockets} sockets at once, nothing left open): ${verdict(results, 'soak')}.
-${notes(f.notes)}`;
+  return fill('soak.md', {
+    f,
+    durationSeconds: String(Math.round(f.durationMs / 1000)),
+    requestsTable: table(
+      ['', 'Stytch-like', 'OrientDB'],
+      [
+        ['requests', counts(f.stytch), counts(f.orientdb)],
+        ['achieved rate', `${f.stytchPerSecond}/s`, `${f.orientdbPerSecond}/s`],
+      ],
+    ),
+    memoryTable: table(
+      ['', 'before', 'after', 'growth', 'largest sampled'],
+      [
+        ['heap used (after GC)', `${f.before.heapUsedMb} MB`, `${f.after.heapUsedMb} MB`, `**${f.heapGrowthMb} MB**`, `${f.maxHeapUsedMb} MB`],
+        ['RSS', `${f.before.rssMb} MB`, `${f.after.rssMb} MB`, `${f.rssGrowthMb} MB`, `${f.maxRssMb} MB`],
+        ['heap reserved by V8 (heap total)', `${f.before.heapTotalMb} MB`, `${f.after.heapTotalMb} MB`, `${Math.round((f.after.heapTotalMb - f.before.heapTotalMb) * 10) / 10} MB`, `${Math.max(...f.samples.map((s) => s.heapTotalMb))} MB`],
+        [
+          'RSS outside the JS heap (RSS − heap total)',
+          `${Math.round((f.before.rssMb - f.before.heapTotalMb) * 10) / 10} MB`,
+          `${Math.round((f.after.rssMb - f.after.heapTotalMb) * 10) / 10} MB`,
+          `**${f.nativeGrowthMb} MB**`,
+          '',
+        ],
+      ],
+    ),
+    resourcesBefore: counts(f.before.resources),
+    resourcesAfter: counts(f.after.resources),
+    maxSockets: String(f.maxSockets),
+    socketsAtStart: String(f.socketsAtStart),
+    socketsAtEnd: String(f.socketsAtEnd),
+    resourcesAtEnd: counts(f.resourcesAtEnd),
+    every: String(every),
+    samplesTable: table(['at', 'RSS', 'heap total', 'heap used', 'open handles'], sampled.map((s) => [`${(s.atMs / 1000).toFixed(0)} s`, `${s.rssMb} MB`, `${s.heapTotalMb} MB`, `${s.heapUsedMb} MB`, counts(s.resources)])),
+    heapGrowthMb: String(f.heapGrowthMb),
+    requests: n(requests),
+    bytesPerRequest: ((f.heapGrowthMb * 1024 * 1024) / Math.max(1, requests)).toFixed(0),
+    nativeGrowthMb: String(f.nativeGrowthMb),
+    bounds: {
+      minRatePercent: String(Math.round(b.minRateShare * 100)),
+      heapGrowthMb: String(b.heapGrowthMb),
+      nativeGrowthMb: String(b.nativeGrowthMb),
+      rssGrowthMb: String(b.rssGrowthMb),
+      sockets: String(b.sockets),
+    },
+    verdict: verdict(results, 'soak'),
+    notes: notes(f.notes),
+  });
 }
 
 function fuzzSection(results: ReliabilityResults): string {
@@ -212,98 +187,69 @@ function fuzzSection(results: ReliabilityResults): string {
   const outcomeRows = Object.entries(http?.outcomes ?? {})
     .sort(([, a], [, b]) => b - a)
     .map(([outcome, count]) => [outcome, count]);
-  return `## 5. Fuzzing: wire frames and HTTP bodies
-
-### OrientDB wire frames
-
-The orientdb package's own decoder fuzzer (\`packages/orientdb/src/testing/decoder-fuzz.ts\`, the package's \`@sessiontoken/orientdb/testing\` entry, fast-check), at
-${n(frames?.runsPerTarget ?? 0)} cases per target: random bytes and mutated real frames (flipped bits, overwritten bytes, cuts,
-inserted runs), whole and fed in random chunks the way a socket delivers them, with a 64 KiB frame limit so that
-"a length beyond the limit" is reachable. A case passes when it decodes or is rejected with the one typed error
-(\`PROTOCOL\`; \`INVALID_TOKEN\` for tokens) within 250 ms and without asking to buffer beyond the limit.
-
-${table(['target', 'cases', 'decoded', 'rejected (typed)'], frameRows)}
-
-Total ${n(frames?.total ?? 0)} cases in ${n(Math.round((frames?.ms ?? 0) / 1000))} s; crashes: **${frames?.crashes ?? 'n/a'}**${frames?.crash ? ` (${frames.crash})` : ''}.
-
-${corruptedSection(results)}
-### Stytch-like HTTP bodies
-
-${n(http?.cases ?? 0)} requests from fast-check (seed ${http?.seed ?? 'n/a'}) to the server process (\`dist/cli.js serve\`, SQLite store) over
-${http?.concurrency ?? 0} kept-alive connections (${n(http?.requestsPerSecond ?? 0)} requests per second): valid bodies of a real session
-mutated (fields dropped, wrong types, random JSON values, strings past every length limit, edge durations, unknown and
-\`__proto__\` fields, characters flipped, tokens truncated), damaged JSON text, random JSON, random bytes, JSON nested
-2 000 to 12 000 levels deep, bodies over the 64 KiB limit, wrong content types, wrong or no authentication, fuzzed
-query strings and JWKS paths, wrong methods and paths. Password endpoints get few cases: a schema-valid login costs
-a full scrypt, as it must.
-
-${table(['what was sent', 'cases'], Object.entries(http?.kinds ?? {}).map(([kind, count]) => [kind, count]))}
-
-${table(['answer (status, error_type)', 'count'], outcomeRows)}
-
-5xx answers: **${http?.serverErrors ?? 'n/a'}**; answers that were not Stytch-shaped JSON: **${http?.malformed ?? 'n/a'}**; requests without an
-answer: **${http?.networkFailures ?? 'n/a'}**; health checks answered 200: ${http?.healthy ?? 0} of ${http?.healthChecks ?? 0}; the process alive at
-the end: ${http?.processAlive ? 'yes' : 'no'}; a session untouched by the fuzzing still authenticates: ${http?.canaryAuthenticates ? 'yes' : 'no'}.
-
-Invariants (no crash, every outcome typed, no 5xx, the server healthy throughout, the provider usable after every
-corrupted answer): ${verdict(results, 'frameFuzz', 'corruptedAnswers', 'httpFuzz')}.
-${notes(http?.examples)}`;
+  return fill('fuzz.md', {
+    runsPerTarget: n(frames?.runsPerTarget ?? 0),
+    frameTable: table(['target', 'cases', 'decoded', 'rejected (typed)'], frameRows),
+    frameTotal: n(frames?.total ?? 0),
+    frameSeconds: n(Math.round((frames?.ms ?? 0) / 1000)),
+    frameCrashes: String(frames?.crashes ?? 'n/a'),
+    frameCrash: frames?.crash ? ` (${frames.crash})` : '',
+    corruptedAnswers: corruptedSection(results),
+    http: {
+      cases: n(http?.cases ?? 0),
+      seed: String(http?.seed ?? 'n/a'),
+      concurrency: String(http?.concurrency ?? 0),
+      requestsPerSecond: n(http?.requestsPerSecond ?? 0),
+      serverErrors: String(http?.serverErrors ?? 'n/a'),
+      malformed: String(http?.malformed ?? 'n/a'),
+      networkFailures: String(http?.networkFailures ?? 'n/a'),
+      healthy: String(http?.healthy ?? 0),
+      healthChecks: String(http?.healthChecks ?? 0),
+      processAlive: http?.processAlive ? 'yes' : 'no',
+      canaryAuthenticates: http?.canaryAuthenticates ? 'yes' : 'no',
+    },
+    kindsTable: table(['what was sent', 'cases'], Object.entries(http?.kinds ?? {}).map(([kind, count]) => [kind, count])),
+    outcomesTable: table(['answer (status, error_type)', 'count'], outcomeRows),
+    verdict: verdict(results, 'frameFuzz', 'corruptedAnswers', 'httpFuzz'),
+    notes: notes(http?.examples),
+  });
 }
 
 function corruptedSection(results: ReliabilityResults): string {
   const f = results.figures['corruptedAnswers'] as CorruptedAnswersFigure | null;
-  if (!f) return `### Real OrientDB answers, corrupted, through the provider\n\nThe figure could not be produced: ${verdict(results, 'corruptedAnswers')}\n`;
+  if (!f) return unavailable(results, '### Real OrientDB answers, corrupted, through the provider', 'corruptedAnswers');
   const keys = ['ok, same rows', 'ok, other rows', 'PROTOCOL', 'UNAVAILABLE', 'BACKEND', 'INVALID_TOKEN', 'EXPIRED'];
   const present = keys.filter((key) => Object.values(f.outcomes).some((o) => (o[key] ?? 0) > 0));
   const others = [...new Set(Object.values(f.outcomes).flatMap((o) => Object.keys(o)))].filter((key) => !keys.includes(key));
   const columns = [...present, ...others];
-  return `### Real OrientDB answers, corrupted, through the provider
-
-The decoder fuzzer above feeds the decoders directly. Here the whole client path is under test: socket, frame
-reader, decoders, error mapping, provider. The fault proxy corrupts real answers of the OrientDB server (1 to 3
-bytes flipped or overwritten, fast-check seed ${f.seed}), forwards them, and closes the connection. It does so for the
-greeting, the reattach answer, an answer of records (\`SELECT FROM OUser\`) and an answer of a projection of every value
-type. ${n(f.cases)} cases, ${n(f.corrupted)} answers corrupted, \`timeoutMs\` ${n(f.timeoutMs)}. A corrupted greeting can never end
-\`ok\`: the close comes before the request.
-
-${table(['answer corrupted', ...columns], Object.entries(f.outcomes).map(([target, outcomes]) => [target, ...columns.map((key) => outcomes[key] ?? 0)]))}
-
-Longest call: ${n(f.longestMs)} ms. The same provider's next call: ${counts(f.sameProviderAfter)}.
-
-"ok, other rows" means the damaged bytes still decoded, to different values. OrientDB's binary protocol has no
-checksum, and on a real network TCP's checksum catches such damage. "ok after one UNAVAILABLE": the proxy closed the
-connection right after an answer that decoded. The provider's next call went out on that socket before the close was
-seen, failed \`UNAVAILABLE\`, and the call after it reconnected.
-${notes(f.notes)}`;
+  return fill('corrupted-answers.md', {
+    f,
+    seed: String(f.seed),
+    table: table(['answer corrupted', ...columns], Object.entries(f.outcomes).map(([target, outcomes]) => [target, ...columns.map((key) => outcomes[key] ?? 0)])),
+    sameProviderAfter: counts(f.sameProviderAfter),
+    notes: notes(f.notes),
+  });
 }
 
 function floodSection(results: ReliabilityResults): string {
   const f = results.figures['authFlood'] as AuthFloodFigure | null;
-  if (!f) return `## 6. A wrong-password flood\n\nThe figure could not be produced: ${verdict(results, 'authFlood')}\n`;
-  return `## 6. A wrong-password flood against session checks
-
-The Stytch-like server runs in its own process with the library's defaults (scrypt N = 2^${f.scryptLogCost}, r = 8, p = 1; the
-bounded hashing queue; the default brute-force limits) over SQLite. ${f.checkers} clients check session tokens with
-\`POST /v1/sessions/authenticate\`, each one every ${f.checkIntervalMs} ms, for ${n(f.phaseMs / 1000)} s without and
-${n(f.phaseMs / 1000)} s with a flood: ${f.floodClients} clients in a third process, each from an address of its own
-(\`X-Forwarded-For\`, as a botnet's), sending wrong passwords for fresh emails back to back and ignoring
-\`Retry-After\`. One successful login on the quiet server took ${n(f.loginMs)} ms (median of ${f.checkers}).
-
-${table(
-  ['phase', 'session checks', 'failed', 'p50', 'p99', 'max'],
-  [
-    ['quiet', n(f.quiet.checks), n(f.quiet.failed), `${f.quiet.p50Ms} ms`, `${f.quiet.p99Ms} ms`, `${f.quiet.maxMs} ms`],
-    [`flood of ${f.floodClients}`, n(f.flood.checks), n(f.flood.failed), `${f.flood.p50Ms} ms`, `${f.flood.p99Ms} ms`, `${f.flood.maxMs} ms`],
-  ],
-)}
-
-p99 during the flood: **${f.p99Ratio}×** the quiet p99 (bound 2×). The flood was answered ${counts(f.floodStatuses)}; its
-429s: ${counts(f.floodReasons)}. Password hashes run in at most one less than the cores of libuv's threads and a full
-queue is refused before the request body is read; JWTs are signed and verified synchronously on the event loop, so a
-session check never queues behind a password hash.
-
-Invariants (every session check answered, the flood answered only 401 or 429, p99 within 2×): ${verdict(results, 'authFlood')}.
-`;
+  if (!f) return unavailable(results, '## 6. A wrong-password flood', 'authFlood');
+  return fill('auth-flood.md', {
+    f: { ...f, scryptLogCost: String(f.scryptLogCost), checkers: String(f.checkers), checkIntervalMs: String(f.checkIntervalMs), floodClients: String(f.floodClients) },
+    phaseSeconds: n(f.phaseMs / 1000),
+    loginMs: n(f.loginMs),
+    table: table(
+      ['phase', 'session checks', 'failed', 'p50', 'p99', 'max'],
+      [
+        ['quiet', n(f.quiet.checks), n(f.quiet.failed), `${f.quiet.p50Ms} ms`, `${f.quiet.p99Ms} ms`, `${f.quiet.maxMs} ms`],
+        [`flood of ${f.floodClients}`, n(f.flood.checks), n(f.flood.failed), `${f.flood.p50Ms} ms`, `${f.flood.p99Ms} ms`, `${f.flood.maxMs} ms`],
+      ],
+    ),
+    p99Ratio: String(f.p99Ratio),
+    floodStatuses: counts(f.floodStatuses),
+    floodReasons: counts(f.floodReasons),
+    verdict: verdict(results, 'authFlood'),
+  });
 }
 
 function summary(results: ReliabilityResults): string {
@@ -353,61 +299,21 @@ function summary(results: ReliabilityResults): string {
 
 export function renderReliabilityDoc(results: ReliabilityResults): string {
   const m = results.machine;
-  return `# Reliability: the faults sessiontoken survives, in figures
-
-<!-- Generated by \`pnpm reliability\` (bench/src/faults/run.ts) from one run; edit the generator, not this file. -->
-
-These are the figures of one \`pnpm reliability\` run, started ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC. It took
-${Math.floor(results.runSeconds / 60)} min ${results.runSeconds % 60} s. Every figure counts outcomes against real components: the
-Stytch-like server process, a real OrientDB server, PostgreSQL, SQLite. A short version of each (a few seconds of load,
-about two thousand fuzz cases, a five-second soak) runs in \`pnpm test\` (\`bench/test/\`). It calls the same functions and
-asserts the same invariants (\`bench/src/faults/invariants.ts\`). The raw figures are in \`bench/results/reliability.json\`.
-
-| machine | |
-|---|---|
-| CPU | ${m.cpu}, ${m.cores} cores (shared with other work; load average ${m.loadAverageAtStart.join(' / ')} at start, ${m.loadAverageAtEnd.join(' / ')} at end) |
-| memory | ${m.memoryGib} GiB |
-| OS | ${m.os} (${m.kernel}) |
-| Node.js | ${m.node} |
-| OrientDB | ${m.orientdb} community (JVM heap 512 MB, as the harness starts it) |
-| PostgreSQL | ${m.postgres} (127.0.0.1) |
-| SQLite | ${m.sqlite} (\`node:sqlite\`) |
-| sessiontoken | ${m.commit} |
-
-## Summary
-
-${summary(results)}
-
-${killSection(results)}
-${restartSection(results)}
-${cutSection(results)}
-${soakSection(results)}
-${fuzzSection(results)}
-${floodSection(results)}
-## Bugs these figures found
-
-- **The Stytch-like HTTP client sent a request twice once its answer had begun to arrive** (fixed in
-  \`packages/stytch-like/src/provider/http-client.ts\`). It retried a request once when a kept-alive socket failed with
-  ECONNRESET, on the assumption that the server had closed the idle socket before reading the request. When the
-  connection closed partway through the answer, the server had read it: a login cut that way was sent again and
-  started a second session nobody held. Before the fix, the mid-response figure counted 16 sessions from 10 cut
-  logins. The client
-  now retries only when no byte of the answer arrived (the socket's \`bytesRead\` did not move). Regression tests:
-  \`packages/stytch-like/test/provider/http-provider.test.ts\` ("does not send a login again when a kept-alive socket
-  closes … in the middle of its answer", and "sends a request again, once, when a kept-alive socket closes before any
-  byte of its answer").
-
-## What these figures do not show
-
-- A power cut. SIGKILL ends the process, not the machine. The SQLite figure shows that an acknowledged session has
-  reached the OS (WAL with \`synchronous = FULL\` syncs before the answer), not that the disk keeps it through a
-  power cut.
-- A reset before any byte of the answer on a kept-alive socket is still retried once (Node's usual rule). If the
-  server had handled the request and died before answering, a login can still start a session nobody holds. No
-  figure here can tell that case from an idle close.
-- The soak measures one process holding both client and server. The OrientDB server's own memory is the JVM's.
-- A server that closes a connection right after an answer makes the OrientDB provider's next call on it fail
-  \`UNAVAILABLE\` once (the corrupted-answer figure shows it). The HTTP client retries that case. The OrientDB client
-  does not, because a retried \`command()\` could run twice.
-`;
+  return fill('reliability.md', {
+    started: results.generatedAt.slice(0, 16).replace('T', ' '),
+    runMinutes: String(Math.floor(results.runSeconds / 60)),
+    runSeconds: String(results.runSeconds % 60),
+    machine: { ...m, cores: String(m.cores), memoryGib: String(m.memoryGib) },
+    loadAverageAtStart: m.loadAverageAtStart.join(' / '),
+    loadAverageAtEnd: m.loadAverageAtEnd.join(' / '),
+    summary: summary(results),
+    sections: {
+      stytchKill: killSection(results),
+      orientdbRestart: restartSection(results),
+      cut: cutSection(results),
+      soak: soakSection(results),
+      fuzz: fuzzSection(results),
+      authFlood: floodSection(results),
+    },
+  });
 }

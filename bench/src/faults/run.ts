@@ -1,6 +1,7 @@
 // `pnpm reliability`: every fault figure at full size, on this machine, in one run. Prints the figures, writes
 // bench/results/reliability.json and docs/reliability.md, and exits non-zero when an invariant does not hold.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// RELIABILITY_REPORT_ONLY=1 writes docs/reliability.md again from reliability.json (after a template changed).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import os from 'node:os';
 import { authFlood } from './auth-flood.ts';
@@ -18,7 +19,7 @@ import {
   soakViolations,
   stytchKillViolations,
 } from './invariants.ts';
-import { describeMachine } from './machine.ts';
+import { describeMachine } from '../shared/machine.ts';
 import { collectGarbage } from './process-sampler.ts';
 import { orientdbMidResponseCuts, stytchMidResponseCuts } from './mid-response-cut.ts';
 import { orientdbRestartUnderLoad } from './orientdb-restart.ts';
@@ -43,6 +44,12 @@ const FULL_RUN = {
 } as const;
 
 const log = (message: string): void => console.log(`faults: ${message}`);
+
+if (process.env['RELIABILITY_REPORT_ONLY'] === '1') {
+  writeFileSync(DOCS_FILE, renderReliabilityDoc(JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as ReliabilityResults));
+  log(`wrote ${DOCS_FILE} from ${RESULTS_FILE}`);
+  process.exit(0);
+}
 
 const runStarted = performance.now();
 const machine = await describeMachine();

@@ -8,12 +8,12 @@ import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
 import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
 import { SqliteSessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { newProject } from './config.ts';
-import { withCleanup } from './cleanup.ts';
+import { withCleanup } from '../shared/cleanup.ts';
 import { createPasswordUser } from './http-request.ts';
 import { openToken, type OrientDBEndpoint } from './orientdb-server.ts';
 import { Tally, describeError, outcomeOf } from './outcomes.ts';
 import { activeResources, collectGarbage, sampleProcess, socketCount, type ProcessSample } from './process-sampler.ts';
-import { pause, waitFor } from './wait.ts';
+import { pause, waitFor } from '../shared/wait.ts';
 
 export interface SoakOptions {
   readonly durationMs: number;

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { STYTCH_LIKE_CLI } from './config.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../shared/wait.ts';
 
 export interface StytchProcessOptions {
   /** `sqlite:<path>` or `postgres://…?schema=…`. */

@@ -9,7 +9,8 @@ import type { HttpTarget, TargetMessage } from './http-target.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
 import { alternate } from './stats.ts';
 import type { StoreKind } from './stores.ts';
-import type { Teardown } from './teardown.ts';
+import type { Teardown } from '../shared/cleanup.ts';
+import { within } from '../shared/wait.ts';
 
 const PATH = '/v1/sessions/authenticate';
 const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'http-target.ts');
@@ -29,18 +30,14 @@ async function startTarget(kind: StoreKind, teardown: Teardown): Promise<HttpTar
     ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=http-${kind}-${Date.now()}.cpuprofile`] : []),
   ];
   const child = teardown.add(fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), `${kind} HTTP target`, stopTarget);
-  return new Promise<HttpTarget>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the ${kind} HTTP target did not start within 120 s`)), 120_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the ${kind} HTTP target exited with code ${code}`));
-    });
+  const started = new Promise<HttpTarget>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the ${kind} HTTP target exited with code ${code}`)));
     child.on('message', (message: TargetMessage) => {
-      clearTimeout(timer);
       if (message.type === 'ready') resolve(message.target);
       else reject(new Error(`the ${kind} HTTP target failed: ${message.message}`));
     });
   });
+  return within(started, 120_000, `the start of the ${kind} HTTP target`);
 }
 
 /** Asks the child to close its servers and stores, and waits for it to exit (killing it after 30 s). */

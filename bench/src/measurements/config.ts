@@ -1,7 +1,6 @@
-// The one place for what `pnpm bench` measures and how long: durations, sizes, goals, where the databases are.
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The one place for what `pnpm bench` measures and how long: durations, sizes, goals; shared facts in ../shared/config.ts.
+import { join } from 'node:path';
+import { DOCS_DIR, RESULTS_DIR, uniqueName } from '../shared/config.ts';
 
 /** `BENCH_QUICK=1`: short rounds and small sizes for development; the documented run is the full one. */
 export const QUICK = process.env['BENCH_QUICK'] === '1';
@@ -15,19 +14,13 @@ export const ONLY: readonly string[] = (process.env['BENCH_ONLY'] ?? '')
 /** `BENCH_PROFILE=1`: the HTTP servers run with `--cpu-prof`, their profiles go to `bench/results/profiles/`. */
 export const PROFILE = process.env['BENCH_PROFILE'] === '1';
 
-export const POSTGRES_URL = process.env['SESSIONTOKEN_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env['SESSIONTOKEN_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-const here = dirname(fileURLToPath(import.meta.url));
-export const BENCH_DIR = join(here, '..', '..');
-export const REPO_DIR = join(BENCH_DIR, '..');
-export const RESULTS_DIR = join(BENCH_DIR, 'results');
+export { BENCH_DIR, POSTGRES_URL, REDIS_URL, REPO_DIR, RESULTS_DIR } from '../shared/config.ts';
 export const PROFILES_DIR = join(RESULTS_DIR, 'profiles');
-export const DOCS_FILE = join(REPO_DIR, 'docs', 'benchmarks.md');
-export const CHART_FILE = join(REPO_DIR, 'docs', 'images', 'benchmarks.svg');
+export const DOCS_FILE = join(DOCS_DIR, 'benchmarks.md');
+export const CHART_FILE = join(DOCS_DIR, 'images', 'benchmarks.svg');
 
 /** A name unique to this run, for Redis key prefixes, PostgreSQL schemas and temp directories. */
-export const RUN_ID = `bench_${randomBytes(5).toString('hex')}`;
+export const RUN_ID = uniqueName('bench');
 
 /** The ratio each measurement should reach (growth: should stay under). */
 export const GOALS = {

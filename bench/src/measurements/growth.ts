@@ -7,7 +7,7 @@ import { sideFromLatencies, type MeasurementResult, type SideFigures } from './r
 import { nowMs, round3, summarize } from './stats.ts';
 import { seedRedis, seedSqlite, type SeedPlan } from './seed.ts';
 import { benchStoreLocation, type StoreKind } from './stores.ts';
-import type { Teardown } from './teardown.ts';
+import type { Teardown } from '../shared/cleanup.ts';
 
 const USERS = 1000;
 const SAMPLE = 1000;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { benchStoreLocation, type StoreKind } from './stores.ts';
-import { Teardown } from './teardown.ts';
+import { Teardown } from '../shared/cleanup.ts';
 
 export interface HttpTarget {
   readonly store: StoreKind;

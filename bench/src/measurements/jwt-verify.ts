@@ -7,7 +7,7 @@ import { Client } from 'stytch';
 import { SETTINGS } from './config.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
 import { alternate, nowMs, runFor } from './stats.ts';
-import type { Teardown } from './teardown.ts';
+import type { Teardown } from '../shared/cleanup.ts';
 
 /** Creates `count` sessions with custom claims and returns their JWTs, plus a server publishing the JWKS. */
 async function sessionJwts(count: number, teardown: Teardown): Promise<{ url: string; projectId: string; secret: string; jwts: string[] }> {

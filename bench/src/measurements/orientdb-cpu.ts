@@ -15,7 +15,7 @@ import { SETTINGS } from './config.ts';
 import type { OrientDBBench } from './orientdb.ts';
 import type { ReplayScript } from './replay-server.ts';
 import { round3 } from './stats.ts';
-import type { Teardown } from './teardown.ts';
+import type { Teardown } from '../shared/cleanup.ts';
 import type { MeasurementResult } from './results.ts';
 
 const DATABASE = 'bench';

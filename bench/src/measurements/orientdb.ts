@@ -13,7 +13,7 @@ import {
 import { SETTINGS } from './config.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
 import { alternate, nowMs, round3, runFor } from './stats.ts';
-import type { Teardown } from './teardown.ts';
+import type { Teardown } from '../shared/cleanup.ts';
 
 const DATABASE = 'bench';
 const PRODUCTS = 200;

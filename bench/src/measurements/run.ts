@@ -9,7 +9,7 @@ import { measureAuthenticateVsFloor } from './authenticate.ts';
 import { CHART_FILE, DOCS_FILE, ONLY, QUICK, RESULTS_DIR, type RatioKey } from './config.ts';
 import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
-import { databaseVersions, machineInfo, versions } from './machine.ts';
+import { databaseVersions, machineInfo, versions } from '../shared/machine.ts';
 import { measureClientCpuVsBareSocket } from './orientdb-cpu.ts';
 import {
   measurePooledQueryVsOrientjsPool,
@@ -24,7 +24,7 @@ import { measureShopCart } from './shop-cart.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
-import { Teardown } from './teardown.ts';
+import { Teardown } from '../shared/cleanup.ts';
 
 /** The whole run must end by itself: past this, whatever runs is torn down and the run fails. */
 const WATCHDOG_MS = 20 * 60_000;

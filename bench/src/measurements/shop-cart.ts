@@ -11,7 +11,7 @@ import type { OrientDBBench } from './orientdb.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
 import type { ShopTarget, ShopTargetMessage } from './shop-target.ts';
 import { alternate } from './stats.ts';
-import type { Teardown } from './teardown.ts';
+import type { Teardown } from '../shared/cleanup.ts';
 
 const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'shop-target.ts');
 const DATABASE = 'bench';

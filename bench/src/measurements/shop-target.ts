@@ -15,7 +15,7 @@ import {
   parseConfig,
   type ShopBackend,
 } from 'example/shop';
-import { Teardown } from './teardown.ts';
+import { Teardown } from '../shared/cleanup.ts';
 
 export interface ShopTarget {
   readonly pooledUrl: string;

@@ -1,6 +1,6 @@
 import { afterAll, expect } from 'vitest';
 import { liveChildProcesses } from '../../src/faults/process-sampler.ts';
-import { waitFor } from '../../src/faults/wait.ts';
+import { waitFor } from '../../src/shared/wait.ts';
 
 /** After the file's figures: no server process (OrientDB JVM, Stytch-like bin) they started is still running. */
 export function expectNoServerLeftBehind(): void {

@@ -1,4 +1,5 @@
-// Everything a figure starts is registered the moment it exists, and closed newest first even when the figure fails.
+// Everything a measurement or a fault figure starts is registered the moment it exists, and closed newest first even
+// when the run fails.
 
 export class CleanupStack {
   readonly #steps: { readonly what: string; readonly close: () => unknown }[] = [];
@@ -29,6 +30,9 @@ export class CleanupStack {
   }
 }
 
+/** The measurements' name for a {@link CleanupStack}. */
+export { CleanupStack as Teardown };
+
 /**
  * Runs `body` with a fresh {@link CleanupStack} and closes it afterwards, whatever happened. A cleanup failure after a
  * successful body is an error of its own: a figure that leaks is not a passing figure.
@@ -40,7 +44,7 @@ export async function withCleanup<T>(body: (cleanup: CleanupStack) => Promise<T>
     result = await body(cleanup);
   } catch (error) {
     const failures = await cleanup.closeAll();
-    for (const failure of failures) console.error(`faults: cleanup failed: ${failure}`);
+    for (const failure of failures) console.error(`bench: cleanup failed: ${failure}`);
     throw error;
   }
   const failures = await cleanup.closeAll();
