@@ -20,14 +20,19 @@ function run(command, args, cwd) {
 const packages = publicPackages(root);
 
 const project = mkdtempSync(join(tmpdir(), 'sessiontoken-consumer-'));
-if (!relative(root, project).startsWith('..')) throw new Error(`the consumer project must be outside the workspace: ${project}`);
+if (!relative(root, project).startsWith('..'))
+  throw new Error(`the consumer project must be outside the workspace: ${project}`);
 
 try {
   console.log(`consumer project: ${project}`);
   const tarballs = {};
   for (const { dir, manifest } of packages) {
     if (!existsSync(join(dir, 'dist'))) throw new Error(`${manifest.name} is not built: run pnpm build first`);
-    const output = execFileSync('pnpm', ['pack', '--pack-destination', project], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const output = execFileSync('pnpm', ['pack', '--pack-destination', project], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const tarball = output.trim().split('\n').pop().trim();
     tarballs[manifest.name] = `file:./${tarball.split('/').pop()}`;
     console.log(`packed ${manifest.name} -> ${tarballs[manifest.name]}`);

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CutFigure } from '../src/faults/mid-response-cut.ts';
 import type { HttpFuzzFigure } from '../src/faults/http-fuzz.ts';
-import { cutViolations, httpFuzzViolations, orientdbRestartViolations, soakViolations } from '../src/faults/invariants.ts';
+import {
+  cutViolations,
+  httpFuzzViolations,
+  orientdbRestartViolations,
+  soakViolations,
+} from '../src/faults/invariants.ts';
 import type { OrientDBRestartFigure } from '../src/faults/orientdb-restart.ts';
 import type { SoakFigure } from '../src/faults/soak.ts';
 
@@ -13,7 +18,13 @@ const restart: OrientDBRestartFigure = {
   boundMs: 2000,
   freezeMs: 2500,
   restart: { downMs: 3000, stopMs: 500, startMs: 2500 },
-  outcomes: { before: { ok: 10 }, frozen: { ok: 1, UNAVAILABLE: 2 }, thawed: { ok: 4 }, restarting: { ok: 3, UNAVAILABLE: 5 }, after: { ok: 6 } },
+  outcomes: {
+    before: { ok: 10 },
+    frozen: { ok: 1, UNAVAILABLE: 2 },
+    thawed: { ok: 4 },
+    restarting: { ok: 3, UNAVAILABLE: 5 },
+    after: { ok: 6 },
+  },
   closeOutcomes: { ok: 12 },
   hangs: 0,
   longestOkMs: 300,
@@ -27,7 +38,17 @@ const restart: OrientDBRestartFigure = {
 const cut: CutFigure & { loginsCut: number; sessionsFromCutLogins: number } = {
   backend: 'stytch-like',
   timeoutMs: 5000,
-  scenarios: [{ scenario: 'login', cases: 4, cut: 4, outcomes: { UNAVAILABLE: 4 }, longestMs: 5, sameProviderAfter: { ok: 4 }, newProviderAfter: { ok: 4 } }],
+  scenarios: [
+    {
+      scenario: 'login',
+      cases: 4,
+      cut: 4,
+      outcomes: { UNAVAILABLE: 4 },
+      longestMs: 5,
+      sameProviderAfter: { ok: 4 },
+      newProviderAfter: { ok: 4 },
+    },
+  ],
   notes: [],
   loginsCut: 4,
   sessionsFromCutLogins: 4,
@@ -64,7 +85,14 @@ const fuzz: HttpFuzzFigure = {
   concurrency: 4,
   seed: 1,
   kinds: { 'random JSON': 100 },
-  outcomes: { '200': 5, '400 invalid_json': 50, '400 unknown_field': 20, '404 session_not_found': 10, '401 invalid_secret_authentication': 10, '415 unsupported_media_type': 5 },
+  outcomes: {
+    '200': 5,
+    '400 invalid_json': 50,
+    '400 unknown_field': 20,
+    '404 session_not_found': 10,
+    '401 invalid_secret_authentication': 10,
+    '415 unsupported_media_type': 5,
+  },
   serverErrors: 0,
   malformed: 0,
   networkFailures: 0,
@@ -86,20 +114,32 @@ describe('the invariants of the figures', () => {
 
   it('report a hang, a raw error, a client that never came back, and a restart that nobody felt', () => {
     expect(orientdbRestartViolations({ ...restart, hangs: 1, longestFailureMs: 12_000 })).toHaveLength(2);
-    expect(orientdbRestartViolations({ ...restart, outcomes: { ...restart.outcomes, after: { ok: 5, 'raw TypeError': 1 } } })).toEqual([
-      'after: calls ended otherwise than ok or UNAVAILABLE: 1 × raw TypeError',
+    expect(
+      orientdbRestartViolations({
+        ...restart,
+        outcomes: { ...restart.outcomes, after: { ok: 5, 'raw TypeError': 1 } },
+      }),
+    ).toEqual(['after: calls ended otherwise than ok or UNAVAILABLE: 1 × raw TypeError']);
+    expect(orientdbRestartViolations({ ...restart, recovered: 1 })).toEqual([
+      '1 clients never reattached after the restart',
     ]);
-    expect(orientdbRestartViolations({ ...restart, recovered: 1 })).toEqual(['1 clients never reattached after the restart']);
-    expect(orientdbRestartViolations({ ...restart, outcomes: { ...restart.outcomes, restarting: { ok: 8 } } })).toHaveLength(1);
+    expect(
+      orientdbRestartViolations({ ...restart, outcomes: { ...restart.outcomes, restarting: { ok: 8 } } }),
+    ).toHaveLength(1);
   });
 
   it('report a cut that succeeded, a cut noticed only by the timeout, a provider unusable afterwards, and a login sent twice', () => {
-    const only = (change: Partial<CutFigure['scenarios'][number]>) => ({ ...cut, scenarios: [{ ...cut.scenarios[0]!, ...change }] });
+    const only = (change: Partial<CutFigure['scenarios'][number]>) => ({
+      ...cut,
+      scenarios: [{ ...cut.scenarios[0]!, ...change }],
+    });
     expect(cutViolations(only({ outcomes: { UNAVAILABLE: 3, ok: 1 } }))).toHaveLength(1);
     expect(cutViolations(only({ longestMs: 5000 }))).toHaveLength(1);
     expect(cutViolations(only({ sameProviderAfter: { ok: 3, UNAVAILABLE: 1 } }))).toHaveLength(1);
     expect(cutViolations(only({ cut: 3 }))).toHaveLength(1);
-    expect(cutViolations({ ...cut, sessionsFromCutLogins: 6 })).toEqual(['4 cut logins started 6 sessions: a login was sent twice']);
+    expect(cutViolations({ ...cut, sessionsFromCutLogins: 6 })).toEqual([
+      '4 cut logins started 6 sessions: a login was sent twice',
+    ]);
   });
 
   it('report heap or native growth, a failed or skipped request, a rate not reached and a socket left open', () => {

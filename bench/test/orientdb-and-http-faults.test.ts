@@ -42,8 +42,22 @@ describe('corrupted OrientDB answers through the provider', () => {
 
 describe('a soak at a fixed rate', () => {
   it('serves every request, keeps the heap flat and leaves no socket open (5 s, Stytch-like and OrientDB)', async () => {
-    const figure = await soak({ durationMs: 5000, stytchRate: 100, orientdbRate: 10, orientdb: server, sampleEveryMs: 500 });
-    expect(soakViolations(figure, { heapGrowthMb: 10, nativeGrowthMb: 32, rssGrowthMb: 64, sockets: 160, minRateShare: 0.9 })).toEqual([]);
+    const figure = await soak({
+      durationMs: 5000,
+      stytchRate: 100,
+      orientdbRate: 10,
+      orientdb: server,
+      sampleEveryMs: 500,
+    });
+    expect(
+      soakViolations(figure, {
+        heapGrowthMb: 10,
+        nativeGrowthMb: 32,
+        rssGrowthMb: 64,
+        sockets: 160,
+        minRateShare: 0.9,
+      }),
+    ).toEqual([]);
     expect(figure.samples.length).toBeGreaterThanOrEqual(8);
     expect(figure.socketsAtEnd).toBeLessThanOrEqual(figure.socketsAtStart);
   });

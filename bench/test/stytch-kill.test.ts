@@ -20,6 +20,8 @@ describe('the Stytch-like server killed with SIGKILL under load', () => {
     expect(figure.acknowledged).toBeGreaterThan(0);
     expect(figure.lost).toBe(figure.acknowledged);
     expect(figure.verifyOutcomes).toEqual({ INVALID_TOKEN: figure.acknowledged });
-    expect(stytchKillViolations(figure)).toContain(`${figure.lost} of ${figure.acknowledged} acknowledged sessions were lost`);
+    expect(stytchKillViolations(figure)).toContain(
+      `${figure.lost} of ${figure.acknowledged} acknowledged sessions were lost`,
+    );
   });
 });

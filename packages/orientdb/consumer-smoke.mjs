@@ -6,7 +6,12 @@ import { createServer } from 'node:net';
 import { isSessionTokenError } from '@sessiontoken/core';
 import { OrientDBSessionProvider, RecordId, decodeRecord, encodeRecord, orientdbTypes } from '@sessiontoken/orientdb';
 
-const fields = { name: 'Ada', born: orientdbTypes.date(new Date(Date.UTC(1815, 11, 10))), friend: new RecordId(5, 1), tags: ['math'] };
+const fields = {
+  name: 'Ada',
+  born: orientdbTypes.date(new Date(Date.UTC(1815, 11, 10))),
+  friend: new RecordId(5, 1),
+  tags: ['math'],
+};
 const decoded = decodeRecord(encodeRecord(fields, 'Person'));
 assert.equal(decoded.className, 'Person');
 assert.deepEqual(decoded.fields.tags, ['math']);
@@ -21,7 +26,9 @@ const port = await new Promise((resolve) => {
 });
 const db = new OrientDBSessionProvider({ host: '127.0.0.1', port, database: 'shop', timeoutMs: 2000 });
 await assert.rejects(db.setSessionToken('not-a-token'), (error) => isSessionTokenError(error, 'INVALID_TOKEN'));
-await assert.rejects(db.open({ username: 'reader', password: 'secret' }), (error) => isSessionTokenError(error, 'UNAVAILABLE'));
+await assert.rejects(db.open({ username: 'reader', password: 'secret' }), (error) =>
+  isSessionTokenError(error, 'UNAVAILABLE'),
+);
 await db.close();
 await assert.rejects(db.query('SELECT 1'), (error) => isSessionTokenError(error, 'CLOSED'));
 console.log('@sessiontoken/orientdb: serializer, token checks and UNAVAILABLE work from the published package');

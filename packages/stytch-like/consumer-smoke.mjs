@@ -33,15 +33,27 @@ const loadedByRoot = JSON.parse(
     { encoding: 'utf8', timeout: 20_000 },
   ),
 );
-assert.ok(loadedByRoot.some((url) => url.endsWith('/@sessiontoken/stytch-like/dist/index.js')), 'the root entry was not loaded');
-assert.deepEqual(loadedByRoot.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:sqlite$/.test(url)), []);
+assert.ok(
+  loadedByRoot.some((url) => url.endsWith('/@sessiontoken/stytch-like/dist/index.js')),
+  'the root entry was not loaded',
+);
+assert.deepEqual(
+  loadedByRoot.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:sqlite$/.test(url)),
+  [],
+);
 
 // The bin is installed and documents itself.
-const help = execFileSync(join('node_modules', '.bin', 'sessiontoken-stytch-like'), ['--help'], { encoding: 'utf8', timeout: 20_000 });
+const help = execFileSync(join('node_modules', '.bin', 'sessiontoken-stytch-like'), ['--help'], {
+  encoding: 'utf8',
+  timeout: 20_000,
+});
 assert.match(help, /sessiontoken-stytch-like serve/);
 
 // Optional drivers are loaded only when their store is used, with a message naming the package.
-for (const [url, driver] of [['postgres://127.0.0.1:5432/test', 'pg'], ['redis://127.0.0.1:6379', 'redis']]) {
+for (const [url, driver] of [
+  ['postgres://127.0.0.1:5432/test', 'pg'],
+  ['redis://127.0.0.1:6379', 'redis'],
+]) {
   let installed = true;
   try {
     import.meta.resolve(driver);
@@ -56,17 +68,29 @@ for (const [url, driver] of [['postgres://127.0.0.1:5432/test', 'pg'], ['redis:/
 
 // The HTTP API and the HTTP provider.
 const store = new MemorySessionStore();
-const service = new StytchLikeSessionService({ store, projectId: 'project-test-consumer', passwordHashing: { cost: 2 ** 10 } });
+const service = new StytchLikeSessionService({
+  store,
+  projectId: 'project-test-consumer',
+  passwordHashing: { cost: 2 ** 10 },
+});
 const server = createStytchLikeServer({ service, secret: 'consumer-secret-1234567890' });
 const baseUrl = await server.listen({ port: 0 });
 await service.createPasswordUser({ email: 'ada@example.test', password });
 
-const first = new StytchLikeSessionProvider({ baseUrl, projectId: 'project-test-consumer', secret: 'consumer-secret-1234567890' });
+const first = new StytchLikeSessionProvider({
+  baseUrl,
+  projectId: 'project-test-consumer',
+  secret: 'consumer-secret-1234567890',
+});
 const opened = await first.open({ email: 'ada@example.test', password });
 first.setSessionToken(true);
 const tokens = first.getTokens();
 assert.ok(tokens?.sessionToken && tokens.sessionJwt);
-const second = new StytchLikeSessionProvider({ baseUrl, projectId: 'project-test-consumer', secret: 'consumer-secret-1234567890' });
+const second = new StytchLikeSessionProvider({
+  baseUrl,
+  projectId: 'project-test-consumer',
+  secret: 'consumer-secret-1234567890',
+});
 assert.equal((await second.setSessionToken(tokens)).sessionId, opened.sessionId);
 await first.revoke();
 const revoked = await second.authenticate().catch((e) => e);
@@ -81,7 +105,11 @@ await store.close();
 const dir = mkdtempSync(join(tmpdir(), 'stytch-like-consumer-'));
 try {
   const sqlite = await openStore(`sqlite:${join(dir, 'sessions.sqlite')}`);
-  const embeddedService = new StytchLikeSessionService({ store: sqlite, projectId: 'project-test-consumer', passwordHashing: { cost: 2 ** 10 } });
+  const embeddedService = new StytchLikeSessionService({
+    store: sqlite,
+    projectId: 'project-test-consumer',
+    passwordHashing: { cost: 2 ** 10 },
+  });
   await embeddedService.createPasswordUser({ email: 'grace@example.test', password });
   const embedded = new EmbeddedStytchLikeSessionProvider({ service: embeddedService });
   await embedded.open({ email: 'grace@example.test', password });
@@ -92,4 +120,6 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log('@sessiontoken/stytch-like: published build works (client entry without server code, server, HTTP provider, embedded SQLite, bin, optional drivers)');
+console.log(
+  '@sessiontoken/stytch-like: published build works (client entry without server code, server, HTTP provider, embedded SQLite, bin, optional drivers)',
+);

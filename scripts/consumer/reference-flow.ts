@@ -1,7 +1,17 @@
 // Runs in a fresh npm project that installed the packed tarballs: type-checked by tsc, run by node.
 import assert from 'node:assert/strict';
-import { SessionTokenError, isCookieSafeToken, isSessionTokenError, type SessionTokenProvider } from '@sessiontoken/core';
-import { MemorySessionBackend, MemorySessionProvider, sessionTokenContract, type MemoryCredentials } from '@sessiontoken/contract';
+import {
+  SessionTokenError,
+  isCookieSafeToken,
+  isSessionTokenError,
+  type SessionTokenProvider,
+} from '@sessiontoken/core';
+import {
+  MemorySessionBackend,
+  MemorySessionProvider,
+  sessionTokenContract,
+  type MemoryCredentials,
+} from '@sessiontoken/contract';
 
 assert.equal(typeof sessionTokenContract, 'function');
 

@@ -42,7 +42,9 @@ export class CartStore {
 
   add(subject: string, sku: string): void {
     this.#db
-      .prepare('INSERT INTO cart_items (subject, sku, quantity) VALUES (?, ?, 1) ON CONFLICT (subject, sku) DO UPDATE SET quantity = quantity + 1')
+      .prepare(
+        'INSERT INTO cart_items (subject, sku, quantity) VALUES (?, ?, 1) ON CONFLICT (subject, sku) DO UPDATE SET quantity = quantity + 1',
+      )
       .run(subject, sku);
   }
 
@@ -51,7 +53,9 @@ export class CartStore {
   }
 
   list(subject: string): CartLine[] {
-    const rows = this.#db.prepare('SELECT sku, quantity FROM cart_items WHERE subject = ? ORDER BY sku').all(subject) as Array<{ sku: string; quantity: number }>;
+    const rows = this.#db
+      .prepare('SELECT sku, quantity FROM cart_items WHERE subject = ? ORDER BY sku')
+      .all(subject) as Array<{ sku: string; quantity: number }>;
     return rows.flatMap(({ sku, quantity }) => {
       const product = CATALOG.find((p) => p.sku === sku);
       return product ? [{ product, quantity: Number(quantity) }] : [];
@@ -60,23 +64,34 @@ export class CartStore {
 
   /** Remembers the name a subject logged in with, to greet them on later requests. */
   rememberShopper(subject: string, displayName: string): void {
-    this.#db.prepare('INSERT INTO shoppers (subject, display_name) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET display_name = excluded.display_name').run(subject, displayName);
+    this.#db
+      .prepare(
+        'INSERT INTO shoppers (subject, display_name) VALUES (?, ?) ON CONFLICT (subject) DO UPDATE SET display_name = excluded.display_name',
+      )
+      .run(subject, displayName);
   }
 
   shopperName(subject: string): string | undefined {
-    const row = this.#db.prepare('SELECT display_name FROM shoppers WHERE subject = ?').get(subject) as { display_name: string } | undefined;
+    const row = this.#db.prepare('SELECT display_name FROM shoppers WHERE subject = ?').get(subject) as
+      { display_name: string } | undefined;
     return row?.display_name;
   }
 
   /** Remembers a token the user signed out with, until it would have expired anyway. */
   rememberSignedOut(token: string, expiresAt: Date | null): void {
     const until = expiresAt?.getTime() ?? Date.now() + 24 * 60 * 60_000;
-    this.#db.prepare('INSERT OR REPLACE INTO signed_out_tokens (token_sha256, expires_at) VALUES (?, ?)').run(sha256(token), until);
+    this.#db
+      .prepare('INSERT OR REPLACE INTO signed_out_tokens (token_sha256, expires_at) VALUES (?, ?)')
+      .run(sha256(token), until);
     this.#db.prepare('DELETE FROM signed_out_tokens WHERE expires_at < ?').run(Date.now());
   }
 
   isSignedOut(token: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM signed_out_tokens WHERE token_sha256 = ? AND expires_at >= ?').get(sha256(token), Date.now()) !== undefined;
+    return (
+      this.#db
+        .prepare('SELECT 1 FROM signed_out_tokens WHERE token_sha256 = ? AND expires_at >= ?')
+        .get(sha256(token), Date.now()) !== undefined
+    );
   }
 
   close(): void {

@@ -30,7 +30,11 @@ function saveToken(file: string, token: string): void {
   chmodSync(file, 0o600);
 }
 
-async function run(config: ExampleConfig, backend: ShopBackend, provider: ReturnType<ShopBackend['createProvider']>): Promise<number> {
+async function run(
+  config: ExampleConfig,
+  backend: ShopBackend,
+  provider: ReturnType<ShopBackend['createProvider']>,
+): Promise<number> {
   const saved = readToken(config.tokenFile);
 
   if (config.logout) {
@@ -42,7 +46,11 @@ async function run(config: ExampleConfig, backend: ShopBackend, provider: Return
     try {
       await provider.setSessionToken(saved);
       await provider.revoke();
-      console.log(provider.capabilities.serverRevocation ? 'Logged out: the session was revoked.' : 'Logged out: the token was forgotten (this backend cannot revoke tokens server-side; it expires on its own).');
+      console.log(
+        provider.capabilities.serverRevocation
+          ? 'Logged out: the session was revoked.'
+          : 'Logged out: the token was forgotten (this backend cannot revoke tokens server-side; it expires on its own).',
+      );
     } catch (error) {
       if (!isSessionTokenError(error, 'EXPIRED', 'INVALID_TOKEN', 'REVOKED')) throw error;
       console.log('Logged out: the session had already ended.');
@@ -65,7 +73,9 @@ async function run(config: ExampleConfig, backend: ShopBackend, provider: Return
     const login = config.login ?? backend.demoUser?.login;
     const password = config.password ?? backend.demoUser?.password;
     if (login === undefined || password === undefined) {
-      console.error('No saved token and no credentials: pass --login and --password (or SHOP_LOGIN and SHOP_PASSWORD).');
+      console.error(
+        'No saved token and no credentials: pass --login and --password (or SHOP_LOGIN and SHOP_PASSWORD).',
+      );
       return EXIT.usage;
     }
     const session = await backend.logIn(provider, login, password);

@@ -51,7 +51,8 @@ const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_DATA_DIR = join(APP_DIR, '.data');
 
 function parsePort(value: string, source: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new ConfigError(`${source} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) > 65_535)
+    throw new ConfigError(`${source} must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -66,7 +67,12 @@ function parseOrientDBEndpoint(env: NodeJS.ProcessEnv): OrientDBEndpoint | null 
   const login = env['ORIENTDB_USER'];
   const password = env['ORIENTDB_PASSWORD'];
   if (Boolean(login) !== Boolean(password)) throw new ConfigError('ORIENTDB_USER and ORIENTDB_PASSWORD go together');
-  return { host: env['ORIENTDB_HOST'] || '127.0.0.1', port, database: env['ORIENTDB_DATABASE'] || 'sessiontoken', demoUser: login && password ? { login, password } : null };
+  return {
+    host: env['ORIENTDB_HOST'] || '127.0.0.1',
+    port,
+    database: env['ORIENTDB_DATABASE'] || 'sessiontoken',
+    demoUser: login && password ? { login, password } : null,
+  };
 }
 
 function parseOrigin(value: string | undefined): string | undefined {
@@ -77,7 +83,10 @@ function parseOrigin(value: string | undefined): string | undefined {
   } catch {
     origin = 'null';
   }
-  if (origin !== value || !/^https?:/.test(origin)) throw new ConfigError(`--origin (SHOP_ORIGIN) must be an http(s) origin such as https://shop.example, got ${JSON.stringify(value)}`);
+  if (origin !== value || !/^https?:/.test(origin))
+    throw new ConfigError(
+      `--origin (SHOP_ORIGIN) must be an http(s) origin such as https://shop.example, got ${JSON.stringify(value)}`,
+    );
   return origin;
 }
 
@@ -108,12 +117,19 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  const provider = values.provider !== undefined ? parseProvider(values.provider, '--provider') : env['PROVIDER'] ? parseProvider(env['PROVIDER'], 'PROVIDER') : 'stytch-like';
-  const port = values.port !== undefined ? parsePort(values.port, '--port') : env['PORT'] ? parsePort(env['PORT'], 'PORT') : 3000;
+  const provider =
+    values.provider !== undefined
+      ? parseProvider(values.provider, '--provider')
+      : env['PROVIDER']
+        ? parseProvider(env['PROVIDER'], 'PROVIDER')
+        : 'stytch-like';
+  const port =
+    values.port !== undefined ? parsePort(values.port, '--port') : env['PORT'] ? parsePort(env['PORT'], 'PORT') : 3000;
   const dataDir = resolve(values['data-dir'] ?? env['EXAMPLE_DATA_DIR'] ?? DEFAULT_DATA_DIR);
   const certFile = values['tls-cert'] ?? env['TLS_CERT'];
   const keyFile = values['tls-key'] ?? env['TLS_KEY'];
-  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError('--tls-cert and --tls-key (TLS_CERT and TLS_KEY) go together');
+  if (Boolean(certFile) !== Boolean(keyFile))
+    throw new ConfigError('--tls-cert and --tls-key (TLS_CERT and TLS_KEY) go together');
   const tls = certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : null;
   return {
     provider,

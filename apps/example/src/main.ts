@@ -27,7 +27,13 @@ try {
 
 const backend = await createShopBackend(config);
 const carts = new CartStore(join(config.dataDir, 'cart.sqlite'));
-const app = await buildShopApp({ backend, carts, secureCookies: config.secureCookies, ...(tls ? { tls } : {}), ...(config.origin ? { origin: config.origin } : {}) });
+const app = await buildShopApp({
+  backend,
+  carts,
+  secureCookies: config.secureCookies,
+  ...(tls ? { tls } : {}),
+  ...(config.origin ? { origin: config.origin } : {}),
+});
 await app.listen({ host: config.host, port: config.port });
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.port;

@@ -2,7 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '@sessiontoken/core';
-import { OrientDBSessionPool, type OrientDBPooledSessionProvider, type OrientDBTokenProvider } from '@sessiontoken/orientdb';
+import {
+  OrientDBSessionPool,
+  type OrientDBPooledSessionProvider,
+  type OrientDBTokenProvider,
+} from '@sessiontoken/orientdb';
 import { readRunState, RunStateError, type RunState } from '@sessiontoken/orientdb-server';
 import { StytchLikeApiError, type StytchLikeSessionAttributes } from '@sessiontoken/stytch-like';
 import {
@@ -28,7 +32,10 @@ async function createStytchLikeBackend(config: ExampleConfig): Promise<ShopBacke
   const store = await openStore(`sqlite:${join(config.dataDir, 'sessions.sqlite')}`);
   const service = new StytchLikeSessionService({ projectId: STYTCH_PROJECT_ID, store });
   try {
-    const { session } = await service.createPasswordUser({ email: STYTCH_DEMO_USER.login, password: STYTCH_DEMO_USER.password });
+    const { session } = await service.createPasswordUser({
+      email: STYTCH_DEMO_USER.login,
+      password: STYTCH_DEMO_USER.password,
+    });
     await service.revokeSession({ sessionId: session.session_id });
   } catch (error) {
     if (!(error instanceof StytchLikeApiError && error.errorType === 'duplicate_email')) {
@@ -43,7 +50,8 @@ async function createStytchLikeBackend(config: ExampleConfig): Promise<ShopBacke
     demoUser: STYTCH_DEMO_USER,
     createProvider: () => new EmbeddedStytchLikeSessionProvider({ service }),
     // The email rides along as a custom claim, so every reattached session can greet its user without a lookup.
-    logIn: (provider, login, password) => provider.open({ email: login, password }, { sessionCustomClaims: { email: login } }),
+    logIn: (provider, login, password) =>
+      provider.open({ email: login, password }, { sessionCustomClaims: { email: login } }),
     displayName: (session) => emailOf(session) ?? session.subject,
     async work(provider) {
       const session = provider.getSession();
@@ -83,7 +91,9 @@ function orientdbEndpoint(config: ExampleConfig): OrientDBEndpoint {
     throw error;
   }
   if (!state) {
-    throw new ConfigError(`no OrientDB server: start one with \`pnpm --filter @sessiontoken/orientdb server:start\` (or \`pnpm start -- --provider orientdb\`), or set ORIENTDB_PORT, ORIENTDB_USER and ORIENTDB_PASSWORD`);
+    throw new ConfigError(
+      `no OrientDB server: start one with \`pnpm --filter @sessiontoken/orientdb server:start\` (or \`pnpm start -- --provider orientdb\`), or set ORIENTDB_PORT, ORIENTDB_USER and ORIENTDB_PASSWORD`,
+    );
   }
   return {
     host: state.host,
@@ -109,7 +119,8 @@ async function seedDevices(provider: OrientDBTokenProvider): Promise<void> {
   await provider.command('CREATE CLASS Device IF NOT EXISTS');
   const [row] = await provider.query('SELECT count(*) AS n FROM Device');
   if (Number(row?.['n'] ?? 0) === 0) {
-    for (const device of SEED_DEVICES) await provider.command('INSERT INTO Device SET name = :name, zone = :zone', device);
+    for (const device of SEED_DEVICES)
+      await provider.command('INSERT INTO Device SET name = :name, zone = :zone', device);
   }
 }
 
@@ -119,7 +130,12 @@ async function seedDevices(provider: OrientDBTokenProvider): Promise<void> {
  */
 async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend<OrientDBPooledSessionProvider>> {
   const endpoint = orientdbEndpoint(config);
-  const pool = new OrientDBSessionPool({ host: endpoint.host, port: endpoint.port, database: endpoint.database, maxSockets: ORIENTDB_SOCKETS });
+  const pool = new OrientDBSessionPool({
+    host: endpoint.host,
+    port: endpoint.port,
+    database: endpoint.database,
+    maxSockets: ORIENTDB_SOCKETS,
+  });
   return {
     name: 'orientdb',
     loginLabel: 'Username',
@@ -142,7 +158,10 @@ async function createOrientDBBackend(config: ExampleConfig): Promise<ShopBackend
         const zone = typeof row['zone'] === 'string' ? row['zone'] : '';
         byZone.set(zone, [...(byZone.get(zone) ?? []), typeof row['name'] === 'string' ? row['name'] : '']);
       }
-      return { title: `Devices by zone (database ${endpoint.database})`, lines: [...byZone].map(([zone, names]) => `${zone}: ${names.join(', ')}`) };
+      return {
+        title: `Devices by zone (database ${endpoint.database})`,
+        lines: [...byZone].map(([zone, names]) => `${zone}: ${names.join(', ')}`),
+      };
     },
     close: () => pool.close(),
   };

@@ -22,7 +22,15 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 });
 
@@ -58,7 +66,9 @@ async function cartQuantities(page: Page): Promise<Record<string, string>> {
   const rows = page.locator('table[data-testid="cart"] tbody tr');
   const result: Record<string, string> = {};
   for (const row of await rows.all()) {
-    result[(await row.getAttribute('data-sku'))!] = (await row.locator('[data-testid="quantity"]').textContent())!.trim();
+    result[(await row.getAttribute('data-sku'))!] = (await row
+      .locator('[data-testid="quantity"]')
+      .textContent())!.trim();
   }
   return result;
 }
@@ -121,7 +131,8 @@ describe.each(PROVIDER_NAMES.map((p) => [p]))('shop on %s', (provider: ProviderN
         await page.getByRole('link', { name: 'Your session' }).click();
         await expect.poll(() => page.getByTestId('session').isVisible()).toBe(true);
         expect(await page.getByTestId('expires').textContent()).toMatch(/\d{4}-\d\d-\d\d/);
-        if (provider === 'stytch-like') expect(await page.getByTestId('jwt-expires').textContent()).toMatch(/\d{4}-\d\d-\d\d/);
+        if (provider === 'stytch-like')
+          expect(await page.getByTestId('jwt-expires').textContent()).toMatch(/\d{4}-\d\d-\d\d/);
 
         const token = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)!.value;
         await page.getByRole('button', { name: 'Log out' }).click();
@@ -139,7 +150,10 @@ describe.each(PROVIDER_NAMES.map((p) => [p]))('shop on %s', (provider: ProviderN
         try {
           if (probe.capabilities.serverRevocation) {
             const error = await probe.setSessionToken(token).catch((e: unknown) => e);
-            expect(isSessionTokenError(error, 'INVALID_TOKEN', 'REVOKED'), `the provider rejects the logged-out token: ${String(error)}`).toBe(true);
+            expect(
+              isSessionTokenError(error, 'INVALID_TOKEN', 'REVOKED'),
+              `the provider rejects the logged-out token: ${String(error)}`,
+            ).toBe(true);
           } else {
             await expect(probe.setSessionToken(token)).resolves.toMatchObject({ subject: expect.any(String) });
           }

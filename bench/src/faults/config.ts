@@ -10,5 +10,8 @@ export const DOCS_FILE = join(DOCS_DIR, 'reliability.md');
 
 /** A project id and a secret for one Stytch-like server. */
 export function newProject(): { projectId: string; secret: string } {
-  return { projectId: uniqueName('project-faults').replaceAll('_', '-'), secret: `secret-${randomBytes(18).toString('base64url')}` };
+  return {
+    projectId: uniqueName('project-faults').replaceAll('_', '-'),
+    secret: `secret-${randomBytes(18).toString('base64url')}`,
+  };
 }

@@ -25,22 +25,40 @@ export interface CorruptedAnswersFigure {
 }
 
 /** Outcomes a corrupted answer may end in: a result (the protocol has no checksum), or a typed error. */
-export const CORRUPTED_ANSWER_OUTCOMES = ['ok, same rows', 'ok, other rows', 'PROTOCOL', 'UNAVAILABLE', 'BACKEND', 'INVALID_TOKEN', 'EXPIRED'];
+export const CORRUPTED_ANSWER_OUTCOMES = [
+  'ok, same rows',
+  'ok, other rows',
+  'PROTOCOL',
+  'UNAVAILABLE',
+  'BACKEND',
+  'INVALID_TOKEN',
+  'EXPIRED',
+];
 
 const QUERIES = {
   records: 'SELECT FROM OUser ORDER BY name',
-  projection: "SELECT 1 AS one, 'text' AS s, [1, 2.5, 'x'] AS list, {'k': true} AS map, 12345678901234 AS big, date('2024-02-29', 'yyyy-MM-dd') AS day",
+  projection:
+    "SELECT 1 AS one, 'text' AS s, [1, 2.5, 'x'] AS list, {'k': true} AS map, 12345678901234 AS big, date('2024-02-29', 'yyyy-MM-dd') AS day",
 } as const;
 
 type Target = 'greeting' | 'reattach answer' | 'record query answer' | 'projection query answer';
 const TARGETS: readonly Target[] = ['greeting', 'reattach answer', 'record query answer', 'projection query answer'];
 
 const edits: fc.Arbitrary<ByteEdit[]> = fc.array(
-  fc.record({ position: fc.nat({ max: 4096 }), op: fc.constantFrom<ByteEdit['op']>('xor', 'set'), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({
+    position: fc.nat({ max: 4096 }),
+    op: fc.constantFrom<ByteEdit['op']>('xor', 'set'),
+    value: fc.integer({ min: 0, max: 255 }),
+  }),
   { minLength: 1, maxLength: 3 },
 );
 
-export async function orientdbCorruptedAnswers(options: { server: OrientDBEndpoint; cases: number; timeoutMs: number; seed?: number }): Promise<CorruptedAnswersFigure> {
+export async function orientdbCorruptedAnswers(options: {
+  server: OrientDBEndpoint;
+  cases: number;
+  timeoutMs: number;
+  seed?: number;
+}): Promise<CorruptedAnswersFigure> {
   const { server, timeoutMs } = options;
   const seed = options.seed ?? Date.now() % 2 ** 31;
   // A reattach is a connect and one answer; a hang is anything well past that.
@@ -48,9 +66,16 @@ export async function orientdbCorruptedAnswers(options: { server: OrientDBEndpoi
   return withCleanup(async (cleanup) => {
     const token = await openToken(server);
     const proxy = cleanup.add(await startFaultProxy({ upstreamPort: server.port }), 'fault proxy', (p) => p.close());
-    const direct = cleanup.add(new OrientDBSessionProvider({ host: server.host, port: server.port, database: server.database, timeoutMs }), 'direct provider', (p) => p.close());
+    const direct = cleanup.add(
+      new OrientDBSessionProvider({ host: server.host, port: server.port, database: server.database, timeoutMs }),
+      'direct provider',
+      (p) => p.close(),
+    );
     await direct.setSessionToken(token);
-    const expected = { records: await direct.query(QUERIES.records), projection: await direct.query(QUERIES.projection) };
+    const expected = {
+      records: await direct.query(QUERIES.records),
+      projection: await direct.query(QUERIES.projection),
+    };
 
     const outcomes = new Map<Target, Tally>(TARGETS.map((t) => [t, new Tally()]));
     const after = new Tally();
@@ -62,7 +87,12 @@ export async function orientdbCorruptedAnswers(options: { server: OrientDBEndpoi
     for (let index = 0; index < options.cases; index++) {
       const target = TARGETS[index % TARGETS.length]!;
       const spec = { kind: 'corrupt', edits: plans[index]! } as const;
-      const provider = new OrientDBSessionProvider({ host: server.host, port: proxy.port, database: server.database, timeoutMs });
+      const provider = new OrientDBSessionProvider({
+        host: server.host,
+        port: proxy.port,
+        database: server.database,
+        timeoutMs,
+      });
       try {
         const faultsBefore = proxy.faults;
         const started = performance.now();
@@ -81,7 +111,8 @@ export async function orientdbCorruptedAnswers(options: { server: OrientDBEndpoi
           }
         } catch (error) {
           outcome = outcomeOf(error);
-          if (!CORRUPTED_ANSWER_OUTCOMES.includes(outcome) && notes.length < 20) notes.push(`${target}: ${describeError(error)}`);
+          if (!CORRUPTED_ANSWER_OUTCOMES.includes(outcome) && notes.length < 20)
+            notes.push(`${target}: ${describeError(error)}`);
         }
         longestMs = Math.max(longestMs, performance.now() - started);
         proxy.setPolicy(() => null);

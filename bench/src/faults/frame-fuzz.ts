@@ -5,7 +5,12 @@ export interface FrameFuzzFigure {
   readonly runsPerTarget: number;
   readonly total: number;
   /** Per decoder target: cases, decoded, and rejected with the one allowed typed error (PROTOCOL, or INVALID_TOKEN for tokens). */
-  readonly targets: { readonly target: string; readonly runs: number; readonly decoded: number; readonly rejected: number }[];
+  readonly targets: {
+    readonly target: string;
+    readonly runs: number;
+    readonly decoded: number;
+    readonly rejected: number;
+  }[];
   /** Cases that threw anything else, took over 250 ms, or asked to buffer beyond the frame limit (the first one stops the run). */
   readonly crashes: number;
   readonly crash: string | null;

@@ -68,12 +68,37 @@ interface Seeds {
 
 const PASSWORD = 'a long and unguessable password';
 
-const wrongType = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }));
-const edgeDuration = fc.constantFrom(4, 5, 60, 527_040, 527_041, -1, 0, 1.5, 1e308, -1e308, '60', Number.MAX_SAFE_INTEGER);
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+);
+const edgeDuration = fc.constantFrom(
+  4,
+  5,
+  60,
+  527_040,
+  527_041,
+  -1,
+  0,
+  1.5,
+  1e308,
+  -1e308,
+  '60',
+  Number.MAX_SAFE_INTEGER,
+);
 const longString = fc.constantFrom(255, 257, 4097, 8193, 20_000, 60_000).map((n) => 'x'.repeat(n));
 // Any code point, lone surrogates included (fast-check's `binary` unit would cost ~85 MB of tables at load).
-const anyCodePoints = (maxLength: number) => fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength }).map((points) => String.fromCodePoint(...points));
-const oddString = fc.oneof(fc.string({ maxLength: 64 }), anyCodePoints(64), fc.constantFrom('', ' ', '\u0000', '__proto__', 'constructor', '\ud800', '../../etc/passwd', '%00', "' OR 1=1 --"));
+const anyCodePoints = (maxLength: number) =>
+  fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength }).map((points) => String.fromCodePoint(...points));
+const oddString = fc.oneof(
+  fc.string({ maxLength: 64 }),
+  anyCodePoints(64),
+  fc.constantFrom('', ' ', '\u0000', '__proto__', 'constructor', '\ud800', '../../etc/passwd', '%00', "' OR 1=1 --"),
+);
 
 /** Percent-encodes any string, lone surrogates included (as UTF-8 of U+FFFD, which is what a client would send). */
 function percentEncoded(text: string): string {
@@ -82,7 +107,9 @@ function percentEncoded(text: string): string {
 
 /** A JSON value nested `depth` levels deep, written out directly (a recursive JSON.stringify would be the test). */
 function deepJson(depth: number, kind: 'object' | 'array'): string {
-  return kind === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+  return kind === 'object'
+    ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
+    : `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 }
 
 function mutatedObject(seeds: Record<string, unknown>[]): fc.Arbitrary<Record<string, unknown>> {
@@ -93,8 +120,20 @@ function mutatedObject(seeds: Record<string, unknown>[]): fc.Arbitrary<Record<st
     fc.record({ op: fc.constant('long-string' as const), key: fc.nat(), value: longString }),
     fc.record({ op: fc.constant('odd-string' as const), key: fc.nat(), value: oddString }),
     fc.record({ op: fc.constant('duration' as const), value: edgeDuration }),
-    fc.record({ op: fc.constant('unknown-field' as const), name: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'session_id', 'user_id')), value: fc.jsonValue({ maxDepth: 2 }) }),
-    fc.record({ op: fc.constant('flip-char' as const), key: fc.nat(), at: fc.nat(), char: fc.string({ minLength: 1, maxLength: 1 }) }),
+    fc.record({
+      op: fc.constant('unknown-field' as const),
+      name: fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.constantFrom('__proto__', 'constructor', 'session_id', 'user_id'),
+      ),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    }),
+    fc.record({
+      op: fc.constant('flip-char' as const),
+      key: fc.nat(),
+      at: fc.nat(),
+      char: fc.string({ minLength: 1, maxLength: 1 }),
+    }),
     fc.record({ op: fc.constant('truncate' as const), key: fc.nat(), at: fc.nat() }),
   );
   return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 3 })).map(([seed, edits]) => {
@@ -136,8 +175,19 @@ function mutatedObject(seeds: Record<string, unknown>[]): fc.Arbitrary<Record<st
 
 /** Byte-level damage to serialized JSON: cut, inserted characters, duplicated runs. */
 function damagedText(texts: string[]): fc.Arbitrary<string> {
-  return fc.tuple(fc.constantFrom(...texts), fc.array(fc.tuple(fc.nat(), fc.constantFrom('cut', 'insert', 'duplicate', 'delete'), fc.string({ minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 4 })).map(
-    ([text, edits]) => {
+  return fc
+    .tuple(
+      fc.constantFrom(...texts),
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.constantFrom('cut', 'insert', 'duplicate', 'delete'),
+          fc.string({ minLength: 1, maxLength: 4 }),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+    )
+    .map(([text, edits]) => {
       let out = text;
       for (const [position, op, chars] of edits) {
         const at = out.length === 0 ? 0 : position % out.length;
@@ -147,8 +197,7 @@ function damagedText(texts: string[]): fc.Arbitrary<string> {
         else out = out.slice(0, at) + out.slice(at + 1 + (chars.length % 4));
       }
       return out;
-    },
-  );
+    });
 }
 
 function caseArbitrary(s: Seeds): fc.Arbitrary<FuzzCase> {
@@ -159,72 +208,219 @@ function caseArbitrary(s: Seeds): fc.Arbitrary<FuzzCase> {
     { session_token: s.sessionToken, session_custom_claims: { plan: 'pro', n: 1 } },
   ];
   const revokeSeeds = [{ session_token: s.sessionToken }, { session_jwt: s.sessionJwt }, { session_id: s.sessionId }];
-  const loginSeeds = [{ email: s.email, password: s.password }, { email: s.email, password: s.password, session_duration_minutes: 30 }];
+  const loginSeeds = [
+    { email: s.email, password: s.password },
+    { email: s.email, password: s.password, session_duration_minutes: 30 },
+  ];
   const createSeeds = [{ email: `fuzz-${randomUUID()}@example.test`, password: s.password }];
   const texts = [...authSeeds, ...revokeSeeds, ...loginSeeds].map((b) => JSON.stringify(b));
   const post = (path: string, kind: string, body: fc.Arbitrary<string>, weight: number) => ({
     weight,
-    arbitrary: body.map((text): FuzzCase => ({ kind, method: 'POST', path, body: text, contentType: 'application/json', auth: 'right' })),
+    arbitrary: body.map((text): FuzzCase => ({
+      kind,
+      method: 'POST',
+      path,
+      body: text,
+      contentType: 'application/json',
+      auth: 'right',
+    })),
   });
   const sessionPaths = fc.constantFrom('/v1/sessions/authenticate', '/v1/sessions/revoke');
-  const anyJsonPath = fc.constantFrom('/v1/sessions/authenticate', '/v1/sessions/revoke', '/v1/passwords/authenticate', '/v1/passwords');
+  const anyJsonPath = fc.constantFrom(
+    '/v1/sessions/authenticate',
+    '/v1/sessions/revoke',
+    '/v1/passwords/authenticate',
+    '/v1/passwords',
+  );
   return fc.oneof(
-    post('/v1/sessions/authenticate', 'mutated valid body', mutatedObject(authSeeds).map((b) => JSON.stringify(b)), 30),
-    post('/v1/sessions/revoke', 'mutated valid body', mutatedObject(revokeSeeds).map((b) => JSON.stringify(b)), 12),
+    post(
+      '/v1/sessions/authenticate',
+      'mutated valid body',
+      mutatedObject(authSeeds).map((b) => JSON.stringify(b)),
+      30,
+    ),
+    post(
+      '/v1/sessions/revoke',
+      'mutated valid body',
+      mutatedObject(revokeSeeds).map((b) => JSON.stringify(b)),
+      12,
+    ),
     // Few password cases: a schema-valid one costs a full scrypt on the server, as it must.
-    post('/v1/passwords/authenticate', 'mutated valid body', mutatedObject(loginSeeds).map((b) => JSON.stringify(b)), 2),
-    post('/v1/passwords', 'mutated valid body', mutatedObject(createSeeds).map((b) => JSON.stringify(b)), 1),
+    post(
+      '/v1/passwords/authenticate',
+      'mutated valid body',
+      mutatedObject(loginSeeds).map((b) => JSON.stringify(b)),
+      2,
+    ),
+    post(
+      '/v1/passwords',
+      'mutated valid body',
+      mutatedObject(createSeeds).map((b) => JSON.stringify(b)),
+      1,
+    ),
     {
       weight: 12,
-      arbitrary: fc.tuple(anyJsonPath, damagedText(texts)).map(([path, body]): FuzzCase => ({ kind: 'damaged JSON text', method: 'POST', path, body, contentType: 'application/json', auth: 'right' })),
+      arbitrary: fc
+        .tuple(anyJsonPath, damagedText(texts))
+        .map(([path, body]): FuzzCase => ({
+          kind: 'damaged JSON text',
+          method: 'POST',
+          path,
+          body,
+          contentType: 'application/json',
+          auth: 'right',
+        })),
     },
     {
       weight: 12,
-      arbitrary: fc.tuple(sessionPaths, fc.jsonValue({ maxDepth: 4 })).map(([path, value]): FuzzCase => ({ kind: 'random JSON', method: 'POST', path, body: JSON.stringify(value) ?? 'null', contentType: 'application/json', auth: 'right' })),
+      arbitrary: fc
+        .tuple(sessionPaths, fc.jsonValue({ maxDepth: 4 }))
+        .map(([path, value]): FuzzCase => ({
+          kind: 'random JSON',
+          method: 'POST',
+          path,
+          body: JSON.stringify(value) ?? 'null',
+          contentType: 'application/json',
+          auth: 'right',
+        })),
     },
     {
       weight: 6,
-      arbitrary: fc.tuple(sessionPaths, fc.uint8Array({ maxLength: 256 })).map(([path, bytes]): FuzzCase => ({ kind: 'random bytes', method: 'POST', path, body: Buffer.from(bytes).toString('latin1'), contentType: 'application/json', auth: 'right' })),
+      arbitrary: fc
+        .tuple(sessionPaths, fc.uint8Array({ maxLength: 256 }))
+        .map(([path, bytes]): FuzzCase => ({
+          kind: 'random bytes',
+          method: 'POST',
+          path,
+          body: Buffer.from(bytes).toString('latin1'),
+          contentType: 'application/json',
+          auth: 'right',
+        })),
     },
     {
       weight: 3,
-      arbitrary: fc.tuple(sessionPaths, fc.integer({ min: 2_000, max: 12_000 }), fc.constantFrom('object', 'array'), fc.constantFrom('session_custom_claims', 'session_token', 'unknown')).map(
-        ([path, depth, kind, field]): FuzzCase => ({ kind: 'deeply nested JSON', method: 'POST', path, body: `{"${field}":${deepJson(depth, kind)}}`, contentType: 'application/json', auth: 'right' }),
-      ),
+      arbitrary: fc
+        .tuple(
+          sessionPaths,
+          fc.integer({ min: 2_000, max: 12_000 }),
+          fc.constantFrom('object', 'array'),
+          fc.constantFrom('session_custom_claims', 'session_token', 'unknown'),
+        )
+        .map(([path, depth, kind, field]): FuzzCase => ({
+          kind: 'deeply nested JSON',
+          method: 'POST',
+          path,
+          body: `{"${field}":${deepJson(depth, kind)}}`,
+          contentType: 'application/json',
+          auth: 'right',
+        })),
     },
     {
       weight: 1,
-      arbitrary: fc.tuple(sessionPaths, fc.integer({ min: 65_537, max: 400_000 })).map(([path, hugeBytes]): FuzzCase => ({ kind: 'huge body', method: 'POST', path, body: { hugeBytes }, contentType: 'application/json', auth: 'right' })),
+      arbitrary: fc
+        .tuple(sessionPaths, fc.integer({ min: 65_537, max: 400_000 }))
+        .map(([path, hugeBytes]): FuzzCase => ({
+          kind: 'huge body',
+          method: 'POST',
+          path,
+          body: { hugeBytes },
+          contentType: 'application/json',
+          auth: 'right',
+        })),
     },
     {
       weight: 4,
-      arbitrary: fc.tuple(sessionPaths, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data', '', 'application/jsonx'), fc.constantFrom(...texts)).map(
-        ([path, contentType, body]): FuzzCase => ({ kind: 'wrong content type', method: 'POST', path, body, contentType: contentType === '' ? null : contentType, auth: 'right' }),
-      ),
+      arbitrary: fc
+        .tuple(
+          sessionPaths,
+          fc.constantFrom(
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'application/json; charset=latin1',
+            'multipart/form-data',
+            '',
+            'application/jsonx',
+          ),
+          fc.constantFrom(...texts),
+        )
+        .map(([path, contentType, body]): FuzzCase => ({
+          kind: 'wrong content type',
+          method: 'POST',
+          path,
+          body,
+          contentType: contentType === '' ? null : contentType,
+          auth: 'right',
+        })),
     },
     {
       weight: 4,
-      arbitrary: fc.tuple(sessionPaths, fc.constantFrom<FuzzCase['auth']>('wrong', 'none'), fc.constantFrom(...texts)).map(
-        ([path, auth, body]): FuzzCase => ({ kind: 'wrong or no authentication', method: 'POST', path, body, contentType: 'application/json', auth }),
-      ),
+      arbitrary: fc
+        .tuple(sessionPaths, fc.constantFrom<FuzzCase['auth']>('wrong', 'none'), fc.constantFrom(...texts))
+        .map(([path, auth, body]): FuzzCase => ({
+          kind: 'wrong or no authentication',
+          method: 'POST',
+          path,
+          body,
+          contentType: 'application/json',
+          auth,
+        })),
     },
     {
       weight: 6,
-      arbitrary: fc.oneof(fc.constant(s.userId), oddString, longString.map((x) => x.slice(0, 2000)), anyCodePoints(40)).map(
-        (userId): FuzzCase => ({ kind: 'fuzzed query string', method: 'GET', path: `/v1/sessions?user_id=${percentEncoded(userId)}`, body: null, contentType: null, auth: 'right' }),
-      ),
+      arbitrary: fc
+        .oneof(
+          fc.constant(s.userId),
+          oddString,
+          longString.map((x) => x.slice(0, 2000)),
+          anyCodePoints(40),
+        )
+        .map((userId): FuzzCase => ({
+          kind: 'fuzzed query string',
+          method: 'GET',
+          path: `/v1/sessions?user_id=${percentEncoded(userId)}`,
+          body: null,
+          contentType: null,
+          auth: 'right',
+        })),
     },
     {
       weight: 3,
-      arbitrary: fc.oneof(fc.constant(s.projectId), oddString, fc.string({ maxLength: 300 })).map(
-        (id): FuzzCase => ({ kind: 'fuzzed JWKS path', method: 'GET', path: `/v1/sessions/jwks/${percentEncoded(id)}`, body: null, contentType: null, auth: 'none' }),
-      ),
+      arbitrary: fc
+        .oneof(fc.constant(s.projectId), oddString, fc.string({ maxLength: 300 }))
+        .map((id): FuzzCase => ({
+          kind: 'fuzzed JWKS path',
+          method: 'GET',
+          path: `/v1/sessions/jwks/${percentEncoded(id)}`,
+          body: null,
+          contentType: null,
+          auth: 'none',
+        })),
     },
     {
       weight: 4,
-      arbitrary: fc.tuple(fc.constantFrom<FuzzCase['method']>('GET', 'PUT', 'DELETE', 'POST'), fc.constantFrom('/v1/sessions/authenticate', '/v1/passwords', '/health', '/', '/v1', '/v1/sessions/jwks/', '/%2e%2e/%2e%2e/etc/passwd', '/v1/sessions/authenticate?x=1&x=2'), fc.option(fc.constantFrom(...texts))).map(
-        ([method, path, body]): FuzzCase => ({ kind: 'wrong method or path', method, path, body, contentType: body === null ? null : 'application/json', auth: 'right' }),
-      ),
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom<FuzzCase['method']>('GET', 'PUT', 'DELETE', 'POST'),
+          fc.constantFrom(
+            '/v1/sessions/authenticate',
+            '/v1/passwords',
+            '/health',
+            '/',
+            '/v1',
+            '/v1/sessions/jwks/',
+            '/%2e%2e/%2e%2e/etc/passwd',
+            '/v1/sessions/authenticate?x=1&x=2',
+          ),
+          fc.option(fc.constantFrom(...texts)),
+        )
+        .map(([method, path, body]): FuzzCase => ({
+          kind: 'wrong method or path',
+          method,
+          path,
+          body,
+          contentType: body === null ? null : 'application/json',
+          auth: 'right',
+        })),
     },
   );
 }
@@ -237,11 +433,16 @@ function classify(status: number, text: string): { outcome: string; wellFormed: 
   } catch {
     return { outcome: `${status} (not JSON)`, wellFormed: false };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { outcome: `${status} (not an object)`, wellFormed: false };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { outcome: `${status} (not an object)`, wellFormed: false };
   const record = body as Record<string, unknown>;
-  if (record['status_code'] !== status || typeof record['request_id'] !== 'string') return { outcome: `${status} (no status_code/request_id)`, wellFormed: false };
+  if (record['status_code'] !== status || typeof record['request_id'] !== 'string')
+    return { outcome: `${status} (no status_code/request_id)`, wellFormed: false };
   if (status >= 200 && status < 300) return { outcome: String(status), wellFormed: true };
-  const wellFormed = typeof record['error_type'] === 'string' && typeof record['error_message'] === 'string' && typeof record['error_url'] === 'string';
+  const wellFormed =
+    typeof record['error_type'] === 'string' &&
+    typeof record['error_message'] === 'string' &&
+    typeof record['error_url'] === 'string';
   return { outcome: `${status} ${String(record['error_type'])}`, wellFormed };
 }
 
@@ -251,7 +452,9 @@ export async function httpBodyFuzz(options: HttpFuzzOptions): Promise<HttpFuzzFi
   return withCleanup(async (cleanup) => {
     const project = newProject();
     const location = cleanup.add(newStoreLocation('sqlite'), 'sqlite store', (l) => l.remove());
-    const server = cleanup.add(await startStytchProcess({ store: location.url, ...project }), 'server process', (p) => p.stop('SIGKILL'));
+    const server = cleanup.add(await startStytchProcess({ store: location.url, ...project }), 'server process', (p) =>
+      p.stop('SIGKILL'),
+    );
     const email = `fuzz-${randomUUID()}@example.test`;
     await createPasswordUser(server.url, project, email, PASSWORD);
     const login = async () => {
@@ -277,8 +480,13 @@ export async function httpBodyFuzz(options: HttpFuzzOptions): Promise<HttpFuzzFi
       projectId: project.projectId,
     };
     const arbitrary = caseArbitrary(seeds);
-    const agent = cleanup.add(new http.Agent({ keepAlive: true, maxSockets: options.concurrency }), 'fuzz agent', (a) => a.destroy());
-    const auth = { right: basicAuth(project.projectId, project.secret), wrong: basicAuth(project.projectId, `${project.secret}x`) };
+    const agent = cleanup.add(new http.Agent({ keepAlive: true, maxSockets: options.concurrency }), 'fuzz agent', (a) =>
+      a.destroy(),
+    );
+    const auth = {
+      right: basicAuth(project.projectId, project.secret),
+      wrong: basicAuth(project.projectId, `${project.secret}x`),
+    };
 
     const kinds = new Tally();
     const outcomes = new Tally();
@@ -298,18 +506,32 @@ export async function httpBodyFuzz(options: HttpFuzzOptions): Promise<HttpFuzzFi
       const headers: Record<string, string> = {};
       if (c.contentType !== null) headers['content-type'] = c.contentType;
       if (c.auth !== 'none') headers['authorization'] = auth[c.auth];
-      const body = c.body === null ? undefined : typeof c.body === 'string' ? c.body : `{"session_token":"${'y'.repeat(c.body.hugeBytes)}"}`;
+      const body =
+        c.body === null
+          ? undefined
+          : typeof c.body === 'string'
+            ? c.body
+            : `{"session_token":"${'y'.repeat(c.body.hugeBytes)}"}`;
       try {
-        const response = await rawRequest(server.url, { method: c.method, path: c.path, headers, ...(body === undefined ? {} : { body }), agent, timeoutMs: 30_000 });
+        const response = await rawRequest(server.url, {
+          method: c.method,
+          path: c.path,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          agent,
+          timeoutMs: 30_000,
+        });
         const { outcome, wellFormed } = classify(response.status, response.text);
         outcomes.add(outcome);
         if (response.status >= 500) serverErrors++;
         if (!wellFormed) malformed++;
-        if ((response.status >= 500 || !wellFormed) && examples.length < 10) examples.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${outcome}: ${response.text.slice(0, 160)}`);
+        if ((response.status >= 500 || !wellFormed) && examples.length < 10)
+          examples.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${outcome}: ${response.text.slice(0, 160)}`);
       } catch (error) {
         networkFailures++;
         outcomes.add(`network ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-        if (examples.length < 10) examples.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${describeError(error)}`);
+        if (examples.length < 10)
+          examples.push(`${c.kind} ${c.method} ${c.path.slice(0, 60)} → ${describeError(error)}`);
       }
     };
 

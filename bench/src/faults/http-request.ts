@@ -31,7 +31,10 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRes
         resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${request.timeoutMs ?? 10_000} ms`)), request.timeoutMs ?? 10_000);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer within ${request.timeoutMs ?? 10_000} ms`)),
+      request.timeoutMs ?? 10_000,
+    );
     req.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -46,7 +49,12 @@ export function basicAuth(projectId: string, secret: string): string {
 }
 
 /** Creates a password user (and its first session) with `POST /v1/passwords`; throws unless the answer is 200. */
-export async function createPasswordUser(baseUrl: string, project: { projectId: string; secret: string }, email: string, password: string): Promise<void> {
+export async function createPasswordUser(
+  baseUrl: string,
+  project: { projectId: string; secret: string },
+  email: string,
+  password: string,
+): Promise<void> {
   const response = await rawRequest(baseUrl, {
     method: 'POST',
     path: '/v1/passwords',
@@ -54,7 +62,8 @@ export async function createPasswordUser(baseUrl: string, project: { projectId: 
     body: JSON.stringify({ email, password }),
     timeoutMs: 30_000,
   });
-  if (response.status !== 200) throw new Error(`POST /v1/passwords answered ${response.status}: ${response.text.slice(0, 200)}`);
+  if (response.status !== 200)
+    throw new Error(`POST /v1/passwords answered ${response.status}: ${response.text.slice(0, 200)}`);
 }
 
 /** True when `GET /health` answers 200. */

@@ -29,7 +29,11 @@ export function stytchKillViolations(f: StytchKillFigure): string[] {
   const inFlight = unexpected(f.inFlightOutcomes, ['UNAVAILABLE', 'answered']);
   check(v, inFlight.length === 0, `requests cut by the kill ended otherwise than UNAVAILABLE: ${inFlight.join(', ')}`);
   const ended = Object.values(f.inFlightOutcomes).reduce((sum, count) => sum + count, 0);
-  check(v, ended === f.inFlightAtKill, `${f.inFlightAtKill} requests were in flight at the kill, ${ended} of them ended`);
+  check(
+    v,
+    ended === f.inFlightAtKill,
+    `${f.inFlightAtKill} requests were in flight at the kill, ${ended} of them ended`,
+  );
   const verify = unexpected(f.verifyOutcomes, ['ok']);
   check(v, verify.length === 0, `reattaching after the restart failed: ${verify.join(', ')}`);
   return v;
@@ -38,16 +42,32 @@ export function stytchKillViolations(f: StytchKillFigure): string[] {
 export function orientdbRestartViolations(f: OrientDBRestartFigure): string[] {
   const v: string[] = [];
   check(v, f.hangs === 0, `${f.hangs} calls took longer than ${f.boundMs} ms (connect + one answer)`);
-  check(v, f.longestFailureMs <= f.boundMs, `the longest failure took ${f.longestFailureMs} ms, over the ${f.boundMs} ms bound`);
+  check(
+    v,
+    f.longestFailureMs <= f.boundMs,
+    `the longest failure took ${f.longestFailureMs} ms, over the ${f.boundMs} ms bound`,
+  );
   for (const [phase, outcomes] of Object.entries(f.outcomes)) {
     const other = unexpected(outcomes, ['ok', 'UNAVAILABLE']);
     check(v, other.length === 0, `${phase}: calls ended otherwise than ok or UNAVAILABLE: ${other.join(', ')}`);
   }
   const closes = unexpected(f.closeOutcomes, ['ok']);
   check(v, closes.length === 0, `close() failed: ${closes.join(', ')}`);
-  check(v, (f.outcomes.frozen['UNAVAILABLE'] ?? 0) > 0, 'no call failed while the server was frozen: the freeze was not under load');
-  check(v, (f.outcomes.restarting['UNAVAILABLE'] ?? 0) > 0, 'no call failed during the restart: the restart was not under load');
-  check(v, f.recoveredAfterFreeze === f.clients, `${f.clients - f.recoveredAfterFreeze} clients never succeeded after the freeze`);
+  check(
+    v,
+    (f.outcomes.frozen['UNAVAILABLE'] ?? 0) > 0,
+    'no call failed while the server was frozen: the freeze was not under load',
+  );
+  check(
+    v,
+    (f.outcomes.restarting['UNAVAILABLE'] ?? 0) > 0,
+    'no call failed during the restart: the restart was not under load',
+  );
+  check(
+    v,
+    f.recoveredAfterFreeze === f.clients,
+    `${f.clients - f.recoveredAfterFreeze} clients never succeeded after the freeze`,
+  );
   check(v, f.recovered === f.clients, `${f.clients - f.recovered} clients never reattached after the restart`);
   return v;
 }
@@ -58,14 +78,22 @@ export function cutViolations(f: CutFigure & { loginsCut?: number; sessionsFromC
     check(v, s.cases > 0 && s.cut === s.cases, `${s.scenario}: ${s.cut} of ${s.cases} responses were cut`);
     const other = unexpected(s.outcomes, ['UNAVAILABLE']);
     check(v, other.length === 0, `${s.scenario}: cut calls ended otherwise than UNAVAILABLE: ${other.join(', ')}`);
-    check(v, s.longestMs < f.timeoutMs, `${s.scenario}: a cut was noticed only after ${s.longestMs} ms (timeout ${f.timeoutMs} ms)`);
+    check(
+      v,
+      s.longestMs < f.timeoutMs,
+      `${s.scenario}: a cut was noticed only after ${s.longestMs} ms (timeout ${f.timeoutMs} ms)`,
+    );
     const same = unexpected(s.sameProviderAfter, ['ok']);
     check(v, same.length === 0, `${s.scenario}: the same provider failed afterwards: ${same.join(', ')}`);
     const fresh = unexpected(s.newProviderAfter, ['ok']);
     check(v, fresh.length === 0, `${s.scenario}: a new provider failed afterwards: ${fresh.join(', ')}`);
   }
   if (f.loginsCut !== undefined) {
-    check(v, f.sessionsFromCutLogins === f.loginsCut, `${f.loginsCut} cut logins started ${f.sessionsFromCutLogins} sessions: a login was sent twice`);
+    check(
+      v,
+      f.sessionsFromCutLogins === f.loginsCut,
+      `${f.loginsCut} cut logins started ${f.sessionsFromCutLogins} sessions: a login was sent twice`,
+    );
   }
   return v;
 }
@@ -87,13 +115,33 @@ export function soakViolations(f: SoakFigure, bounds: SoakBounds): string[] {
   check(v, stytchFailed.length === 0, `Stytch-like requests failed or were skipped: ${stytchFailed.join(', ')}`);
   const orientFailed = unexpected(f.orientdb, ['ok']);
   check(v, orientFailed.length === 0, `OrientDB rounds failed or were skipped: ${orientFailed.join(', ')}`);
-  check(v, f.stytchPerSecond >= f.stytchRate * bounds.minRateShare, `Stytch-like ran at ${f.stytchPerSecond}/s of ${f.stytchRate}/s`);
-  check(v, f.orientdbPerSecond >= f.orientdbRate * bounds.minRateShare, `OrientDB ran at ${f.orientdbPerSecond}/s of ${f.orientdbRate}/s`);
-  check(v, f.heapGrowthMb <= bounds.heapGrowthMb, `the heap grew by ${f.heapGrowthMb} MB (bound ${bounds.heapGrowthMb} MB)`);
-  check(v, f.nativeGrowthMb <= bounds.nativeGrowthMb, `RSS outside the JS heap grew by ${f.nativeGrowthMb} MB (bound ${bounds.nativeGrowthMb} MB)`);
+  check(
+    v,
+    f.stytchPerSecond >= f.stytchRate * bounds.minRateShare,
+    `Stytch-like ran at ${f.stytchPerSecond}/s of ${f.stytchRate}/s`,
+  );
+  check(
+    v,
+    f.orientdbPerSecond >= f.orientdbRate * bounds.minRateShare,
+    `OrientDB ran at ${f.orientdbPerSecond}/s of ${f.orientdbRate}/s`,
+  );
+  check(
+    v,
+    f.heapGrowthMb <= bounds.heapGrowthMb,
+    `the heap grew by ${f.heapGrowthMb} MB (bound ${bounds.heapGrowthMb} MB)`,
+  );
+  check(
+    v,
+    f.nativeGrowthMb <= bounds.nativeGrowthMb,
+    `RSS outside the JS heap grew by ${f.nativeGrowthMb} MB (bound ${bounds.nativeGrowthMb} MB)`,
+  );
   check(v, f.rssGrowthMb <= bounds.rssGrowthMb, `RSS grew by ${f.rssGrowthMb} MB (bound ${bounds.rssGrowthMb} MB)`);
   check(v, f.maxSockets <= bounds.sockets, `${f.maxSockets} sockets were open at once (bound ${bounds.sockets})`);
-  check(v, f.socketsAtEnd <= f.socketsAtStart, `${f.socketsAtEnd} sockets were left open at the end (${f.socketsAtStart} at the start)`);
+  check(
+    v,
+    f.socketsAtEnd <= f.socketsAtStart,
+    `${f.socketsAtEnd} sockets were left open at the end (${f.socketsAtStart} at the start)`,
+  );
   return v;
 }
 
@@ -116,9 +164,17 @@ export function httpFuzzViolations(f: HttpFuzzFigure, cases: number): string[] {
   check(v, f.malformed === 0, `${f.malformed} answers were not Stytch-shaped JSON`);
   check(v, f.networkFailures === 0, `${f.networkFailures} requests got no answer`);
   check(v, f.processAlive, 'the server process died');
-  check(v, f.healthChecks > 0 && f.healthy === f.healthChecks, `${f.healthy} of ${f.healthChecks} health checks answered 200`);
+  check(
+    v,
+    f.healthChecks > 0 && f.healthy === f.healthChecks,
+    `${f.healthy} of ${f.healthChecks} health checks answered 200`,
+  );
   check(v, f.canaryAuthenticates, 'a session untouched by the fuzzing no longer authenticates');
-  check(v, (f.outcomes['200'] ?? 0) > 0 && Object.keys(f.outcomes).length > 5, `the cases reached too few outcomes: ${JSON.stringify(f.outcomes)}`);
+  check(
+    v,
+    (f.outcomes['200'] ?? 0) > 0 && Object.keys(f.outcomes).length > 5,
+    `the cases reached too few outcomes: ${JSON.stringify(f.outcomes)}`,
+  );
   return v;
 }
 
@@ -127,7 +183,11 @@ export function corruptedAnswersViolations(f: CorruptedAnswersFigure): string[] 
   check(v, f.cases > 0 && f.corrupted === f.cases, `${f.corrupted} of ${f.cases} answers were corrupted`);
   for (const [target, outcomes] of Object.entries(f.outcomes)) {
     const other = unexpected(outcomes, CORRUPTED_ANSWER_OUTCOMES);
-    check(v, other.length === 0, `${target}: calls ended otherwise than with rows or a typed error: ${other.join(', ')}`);
+    check(
+      v,
+      other.length === 0,
+      `${target}: calls ended otherwise than with rows or a typed error: ${other.join(', ')}`,
+    );
   }
   const protocol = Object.values(f.outcomes).reduce((sum, o) => sum + (o['PROTOCOL'] ?? 0), 0);
   check(v, protocol > 0, 'no corrupted answer was refused as PROTOCOL: the corruption did not reach the decoders');
@@ -147,13 +207,21 @@ export const AUTH_FLOOD_MAX_P99_RATIO = 2;
 export function authFloodViolations(f: AuthFloodFigure, options: { checkRatio: boolean }): string[] {
   const violations: string[] = [];
   check(violations, f.quiet.checks > 0 && f.flood.checks > 0, 'no session check was measured');
-  check(violations, f.quiet.failed === 0 && f.flood.failed === 0, `${f.quiet.failed + f.flood.failed} session checks failed`);
+  check(
+    violations,
+    f.quiet.failed === 0 && f.flood.failed === 0,
+    `${f.quiet.failed + f.flood.failed} session checks failed`,
+  );
   const answered = (f.floodStatuses['401'] ?? 0) + (f.floodStatuses['429'] ?? 0);
   check(violations, answered > 0, 'the flood never reached the server');
   const other = unexpected(f.floodStatuses, ['401', '429', 'network error']);
   check(violations, other.length === 0, `the flood was answered with ${other.join(', ')}`);
   if (options.checkRatio) {
-    check(violations, f.p99Ratio <= AUTH_FLOOD_MAX_P99_RATIO, `p99 during the flood is ${f.p99Ratio}× the quiet p99 (bound ${AUTH_FLOOD_MAX_P99_RATIO}×)`);
+    check(
+      violations,
+      f.p99Ratio <= AUTH_FLOOD_MAX_P99_RATIO,
+      `p99 during the flood is ${f.p99Ratio}× the quiet p99 (bound ${AUTH_FLOOD_MAX_P99_RATIO}×)`,
+    );
   }
   return violations;
 }

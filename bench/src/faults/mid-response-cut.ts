@@ -57,14 +57,31 @@ async function result(operation: () => Promise<unknown>, hangLimitMs: number): P
 }
 
 /** Runs `cases` cases over the scenarios in turn, alternating FIN and RST, each at a random byte inside the response. */
-async function runScenarios(scenarios: Scenario[], cases: number, proxy: FaultProxy, notes: string[]): Promise<CutScenarioFigure[]> {
-  const figures = scenarios.map((s) => ({ scenario: s.name, cases: 0, cut: 0, outcomes: new Tally(), longestMs: 0, same: new Tally(), fresh: new Tally() }));
+async function runScenarios(
+  scenarios: Scenario[],
+  cases: number,
+  proxy: FaultProxy,
+  notes: string[],
+): Promise<CutScenarioFigure[]> {
+  const figures = scenarios.map((s) => ({
+    scenario: s.name,
+    cases: 0,
+    cut: 0,
+    outcomes: new Tally(),
+    longestMs: 0,
+    same: new Tally(),
+    fresh: new Tally(),
+  }));
   for (let index = 0; index < cases; index++) {
     const scenario = scenarios[index % scenarios.length]!;
     const figure = figures[index % scenarios.length]!;
     // Answers vary by a few bytes (timestamps, JWTs): stay clear of the measured end, so that every case is a cut.
     const last = scenario.size - Math.min(16, Math.floor(scenario.size / 8));
-    const spec: CutSpec = { kind: 'cut', atByte: scenario.size <= 1 ? 0 : randomInt(1, Math.max(2, last)), close: Math.floor(index / scenarios.length) % 2 === 0 ? 'fin' : 'rst' };
+    const spec: CutSpec = {
+      kind: 'cut',
+      atByte: scenario.size <= 1 ? 0 : randomInt(1, Math.max(2, last)),
+      close: Math.floor(index / scenarios.length) % 2 === 0 ? 'fin' : 'rst',
+    };
     const faultsBefore = proxy.faults;
     const { call, again } = await scenario.run(spec);
     proxy.setPolicy(() => null);
@@ -72,12 +89,15 @@ async function runScenarios(scenarios: Scenario[], cases: number, proxy: FaultPr
     if (proxy.faults > faultsBefore) figure.cut++;
     figure.outcomes.add(call.outcome);
     if (call.outcome !== 'ok') figure.longestMs = Math.max(figure.longestMs, call.ms);
-    if (call.outcome !== 'UNAVAILABLE' && call.outcome !== 'ok' && notes.length < 20) notes.push(`${scenario.name} (${spec.close} at ${spec.atByte}): ${describeError(call.error)}`);
+    if (call.outcome !== 'UNAVAILABLE' && call.outcome !== 'ok' && notes.length < 20)
+      notes.push(`${scenario.name} (${spec.close} at ${spec.atByte}): ${describeError(call.error)}`);
     figure.same.add(again.outcome);
-    if (again.outcome !== 'ok' && notes.length < 20) notes.push(`${scenario.name}, same provider afterwards: ${describeError(again.error)}`);
+    if (again.outcome !== 'ok' && notes.length < 20)
+      notes.push(`${scenario.name}, same provider afterwards: ${describeError(again.error)}`);
     const fresh = await scenario.fresh();
     figure.fresh.add(fresh.outcome);
-    if (fresh.outcome !== 'ok' && notes.length < 20) notes.push(`${scenario.name}, new provider afterwards: ${describeError(fresh.error)}`);
+    if (fresh.outcome !== 'ok' && notes.length < 20)
+      notes.push(`${scenario.name}, new provider afterwards: ${describeError(fresh.error)}`);
   }
   return figures.map((f) => ({
     scenario: f.scenario,
@@ -93,7 +113,11 @@ async function runScenarios(scenarios: Scenario[], cases: number, proxy: FaultPr
 const ROWS = 200;
 
 /** OrientDB: cuts the greeting, the reattach answer, and query answers of a reattached and of an opened session. */
-export async function orientdbMidResponseCuts(options: { server: OrientDBEndpoint; cases: number; timeoutMs: number }): Promise<CutFigure> {
+export async function orientdbMidResponseCuts(options: {
+  server: OrientDBEndpoint;
+  cases: number;
+  timeoutMs: number;
+}): Promise<CutFigure> {
   const { server, timeoutMs } = options;
   const hangLimitMs = 2 * timeoutMs + 10_000;
   return withCleanup(async (cleanup) => {
@@ -102,7 +126,12 @@ export async function orientdbMidResponseCuts(options: { server: OrientDBEndpoin
     const table = await prepareRows(server, cleanup);
     const bigQuery = `SELECT FROM ${table}`;
     const proxy = cleanup.add(await startFaultProxy({ upstreamPort: server.port }), 'fault proxy', (p) => p.close());
-    const viaProxy = () => cleanup.add(new OrientDBSessionProvider({ host: server.host, port: proxy.port, database: server.database, timeoutMs }), 'provider', (p) => p.close());
+    const viaProxy = () =>
+      cleanup.add(
+        new OrientDBSessionProvider({ host: server.host, port: proxy.port, database: server.database, timeoutMs }),
+        'provider',
+        (p) => p.close(),
+      );
     const lastConnection = () => proxy.connections - 1;
     const checkRows = (rows: unknown[]) => {
       if (rows.length !== ROWS) throw new Error(`the query returned ${rows.length} rows, not ${ROWS}`);
@@ -195,10 +224,15 @@ export async function orientdbMidResponseCuts(options: { server: OrientDBEndpoin
 /** A class with {@link ROWS} rows of ~300 bytes, so that a query answer spans many TCP segments. */
 async function prepareRows(server: OrientDBEndpoint, cleanup: CleanupStack): Promise<string> {
   const table = `CutRow_${randomUUID().replaceAll('-', '')}`;
-  const provider = cleanup.add(new OrientDBSessionProvider({ host: server.host, port: server.port, database: server.database }), 'setup provider', (p) => p.close());
+  const provider = cleanup.add(
+    new OrientDBSessionProvider({ host: server.host, port: server.port, database: server.database }),
+    'setup provider',
+    (p) => p.close(),
+  );
   await provider.open(server.credentials);
   await provider.command(`CREATE CLASS ${table}`);
-  for (let row = 0; row < ROWS; row++) await provider.command(`INSERT INTO ${table} SET n = ?, text = ?`, [row, `row ${row} `.padEnd(300, 'x')]);
+  for (let row = 0; row < ROWS; row++)
+    await provider.command(`INSERT INTO ${table} SET n = ?, text = ?`, [row, `row ${row} `.padEnd(300, 'x')]);
   await provider.close();
   return table;
 }
@@ -210,14 +244,26 @@ const PASSWORD = 'a long and unguessable password';
  * kept-alive socket, and of a password login. Also counts the sessions a login created, to show whether a cut login
  * was sent twice.
  */
-export async function stytchMidResponseCuts(options: { cases: number; timeoutMs: number }): Promise<CutFigure & { readonly loginsCut: number; readonly sessionsFromCutLogins: number }> {
+export async function stytchMidResponseCuts(options: {
+  cases: number;
+  timeoutMs: number;
+}): Promise<CutFigure & { readonly loginsCut: number; readonly sessionsFromCutLogins: number }> {
   const { timeoutMs } = options;
   const hangLimitMs = 2 * timeoutMs + 10_000;
   return withCleanup(async (cleanup) => {
     const notes: string[] = [];
     const project = newProject();
     const store = cleanup.add(new MemorySessionStore(), 'memory store', (s) => s.close());
-    const service = cleanup.add(new StytchLikeSessionService({ store, projectId: project.projectId, passwordHashing: { cost: 2 ** 10 }, sweepIntervalMs: 0 }), 'service', (s) => s.close());
+    const service = cleanup.add(
+      new StytchLikeSessionService({
+        store,
+        projectId: project.projectId,
+        passwordHashing: { cost: 2 ** 10 },
+        sweepIntervalMs: 0,
+      }),
+      'service',
+      (s) => s.close(),
+    );
     const server = createStytchLikeServer({ service, secret: project.secret });
     const url = await server.listen({ port: 0, host: '127.0.0.1' });
     cleanup.add(server, 'HTTP server', (s) => s.close());
@@ -226,7 +272,10 @@ export async function stytchMidResponseCuts(options: { cases: number; timeoutMs:
     const upstreamPort = Number(new URL(url).port);
     const proxy = cleanup.add(await startFaultProxy({ upstreamPort }), 'fault proxy', (p) => p.close());
     const proxyUrl = `http://127.0.0.1:${proxy.port}`;
-    const viaProxy = () => cleanup.add(new StytchLikeSessionProvider({ baseUrl: proxyUrl, ...project, timeoutMs }), 'provider', (p) => p.close());
+    const viaProxy = () =>
+      cleanup.add(new StytchLikeSessionProvider({ baseUrl: proxyUrl, ...project, timeoutMs }), 'provider', (p) =>
+        p.close(),
+      );
     const lastConnection = () => proxy.connections - 1;
 
     // Calibration: the sizes of the answers the scenarios cut, through the proxy, uncut.
@@ -308,15 +357,35 @@ export async function stytchMidResponseCuts(options: { cases: number; timeoutMs:
     const figures = await runScenarios(scenarios, options.cases, proxy, notes);
     const sessionsAfter = await countSessions(url, project, sessionToken);
     // Every case reattaches or authenticates; only logins create sessions.
-    return { backend: 'stytch-like', timeoutMs, scenarios: figures, notes, loginsCut, sessionsFromCutLogins: sessionsAfter - sessionsBefore };
+    return {
+      backend: 'stytch-like',
+      timeoutMs,
+      scenarios: figures,
+      notes,
+      loginsCut,
+      sessionsFromCutLogins: sessionsAfter - sessionsBefore,
+    };
   });
 }
 
 /** The user's active sessions, read straight from the server (not through the provider under test). */
-async function countSessions(url: string, project: { projectId: string; secret: string }, sessionToken: string): Promise<number> {
+async function countSessions(
+  url: string,
+  project: { projectId: string; secret: string },
+  sessionToken: string,
+): Promise<number> {
   const auth = { authorization: basicAuth(project.projectId, project.secret), 'content-type': 'application/json' };
-  const who = await rawRequest(url, { method: 'POST', path: '/v1/sessions/authenticate', headers: auth, body: JSON.stringify({ session_token: sessionToken }) });
+  const who = await rawRequest(url, {
+    method: 'POST',
+    path: '/v1/sessions/authenticate',
+    headers: auth,
+    body: JSON.stringify({ session_token: sessionToken }),
+  });
   const userId = (JSON.parse(who.text) as { session: { user_id: string } }).session.user_id;
-  const list = await rawRequest(url, { method: 'GET', path: `/v1/sessions?user_id=${encodeURIComponent(userId)}`, headers: { authorization: auth.authorization } });
+  const list = await rawRequest(url, {
+    method: 'GET',
+    path: `/v1/sessions?user_id=${encodeURIComponent(userId)}`,
+    headers: { authorization: auth.authorization },
+  });
   return (JSON.parse(list.text) as { sessions: unknown[] }).sessions.length;
 }

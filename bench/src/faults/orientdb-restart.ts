@@ -97,7 +97,8 @@ export async function orientdbRestartUnderLoad(options: OrientDBRestartOptions):
         if (hung) hangs++;
         const outcome = outcomeOf(error);
         tally.add(hung && outcome.startsWith('raw') ? 'hang' : outcome);
-        if (outcome !== 'UNAVAILABLE' || hung) notes.push(`${startedIn}: ${what} after ${Math.round(ms)} ms: ${describeError(error)}`);
+        if (outcome !== 'UNAVAILABLE' || hung)
+          notes.push(`${startedIn}: ${what} after ${Math.round(ms)} ms: ${describeError(error)}`);
         return false;
       }
     };
@@ -105,7 +106,9 @@ export async function orientdbRestartUnderLoad(options: OrientDBRestartOptions):
     const reattachingClient = async (client: number): Promise<void> => {
       for (let round = 0; round < 100_000 && !stop; round++) {
         const provider = new OrientDBSessionProvider(endpoint);
-        const ok = (await call(client, 'reattach', () => provider.setSessionToken(token))) && (await call(client, 'query', () => provider.query('SELECT 1 AS one')));
+        const ok =
+          (await call(client, 'reattach', () => provider.setSessionToken(token))) &&
+          (await call(client, 'query', () => provider.query('SELECT 1 AS one')));
         await call(client, 'close', () => provider.close());
         // Pacing: a refused connect returns at once, and the restarting JVM needs the CPU.
         await pause(ok ? 20 : 100);
@@ -121,30 +124,45 @@ export async function orientdbRestartUnderLoad(options: OrientDBRestartOptions):
       }
     };
 
-    const running = Array.from({ length: options.clients }, (_, client) => (client % 2 === 0 ? reattachingClient(client) : heldClient(client)));
+    const running = Array.from({ length: options.clients }, (_, client) =>
+      client % 2 === 0 ? reattachingClient(client) : heldClient(client),
+    );
     const load = Promise.allSettled(running);
     try {
-      await waitFor(() => outcomes.before.get('ok') >= options.clients, { timeoutMs: 30_000, what: 'every client to succeed once before the restart' });
+      await waitFor(() => outcomes.before.get('ok') >= options.clients, {
+        timeoutMs: 30_000,
+        what: 'every client to succeed once before the restart',
+      });
       const loadStarted = performance.now();
-      await waitFor(() => performance.now() - loadStarted >= options.loadBeforeMs, { timeoutMs: options.loadBeforeMs + 1000, what: 'the load period' });
+      await waitFor(() => performance.now() - loadStarted >= options.loadBeforeMs, {
+        timeoutMs: options.loadBeforeMs + 1000,
+        what: 'the load period',
+      });
       phase = 'frozen';
       process.kill(server.pid, 'SIGSTOP');
       cleanup.defer('SIGCONT to the frozen server', () => process.kill(server.pid, 'SIGCONT'));
       const frozenAt = performance.now();
-      await waitFor(() => performance.now() - frozenAt >= options.freezeMs, { timeoutMs: options.freezeMs + 1000, what: 'the freeze period' });
+      await waitFor(() => performance.now() - frozenAt >= options.freezeMs, {
+        timeoutMs: options.freezeMs + 1000,
+        what: 'the freeze period',
+      });
       process.kill(server.pid, 'SIGCONT');
       phase = 'thawed';
-      await waitFor(() => successesThawed.every((n) => n > 0), { timeoutMs: options.recoverWithinMs, what: 'every client to succeed after the freeze' }).catch(
-        (error: unknown) => notes.push(describeError(error)),
-      );
+      await waitFor(() => successesThawed.every((n) => n > 0), {
+        timeoutMs: options.recoverWithinMs,
+        what: 'every client to succeed after the freeze',
+      }).catch((error: unknown) => notes.push(describeError(error)));
       phase = 'restarting';
       const restart = await server.restart();
       phase = 'after';
       backAt = performance.now();
-      log(`orientdb-restart: server back after ${Math.round(restart.downMs)} ms (stop ${Math.round(restart.stopMs)} ms, start ${Math.round(restart.startMs)} ms)`);
-      await waitFor(() => successesAfter.every((n) => n >= options.successesAfter), { timeoutMs: options.recoverWithinMs, what: 'every client to succeed after the restart' }).catch(
-        (error: unknown) => notes.push(describeError(error)),
+      log(
+        `orientdb-restart: server back after ${Math.round(restart.downMs)} ms (stop ${Math.round(restart.stopMs)} ms, start ${Math.round(restart.startMs)} ms)`,
       );
+      await waitFor(() => successesAfter.every((n) => n >= options.successesAfter), {
+        timeoutMs: options.recoverWithinMs,
+        what: 'every client to succeed after the restart',
+      }).catch((error: unknown) => notes.push(describeError(error)));
       stop = true;
       const settled = await load;
       for (const result of settled) if (result.status === 'rejected') throw result.reason;
@@ -154,9 +172,16 @@ export async function orientdbRestartUnderLoad(options: OrientDBRestartOptions):
         clients: options.clients,
         timeoutMs: options.timeoutMs,
         boundMs,
-        restart: { downMs: Math.round(restart.downMs), stopMs: Math.round(restart.stopMs), startMs: Math.round(restart.startMs) },
+        restart: {
+          downMs: Math.round(restart.downMs),
+          stopMs: Math.round(restart.stopMs),
+          startMs: Math.round(restart.startMs),
+        },
         freezeMs: options.freezeMs,
-        outcomes: Object.fromEntries(PHASES.map((p) => [p, outcomes[p].toJSON()])) as Record<Phase, Record<string, number>>,
+        outcomes: Object.fromEntries(PHASES.map((p) => [p, outcomes[p].toJSON()])) as Record<
+          Phase,
+          Record<string, number>
+        >,
         closeOutcomes: closeOutcomes.toJSON(),
         hangs,
         longestOkMs: Math.round(longestOkMs),

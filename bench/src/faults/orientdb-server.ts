@@ -69,7 +69,12 @@ export async function startFaultsOrientDB(log: (message: string) => void = () =>
 
 /** Opens a session with the database user's credentials and returns its token (token mode on). */
 export async function openToken(server: OrientDBEndpoint, timeoutMs = 10_000): Promise<string> {
-  const provider = new OrientDBSessionProvider({ host: server.host, port: server.port, database: server.database, timeoutMs });
+  const provider = new OrientDBSessionProvider({
+    host: server.host,
+    port: server.port,
+    database: server.database,
+    timeoutMs,
+  });
   try {
     provider.setSessionToken(true);
     await provider.open(server.credentials);

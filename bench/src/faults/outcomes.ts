@@ -46,12 +46,15 @@ export function outcomeOf(error: unknown): string {
 
 /** One line on an error for a figure's notes (never a token: providers keep tokens out of messages). */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}${error instanceof SessionTokenError ? ` ${error.code}` : ''}: ${error.message}`;
+  if (error instanceof Error)
+    return `${error.name}${error instanceof SessionTokenError ? ` ${error.code}` : ''}: ${error.message}`;
   return String(error);
 }
 
 /** Runs `operation`, timing it; resolves with how it ended instead of rejecting. */
-export async function timed<T>(operation: () => Promise<T>): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: unknown; ms: number }> {
+export async function timed<T>(
+  operation: () => Promise<T>,
+): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: unknown; ms: number }> {
   const started = performance.now();
   try {
     const value = await operation();

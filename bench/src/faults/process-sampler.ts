@@ -62,7 +62,10 @@ export function liveChildProcesses(): { pid: number; command: string }[] {
       // The command may contain spaces and parentheses: the fields after it start at the last ')'.
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(ppid) !== process.pid || state === 'Z') continue;
-      children.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120) });
+      children.push({
+        pid: Number(entry),
+        command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120),
+      });
     } catch {
       // The process ended while we looked.
     }

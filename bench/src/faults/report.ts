@@ -36,7 +36,8 @@ function verdict(results: ReliabilityResults, ...names: string[]): string {
 }
 
 function table(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.map((c) => (typeof c === 'number' ? n(c) : c)).join(' | ')} |`;
+  const line = (cells: (string | number)[]) =>
+    `| ${cells.map((c) => (typeof c === 'number' ? n(c) : c)).join(' | ')} |`;
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
@@ -57,20 +58,37 @@ function notes(list: readonly string[] | undefined): string {
 }
 
 function killSection(results: ReliabilityResults): string {
-  const figures = ['stytchKillSqlite', 'stytchKillPostgres'].map((name) => results.figures[name] as StytchKillFigure | null);
-  const rows = figures.filter((f): f is StytchKillFigure => f !== null).map((f) => [
-    f.store === 'sqlite' ? 'SQLite (WAL, synchronous = FULL)' : 'PostgreSQL',
-    `${f.clients} clients, ${f.loadMs / 1000} s`,
-    f.acknowledged,
-    f.authenticated,
-    `**${f.lost}**`,
-    f.extensionsAcknowledged,
-    `**${f.extensionsLost}**`,
-    `${f.inFlightAtKill} (${counts(f.inFlightOutcomes)})`,
-    `${n(f.restartMs)} ms`,
-  ]);
+  const figures = ['stytchKillSqlite', 'stytchKillPostgres'].map(
+    (name) => results.figures[name] as StytchKillFigure | null,
+  );
+  const rows = figures
+    .filter((f): f is StytchKillFigure => f !== null)
+    .map((f) => [
+      f.store === 'sqlite' ? 'SQLite (WAL, synchronous = FULL)' : 'PostgreSQL',
+      `${f.clients} clients, ${f.loadMs / 1000} s`,
+      f.acknowledged,
+      f.authenticated,
+      `**${f.lost}**`,
+      f.extensionsAcknowledged,
+      `**${f.extensionsLost}**`,
+      `${f.inFlightAtKill} (${counts(f.inFlightOutcomes)})`,
+      `${n(f.restartMs)} ms`,
+    ]);
   return fill('stytch-kill.md', {
-    table: table(['store', 'load', 'sessions acknowledged', 'authenticate after restart', 'lost', 'extensions acknowledged', 'extensions lost', 'in flight at SIGKILL', 'SIGKILL → listening again'], rows),
+    table: table(
+      [
+        'store',
+        'load',
+        'sessions acknowledged',
+        'authenticate after restart',
+        'lost',
+        'extensions acknowledged',
+        'extensions lost',
+        'in flight at SIGKILL',
+        'SIGKILL → listening again',
+      ],
+      rows,
+    ),
     verdict: verdict(results, 'stytchKillSqlite', 'stytchKillPostgres'),
     notes: notes(figures.flatMap((f) => f?.notes ?? [])),
   });
@@ -89,7 +107,10 @@ function restartSection(results: ReliabilityResults): string {
   return fill('orientdb-restart.md', {
     f,
     orientdb: results.machine.orientdb,
-    table: table(['phase', 'calls (reattach or query)'], phases.map(([key, label]) => [label, counts(f.outcomes[key])])),
+    table: table(
+      ['phase', 'calls (reattach or query)'],
+      phases.map(([key, label]) => [label, counts(f.outcomes[key])]),
+    ),
     closeOutcomes: counts(f.closeOutcomes),
     verdict: verdict(results, 'orientdbRestart'),
     notes: notes(f.notes),
@@ -110,8 +131,17 @@ function cutRows(f: CutFigure): (string | number)[][] {
 
 function cutSection(results: ReliabilityResults): string {
   const orient = results.figures['orientdbCut'] as CutFigure | null;
-  const stytch = results.figures['stytchCut'] as (CutFigure & { loginsCut: number; sessionsFromCutLogins: number }) | null;
-  const header = ['response cut', 'cases', 'cut', 'the call', 'longest call', 'same provider afterwards', 'new provider afterwards'];
+  const stytch = results.figures['stytchCut'] as
+    (CutFigure & { loginsCut: number; sessionsFromCutLogins: number }) | null;
+  const header = [
+    'response cut',
+    'cases',
+    'cut',
+    'the call',
+    'longest call',
+    'same provider afterwards',
+    'new provider afterwards',
+  ];
   return fill('mid-response-cut.md', {
     orientdbTimeoutMs: n(orient?.timeoutMs ?? 0),
     orientdbTable: orient ? table(header, cutRows(orient)) : 'The figure could not be produced.',
@@ -144,9 +174,21 @@ function soakSection(results: ReliabilityResults): string {
     memoryTable: table(
       ['', 'before', 'after', 'growth', 'largest sampled'],
       [
-        ['heap used (after GC)', `${f.before.heapUsedMb} MB`, `${f.after.heapUsedMb} MB`, `**${f.heapGrowthMb} MB**`, `${f.maxHeapUsedMb} MB`],
+        [
+          'heap used (after GC)',
+          `${f.before.heapUsedMb} MB`,
+          `${f.after.heapUsedMb} MB`,
+          `**${f.heapGrowthMb} MB**`,
+          `${f.maxHeapUsedMb} MB`,
+        ],
         ['RSS', `${f.before.rssMb} MB`, `${f.after.rssMb} MB`, `${f.rssGrowthMb} MB`, `${f.maxRssMb} MB`],
-        ['heap reserved by V8 (heap total)', `${f.before.heapTotalMb} MB`, `${f.after.heapTotalMb} MB`, `${Math.round((f.after.heapTotalMb - f.before.heapTotalMb) * 10) / 10} MB`, `${Math.max(...f.samples.map((s) => s.heapTotalMb))} MB`],
+        [
+          'heap reserved by V8 (heap total)',
+          `${f.before.heapTotalMb} MB`,
+          `${f.after.heapTotalMb} MB`,
+          `${Math.round((f.after.heapTotalMb - f.before.heapTotalMb) * 10) / 10} MB`,
+          `${Math.max(...f.samples.map((s) => s.heapTotalMb))} MB`,
+        ],
         [
           'RSS outside the JS heap (RSS − heap total)',
           `${Math.round((f.before.rssMb - f.before.heapTotalMb) * 10) / 10} MB`,
@@ -163,7 +205,16 @@ function soakSection(results: ReliabilityResults): string {
     socketsAtEnd: String(f.socketsAtEnd),
     resourcesAtEnd: counts(f.resourcesAtEnd),
     every: String(every),
-    samplesTable: table(['at', 'RSS', 'heap total', 'heap used', 'open handles'], sampled.map((s) => [`${(s.atMs / 1000).toFixed(0)} s`, `${s.rssMb} MB`, `${s.heapTotalMb} MB`, `${s.heapUsedMb} MB`, counts(s.resources)])),
+    samplesTable: table(
+      ['at', 'RSS', 'heap total', 'heap used', 'open handles'],
+      sampled.map((s) => [
+        `${(s.atMs / 1000).toFixed(0)} s`,
+        `${s.rssMb} MB`,
+        `${s.heapTotalMb} MB`,
+        `${s.heapUsedMb} MB`,
+        counts(s.resources),
+      ]),
+    ),
     heapGrowthMb: String(f.heapGrowthMb),
     requests: n(requests),
     bytesPerRequest: ((f.heapGrowthMb * 1024 * 1024) / Math.max(1, requests)).toFixed(0),
@@ -208,7 +259,10 @@ function fuzzSection(results: ReliabilityResults): string {
       processAlive: http?.processAlive ? 'yes' : 'no',
       canaryAuthenticates: http?.canaryAuthenticates ? 'yes' : 'no',
     },
-    kindsTable: table(['what was sent', 'cases'], Object.entries(http?.kinds ?? {}).map(([kind, count]) => [kind, count])),
+    kindsTable: table(
+      ['what was sent', 'cases'],
+      Object.entries(http?.kinds ?? {}).map(([kind, count]) => [kind, count]),
+    ),
     outcomesTable: table(['answer (status, error_type)', 'count'], outcomeRows),
     verdict: verdict(results, 'frameFuzz', 'corruptedAnswers', 'httpFuzz'),
     notes: notes(http?.examples),
@@ -220,12 +274,17 @@ function corruptedSection(results: ReliabilityResults): string {
   if (!f) return unavailable(results, '### Real OrientDB answers, corrupted, through the provider', 'corruptedAnswers');
   const keys = ['ok, same rows', 'ok, other rows', 'PROTOCOL', 'UNAVAILABLE', 'BACKEND', 'INVALID_TOKEN', 'EXPIRED'];
   const present = keys.filter((key) => Object.values(f.outcomes).some((o) => (o[key] ?? 0) > 0));
-  const others = [...new Set(Object.values(f.outcomes).flatMap((o) => Object.keys(o)))].filter((key) => !keys.includes(key));
+  const others = [...new Set(Object.values(f.outcomes).flatMap((o) => Object.keys(o)))].filter(
+    (key) => !keys.includes(key),
+  );
   const columns = [...present, ...others];
   return fill('corrupted-answers.md', {
     f,
     seed: String(f.seed),
-    table: table(['answer corrupted', ...columns], Object.entries(f.outcomes).map(([target, outcomes]) => [target, ...columns.map((key) => outcomes[key] ?? 0)])),
+    table: table(
+      ['answer corrupted', ...columns],
+      Object.entries(f.outcomes).map(([target, outcomes]) => [target, ...columns.map((key) => outcomes[key] ?? 0)]),
+    ),
     sameProviderAfter: counts(f.sameProviderAfter),
     notes: notes(f.notes),
   });
@@ -235,14 +294,34 @@ function floodSection(results: ReliabilityResults): string {
   const f = results.figures['authFlood'] as AuthFloodFigure | null;
   if (!f) return unavailable(results, '## 6. A wrong-password flood', 'authFlood');
   return fill('auth-flood.md', {
-    f: { ...f, scryptLogCost: String(f.scryptLogCost), checkers: String(f.checkers), checkIntervalMs: String(f.checkIntervalMs), floodClients: String(f.floodClients) },
+    f: {
+      ...f,
+      scryptLogCost: String(f.scryptLogCost),
+      checkers: String(f.checkers),
+      checkIntervalMs: String(f.checkIntervalMs),
+      floodClients: String(f.floodClients),
+    },
     phaseSeconds: n(f.phaseMs / 1000),
     loginMs: n(f.loginMs),
     table: table(
       ['phase', 'session checks', 'failed', 'p50', 'p99', 'max'],
       [
-        ['quiet', n(f.quiet.checks), n(f.quiet.failed), `${f.quiet.p50Ms} ms`, `${f.quiet.p99Ms} ms`, `${f.quiet.maxMs} ms`],
-        [`flood of ${f.floodClients}`, n(f.flood.checks), n(f.flood.failed), `${f.flood.p50Ms} ms`, `${f.flood.p99Ms} ms`, `${f.flood.maxMs} ms`],
+        [
+          'quiet',
+          n(f.quiet.checks),
+          n(f.quiet.failed),
+          `${f.quiet.p50Ms} ms`,
+          `${f.quiet.p99Ms} ms`,
+          `${f.quiet.maxMs} ms`,
+        ],
+        [
+          `flood of ${f.floodClients}`,
+          n(f.flood.checks),
+          n(f.flood.failed),
+          `${f.flood.p50Ms} ms`,
+          `${f.flood.p99Ms} ms`,
+          `${f.flood.maxMs} ms`,
+        ],
       ],
     ),
     p99Ratio: String(f.p99Ratio),
@@ -265,34 +344,69 @@ function summary(results: ReliabilityResults): string {
   const hf = get<HttpFuzzFigure>('httpFuzz');
   const af = get<AuthFloodFigure>('authFlood');
   const cutCases = (f: CutFigure | null) => f?.scenarios.reduce((sum, s) => sum + s.cases, 0) ?? 0;
-  const cutUnavailable = (f: CutFigure | null) => f?.scenarios.reduce((sum, s) => sum + (s.outcomes['UNAVAILABLE'] ?? 0), 0) ?? 0;
+  const cutUnavailable = (f: CutFigure | null) =>
+    f?.scenarios.reduce((sum, s) => sum + (s.outcomes['UNAVAILABLE'] ?? 0), 0) ?? 0;
   const rows = [
-    ['SIGKILL under load, SQLite', sq ? `${n(sq.acknowledged)} sessions acknowledged, ${n(sq.authenticated)} authenticate after restart, **${sq.lost} lost**` : 'n/a', verdict(results, 'stytchKillSqlite')],
-    ['SIGKILL under load, PostgreSQL', pgk ? `${n(pgk.acknowledged)} acknowledged, ${n(pgk.authenticated)} authenticate, **${pgk.lost} lost**` : 'n/a', verdict(results, 'stytchKillPostgres')],
+    [
+      'SIGKILL under load, SQLite',
+      sq
+        ? `${n(sq.acknowledged)} sessions acknowledged, ${n(sq.authenticated)} authenticate after restart, **${sq.lost} lost**`
+        : 'n/a',
+      verdict(results, 'stytchKillSqlite'),
+    ],
+    [
+      'SIGKILL under load, PostgreSQL',
+      pgk ? `${n(pgk.acknowledged)} acknowledged, ${n(pgk.authenticated)} authenticate, **${pgk.lost} lost**` : 'n/a',
+      verdict(results, 'stytchKillPostgres'),
+    ],
     [
       'OrientDB frozen + restarted under load',
-      rs ? `longest failed call ${n(rs.longestFailureMs)} ms for timeoutMs ${n(rs.timeoutMs)}; **${rs.hangs} hangs**; ${rs.recovered}/${rs.clients} clients back` : 'n/a',
+      rs
+        ? `longest failed call ${n(rs.longestFailureMs)} ms for timeoutMs ${n(rs.timeoutMs)}; **${rs.hangs} hangs**; ${rs.recovered}/${rs.clients} clients back`
+        : 'n/a',
       verdict(results, 'orientdbRestart'),
     ],
-    ['socket closed mid-response, OrientDB', oc ? `${cutUnavailable(oc)}/${cutCases(oc)} UNAVAILABLE, provider usable after every one` : 'n/a', verdict(results, 'orientdbCut')],
-    ['socket closed mid-response, Stytch-like', sc ? `${cutUnavailable(sc)}/${cutCases(sc)} UNAVAILABLE, provider usable after every one` : 'n/a', verdict(results, 'stytchCut')],
+    [
+      'socket closed mid-response, OrientDB',
+      oc ? `${cutUnavailable(oc)}/${cutCases(oc)} UNAVAILABLE, provider usable after every one` : 'n/a',
+      verdict(results, 'orientdbCut'),
+    ],
+    [
+      'socket closed mid-response, Stytch-like',
+      sc ? `${cutUnavailable(sc)}/${cutCases(sc)} UNAVAILABLE, provider usable after every one` : 'n/a',
+      verdict(results, 'stytchCut'),
+    ],
     [
       `${Math.round((so?.durationMs ?? 0) / 1000)} s soak`,
-      so ? `${n(so.stytch['ok'] ?? 0)} + ${n(so.orientdb['ok'] ?? 0)} requests ok; heap **${so.heapGrowthMb >= 0 ? '+' : ''}${so.heapGrowthMb} MB**; sockets left open **${so.socketsAtEnd}**` : 'n/a',
+      so
+        ? `${n(so.stytch['ok'] ?? 0)} + ${n(so.orientdb['ok'] ?? 0)} requests ok; heap **${so.heapGrowthMb >= 0 ? '+' : ''}${so.heapGrowthMb} MB**; sockets left open **${so.socketsAtEnd}**`
+        : 'n/a',
       verdict(results, 'soak'),
     ],
-    ['fuzzed wire frames', fr ? `${n(fr.total)} cases, **${fr.crashes} crashes**` : 'n/a', verdict(results, 'frameFuzz')],
+    [
+      'fuzzed wire frames',
+      fr ? `${n(fr.total)} cases, **${fr.crashes} crashes**` : 'n/a',
+      verdict(results, 'frameFuzz'),
+    ],
     [
       'corrupted OrientDB answers, through the provider',
-      ca ? `${n(ca.cases)} cases: rows or a typed error every time, longest ${n(ca.longestMs)} ms, provider usable after each` : 'n/a',
+      ca
+        ? `${n(ca.cases)} cases: rows or a typed error every time, longest ${n(ca.longestMs)} ms, provider usable after each`
+        : 'n/a',
       verdict(results, 'corruptedAnswers'),
     ],
     [
       `wrong-password flood, ${af?.floodClients ?? 64} clients`,
-      af ? `\`sessions/authenticate\` p99 ${af.quiet.p99Ms} ms quiet, ${af.flood.p99Ms} ms flooded: **${af.p99Ratio}×**` : 'n/a',
+      af
+        ? `\`sessions/authenticate\` p99 ${af.quiet.p99Ms} ms quiet, ${af.flood.p99Ms} ms flooded: **${af.p99Ratio}×**`
+        : 'n/a',
       verdict(results, 'authFlood'),
     ],
-    ['fuzzed HTTP bodies', hf ? `${n(hf.cases)} requests, **${hf.serverErrors} 5xx**, ${hf.malformed} malformed, process alive` : 'n/a', verdict(results, 'httpFuzz')],
+    [
+      'fuzzed HTTP bodies',
+      hf ? `${n(hf.cases)} requests, **${hf.serverErrors} 5xx**, ${hf.malformed} malformed, process alive` : 'n/a',
+      verdict(results, 'httpFuzz'),
+    ],
   ];
   return table(['fault', 'figure', 'invariants'], rows);
 }

@@ -31,7 +31,14 @@ import { stytchKillUnderLoad } from './stytch-kill.ts';
 /** The sizes of the documented run; the short tests (bench/test) call the same functions with small ones. */
 const FULL_RUN = {
   kill: { loadMs: 15_000, clients: 8 },
-  restart: { clients: 8, timeoutMs: 2000, loadBeforeMs: 5000, freezeMs: 6000, successesAfter: 5, recoverWithinMs: 60_000 },
+  restart: {
+    clients: 8,
+    timeoutMs: 2000,
+    loadBeforeMs: 5000,
+    freezeMs: 6000,
+    successesAfter: 5,
+    recoverWithinMs: 60_000,
+  },
   cut: { orientdbCases: 200, stytchCases: 150, timeoutMs: 5000 },
   soak: { durationMs: 60_000, stytchRate: 200, orientdbRate: 20, sampleEveryMs: 2000 },
   // Leak criteria: the heap after a full GC, and RSS outside the JS heap. RSS itself follows V8's heap reservations in
@@ -71,34 +78,80 @@ async function figure<T>(name: string, produce: () => Promise<T>, violations: (f
     verdicts[name] = violations(result);
   } catch (error) {
     figures[name] = null;
-    verdicts[name] = [`the figure could not be produced: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`];
+    verdicts[name] = [
+      `the figure could not be produced: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    ];
   }
   seconds[name] = Math.round((performance.now() - started) / 100) / 10;
   const verdict = verdicts[name].length === 0 ? 'invariants hold' : `VIOLATED: ${verdicts[name].join('; ')}`;
-  log(`${name} (${seconds[name]} s): ${verdict}\n${JSON.stringify(figures[name], (key, value: unknown) => (key === 'samples' ? `[${(value as unknown[]).length} samples]` : value), 2)}`);
+  log(
+    `${name} (${seconds[name]} s): ${verdict}\n${JSON.stringify(figures[name], (key, value: unknown) => (key === 'samples' ? `[${(value as unknown[]).length} samples]` : value), 2)}`,
+  );
 }
 
-await figure('stytchKillSqlite', () => stytchKillUnderLoad({ store: 'sqlite', ...FULL_RUN.kill, log }), stytchKillViolations);
-await figure('stytchKillPostgres', () => stytchKillUnderLoad({ store: 'postgres', ...FULL_RUN.kill, log }), stytchKillViolations);
-await figure('orientdbRestart', () => orientdbRestartUnderLoad({ ...FULL_RUN.restart, log }), orientdbRestartViolations);
+await figure(
+  'stytchKillSqlite',
+  () => stytchKillUnderLoad({ store: 'sqlite', ...FULL_RUN.kill, log }),
+  stytchKillViolations,
+);
+await figure(
+  'stytchKillPostgres',
+  () => stytchKillUnderLoad({ store: 'postgres', ...FULL_RUN.kill, log }),
+  stytchKillViolations,
+);
+await figure(
+  'orientdbRestart',
+  () => orientdbRestartUnderLoad({ ...FULL_RUN.restart, log }),
+  orientdbRestartViolations,
+);
 
 let shared: FaultsOrientDB | null = null;
 try {
   shared = await startFaultsOrientDB(log);
   const server = shared;
-  await figure('orientdbCut', () => orientdbMidResponseCuts({ server, cases: FULL_RUN.cut.orientdbCases, timeoutMs: FULL_RUN.cut.timeoutMs }), cutViolations);
-  await figure('stytchCut', () => stytchMidResponseCuts({ cases: FULL_RUN.cut.stytchCases, timeoutMs: FULL_RUN.cut.timeoutMs }), cutViolations);
-  await figure('soak', () => soak({ ...FULL_RUN.soak, orientdb: server }), (f) => soakViolations(f, FULL_RUN.soakBounds));
-  await figure('corruptedAnswers', () => orientdbCorruptedAnswers({ server, ...FULL_RUN.corrupted }), corruptedAnswersViolations);
+  await figure(
+    'orientdbCut',
+    () => orientdbMidResponseCuts({ server, cases: FULL_RUN.cut.orientdbCases, timeoutMs: FULL_RUN.cut.timeoutMs }),
+    cutViolations,
+  );
+  await figure(
+    'stytchCut',
+    () => stytchMidResponseCuts({ cases: FULL_RUN.cut.stytchCases, timeoutMs: FULL_RUN.cut.timeoutMs }),
+    cutViolations,
+  );
+  await figure(
+    'soak',
+    () => soak({ ...FULL_RUN.soak, orientdb: server }),
+    (f) => soakViolations(f, FULL_RUN.soakBounds),
+  );
+  await figure(
+    'corruptedAnswers',
+    () => orientdbCorruptedAnswers({ server, ...FULL_RUN.corrupted }),
+    corruptedAnswersViolations,
+  );
 } catch (error) {
-  verdicts['orientdbServer'] = [`the shared OrientDB server failed: ${error instanceof Error ? error.message : String(error)}`];
+  verdicts['orientdbServer'] = [
+    `the shared OrientDB server failed: ${error instanceof Error ? error.message : String(error)}`,
+  ];
 } finally {
   await shared?.stop();
 }
 
-await figure('frameFuzz', () => wireFrameFuzz(FULL_RUN.frames), (f) => frameFuzzViolations(f, FULL_RUN.frames.runsPerTarget));
-await figure('httpFuzz', () => httpBodyFuzz(FULL_RUN.http), (f) => httpFuzzViolations(f, FULL_RUN.http.cases));
-await figure('authFlood', () => authFlood({ ...FULL_RUN.flood, log }), (f) => authFloodViolations(f, { checkRatio: true }));
+await figure(
+  'frameFuzz',
+  () => wireFrameFuzz(FULL_RUN.frames),
+  (f) => frameFuzzViolations(f, FULL_RUN.frames.runsPerTarget),
+);
+await figure(
+  'httpFuzz',
+  () => httpBodyFuzz(FULL_RUN.http),
+  (f) => httpFuzzViolations(f, FULL_RUN.http.cases),
+);
+await figure(
+  'authFlood',
+  () => authFlood({ ...FULL_RUN.flood, log }),
+  (f) => authFloodViolations(f, { checkRatio: true }),
+);
 
 const results: ReliabilityResults = {
   generatedAt: new Date().toISOString(),

@@ -66,10 +66,20 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
   const maxInFlight = options.maxInFlight ?? 64;
   const figure = await withCleanup(async (cleanup) => {
     const notes: string[] = [];
-    const dir = cleanup.add(mkdtempSync(join(tmpdir(), 'sessiontoken-soak-')), 'soak directory', (d) => rmSync(d, { recursive: true, force: true }));
-    const store = cleanup.add(await SqliteSessionStore.open({ path: join(dir, 'sessions.sqlite') }), 'SQLite store', (s) => s.close());
+    const dir = cleanup.add(mkdtempSync(join(tmpdir(), 'sessiontoken-soak-')), 'soak directory', (d) =>
+      rmSync(d, { recursive: true, force: true }),
+    );
+    const store = cleanup.add(
+      await SqliteSessionStore.open({ path: join(dir, 'sessions.sqlite') }),
+      'SQLite store',
+      (s) => s.close(),
+    );
     const project = newProject();
-    const service = cleanup.add(new StytchLikeSessionService({ store, projectId: project.projectId, passwordHashing: { cost: 2 ** 14 } }), 'session service', (s) => s.close());
+    const service = cleanup.add(
+      new StytchLikeSessionService({ store, projectId: project.projectId, passwordHashing: { cost: 2 ** 14 } }),
+      'session service',
+      (s) => s.close(),
+    );
     const server = createStytchLikeServer({ service, secret: project.secret });
     const url = await server.listen({ port: 0, host: '127.0.0.1' });
     cleanup.add(server, 'HTTP server', (s) => s.close());
@@ -78,7 +88,11 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
     const providerOptions = { baseUrl: url, ...project, timeoutMs: 10_000 };
     const longLived = await Promise.all(
       Array.from({ length: LONG_LIVED_PROVIDERS }, async (_, index) => {
-        const provider = cleanup.add(new StytchLikeSessionProvider(providerOptions), `long-lived provider ${index}`, (p) => p.close());
+        const provider = cleanup.add(
+          new StytchLikeSessionProvider(providerOptions),
+          `long-lived provider ${index}`,
+          (p) => p.close(),
+        );
         provider.setSessionToken(true);
         await provider.open({ email, password: PASSWORD });
         return provider;
@@ -105,7 +119,12 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
       }
     };
     const orientdbRound = async (): Promise<void> => {
-      const provider = new OrientDBSessionProvider({ host: orientdb!.host, port: orientdb!.port, database: orientdb!.database, timeoutMs: 10_000 });
+      const provider = new OrientDBSessionProvider({
+        host: orientdb!.host,
+        port: orientdb!.port,
+        database: orientdb!.database,
+        timeoutMs: 10_000,
+      });
       try {
         await provider.setSessionToken(orientdbToken);
         await provider.query('SELECT 1 AS one');
@@ -119,13 +138,15 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
         return;
       }
       inFlight++;
-      work().then(
-        () => tally.add('ok'),
-        (error: unknown) => {
-          tally.add(outcomeOf(error));
-          if (notes.length < 20) notes.push(describeError(error));
-        },
-      ).finally(() => inFlight--);
+      work()
+        .then(
+          () => tally.add('ok'),
+          (error: unknown) => {
+            tally.add(outcomeOf(error));
+            if (notes.length < 20) notes.push(describeError(error));
+          },
+        )
+        .finally(() => inFlight--);
     };
 
     /** Issues requests at the fixed rates for `ms`, sampling every `sampleEveryMs` into `samples` when given. */
@@ -155,7 +176,8 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
     let soakStarted = performance.now();
     await run(Math.min(2000, options.durationMs / 5), null);
     const warmup = { stytch: stytch.toJSON(), orientdb: orient.toJSON() };
-    if (stytch.totalExcept('ok') + orient.totalExcept('ok') > 0) throw new Error(`the warm-up failed: ${JSON.stringify(warmup)} ${notes.join('; ')}`);
+    if (stytch.totalExcept('ok') + orient.totalExcept('ok') > 0)
+      throw new Error(`the warm-up failed: ${JSON.stringify(warmup)} ${notes.join('; ')}`);
     const stytchWarm = stytch.total;
     const orientWarm = orient.total;
     collectGarbage();
@@ -198,8 +220,15 @@ export async function soak(options: SoakOptions): Promise<SoakFigure> {
     };
   });
   // Everything the soak opened is closed now: what is still open beyond the start is a leak.
-  await waitFor(() => socketCount(activeResources()) <= socketCount(resourcesAtStart), { timeoutMs: 5000, what: 'the sockets of the soak to close' }).catch(() => undefined);
+  await waitFor(() => socketCount(activeResources()) <= socketCount(resourcesAtStart), {
+    timeoutMs: 5000,
+    what: 'the sockets of the soak to close',
+  }).catch(() => undefined);
   const resourcesAtEnd = activeResources();
-  return { ...figure, socketsAtStart: socketCount(resourcesAtStart), socketsAtEnd: socketCount(resourcesAtEnd), resourcesAtEnd };
+  return {
+    ...figure,
+    socketsAtStart: socketCount(resourcesAtStart),
+    socketsAtEnd: socketCount(resourcesAtEnd),
+    resourcesAtEnd,
+  };
 }
-

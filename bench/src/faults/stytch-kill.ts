@@ -92,7 +92,11 @@ export async function stytchKillUnderLoad(options: StytchKillOptions): Promise<S
             const info = await provider.open({ email, password: PASSWORD }, { sessionDurationMinutes: 60 });
             const tokens = provider.getTokens();
             if (!tokens?.sessionJwt || !info.expiresAt) throw new Error('open() resolved without tokens or expiry');
-            acknowledged.set(info.sessionId, { sessionToken: tokens.sessionToken, sessionJwt: tokens.sessionJwt, expiresAt: info.expiresAt.getTime() });
+            acknowledged.set(info.sessionId, {
+              sessionToken: tokens.sessionToken,
+              sessionJwt: tokens.sessionJwt,
+              expiresAt: info.expiresAt.getTime(),
+            });
           }
           // Answered in the moment between the decision to kill and the process's death: acknowledged all the same.
           if (killed) inFlightOutcomes.add('answered');
@@ -113,11 +117,17 @@ export async function stytchKillUnderLoad(options: StytchKillOptions): Promise<S
     const clients = Array.from({ length: options.clients }, (_, index) => client(index));
     const loadDone = Promise.allSettled(clients);
     // The load lasts loadMs and until a session was acknowledged: on a busy machine a scrypt login can take seconds.
-    await waitFor(() => (performance.now() - loadStarted >= options.loadMs && acknowledged.size > 0) || first.exit !== undefined, {
-      timeoutMs: options.loadMs + 60_000,
-      what: 'the load period and a first acknowledged session',
-    });
-    if (first.exit !== undefined) throw new Error(`the server exited with ${first.exit} under load, before the kill: ${first.stderr().slice(-500)}`);
+    await waitFor(
+      () => (performance.now() - loadStarted >= options.loadMs && acknowledged.size > 0) || first.exit !== undefined,
+      {
+        timeoutMs: options.loadMs + 60_000,
+        what: 'the load period and a first acknowledged session',
+      },
+    );
+    if (first.exit !== undefined)
+      throw new Error(
+        `the server exited with ${first.exit} under load, before the kill: ${first.stderr().slice(-500)}`,
+      );
     // The requests in flight now are the ones the kill interrupts.
     await waitFor(() => inFlight > 0, { timeoutMs: 10_000, what: 'a request in flight to kill under', intervalMs: 1 });
     killed = true;
@@ -126,8 +136,12 @@ export async function stytchKillUnderLoad(options: StytchKillOptions): Promise<S
     const exit = await first.stop('SIGKILL');
     if (exit !== 'SIGKILL') notes.push(`the first process exited with ${exit}, not by SIGKILL`);
     const settled = await loadDone;
-    for (const result of settled) if (result.status === 'rejected') throw new Error(`a load client failed before the kill: ${describeError(result.reason)}`);
-    log(`stytch-kill ${options.store}: ${acknowledged.size} sessions and ${extensionsAcknowledged} extensions acknowledged, ${inFlightAtKill} in flight at SIGKILL`);
+    for (const result of settled)
+      if (result.status === 'rejected')
+        throw new Error(`a load client failed before the kill: ${describeError(result.reason)}`);
+    log(
+      `stytch-kill ${options.store}: ${acknowledged.size} sessions and ${extensionsAcknowledged} extensions acknowledged, ${inFlightAtKill} in flight at SIGKILL`,
+    );
 
     const second = cleanup.add(await serve(), 'restarted server process', (p) => p.stop('SIGTERM'));
     const restartMs = performance.now() - killedAt;
@@ -137,14 +151,23 @@ export async function stytchKillUnderLoad(options: StytchKillOptions): Promise<S
     let extensionsLost = 0;
     const queue = [...acknowledged.values()];
     const verifier = async (): Promise<void> => {
-      const provider = cleanup.add(new StytchLikeSessionProvider({ baseUrl: second.url, ...project, timeoutMs: 10_000 }), 'verify provider', (p) => p.close());
+      const provider = cleanup.add(
+        new StytchLikeSessionProvider({ baseUrl: second.url, ...project, timeoutMs: 10_000 }),
+        'verify provider',
+        (p) => p.close(),
+      );
       for (let entry = queue.pop(); entry; entry = queue.pop()) {
         try {
-          const info = await provider.setSessionToken({ sessionToken: entry.sessionToken, sessionJwt: entry.sessionJwt });
+          const info = await provider.setSessionToken({
+            sessionToken: entry.sessionToken,
+            sessionJwt: entry.sessionJwt,
+          });
           verifyOutcomes.add('ok');
           if ((info.expiresAt?.getTime() ?? 0) < entry.expiresAt) {
             extensionsLost++;
-            notes.push(`session ${info.sessionId} expires at ${info.expiresAt?.toISOString()}, before the acknowledged ${new Date(entry.expiresAt).toISOString()}`);
+            notes.push(
+              `session ${info.sessionId} expires at ${info.expiresAt?.toISOString()}, before the acknowledged ${new Date(entry.expiresAt).toISOString()}`,
+            );
           }
         } catch (error) {
           verifyOutcomes.add(outcomeOf(error));

@@ -27,7 +27,8 @@ export interface StytchProcess {
 
 /** Starts `serve` on a free loopback port and resolves once it printed `listening on http://…`. */
 export async function startStytchProcess(options: StytchProcessOptions): Promise<StytchProcess> {
-  if (!existsSync(STYTCH_LIKE_CLI)) throw new Error(`${STYTCH_LIKE_CLI} is missing: build @sessiontoken/stytch-like first (pnpm reliability does)`);
+  if (!existsSync(STYTCH_LIKE_CLI))
+    throw new Error(`${STYTCH_LIKE_CLI} is missing: build @sessiontoken/stytch-like first (pnpm reliability does)`);
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('STYTCH_LIKE_')) env[key] = value;
   // The secret goes by environment, not by flag: flags show in `ps`.
@@ -37,7 +38,20 @@ export async function startStytchProcess(options: StytchProcessOptions): Promise
   env['STYTCH_LIKE_SCRYPT_LOG_COST'] = '14';
   const child: ChildProcess = spawn(
     process.execPath,
-    [STYTCH_LIKE_CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--store', options.store, '--project-id', options.projectId, '--log-level', 'warn'],
+    [
+      STYTCH_LIKE_CLI,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--store',
+      options.store,
+      '--project-id',
+      options.projectId,
+      '--log-level',
+      'warn',
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -61,7 +75,8 @@ export async function startStytchProcess(options: StytchProcessOptions): Promise
   try {
     url = await waitFor(
       () => {
-        if (exit !== undefined) throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (exit !== undefined)
+          throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
         return /^listening on (http:\/\/\S+)$/m.exec(stdout)?.[1];
       },
       { timeoutMs: 20_000, what: '"listening on" from the Stytch-like server process' },

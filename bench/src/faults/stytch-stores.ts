@@ -20,7 +20,11 @@ export function newStoreLocation(kind: DurableStoreKind | 'memory'): StoreLocati
   if (kind === 'memory') return { kind, url: 'memory:', remove: async () => {} };
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'sessiontoken-faults-'));
-    return { kind, url: `sqlite:${join(dir, 'sessions.sqlite')}`, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      kind,
+      url: `sqlite:${join(dir, 'sessions.sqlite')}`,
+      remove: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const schema = uniqueName('faults');
   const url = new URL(POSTGRES_URL);

@@ -27,9 +27,18 @@ async function startTarget(kind: StoreKind, teardown: Teardown): Promise<HttpTar
   // The child gets this process's Node flags (e.g. --import hooks), plus --cpu-prof when profiling.
   const execArgv = [
     ...process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof')),
-    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=http-${kind}-${Date.now()}.cpuprofile`] : []),
+    ...(PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=http-${kind}-${Date.now()}.cpuprofile`]
+      : []),
   ];
-  const child = teardown.add(fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), `${kind} HTTP target`, stopTarget);
+  const child = teardown.add(
+    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions)], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+    `${kind} HTTP target`,
+    stopTarget,
+  );
   const started = new Promise<HttpTarget>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the ${kind} HTTP target exited with code ${code}`)));
     child.on('message', (message: TargetMessage) => {
@@ -63,7 +72,9 @@ async function load(url: string, target: HttpTarget, seconds: number): Promise<L
     connections: SETTINGS.http.connections,
     duration: seconds,
     headers: { authorization: target.authorization, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }) }],
+    requests: [
+      { setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }) },
+    ],
   });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode === 200) {
@@ -96,8 +107,13 @@ export async function measureAuthenticateVsFloor(kind: StoreKind, teardown: Tear
   });
   const ours = merge(runs.ours);
   const floor = merge(runs.floor);
-  if (ours.failed > 0 || floor.failed > 0) throw new Error(`${kind}: ${ours.failed} of our requests and ${floor.failed} floor requests failed`);
-  const oursSide = sideFromLatencies(`Stytch-like server, ${storeTitle(kind)} store`, ours.latencies, ours.seconds * 1000);
+  if (ours.failed > 0 || floor.failed > 0)
+    throw new Error(`${kind}: ${ours.failed} of our requests and ${floor.failed} floor requests failed`);
+  const oursSide = sideFromLatencies(
+    `Stytch-like server, ${storeTitle(kind)} store`,
+    ours.latencies,
+    ours.seconds * 1000,
+  );
   const floorSide = sideFromLatencies('bare Fastify route', floor.latencies, floor.seconds * 1000);
   return {
     key: `authenticate_vs_floor_${kind}` as RatioKey,

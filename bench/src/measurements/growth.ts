@@ -25,7 +25,9 @@ interface SizedStore {
 }
 
 async function prepare(kind: StoreKind, size: number, teardown: Teardown): Promise<SizedStore> {
-  const location = teardown.add(benchStoreLocation(kind, `growth-${size}`), `${kind} growth data (${size})`, (l) => l.remove());
+  const location = teardown.add(benchStoreLocation(kind, `growth-${size}`), `${kind} growth data (${size})`, (l) =>
+    l.remove(),
+  );
   const plan: SeedPlan = { sessions: size, users: Math.min(USERS, size), sample: Math.min(SAMPLE, size) };
   const t0 = nowMs();
   let tokens: string[];
@@ -39,14 +41,28 @@ async function prepare(kind: StoreKind, size: number, teardown: Teardown): Promi
   const seedSeconds = (nowMs() - t0) / 1000;
   const store = teardown.add(await location.open(), `${kind} growth store (${size})`, (s) => s.close());
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
-  const service = teardown.add(new StytchLikeSessionService({ store, projectId, sweepIntervalMs: 0 }), `growth service (${size})`, (s) => s.close());
+  const service = teardown.add(
+    new StytchLikeSessionService({ store, projectId, sweepIntervalMs: 0 }),
+    `growth service (${size})`,
+    (s) => s.close(),
+  );
   // Shuffle, so that consecutive authenticates touch unrelated parts of the indexes.
   const shuffled = [...tokens];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
   }
-  return { size, store, service, tokens: shuffled, seedSeconds, authenticate: [], lookup: [], authenticateElapsed: 0, next: 0 };
+  return {
+    size,
+    store,
+    service,
+    tokens: shuffled,
+    seedSeconds,
+    authenticate: [],
+    lookup: [],
+    authenticateElapsed: 0,
+    next: 0,
+  };
 }
 
 async function authenticateOnce(sized: SizedStore): Promise<number> {
@@ -69,7 +85,10 @@ function storeTitle(kind: StoreKind): string {
   return kind === 'sqlite' ? 'SQLite' : 'Redis';
 }
 
-export async function measureAuthenticateGrowth(kind: 'sqlite' | 'redis', teardown: Teardown): Promise<MeasurementResult> {
+export async function measureAuthenticateGrowth(
+  kind: 'sqlite' | 'redis',
+  teardown: Teardown,
+): Promise<MeasurementResult> {
   const { sizes, warmup, rounds, perRound } = SETTINGS.growth;
   const stores: SizedStore[] = [];
   for (const size of sizes) {
@@ -90,7 +109,8 @@ export async function measureAuthenticateGrowth(kind: 'sqlite' | 'redis', teardo
       for (let i = 0; i < perRound; i++) sized.lookup.push(await lookupOnce(sized));
     }
   }
-  const side = (sized: SizedStore): SideFigures => sideFromLatencies(`${sized.size.toLocaleString('en-US')} sessions`, sized.authenticate, sized.authenticateElapsed);
+  const side = (sized: SizedStore): SideFigures =>
+    sideFromLatencies(`${sized.size.toLocaleString('en-US')} sessions`, sized.authenticate, sized.authenticateElapsed);
   const smallest = stores[0]!;
   const largest = stores[stores.length - 1]!;
   const ours = side(largest);

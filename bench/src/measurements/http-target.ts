@@ -20,7 +20,8 @@ export interface HttpTarget {
   readonly responseBytes: number;
 }
 
-export type TargetMessage = { readonly type: 'ready'; readonly target: HttpTarget } | { readonly type: 'failed'; readonly message: string };
+export type TargetMessage =
+  { readonly type: 'ready'; readonly target: HttpTarget } | { readonly type: 'failed'; readonly message: string };
 
 const PATH = '/v1/sessions/authenticate';
 
@@ -30,7 +31,11 @@ async function start(kind: StoreKind, sessions: number, teardown: Teardown): Pro
   const location = teardown.add(benchStoreLocation(kind, 'http'), `${kind} store data`, (l) => l.remove());
   const store = teardown.add(await location.open(), `${kind} store`, (s) => s.close());
   // scrypt is lowered only to create the sessions quickly; authenticate never hashes a password.
-  const service = teardown.add(new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }), 'service', (s) => s.close());
+  const service = teardown.add(
+    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }),
+    'service',
+    (s) => s.close(),
+  );
   const server = teardown.add(createStytchLikeServer({ service, secret }), 'Stytch-like server', (s) => s.close());
   const oursUrl = await server.listen({ port: 0, host: '127.0.0.1' });
 
@@ -55,7 +60,9 @@ async function start(kind: StoreKind, sessions: number, teardown: Teardown): Pro
   const response = await sample.text();
   if (sample.status !== 200) throw new Error(`authenticate answered ${sample.status}: ${response.slice(0, 200)}`);
   const floor = teardown.add(Fastify(), 'floor server', (f) => f.close());
-  floor.post(PATH, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(response));
+  floor.post(PATH, async (_request, reply) =>
+    reply.header('content-type', 'application/json; charset=utf-8').send(response),
+  );
   await floor.listen({ port: 0, host: '127.0.0.1' });
   const address = floor.server.address();
   if (address === null || typeof address === 'string') throw new Error('the floor server has no TCP address');
@@ -90,7 +97,10 @@ async function main(): Promise<void> {
     const target = await start(kind, sessions, teardown);
     process.send!({ type: 'ready', target } satisfies TargetMessage);
   } catch (error) {
-    process.send!({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies TargetMessage);
+    process.send!({
+      type: 'failed',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies TargetMessage);
     await close();
   }
 }

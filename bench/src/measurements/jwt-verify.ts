@@ -10,11 +10,18 @@ import { alternate, nowMs, runFor } from './stats.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 
 /** Creates `count` sessions with custom claims and returns their JWTs, plus a server publishing the JWKS. */
-async function sessionJwts(count: number, teardown: Teardown): Promise<{ url: string; projectId: string; secret: string; jwts: string[] }> {
+async function sessionJwts(
+  count: number,
+  teardown: Teardown,
+): Promise<{ url: string; projectId: string; secret: string; jwts: string[] }> {
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
   const secret = `secret-${randomBytes(18).toString('base64url')}`;
   const store = teardown.add(new MemorySessionStore(), 'JWT memory store', (s) => s.close());
-  const service = teardown.add(new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }), 'JWT service', (s) => s.close());
+  const service = teardown.add(
+    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }),
+    'JWT service',
+    (s) => s.close(),
+  );
   const server = teardown.add(createStytchLikeServer({ service, secret }), 'JWKS server', (s) => s.close());
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
   const jwts: string[] = [];

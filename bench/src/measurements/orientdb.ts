@@ -29,10 +29,15 @@ export interface OrientDBBench {
  * `passwordCache: false` starts it with OrientDB's cache of password hashes turned off
  * (`security.userPasswordSaltCacheSize=0`), so that every DB_OPEN pays for the PBKDF2 check of the password.
  */
-export async function startBenchServer(teardown: Teardown, options: { passwordCache?: boolean } = {}): Promise<OrientDBBench> {
+export async function startBenchServer(
+  teardown: Teardown,
+  options: { passwordCache?: boolean } = {},
+): Promise<OrientDBBench> {
   const log = (message: string) => console.error(`  ${message}`);
-  const server = teardown.add(await startWithSettings(options.passwordCache === false ? ['-Dsecurity.userPasswordSaltCacheSize=0'] : [], log), 'OrientDB server', (s) =>
-    s.stop({ removeDataDir: true }),
+  const server = teardown.add(
+    await startWithSettings(options.passwordCache === false ? ['-Dsecurity.userPasswordSaltCacheSize=0'] : [], log),
+    'OrientDB server',
+    (s) => s.stop({ removeDataDir: true }),
   );
   await createDatabase(server, DATABASE);
   const admin = teardown.add(provider(server), 'OrientDB setup provider', (p) => p.close());
@@ -41,14 +46,17 @@ export async function startBenchServer(teardown: Teardown, options: { passwordCa
   await admin.command('CREATE PROPERTY BenchProduct.sku STRING');
   await admin.command('CREATE INDEX BenchProduct.sku ON BenchProduct (sku) UNIQUE');
   for (let i = 0; i < PRODUCTS; i++) {
-    await admin.command('INSERT INTO BenchProduct SET sku = :sku, name = :name, price = :price, stock = :stock, tags = :tags, created = :created', {
-      sku: sku(i),
-      name: `Product number ${i}`,
-      price: 9.99 + i,
-      stock: i * 3,
-      tags: ['bench', `group-${i % 7}`],
-      created: new Date(1_700_000_000_000 + i * 1000),
-    });
+    await admin.command(
+      'INSERT INTO BenchProduct SET sku = :sku, name = :name, price = :price, stock = :stock, tags = :tags, created = :created',
+      {
+        sku: sku(i),
+        name: `Product number ${i}`,
+        price: 9.99 + i,
+        stock: i * 3,
+        tags: ['bench', `group-${i % 7}`],
+        created: new Date(1_700_000_000_000 + i * 1000),
+      },
+    );
   }
   await admin.close();
   return { server, version: server.version ?? ORIENTDB_VERSION };
@@ -72,7 +80,12 @@ function sku(i: number): string {
 }
 
 function provider(server: OrientDBServer): OrientDBSessionProvider {
-  return new OrientDBSessionProvider({ host: server.host, port: server.binaryPort, database: DATABASE, timeoutMs: 30_000 });
+  return new OrientDBSessionProvider({
+    host: server.host,
+    port: server.binaryPort,
+    database: DATABASE,
+    timeoutMs: 30_000,
+  });
 }
 
 /**
@@ -151,7 +164,10 @@ export async function measureReattachVsOpen(bench: OrientDBBench, teardown: Tear
 }
 
 /** reattach_vs_open again, on a server whose password-hash cache is off: what a DB_OPEN costs when the cache misses. */
-export async function measureReattachVsOpenWithoutPasswordCache(bench: OrientDBBench, teardown: Teardown): Promise<Record<string, number>> {
+export async function measureReattachVsOpenWithoutPasswordCache(
+  bench: OrientDBBench,
+  teardown: Teardown,
+): Promise<Record<string, number>> {
   const result = await measureReattachVsOpen(bench, teardown);
   return {
     open_median_ms: result.peer.medianMs,
@@ -168,11 +184,15 @@ export async function measureQueryVsOrientjs(bench: OrientDBBench, teardown: Tea
   const ours = teardown.add(provider(bench.server), 'OrientDB query provider', (p) => p.close());
   ours.setSessionToken(true);
   await ours.open({ username: TEST_DB_USER, password: TEST_DB_PASSWORD });
-  const client = teardown.add(await orientjs.OrientDBClient.connect({ host: bench.server.host, port: bench.server.binaryPort }), 'orientjs client', (c) =>
-    c.close(),
+  const client = teardown.add(
+    await orientjs.OrientDBClient.connect({ host: bench.server.host, port: bench.server.binaryPort }),
+    'orientjs client',
+    (c) => c.close(),
   );
-  const session = teardown.add(await client.session({ name: DATABASE, username: TEST_DB_USER, password: TEST_DB_PASSWORD }), 'orientjs session', (s) =>
-    s.close(),
+  const session = teardown.add(
+    await client.session({ name: DATABASE, username: TEST_DB_USER, password: TEST_DB_PASSWORD }),
+    'orientjs session',
+    (s) => s.close(),
   );
 
   // Both clients ask for the same sequence of records.
@@ -224,8 +244,17 @@ export async function measureQueryVsOrientjs(bench: OrientDBBench, teardown: Tea
   };
 }
 
-function sessionPool(server: OrientDBServer, options: { maxSockets?: number; verifiedTokenTtlMs?: number } = {}): OrientDBSessionPool {
-  return new OrientDBSessionPool({ host: server.host, port: server.binaryPort, database: DATABASE, timeoutMs: 30_000, ...options });
+function sessionPool(
+  server: OrientDBServer,
+  options: { maxSockets?: number; verifiedTokenTtlMs?: number } = {},
+): OrientDBSessionPool {
+  return new OrientDBSessionPool({
+    host: server.host,
+    port: server.binaryPort,
+    database: DATABASE,
+    timeoutMs: 30_000,
+    ...options,
+  });
 }
 
 /**
@@ -234,10 +263,17 @@ function sessionPool(server: OrientDBServer, options: { maxSockets?: number; ver
  * session is live there), and one another process opened (here: a provider with a socket of its own, closed since).
  * `verifiedTokenTtlMs: 0` gives the stateless figure when the server checks the token on every request too.
  */
-export async function measurePooledReattachVsOpen(bench: OrientDBBench, teardown: Teardown): Promise<MeasurementResult[]> {
+export async function measurePooledReattachVsOpen(
+  bench: OrientDBBench,
+  teardown: Teardown,
+): Promise<MeasurementResult[]> {
   const { warmup, rounds, perRound } = SETTINGS.reattach;
   const pool = teardown.add(sessionPool(bench.server), 'OrientDB session pool', (p) => p.close());
-  const uncheckedPool = teardown.add(sessionPool(bench.server, { verifiedTokenTtlMs: 0 }), 'OrientDB session pool (no verified tokens)', (p) => p.close());
+  const uncheckedPool = teardown.add(
+    sessionPool(bench.server, { verifiedTokenTtlMs: 0 }),
+    'OrientDB session pool (no verified tokens)',
+    (p) => p.close(),
+  );
   const opener = pool.createProvider();
   opener.setSessionToken(true);
   await opener.open({ username: TEST_DB_USER, password: TEST_DB_PASSWORD });
@@ -327,13 +363,22 @@ export async function measurePooledReattachVsOpen(bench: OrientDBBench, teardown
         `with the server once (stateless DB_SIZE) and reattaches the same exact bytes without a round trip for ` +
         `\`verifiedTokenTtlMs\` (30 s); each query is stateless (session id -1 with the token: one round trip in which the ` +
         `server opens the database). \`checked_every_time\` is a pool with \`verifiedTokenTtlMs: 0\`: check + query per request.`,
-      extra: { checked_every_time: { median_ms: checked.medianMs, p99_ms: checked.p99Ms, ratio: round3(open.medianMs / checked.medianMs) } },
+      extra: {
+        checked_every_time: {
+          median_ms: checked.medianMs,
+          p99_ms: checked.p99Ms,
+          ratio: round3(open.medianMs / checked.medianMs),
+        },
+      },
     },
   ];
 }
 
 /** The pooled reattaches again on a server whose password-hash cache is off (every open pays PBKDF2). */
-export async function measurePooledReattachWithoutPasswordCache(bench: OrientDBBench, teardown: Teardown): Promise<Record<string, Record<string, unknown>>> {
+export async function measurePooledReattachWithoutPasswordCache(
+  bench: OrientDBBench,
+  teardown: Teardown,
+): Promise<Record<string, Record<string, unknown>>> {
   const results = await measurePooledReattachVsOpen(bench, teardown);
   return Object.fromEntries(
     results.map((result) => [
@@ -350,13 +395,17 @@ export async function measurePooledReattachWithoutPasswordCache(bench: OrientDBB
 }
 
 /** `callers` loops calling `operation(caller)` back to back for `durationMs`; completed operations and latencies. */
-async function runConcurrently(callers: number, durationMs: number, operation: (caller: number) => Promise<void>): Promise<{ latenciesMs: number[]; elapsedMs: number }> {
+async function runConcurrently(
+  callers: number,
+  durationMs: number,
+  operation: (caller: number) => Promise<void>,
+): Promise<{ latenciesMs: number[]; elapsedMs: number }> {
   const latenciesMs: number[] = [];
   const start = nowMs();
   const end = start + durationMs;
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
-      for (let t = nowMs(); t < end; ) {
+      for (let t = nowMs(); t < end;) {
         await operation(caller);
         const next = nowMs();
         latenciesMs.push(next - t);
@@ -371,9 +420,16 @@ async function runConcurrently(callers: number, durationMs: number, operation: (
  * 32 concurrent callers, each with a session of its own, querying back to back over the same number of sockets:
  * ours through one `OrientDBSessionPool`, orientjs through `client.sessions()` on a client with the same socket pool.
  */
-export async function measurePooledQueryVsOrientjsPool(bench: OrientDBBench, teardown: Teardown): Promise<MeasurementResult> {
+export async function measurePooledQueryVsOrientjsPool(
+  bench: OrientDBBench,
+  teardown: Teardown,
+): Promise<MeasurementResult> {
   const { callers, sockets, warmupMs, rounds, roundMs } = SETTINGS.pooledQuery;
-  const pool = teardown.add(sessionPool(bench.server, { maxSockets: sockets }), 'OrientDB session pool (queries)', (p) => p.close());
+  const pool = teardown.add(
+    sessionPool(bench.server, { maxSockets: sockets }),
+    'OrientDB session pool (queries)',
+    (p) => p.close(),
+  );
   const ours = await Promise.all(
     Array.from({ length: callers }, async () => {
       const db = pool.createProvider();
@@ -383,12 +439,21 @@ export async function measurePooledQueryVsOrientjsPool(bench: OrientDBBench, tea
   );
   teardown.add(ours, 'pooled providers', (list) => Promise.all(list.map((db) => db.close())).then(() => undefined));
   const client = teardown.add(
-    await orientjs.OrientDBClient.connect({ host: bench.server.host, port: bench.server.binaryPort, pool: { min: 1, max: sockets } }),
+    await orientjs.OrientDBClient.connect({
+      host: bench.server.host,
+      port: bench.server.binaryPort,
+      pool: { min: 1, max: sockets },
+    }),
     'orientjs pooled client',
     (c) => c.close(),
   );
   const sessions = teardown.add(
-    await client.sessions({ name: DATABASE, username: TEST_DB_USER, password: TEST_DB_PASSWORD, pool: { min: 1, max: callers } }),
+    await client.sessions({
+      name: DATABASE,
+      username: TEST_DB_USER,
+      password: TEST_DB_PASSWORD,
+      pool: { min: 1, max: callers },
+    }),
     'orientjs session pool',
     (p) => p.close(),
   );
@@ -405,7 +470,10 @@ export async function measurePooledQueryVsOrientjsPool(bench: OrientDBBench, tea
   };
   await runConcurrently(callers, warmupMs, oursQuery);
   await runConcurrently(callers, warmupMs, peerQuery);
-  const collected = { ours: { latencies: [] as number[], elapsed: 0 }, peer: { latencies: [] as number[], elapsed: 0 } };
+  const collected = {
+    ours: { latencies: [] as number[], elapsed: 0 },
+    peer: { latencies: [] as number[], elapsed: 0 },
+  };
   await alternate(rounds, {
     ours: async () => {
       const run = await runConcurrently(callers, roundMs, oursQuery);
@@ -419,8 +487,16 @@ export async function measurePooledQueryVsOrientjsPool(bench: OrientDBBench, tea
     },
   });
   await Promise.all(peer.map((session) => session.close()));
-  const oursSide = sideFromLatencies(`OrientDBSessionPool, ${sockets} sockets`, collected.ours.latencies, collected.ours.elapsed);
-  const peerSide = sideFromLatencies(`orientjs 3.2.0 sessions(), ${sockets} sockets`, collected.peer.latencies, collected.peer.elapsed);
+  const oursSide = sideFromLatencies(
+    `OrientDBSessionPool, ${sockets} sockets`,
+    collected.ours.latencies,
+    collected.ours.elapsed,
+  );
+  const peerSide = sideFromLatencies(
+    `orientjs 3.2.0 sessions(), ${sockets} sockets`,
+    collected.peer.latencies,
+    collected.peer.elapsed,
+  );
   return {
     key: 'pooled_query_vs_orientjs_pool',
     title: `OrientDB: ${callers} concurrent callers over ${sockets} sockets vs orientjs pools`,

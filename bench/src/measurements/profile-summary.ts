@@ -23,12 +23,20 @@ export interface ProfileLine {
 
 function frameName(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
-  const file = url === '' ? '' : ` ${url.includes('node_modules') ? url.slice(url.lastIndexOf('node_modules/') + 13) : basename(url)}:${lineNumber + 1}`;
+  const file =
+    url === ''
+      ? ''
+      : ` ${url.includes('node_modules') ? url.slice(url.lastIndexOf('node_modules/') + 13) : basename(url)}:${lineNumber + 1}`;
   return `${functionName || '(anonymous)'}${file}`;
 }
 
 /** Self and inclusive time per function name, as shares of busy time (idle excluded, GC and program kept apart). */
-export function summarizeProfile(profile: CpuProfile): { busyMs: number; totalMs: number; lines: ProfileLine[]; gcShare: number } {
+export function summarizeProfile(profile: CpuProfile): {
+  busyMs: number;
+  totalMs: number;
+  lines: ProfileLine[];
+  gcShare: number;
+} {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -85,12 +93,16 @@ function main(argv: string[]): void {
   const filter = filterAt >= 0 ? argv[filterAt + 1] : undefined;
   const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
-  console.log(`${basename(file)}: ${summary.busyMs.toFixed(0)} ms busy of ${summary.totalMs.toFixed(0)} ms (GC ${pct(summary.gcShare)} of busy)`);
+  console.log(
+    `${basename(file)}: ${summary.busyMs.toFixed(0)} ms busy of ${summary.totalMs.toFixed(0)} ms (GC ${pct(summary.gcShare)} of busy)`,
+  );
   const lines = summary.lines.filter((line) => !filter || line.name.includes(filter));
   console.log('\nself   total  function (by self time)');
-  for (const line of [...lines].sort((a, b) => b.selfShare - a.selfShare).slice(0, top)) console.log(`${pct(line.selfShare)} ${pct(line.totalShare)}  ${line.name}`);
+  for (const line of [...lines].sort((a, b) => b.selfShare - a.selfShare).slice(0, top))
+    console.log(`${pct(line.selfShare)} ${pct(line.totalShare)}  ${line.name}`);
   console.log('\nself   total  function (by total time)');
-  for (const line of [...lines].sort((a, b) => b.totalShare - a.totalShare).slice(0, top)) console.log(`${pct(line.selfShare)} ${pct(line.totalShare)}  ${line.name}`);
+  for (const line of [...lines].sort((a, b) => b.totalShare - a.totalShare).slice(0, top))
+    console.log(`${pct(line.selfShare)} ${pct(line.totalShare)}  ${line.name}`);
 }
 
 if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) main(process.argv.slice(2));

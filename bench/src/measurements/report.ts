@@ -43,7 +43,8 @@ function formatNumber(value: number): string {
 
 /** The figure a table cell shows for one side: throughput with its median latency, or the median latency alone. */
 function sideCell(result: MeasurementResult, side: SideFigures): string {
-  if (result.basis === 'throughput') return `${formatNumber(side.throughputPerSecond)}/s (median ${formatNumber(side.medianMs)} ms)`;
+  if (result.basis === 'throughput')
+    return `${formatNumber(side.throughputPerSecond)}/s (median ${formatNumber(side.medianMs)} ms)`;
   return `${formatNumber(side.medianMs)} ms (p99 ${formatNumber(side.p99Ms)} ms)`;
 }
 
@@ -53,7 +54,9 @@ function byKey(report: RunReport): Map<RatioKey, MeasurementResult> {
 
 export function toJson(report: RunReport): Record<string, unknown> {
   const results = byKey(report);
-  const ratios = Object.fromEntries(ORDER.map((key) => [key, results.has(key) ? round3(results.get(key)!.ratio) : null]));
+  const ratios = Object.fromEntries(
+    ORDER.map((key) => [key, results.has(key) ? round3(results.get(key)!.ratio) : null]),
+  );
   const side = (s: SideFigures) => ({
     label: s.label,
     median_ms: s.medianMs,
@@ -67,7 +70,10 @@ export function toJson(report: RunReport): Record<string, unknown> {
     mode: report.mode,
     wall_seconds: Math.round(report.wallSeconds),
     goals: Object.fromEntries(
-      ORDER.map((key) => [key, { goal: goalText(key), met: results.has(key) ? goalMet(key, results.get(key)!.ratio) : null }]),
+      ORDER.map((key) => [
+        key,
+        { goal: goalText(key), met: results.has(key) ? goalMet(key, results.get(key)!.ratio) : null },
+      ]),
     ),
     measurements: Object.fromEntries(
       report.results.map((result) => [
@@ -93,8 +99,23 @@ export function toJson(report: RunReport): Record<string, unknown> {
 /** A report back from latest.json, to write the docs again after notes.md changed (`BENCH_REPORT_ONLY=1`). */
 export function fromJson(json: Record<string, unknown>): RunReport {
   type Side = { label: string; median_ms: number; p99_ms: number; throughput_per_second: number; operations: number };
-  type Stored = { title: string; ratio: number; ratio_of: string; basis?: 'throughput' | 'latency'; ours: Side; peer: Side; method: string; extra?: Record<string, unknown> };
-  const side = (s: Side): SideFigures => ({ label: s.label, medianMs: s.median_ms, p99Ms: s.p99_ms, throughputPerSecond: s.throughput_per_second, operations: s.operations });
+  type Stored = {
+    title: string;
+    ratio: number;
+    ratio_of: string;
+    basis?: 'throughput' | 'latency';
+    ours: Side;
+    peer: Side;
+    method: string;
+    extra?: Record<string, unknown>;
+  };
+  const side = (s: Side): SideFigures => ({
+    label: s.label,
+    medianMs: s.median_ms,
+    p99Ms: s.p99_ms,
+    throughputPerSecond: s.throughput_per_second,
+    operations: s.operations,
+  });
   const measurements = json['measurements'] as Record<string, Stored>;
   return {
     generatedAt: String(json['generated_at']),
@@ -107,7 +128,8 @@ export function fromJson(json: Record<string, unknown>): RunReport {
       peer: side(m.peer),
       ratio: m.ratio,
       ratioOf: m.ratio_of,
-      basis: m.basis ?? (key === 'reattach_vs_open' || key.startsWith('authenticate_growth') ? 'latency' : 'throughput'),
+      basis:
+        m.basis ?? (key === 'reattach_vs_open' || key.startsWith('authenticate_growth') ? 'latency' : 'throughput'),
       method: m.method,
       ...(m.extra ? { extra: m.extra } : {}),
     })),
@@ -128,10 +150,21 @@ export function consoleTable(report: RunReport): string {
       if (failure) rows.push([key, 'FAILED', '', '', goalText(key), '']);
       continue;
     }
-    rows.push([key, sideCell(result, result.ours), sideCell(result, result.peer), formatNumber(result.ratio), goalText(key), metText(goalMet(key, result.ratio))]);
+    rows.push([
+      key,
+      sideCell(result, result.ours),
+      sideCell(result, result.peer),
+      formatNumber(result.ratio),
+      goalText(key),
+      metText(goalMet(key, result.ratio)),
+    ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -154,7 +187,9 @@ export function chartSvg(report: RunReport): string {
   const height = top + rowHeight * results.length + 46;
   const minLog = -2;
   const maxLog = 2;
-  const x = (value: number) => left + ((Math.log10(Math.min(10 ** maxLog, Math.max(10 ** minLog, value))) - minLog) / (maxLog - minLog)) * plotWidth;
+  const x = (value: number) =>
+    left +
+    ((Math.log10(Math.min(10 ** maxLog, Math.max(10 ** minLog, value))) - minLog) / (maxLog - minLog)) * plotWidth;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
@@ -169,7 +204,9 @@ export function chartSvg(report: RunReport): string {
       `<text x="${gx}" y="${top + rowHeight * results.length + 16}" text-anchor="middle" fill="#555">${10 ** exponent}</text>`,
     );
   }
-  parts.push(`<text x="${left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" fill="#555">ratio (see the table for what each ratio divides; growth: lower is better)</text>`);
+  parts.push(
+    `<text x="${left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" fill="#555">ratio (see the table for what each ratio divides; growth: lower is better)</text>`,
+  );
   results.forEach((result, index) => {
     const y = top + index * rowHeight;
     const met = goalMet(result.key, result.ratio);
@@ -183,7 +220,9 @@ export function chartSvg(report: RunReport): string {
     const goal = GOALS[result.key];
     if (goal !== null) {
       const gx = x(goal.value);
-      parts.push(`<line x1="${gx}" y1="${y + 3}" x2="${gx}" y2="${y + 29}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`);
+      parts.push(
+        `<line x1="${gx}" y1="${y + 3}" x2="${gx}" y2="${y + 29}" stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>`,
+      );
     }
   });
   parts.push('</svg>');
@@ -201,14 +240,27 @@ function fillNotes(template: string, report: RunReport): string {
 /** How one figure was measured: its method, ratio, both sides' figures and its extras. */
 function methodSection(key: RatioKey, result: MeasurementResult): string[] {
   const out: string[] = [];
-  out.push(`### \`${key}\`: ${result.title}`, '', result.method, '', `Ratio = ${result.ratioOf} = **${formatNumber(result.ratio)}** (goal ${goalText(key)}).`, '');
+  out.push(
+    `### \`${key}\`: ${result.title}`,
+    '',
+    result.method,
+    '',
+    `Ratio = ${result.ratioOf} = **${formatNumber(result.ratio)}** (goal ${goalText(key)}).`,
+    '',
+  );
   out.push('| side | median | p99 | throughput | operations |', '|---|---|---|---|---|');
   for (const side of [result.ours, result.peer]) {
-    out.push(`| ${side.label} | ${formatNumber(side.medianMs)} ms | ${formatNumber(side.p99Ms)} ms | ${formatNumber(side.throughputPerSecond)}/s | ${side.operations.toLocaleString('en-US')} |`);
+    out.push(
+      `| ${side.label} | ${formatNumber(side.medianMs)} ms | ${formatNumber(side.p99Ms)} ms | ${formatNumber(side.throughputPerSecond)}/s | ${side.operations.toLocaleString('en-US')} |`,
+    );
   }
   const sizes = (result.extra?.['sizes'] as Record<string, number>[] | undefined) ?? null;
   if (sizes) {
-    out.push('', '| sessions stored | filled in | authenticate median | authenticate p99 | store lookup median | store lookup p99 |', '|---|---|---|---|---|---|');
+    out.push(
+      '',
+      '| sessions stored | filled in | authenticate median | authenticate p99 | store lookup median | store lookup p99 |',
+      '|---|---|---|---|---|---|',
+    );
     for (const size of sizes) {
       out.push(
         `| ${size['sessions']!.toLocaleString('en-US')} | ${formatNumber(size['seed_seconds']!)} s | ${formatNumber(size['authenticate_median_ms']!)} ms | ${formatNumber(size['authenticate_p99_ms']!)} ms | ${formatNumber(size['lookup_median_ms']!)} ms | ${formatNumber(size['lookup_p99_ms']!)} ms |`,
@@ -262,7 +314,13 @@ export function markdown(report: RunReport, notesFile: string): string {
       generatedAt: report.generatedAt,
       date: report.generatedAt.slice(0, 10),
       minutes: String(Math.round(report.wallSeconds / 60)),
-      machine: { cores: String(m.cores), cpu_model: m.cpu_model, memory_gib: String(m.memory_gib), os: m.os, node: m.node },
+      machine: {
+        cores: String(m.cores),
+        cpu_model: m.cpu_model,
+        memory_gib: String(m.memory_gib),
+        os: m.os,
+        node: m.node,
+      },
       ratioTable: ratioRows.join('\n'),
       notes: fillNotes(readFileSync(notesFile, 'utf8'), report).trim(),
       methods: methods.join('\n\n'),

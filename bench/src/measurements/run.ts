@@ -65,7 +65,8 @@ const GROUPS: readonly Group[] = [
     keys: ['reattach_vs_open', 'orientdb_reattach_pooled_vs_open', 'orientdb_reattach_stateless_vs_open'],
     run: async (teardown, wanted) => {
       const bench = await startBenchServer(teardown, { passwordCache: false });
-      if (wanted('reattach_vs_open')) withoutPasswordCache['reattach_vs_open'] = await measureReattachVsOpenWithoutPasswordCache(bench, teardown);
+      if (wanted('reattach_vs_open'))
+        withoutPasswordCache['reattach_vs_open'] = await measureReattachVsOpenWithoutPasswordCache(bench, teardown);
       if (wanted('orientdb_reattach_pooled_vs_open') || wanted('orientdb_reattach_stateless_vs_open')) {
         Object.assign(withoutPasswordCache, await measurePooledReattachWithoutPasswordCache(bench, teardown));
       }
@@ -73,11 +74,26 @@ const GROUPS: readonly Group[] = [
     },
   },
   { keys: ['jwt_verify_vs_sdk'], run: async (teardown) => [await measureJwtVerifyVsSdk(teardown)] },
-  { keys: ['authenticate_vs_floor_sqlite'], run: async (teardown) => [await measureAuthenticateVsFloor('sqlite', teardown)] },
-  { keys: ['authenticate_vs_floor_redis'], run: async (teardown) => [await measureAuthenticateVsFloor('redis', teardown)] },
-  { keys: ['authenticate_vs_floor_postgres'], run: async (teardown) => [await measureAuthenticateVsFloor('postgres', teardown)] },
-  { keys: ['authenticate_growth_sqlite'], run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)] },
-  { keys: ['authenticate_growth_redis'], run: async (teardown) => [await measureAuthenticateGrowth('redis', teardown)] },
+  {
+    keys: ['authenticate_vs_floor_sqlite'],
+    run: async (teardown) => [await measureAuthenticateVsFloor('sqlite', teardown)],
+  },
+  {
+    keys: ['authenticate_vs_floor_redis'],
+    run: async (teardown) => [await measureAuthenticateVsFloor('redis', teardown)],
+  },
+  {
+    keys: ['authenticate_vs_floor_postgres'],
+    run: async (teardown) => [await measureAuthenticateVsFloor('postgres', teardown)],
+  },
+  {
+    keys: ['authenticate_growth_sqlite'],
+    run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)],
+  },
+  {
+    keys: ['authenticate_growth_redis'],
+    run: async (teardown) => [await measureAuthenticateGrowth('redis', teardown)],
+  },
 ];
 
 let orientdbVersion: string | null = null;
@@ -99,7 +115,9 @@ function abort(reason: string, exitCode: number): void {
 
 /** Writes docs/benchmarks.md and the chart again from bench/results/latest.json, without measuring anything. */
 function reportOnly(): number {
-  const report = fromJson(JSON.parse(readFileSync(join(RESULTS_DIR, 'latest.json'), 'utf8')) as Record<string, unknown>);
+  const report = fromJson(
+    JSON.parse(readFileSync(join(RESULTS_DIR, 'latest.json'), 'utf8')) as Record<string, unknown>,
+  );
   writeFileSync(CHART_FILE, chartSvg(report));
   writeFileSync(DOCS_FILE, markdown(report, join(import.meta.dirname, 'notes.md')));
   console.error('bench: wrote docs/benchmarks.md and docs/images/benchmarks.svg from bench/results/latest.json');
@@ -112,7 +130,9 @@ async function main(): Promise<number> {
   const started = nowMs();
   const machine = machineInfo();
   const [load1] = machine.load_average_at_start;
-  console.error(`bench: ${machine.cores} cores ${machine.cpu_model}, Node ${machine.node}, load average ${machine.load_average_at_start.join(' ')}${QUICK ? ' (quick)' : ''}`);
+  console.error(
+    `bench: ${machine.cores} cores ${machine.cpu_model}, Node ${machine.node}, load average ${machine.load_average_at_start.join(' ')}${QUICK ? ' (quick)' : ''}`,
+  );
   if ((load1 ?? 0) > 0.7) console.error('bench: warning: the machine is busy; figures will be noisier than usual');
   process.once('SIGINT', () => abort('interrupted', 130));
   process.once('SIGTERM', () => abort('terminated', 143));
@@ -144,7 +164,8 @@ async function main(): Promise<number> {
 
   for (const [key, figures] of Object.entries(withoutPasswordCache)) {
     const index = results.findIndex((result) => result.key === key);
-    if (index >= 0) results[index] = { ...results[index]!, extra: { ...results[index]!.extra, without_password_cache: figures } };
+    if (index >= 0)
+      results[index] = { ...results[index]!, extra: { ...results[index]!.extra, without_password_cache: figures } };
   }
   machine.load_average_at_end = os.loadavg().map((value) => Math.round(value * 100) / 100);
   const report: RunReport = {

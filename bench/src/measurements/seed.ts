@@ -54,7 +54,9 @@ function* sessionBatches(plan: SeedPlan, batchSize: number): Generator<SeedSessi
 }
 
 function factorsJson(at: string): string {
-  return JSON.stringify([{ type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at }]);
+  return JSON.stringify([
+    { type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at },
+  ]);
 }
 
 /** Inserts users and sessions into an SQLite store file whose schema exists; returns the sampled tokens. */
@@ -71,7 +73,15 @@ export function seedSqlite(path: string, plan: SeedPlan): string[] {
       'INSERT INTO users (user_id, email, email_id, password_id, password_hash, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     for (let u = 0; u < plan.users; u++) {
-      insertUser.run(userId(u), `growth-${u}@example.test`, `email-test-${randomUUID()}`, `password-test-${randomUUID()}`, '$scrypt$not-used', '{}', now);
+      insertUser.run(
+        userId(u),
+        `growth-${u}@example.test`,
+        `email-test-${randomUUID()}`,
+        `password-test-${randomUUID()}`,
+        '$scrypt$not-used',
+        '{}',
+        now,
+      );
     }
     const insertSession = db.prepare(
       `INSERT INTO sessions (session_id, user_id, token_id, secret_hash, started_at, last_accessed_at, expires_at,

@@ -39,7 +39,10 @@ export function nowMs(): number {
  * Runs `rounds` rounds of every side, alternating which side goes first (ABBA…), so that slow drift of the machine
  * (another process, thermal, GC of an earlier phase) falls on both sides alike.
  */
-export async function alternate<K extends string>(rounds: number, sides: Record<K, (round: number) => Promise<void>>): Promise<void> {
+export async function alternate<K extends string>(
+  rounds: number,
+  sides: Record<K, (round: number) => Promise<void>>,
+): Promise<void> {
   const names = Object.keys(sides) as K[];
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
@@ -48,7 +51,10 @@ export async function alternate<K extends string>(rounds: number, sides: Record<
 }
 
 /** Calls `operation` back to back for about `durationMs` and returns how many completed per second and each one's latency. */
-export async function runFor(durationMs: number, operation: () => Promise<unknown>): Promise<{ perSecond: number; latenciesMs: number[] }> {
+export async function runFor(
+  durationMs: number,
+  operation: () => Promise<unknown>,
+): Promise<{ perSecond: number; latenciesMs: number[] }> {
   const latenciesMs: number[] = [];
   const start = nowMs();
   const end = start + durationMs;

@@ -112,7 +112,9 @@ function dependencyVersion(fromDir: string, name: string): string {
 export function gitCommit(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: REPO_DIR, encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: REPO_DIR, encoding: 'utf8' }).trim() !==
+      '';
     return dirty ? `${commit} + uncommitted changes in packages/` : commit;
   } catch {
     return 'unknown';
@@ -159,7 +161,9 @@ async function postgresVersion(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
-    return String((await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown');
+    return String(
+      (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown',
+    );
   } catch {
     return undefined;
   } finally {

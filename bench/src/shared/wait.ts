@@ -1,7 +1,10 @@
 // Waits poll a condition with a deadline; nothing here sleeps for a fixed time and hopes.
 
 /** Polls `condition` until it returns a truthy value (returned) or `timeoutMs` passes (throws, naming `what`). */
-export async function waitFor<T>(condition: () => T | Promise<T>, options: { timeoutMs: number; what: string; intervalMs?: number }): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  options: { timeoutMs: number; what: string; intervalMs?: number },
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {

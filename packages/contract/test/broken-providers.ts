@@ -46,7 +46,17 @@ export class ExpiredAccepted extends MemorySessionProvider {
     } catch (error) {
       if (!(error instanceof SessionTokenError && error.code === 'EXPIRED')) throw error;
       const now = new Date();
-      return { tokens, info: { sessionId: 'expired', subject: 'expired-user', startedAt: now, expiresAt: null, lastAccessedAt: now, attributes: {} } };
+      return {
+        tokens,
+        info: {
+          sessionId: 'expired',
+          subject: 'expired-user',
+          startedAt: now,
+          expiresAt: null,
+          lastAccessedAt: now,
+          attributes: {},
+        },
+      };
     }
   }
 }
@@ -85,7 +95,9 @@ export class CloseDoesNotClose extends MemorySessionProvider {
 export class TokensNotCookieSafe extends MemorySessionProvider {
   override getTokens(): SessionTokens | null {
     const tokens = super.getTokens();
-    return tokens && { ...tokens, sessionToken: `${tokens.sessionToken.replaceAll('-', '+').replaceAll('_', '/')}+/==` };
+    return (
+      tokens && { ...tokens, sessionToken: `${tokens.sessionToken.replaceAll('-', '+').replaceAll('_', '/')}+/==` }
+    );
   }
 }
 
@@ -106,7 +118,10 @@ export class SilentOnChange extends MemorySessionProvider {
 
 /** Claims sliding expiry but ignores durationMinutes. */
 export class SlidingExpiryIgnored extends MemorySessionProvider {
-  protected override authenticateSession(session: ActiveSession, _options: AuthenticateOptions): Promise<ActiveSession> {
+  protected override authenticateSession(
+    session: ActiveSession,
+    _options: AuthenticateOptions,
+  ): Promise<ActiveSession> {
     return super.authenticateSession(session, {});
   }
 }
@@ -115,7 +130,9 @@ export class SlidingExpiryIgnored extends MemorySessionProvider {
 export class SharedTokenUnderLoad extends MemorySessionProvider {
   static pending: Promise<ActiveSession> | null = null;
   protected override openSession(credentials: MemoryCredentials): Promise<ActiveSession> {
-    SharedTokenUnderLoad.pending ??= super.openSession(credentials).finally(() => (SharedTokenUnderLoad.pending = null));
+    SharedTokenUnderLoad.pending ??= super
+      .openSession(credentials)
+      .finally(() => (SharedTokenUnderLoad.pending = null));
     return SharedTokenUnderLoad.pending;
   }
 }
@@ -225,7 +242,10 @@ export class TokenInErrorCause extends MemorySessionProvider {
       return await super.reattachSession(tokens);
     } catch (error) {
       if (!(error instanceof SessionTokenError)) throw error;
-      throw new SessionTokenError(error.code, 'refused', { adapter: 'memory', cause: { request: { token: tokens.sessionToken } } });
+      throw new SessionTokenError(error.code, 'refused', {
+        adapter: 'memory',
+        cause: { request: { token: tokens.sessionToken } },
+      });
     }
   }
 }
@@ -235,7 +255,10 @@ export class ExpiredHeldSessionKept extends MemorySessionProvider {
   protected override async reattachSession(tokens: SessionTokens): Promise<ActiveSession> {
     return withoutExpiry(await super.reattachSession(tokens));
   }
-  protected override async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+  protected override async authenticateSession(
+    session: ActiveSession,
+    options: AuthenticateOptions,
+  ): Promise<ActiveSession> {
     try {
       return withoutExpiry(await super.authenticateSession(session, options));
     } catch (error) {
@@ -259,7 +282,10 @@ export class DurationNotChecked extends MemorySessionProvider {
 
 /** Keeps a session that was revoked through another provider. */
 export class RevokedElsewhereKept extends MemorySessionProvider {
-  protected override async authenticateSession(session: ActiveSession, options: AuthenticateOptions): Promise<ActiveSession> {
+  protected override async authenticateSession(
+    session: ActiveSession,
+    options: AuthenticateOptions,
+  ): Promise<ActiveSession> {
     try {
       return await super.authenticateSession(session, options);
     } catch (error) {
@@ -274,7 +300,9 @@ export class RevokeForgetsTheNewSession extends MemorySessionProvider {
   override async revoke(): Promise<void> {
     await super.revoke();
     if (!this.currentSession) return;
-    await this.run(() => Promise.reject(new SessionTokenError('REVOKED', 'forgotten', { adapter: 'memory' }))).catch(() => {});
+    await this.run(() => Promise.reject(new SessionTokenError('REVOKED', 'forgotten', { adapter: 'memory' }))).catch(
+      () => {},
+    );
   }
 }
 

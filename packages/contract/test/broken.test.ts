@@ -29,7 +29,9 @@ afterAll(() => {
 
 describe('the contract suite tells a correct provider from a broken one', () => {
   it('passes the reference provider when run as a plain list', async () => {
-    expect((await failuresFor((backend) => new MemorySessionProvider(backend))).map((f) => `${f.name}: ${String(f.error)}`)).toEqual([]);
+    expect(
+      (await failuresFor((backend) => new MemorySessionProvider(backend))).map((f) => `${f.name}: ${String(f.error)}`),
+    ).toEqual([]);
   });
 
   // The last element, when given, names the test that must catch it.
@@ -46,31 +48,89 @@ describe('the contract suite tells a correct provider from a broken one', () => 
     ['sliding expiry claimed but not done', broken.SlidingExpiryIgnored, 'authenticate'],
     ['one token shared by parallel sessions', broken.SharedTokenUnderLoad, 'concurrency'],
     ['parallel reattaches refused', broken.ReattachRefusedUnderLoad, 'concurrency'],
-    ['a refused reattach that drops the held session', broken.RefusedReattachDropsSession, 'the held session', 'a rejected setSessionToken'],
-    ['a refused reattach that turns token mode on', broken.RefusedReattachEnablesTokenMode, 'the held session', 'a rejected setSessionToken'],
-    ['getSession() handing out the held session itself', broken.SessionHandedOutByReference, 'the held session', 'changing what getSession()'],
-    ['racing opens that mix one session\'s token with another\'s info', broken.RacingOpensMixTokens, 'the held session', 'two open() calls racing'],
-    ['unsubscribe ignored after events fired', broken.UnsubscribeIgnoredAfterEvents, 'onChange', 'unsubscribe works after events'],
-    ['events carrying the session from before the change', broken.EventsCarryTheOldSession, 'onChange', 'every event carries the session'],
+    [
+      'a refused reattach that drops the held session',
+      broken.RefusedReattachDropsSession,
+      'the held session',
+      'a rejected setSessionToken',
+    ],
+    [
+      'a refused reattach that turns token mode on',
+      broken.RefusedReattachEnablesTokenMode,
+      'the held session',
+      'a rejected setSessionToken',
+    ],
+    [
+      'getSession() handing out the held session itself',
+      broken.SessionHandedOutByReference,
+      'the held session',
+      'changing what getSession()',
+    ],
+    [
+      "racing opens that mix one session's token with another's info",
+      broken.RacingOpensMixTokens,
+      'the held session',
+      'two open() calls racing',
+    ],
+    [
+      'unsubscribe ignored after events fired',
+      broken.UnsubscribeIgnoredAfterEvents,
+      'onChange',
+      'unsubscribe works after events',
+    ],
+    [
+      'events carrying the session from before the change',
+      broken.EventsCarryTheOldSession,
+      'onChange',
+      'every event carries the session',
+    ],
     ['the token in an error message', broken.TokenInErrorMessage, 'errors'],
     ['the token in an error cause', broken.TokenInErrorCause, 'errors'],
-    ['a held session kept after the backend expired it', broken.ExpiredHeldSessionKept, 'expiry', 'a held session that expires'],
-    ['zero and negative durations taken', broken.DurationNotChecked, 'authenticate', 'authenticate({ durationMinutes }) refuses'],
-    ['a session revoked elsewhere kept', broken.RevokedElsewhereKept, 'revoke', 'a held session revoked through another provider'],
-    ['revoke() forgetting a session reattached meanwhile', broken.RevokeForgetsTheNewSession, 'the held session', 'revoke() racing a reattach'],
+    [
+      'a held session kept after the backend expired it',
+      broken.ExpiredHeldSessionKept,
+      'expiry',
+      'a held session that expires',
+    ],
+    [
+      'zero and negative durations taken',
+      broken.DurationNotChecked,
+      'authenticate',
+      'authenticate({ durationMinutes }) refuses',
+    ],
+    [
+      'a session revoked elsewhere kept',
+      broken.RevokedElsewhereKept,
+      'revoke',
+      'a held session revoked through another provider',
+    ],
+    [
+      'revoke() forgetting a session reattached meanwhile',
+      broken.RevokeForgetsTheNewSession,
+      'the held session',
+      'revoke() racing a reattach',
+    ],
     ['close() letting work in flight succeed', broken.CloseLetsWorkInFlightSucceed, 'close', 'close() while open()'],
     ['no authenticated event', broken.NoAuthenticatedEvent, 'onChange', 'every event carries the session'],
     ['writable session copies', broken.SessionCopiesNotFrozen, 'the held session', 'changing what getSession()'],
     ['a session without attributes', broken.SessionWithoutAttributes, 'the held session', 'changing what getSession()'],
     ['a session reported past its known expiry', broken.ExpiryOnlyOnRoundTrip, 'expiry', 'a held session that expires'],
-    ['errors that do not name their adapter', broken.ErrorsWithoutAdapter, 'invalid tokens and credentials', 'garbage tokens'],
+    [
+      'errors that do not name their adapter',
+      broken.ErrorsWithoutAdapter,
+      'invalid tokens and credentials',
+      'garbage tokens',
+    ],
   ];
 
   for (const [what, Provider, group, test] of cases) {
     it(`fails a provider with ${what} (in group "${group}")`, async () => {
       const failures = await failuresFor((backend) => new Provider(backend));
       const inGroup = failures.filter((f) => f.group === group && (test === undefined || f.name.startsWith(test)));
-      expect(inGroup.length, `failing tests in "${group}"; all failures: ${failures.map((f) => f.name).join(' | ') || 'none'}`).toBeGreaterThan(0);
+      expect(
+        inGroup.length,
+        `failing tests in "${group}"; all failures: ${failures.map((f) => f.name).join(' | ') || 'none'}`,
+      ).toBeGreaterThan(0);
     }, 60_000);
   }
 });

@@ -36,7 +36,9 @@ export function memoryContractOptions(
       expiredToken: async () => backend.createSession('expired-user', { expiresAt: new Date(Date.now() - 1000) }).token,
       // A session of a moment, so that a provider holding it sees it expire.
       openShortLived: async (provider) => {
-        await provider.setSessionToken(backend.createSession('short-lived-user', { expiresAt: new Date(Date.now() + 300) }).token);
+        await provider.setSessionToken(
+          backend.createSession('short-lived-user', { expiresAt: new Date(Date.now() + 300) }).token,
+        );
       },
       maxWaitMs: 5_000,
       code: 'EXPIRED',

@@ -34,7 +34,9 @@ describe('the contract by group', () => {
   it('lists every group once, and the groups together make the whole suite', () => {
     const all = contractTests(memoryContractOptions('all'), expect);
     expect([...new Set(all.map((t) => t.groupId))]).toEqual([...CONTRACT_GROUP_IDS]);
-    const byGroup = CONTRACT_GROUP_IDS.flatMap((id) => contractTests(memoryContractOptions('one', undefined, { only: [id] }), expect));
+    const byGroup = CONTRACT_GROUP_IDS.flatMap((id) =>
+      contractTests(memoryContractOptions('one', undefined, { only: [id] }), expect),
+    );
     expect(byGroup.map((t) => `${t.groupId}: ${t.name}`)).toEqual(all.map((t) => `${t.groupId}: ${t.name}`));
   });
 
@@ -46,21 +48,30 @@ describe('the contract by group', () => {
 
   it('refuses an unknown group name with a message that lists the real ones', () => {
     const only = ['reattach', 'reatach'] as unknown as ContractGroupId[];
-    expect(() => contractTests(memoryContractOptions('typo', undefined, { only }), expect)).toThrow(/unknown contract group 'reatach'.*new-provider/);
+    expect(() => contractTests(memoryContractOptions('typo', undefined, { only }), expect)).toThrow(
+      /unknown contract group 'reatach'.*new-provider/,
+    );
   });
 
   it('exports a registration function per group that registers that group alone', () => {
     const { api, tests } = recordingApi();
     reattachContract(api, memoryContractOptions('memory'));
-    expect(tests.length).toBe(contractTests(memoryContractOptions('x', undefined, { only: ['reattach'] }), expect).length);
+    expect(tests.length).toBe(
+      contractTests(memoryContractOptions('x', undefined, { only: ['reattach'] }), expect).length,
+    );
     expect(tests.every((t) => t.startsWith('memory: session token contract > reattach > '))).toBe(true);
-    for (const id of CONTRACT_GROUP_IDS) expect(typeof (contract as Record<string, unknown>)[`${camel(id)}Contract`], `${camel(id)}Contract`).toBe('function');
+    for (const id of CONTRACT_GROUP_IDS)
+      expect(typeof (contract as Record<string, unknown>)[`${camel(id)}Contract`], `${camel(id)}Contract`).toBe(
+        'function',
+      );
   });
 
   it('registers every test of the whole suite under the adapter name and its group', () => {
     const { api, tests } = recordingApi();
     sessionTokenContract(api, memoryContractOptions('memory'));
     expect(tests.length).toBe(contractTests(memoryContractOptions('x'), expect).length);
-    expect(tests).toContain('memory: session token contract > the held session > two open() calls racing on one provider leave a token and a session that belong together');
+    expect(tests).toContain(
+      'memory: session token contract > the held session > two open() calls racing on one provider leave a token and a session that belong together',
+    );
   });
 });

@@ -8,8 +8,12 @@ sessionTokenContract({ describe, it, expect }, memoryContractOptions('memory (re
 // And as a backend that cannot extend sessions, the capability branch the suite takes for such adapters.
 sessionTokenContract(
   { describe, it, expect },
-  memoryContractOptions('memory (reference, no sliding expiry)', (backend) => new MemorySessionProvider(backend, { slidingExpiry: false }), {
-    capabilities: { ...MEMORY_CAPABILITIES, slidingExpiry: false },
-    only: ['new-provider', 'authenticate', 'on-change'],
-  }),
+  memoryContractOptions(
+    'memory (reference, no sliding expiry)',
+    (backend) => new MemorySessionProvider(backend, { slidingExpiry: false }),
+    {
+      capabilities: { ...MEMORY_CAPABILITIES, slidingExpiry: false },
+      only: ['new-provider', 'authenticate', 'on-change'],
+    },
+  ),
 );

@@ -27,9 +27,10 @@ const SESSION_ENDED_CODES: readonly SessionTokenErrorCode[] = ['EXPIRED', 'INVAL
  *
  * An adapter implements the five backend operations; everything else is here, so all adapters behave alike.
  */
-export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefined>
-  implements SessionTokenProvider<Credentials, OpenOptions>
-{
+export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefined> implements SessionTokenProvider<
+  Credentials,
+  OpenOptions
+> {
   abstract readonly name: string;
   abstract readonly capabilities: ProviderCapabilities;
 
@@ -102,12 +103,18 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
     return this.run(async () => {
       if (options.durationMinutes !== undefined) {
         if (!this.capabilities.slidingExpiry) {
-          throw new SessionTokenError('NOT_SUPPORTED', 'this backend cannot extend a session (capabilities.slidingExpiry is false)', {
-            adapter: this.name,
-          });
+          throw new SessionTokenError(
+            'NOT_SUPPORTED',
+            'this backend cannot extend a session (capabilities.slidingExpiry is false)',
+            {
+              adapter: this.name,
+            },
+          );
         }
         if (!Number.isInteger(options.durationMinutes) || options.durationMinutes <= 0) {
-          throw new SessionTokenError('INVALID_ARGUMENT', 'durationMinutes must be a positive integer', { adapter: this.name });
+          throw new SessionTokenError('INVALID_ARGUMENT', 'durationMinutes must be a positive integer', {
+            adapter: this.name,
+          });
         }
       }
       const session = this.#require();
@@ -181,7 +188,10 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
       }
       // Work that close() cut short says so, whatever the backend reported (a socket closed under it, say).
       if (this.#closed && mapped.code !== 'CLOSED') {
-        throw new SessionTokenError('CLOSED', 'this provider was closed while the operation ran', { adapter: this.name, cause: mapped });
+        throw new SessionTokenError('CLOSED', 'this provider was closed while the operation ran', {
+          adapter: this.name,
+          cause: mapped,
+        });
       }
       throw mapped;
     }
@@ -200,7 +210,10 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
 
   /** Holds a private copy of `session` and returns a snapshot of its info for the caller. */
   #replace(session: ActiveSession, reason: SessionChangeReason): SessionInfo {
-    const held: ActiveSession = Object.freeze({ tokens: snapshotSessionTokens(session.tokens), info: snapshotSessionInfo(session.info) });
+    const held: ActiveSession = Object.freeze({
+      tokens: snapshotSessionTokens(session.tokens),
+      info: snapshotSessionInfo(session.info),
+    });
     this.#session = held;
     this.#listeners.emit({ reason, session: snapshotSessionInfo(held.info) });
     return snapshotSessionInfo(held.info);
@@ -228,12 +241,18 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
   #require(): ActiveSession {
     if (this.#expired()) throw new SessionTokenError('EXPIRED', 'the session has expired', { adapter: this.name });
     const session = this.#session;
-    if (!session) throw new SessionTokenError('NO_SESSION', 'there is no active session: call open() or setSessionToken(token) first', { adapter: this.name });
+    if (!session)
+      throw new SessionTokenError(
+        'NO_SESSION',
+        'there is no active session: call open() or setSessionToken(token) first',
+        { adapter: this.name },
+      );
     return session;
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new SessionTokenError('CLOSED', 'this provider was closed; create a new one', { adapter: this.name });
+    if (this.#closed)
+      throw new SessionTokenError('CLOSED', 'this provider was closed; create a new one', { adapter: this.name });
   }
 }
 

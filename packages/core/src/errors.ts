@@ -61,7 +61,10 @@ export class SessionTokenError extends Error {
   declare readonly [BRAND]: true;
 
   constructor(code: SessionTokenErrorCode, message: string, options: SessionTokenErrorOptions = {}) {
-    super(options.adapter ? `${options.adapter}: ${message}` : message, 'cause' in options ? { cause: options.cause } : undefined);
+    super(
+      options.adapter ? `${options.adapter}: ${message}` : message,
+      'cause' in options ? { cause: options.cause } : undefined,
+    );
     this.code = code;
     this.adapter = options.adapter;
     Object.defineProperty(this, BRAND, { value: true });

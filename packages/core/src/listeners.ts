@@ -8,7 +8,10 @@ export class SessionChangeListeners {
   readonly #listeners = new Set<SessionChangeListener>();
   readonly #onListenerError: (error: unknown) => void;
 
-  constructor(onListenerError: (error: unknown) => void = (error) => console.error('sessiontoken: an onChange listener threw', error)) {
+  constructor(
+    onListenerError: (error: unknown) => void = (error) =>
+      console.error('sessiontoken: an onChange listener threw', error),
+  ) {
     this.#onListenerError = onListenerError;
   }
 

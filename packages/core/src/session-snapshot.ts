@@ -24,9 +24,9 @@ function copyDate(date: Date | null): Date | null {
   return date === null ? null : new Date(date.getTime());
 }
 
-
 /** Freezes `value` and every object inside it (attributes hold nested claims and factor lists). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) for (const child of Object.values(Object.freeze(value))) deepFreeze(child);
+  if (typeof value === 'object' && value !== null)
+    for (const child of Object.values(Object.freeze(value))) deepFreeze(child);
   return value;
 }

@@ -53,7 +53,8 @@ export interface AuthenticateOptions {
 }
 
 /** Why a session changed (Stytch `onChange`). */
-export type SessionChangeReason = 'opened' | 'reattached' | 'authenticated' | 'renewed' | 'revoked' | 'expired' | 'closed';
+export type SessionChangeReason =
+  'opened' | 'reattached' | 'authenticated' | 'renewed' | 'revoked' | 'expired' | 'closed';
 
 /** Passed to `onChange` listeners. */
 export interface SessionChangeEvent {

@@ -12,11 +12,20 @@ import {
 /** A pure in-process adapter: enough to exercise the shared state machine. */
 class TableProvider extends BaseSessionTokenProvider<{ user: string }> {
   readonly name = 'table';
-  readonly capabilities: ProviderCapabilities = { jwt: false, serverRevocation: true, slidingExpiry: false, statelessReattach: true, tokenRenewal: false };
+  readonly capabilities: ProviderCapabilities = {
+    jwt: false,
+    serverRevocation: true,
+    slidingExpiry: false,
+    statelessReattach: true,
+    tokenRenewal: false,
+  };
   released = 0;
   failWith: unknown = null;
 
-  constructor(readonly table: Map<string, ActiveSession>, readonly ttlMs = 60_000) {
+  constructor(
+    readonly table: Map<string, ActiveSession>,
+    readonly ttlMs = 60_000,
+  ) {
     super();
   }
 
@@ -27,7 +36,14 @@ class TableProvider extends BaseSessionTokenProvider<{ user: string }> {
     const token = `t${this.table.size + 1}`;
     const session: ActiveSession = {
       tokens: { sessionToken: token, sessionJwt: null },
-      info: { sessionId: token, subject: user, startedAt: new Date(), expiresAt: new Date(Date.now() + this.ttlMs), lastAccessedAt: null, attributes: {} },
+      info: {
+        sessionId: token,
+        subject: user,
+        startedAt: new Date(),
+        expiresAt: new Date(Date.now() + this.ttlMs),
+        lastAccessedAt: null,
+        attributes: {},
+      },
     };
     this.table.set(token, session);
     return session;
@@ -137,10 +153,15 @@ describe('BaseSessionTokenProvider', () => {
     const provider = new TableProvider(table);
     await provider.open({ user: 'ada' });
     const held = table.get('t1')!;
-    table.set('t1', { ...held, info: { ...held.info, attributes: { roles: ['admin'], claims: { team: { id: 7 } }, note: null } } });
+    table.set('t1', {
+      ...held,
+      info: { ...held.info, attributes: { roles: ['admin'], claims: { team: { id: 7 } }, note: null } },
+    });
     await provider.authenticate();
     const { attributes } = provider.getSession()!;
-    expect(Object.isFrozen(attributes['roles']) && Object.isFrozen((attributes['claims'] as { team: object }).team)).toBe(true);
+    expect(
+      Object.isFrozen(attributes['roles']) && Object.isFrozen((attributes['claims'] as { team: object }).team),
+    ).toBe(true);
     expect(() => (attributes['roles'] as string[]).push('root')).toThrow(TypeError);
     expect(provider.getSession()!.attributes).toEqual({ roles: ['admin'], claims: { team: { id: 7 } }, note: null });
   });

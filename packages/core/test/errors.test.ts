@@ -30,7 +30,16 @@ describe('SessionTokenError', () => {
   });
 
   it('lists the codes the design names', () => {
-    for (const code of ['NO_SESSION', 'INVALID_TOKEN', 'EXPIRED', 'REVOKED', 'BAD_CREDENTIALS', 'UNAVAILABLE', 'PROTOCOL', 'CLOSED']) {
+    for (const code of [
+      'NO_SESSION',
+      'INVALID_TOKEN',
+      'EXPIRED',
+      'REVOKED',
+      'BAD_CREDENTIALS',
+      'UNAVAILABLE',
+      'PROTOCOL',
+      'CLOSED',
+    ]) {
       expect(SESSION_TOKEN_ERROR_CODES).toContain(code);
     }
     // Token mode off is not an error: getSessionToken() returns '' and getTokens() null, as PyOrient and Stytch do.

@@ -67,7 +67,9 @@ describe('base64url', () => {
     const text = encodeBase64Url(new Uint8Array([1, 2, 3, 4])); // 4 bytes: last character carries unused bits
     const last = text.at(-1)!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    const decodedAlike = [...alphabet].filter((c) => c !== last && Buffer.from(text.slice(0, -1) + c, 'base64url').equals(Buffer.from([1, 2, 3, 4])));
+    const decodedAlike = [...alphabet].filter(
+      (c) => c !== last && Buffer.from(text.slice(0, -1) + c, 'base64url').equals(Buffer.from([1, 2, 3, 4])),
+    );
     expect(decodedAlike.length).toBeGreaterThan(0);
     for (const c of decodedAlike) {
       expect(() => decodeBase64Url(text.slice(0, -1) + c)).toThrow(expect.objectContaining({ code: 'INVALID_TOKEN' }));
@@ -78,8 +80,14 @@ describe('base64url', () => {
 describe('parseSessionTokensInput', () => {
   it('takes a string or a { sessionToken, sessionJwt } pair', () => {
     expect(parseSessionTokensInput('tok')).toEqual({ sessionToken: 'tok', sessionJwt: null });
-    expect(parseSessionTokensInput({ sessionToken: 'tok', sessionJwt: 'a.b.c' })).toEqual({ sessionToken: 'tok', sessionJwt: 'a.b.c' });
-    expect(parseSessionTokensInput({ sessionToken: 'tok', sessionJwt: null })).toEqual({ sessionToken: 'tok', sessionJwt: null });
+    expect(parseSessionTokensInput({ sessionToken: 'tok', sessionJwt: 'a.b.c' })).toEqual({
+      sessionToken: 'tok',
+      sessionJwt: 'a.b.c',
+    });
+    expect(parseSessionTokensInput({ sessionToken: 'tok', sessionJwt: null })).toEqual({
+      sessionToken: 'tok',
+      sessionJwt: null,
+    });
   });
 
   it('rejects anything else with INVALID_TOKEN', () => {

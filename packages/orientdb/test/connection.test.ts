@@ -59,7 +59,9 @@ describe('OrientDBConnection', () => {
 
   it('refuses a server older than protocol 36 with PROTOCOL', async () => {
     const port = await hostilePeer((socket) => socket.write(Uint8Array.of(0, 26)));
-    expect((await rejection(OrientDBConnection.open({ host: '127.0.0.1', port, timeoutMs: 2000 }))).code).toBe('PROTOCOL');
+    expect((await rejection(OrientDBConnection.open({ host: '127.0.0.1', port, timeoutMs: 2000 }))).code).toBe(
+      'PROTOCOL',
+    );
   });
 
   it('fails a request with UNAVAILABLE when the answer does not come in time, and every queued one with it', async () => {

@@ -10,7 +10,13 @@ sessionTokenContract<OrientDBCredentials>(
     createProvider: createTestProvider,
     credentials: testCredentials,
     badCredentials: () => ({ ...testCredentials(), password: 'not-the-password' }),
-    capabilities: { jwt: false, serverRevocation: false, slidingExpiry: false, statelessReattach: true, tokenRenewal: true },
+    capabilities: {
+      jwt: false,
+      serverRevocation: false,
+      slidingExpiry: false,
+      statelessReattach: true,
+      tokenRenewal: true,
+    },
     work: (provider) => (provider as unknown as OrientDBSessionProvider).query('SELECT 1 AS one'),
     expiry: {
       // A real session's token, re-signed with the server's key with its expiry a minute in the past.
@@ -19,7 +25,10 @@ sessionTokenContract<OrientDBCredentials>(
         try {
           provider.setSessionToken(true);
           await provider.open(testCredentials());
-          return resignToken(provider.getSessionToken(), (payload) => ({ ...payload, expiresAt: new Date(Date.now() - 60_000) }));
+          return resignToken(provider.getSessionToken(), (payload) => ({
+            ...payload,
+            expiresAt: new Date(Date.now() - 60_000),
+          }));
         } finally {
           await provider.close();
         }
@@ -31,5 +40,11 @@ sessionTokenContract<OrientDBCredentials>(
 );
 
 it('declares the capabilities the contract checks', () => {
-  expect(ORIENTDB_CAPABILITIES).toEqual({ jwt: false, serverRevocation: false, slidingExpiry: false, statelessReattach: true, tokenRenewal: true });
+  expect(ORIENTDB_CAPABILITIES).toEqual({
+    jwt: false,
+    serverRevocation: false,
+    slidingExpiry: false,
+    statelessReattach: true,
+    tokenRenewal: true,
+  });
 });

@@ -20,7 +20,9 @@ interface ChildResult {
  */
 function runNode(fixture: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ChildResult> {
   if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
-    throw new Error('the cross-process tests run the built package: run `pnpm --filter @sessiontoken/orientdb build` first');
+    throw new Error(
+      'the cross-process tests run the built package: run `pnpm --filter @sessiontoken/orientdb build` first',
+    );
   }
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -35,7 +37,11 @@ function runNode(fixture: string, env: Record<string, string>, timeoutMs = 20_00
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${fixture} did not exit by itself within ${timeoutMs} ms (an open socket or timer keeps it alive)\n${stdout}\n${stderr}`));
+      reject(
+        new Error(
+          `${fixture} did not exit by itself within ${timeoutMs} ms (an open socket or timer keeps it alive)\n${stdout}\n${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -53,7 +59,11 @@ function serverEnv(): Record<string, string> {
 describe('the seed flow across processes', () => {
   it('process A opens and prints the token; process B reattaches with the token alone and runs a query', async () => {
     const server = testServer();
-    const a = await runNode('process-a.mjs', { ...serverEnv(), ORIENTDB_USER: server.username, ORIENTDB_PASSWORD: server.password });
+    const a = await runNode('process-a.mjs', {
+      ...serverEnv(),
+      ORIENTDB_USER: server.username,
+      ORIENTDB_PASSWORD: server.password,
+    });
     expect(a.stderr).toBe('');
     expect(a.code).toBe(0);
     const { token, subject } = JSON.parse(a.stdout) as { token: string; subject: string };
@@ -79,6 +89,11 @@ describe('close()', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ refused: 'INVALID_TOKEN', badCredentials: 'BAD_CREDENTIALS', unavailable: 'UNAVAILABLE', left: [] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      refused: 'INVALID_TOKEN',
+      badCredentials: 'BAD_CREDENTIALS',
+      unavailable: 'UNAVAILABLE',
+      left: [],
+    });
   });
 });

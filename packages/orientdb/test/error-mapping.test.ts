@@ -9,16 +9,76 @@ const past = new Date(Date.now() - 1_000);
 
 // Exception classes and messages as a real OrientDB 3.2.25 server sent them (see /tmp/orientdb-notes.md of the harness work).
 const cases: [string, string, string, RequestPurpose, string][] = [
-  ['DB_OPEN, wrong password', `${CORE}OSecurityAccessException`, "User or password not valid for username: x, database: 'db'", { kind: 'credentials' }, 'BAD_CREDENTIALS'],
-  ['DB_OPEN, missing database', `${CORE}OStorageDoesNotExistException`, "Cannot open the storage 'nope'", { kind: 'credentials' }, 'BACKEND'],
-  ['reattach, forged or other key', `${CHANNEL}OTokenSecurityException`, 'The token provided is not a valid token, signature does not match', { kind: 'token-check', tokenExpiresAt: future }, 'INVALID_TOKEN'],
-  ['reattach, expired', `${CHANNEL}OTokenSecurityException`, 'The token provided is not a valid token, signature does not match', { kind: 'token-check', tokenExpiresAt: past }, 'EXPIRED'],
-  ['reattach, unparsable token', 'com.orientechnologies.common.exception.OSystemException', 'Error on token parse', { kind: 'token-check', tokenExpiresAt: future }, 'INVALID_TOKEN'],
-  ['reattach, user gone', `${CORE}OSecurityAccessException`, 'Invalid authentication info for access to the database', { kind: 'token-check', tokenExpiresAt: future }, 'INVALID_TOKEN'],
-  ['query, expired', `${CHANNEL}OTokenSecurityException`, 'The token provided is not a valid token, signature does not match', { kind: 'work', tokenExpiresAt: past }, 'EXPIRED'],
-  ['query, permission denied', `${CORE}OSecurityAccessException`, 'User does not have permission', { kind: 'work', tokenExpiresAt: future }, 'BACKEND'],
-  ['query, syntax error', 'com.orientechnologies.orient.core.sql.OCommandSQLParsingException', 'Error parsing query', { kind: 'work', tokenExpiresAt: future }, 'BACKEND'],
-  ['server going down', `${CORE}OOfflineNodeException`, 'Node shutting down', { kind: 'work', tokenExpiresAt: future }, 'UNAVAILABLE'],
+  [
+    'DB_OPEN, wrong password',
+    `${CORE}OSecurityAccessException`,
+    "User or password not valid for username: x, database: 'db'",
+    { kind: 'credentials' },
+    'BAD_CREDENTIALS',
+  ],
+  [
+    'DB_OPEN, missing database',
+    `${CORE}OStorageDoesNotExistException`,
+    "Cannot open the storage 'nope'",
+    { kind: 'credentials' },
+    'BACKEND',
+  ],
+  [
+    'reattach, forged or other key',
+    `${CHANNEL}OTokenSecurityException`,
+    'The token provided is not a valid token, signature does not match',
+    { kind: 'token-check', tokenExpiresAt: future },
+    'INVALID_TOKEN',
+  ],
+  [
+    'reattach, expired',
+    `${CHANNEL}OTokenSecurityException`,
+    'The token provided is not a valid token, signature does not match',
+    { kind: 'token-check', tokenExpiresAt: past },
+    'EXPIRED',
+  ],
+  [
+    'reattach, unparsable token',
+    'com.orientechnologies.common.exception.OSystemException',
+    'Error on token parse',
+    { kind: 'token-check', tokenExpiresAt: future },
+    'INVALID_TOKEN',
+  ],
+  [
+    'reattach, user gone',
+    `${CORE}OSecurityAccessException`,
+    'Invalid authentication info for access to the database',
+    { kind: 'token-check', tokenExpiresAt: future },
+    'INVALID_TOKEN',
+  ],
+  [
+    'query, expired',
+    `${CHANNEL}OTokenSecurityException`,
+    'The token provided is not a valid token, signature does not match',
+    { kind: 'work', tokenExpiresAt: past },
+    'EXPIRED',
+  ],
+  [
+    'query, permission denied',
+    `${CORE}OSecurityAccessException`,
+    'User does not have permission',
+    { kind: 'work', tokenExpiresAt: future },
+    'BACKEND',
+  ],
+  [
+    'query, syntax error',
+    'com.orientechnologies.orient.core.sql.OCommandSQLParsingException',
+    'Error parsing query',
+    { kind: 'work', tokenExpiresAt: future },
+    'BACKEND',
+  ],
+  [
+    'server going down',
+    `${CORE}OOfflineNodeException`,
+    'Node shutting down',
+    { kind: 'work', tokenExpiresAt: future },
+    'UNAVAILABLE',
+  ],
 ];
 
 describe('server errors map to SessionTokenError codes', () => {

@@ -34,7 +34,10 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code: str
 describe('expiry', () => {
   it('a session whose token has expired rejects with EXPIRED, with the server refusal as cause', async () => {
     // A real session's token, re-signed with the server's own key after moving its expiry a second into the past.
-    const expired = resignToken(await liveToken(), (payload) => ({ ...payload, expiresAt: new Date(Date.now() - 1_000) }));
+    const expired = resignToken(await liveToken(), (payload) => ({
+      ...payload,
+      expiresAt: new Date(Date.now() - 1_000),
+    }));
     const error = await rejection(provider().setSessionToken(expired));
     expect(error.code).toBe('EXPIRED');
     expect(error.cause.simpleClassName).toBe('OTokenSecurityException');
@@ -49,7 +52,10 @@ describe('expiry', () => {
   });
 
   it('a token that claims more life than the server grants rejects with INVALID_TOKEN', async () => {
-    const stretched = resignToken(await liveToken(), (payload) => ({ ...payload, expiresAt: new Date(Date.now() + 2 * 3_600_000) }));
+    const stretched = resignToken(await liveToken(), (payload) => ({
+      ...payload,
+      expiresAt: new Date(Date.now() + 2 * 3_600_000),
+    }));
     expect((await rejection(provider().setSessionToken(stretched))).code).toBe('INVALID_TOKEN');
   });
 

@@ -6,7 +6,13 @@ const runs = Number(process.env['FUZZ_RUNS'] ?? 1000);
 
 it(`frame, record, projection and token decoders give only PROTOCOL / INVALID_TOKEN errors on random and mutated bytes (${runs} cases per target)`, () => {
   const counts = fuzzDecoders(runs);
-  console.log(['fuzz: target | runs | decoded | rejected', ...counts.map((c) => `fuzz: ${c.target} | ${c.runs} | ${c.decoded} | ${c.rejected}`), `fuzz: total ${counts.reduce((n, c) => n + c.runs, 0)} cases`].join('\n'));
+  console.log(
+    [
+      'fuzz: target | runs | decoded | rejected',
+      ...counts.map((c) => `fuzz: ${c.target} | ${c.runs} | ${c.decoded} | ${c.rejected}`),
+      `fuzz: total ${counts.reduce((n, c) => n + c.runs, 0)} cases`,
+    ].join('\n'),
+  );
   for (const count of counts) {
     expect(count.runs).toBe(runs);
     // Both outcomes must occur, or the inputs are not exercising the decoder.

@@ -37,12 +37,15 @@ function canonical(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return { date: value.toISOString() };
   if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('hex') };
-  if (value instanceof RecordId || value instanceof orientjs.RecordID) return `#${String((value as RecordId).cluster)}:${String((value as RecordId).position)}`;
+  if (value instanceof RecordId || value instanceof orientjs.RecordID)
+    return `#${String((value as RecordId).cluster)}:${String((value as RecordId).position)}`;
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value === 'object') {
     const entries = Object.entries(value).filter(([key]) => !['@type', '@version', '@rid', '@class'].includes(key));
-    return Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, canonical(item)]));
+    return Object.fromEntries(
+      entries.sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, canonical(item)]),
+    );
   }
   return value;
 }
@@ -81,7 +84,8 @@ beforeAll(async () => {
   await ours.open(testCredentials());
   className = uniqueClassName('RoundTrip');
   await ours.command(`CREATE CLASS ${className}`);
-  for (const [name, type] of Object.entries(PROPERTIES)) await ours.command(`CREATE PROPERTY ${className}.${name} ${type}`);
+  for (const [name, type] of Object.entries(PROPERTIES))
+    await ours.command(`CREATE PROPERTY ${className}.${name} ${type}`);
 });
 
 afterAll(async () => {
@@ -92,7 +96,12 @@ afterAll(async () => {
 
 async function readThroughHttp(rid: string, field: string): Promise<unknown> {
   const server = testServer();
-  const [row] = await sqlCommand({ host: server.host, httpPort: server.httpPort, rootPassword: server.rootPassword }, server.database, `SELECT ${field} FROM ${className} WHERE @rid = ?`, [rid]);
+  const [row] = await sqlCommand(
+    { host: server.host, httpPort: server.httpPort, rootPassword: server.rootPassword },
+    server.database,
+    `SELECT ${field} FROM ${className} WHERE @rid = ?`,
+    [rid],
+  );
   return row?.[field];
 }
 
@@ -109,12 +118,18 @@ describe('orientjs round trip', () => {
       set: new Set(EXPECTED.set),
       bytes: Buffer.from(BYTES_BASE64, 'base64'),
     };
-    const assignments = Object.keys(params).map((name) => `${name} = :${name}`).join(', ');
+    const assignments = Object.keys(params)
+      .map((name) => `${name} = :${name}`)
+      .join(', ');
     const [written] = await ours.command(`INSERT INTO ${className} SET ${assignments}`, params);
     // The row's @rid is a RecordId; orientjs parses its string form.
     const rid = (written!['@rid'] as RecordId).toString();
 
-    const [read] = await session.query(`SELECT ${READABLE_BY_ORIENTJS.join(', ')} FROM ${className} WHERE @rid = :rid`, { params: { rid: new orientjs.RecordID(rid) } }).all();
+    const [read] = await session
+      .query(`SELECT ${READABLE_BY_ORIENTJS.join(', ')} FROM ${className} WHERE @rid = :rid`, {
+        params: { rid: new orientjs.RecordID(rid) },
+      })
+      .all();
     // orientjs reads DECIMAL as a JavaScript number.
     expect(canonical(read)).toEqual(canonical({ ...EXPECTED, decimal: -1234.5 }));
     expect(await readThroughHttp(rid, 'bytes')).toBe(BYTES_BASE64);
@@ -123,18 +138,30 @@ describe('orientjs round trip', () => {
   it('a record written by orientjs reads back identically here', async () => {
     const { embedded, bytes: _bytes, ...params } = { ...EXPECTED, decimal: 1234.5, bytes: null };
     void _bytes;
-    const assignments = Object.keys(params).map((name) => `${name} = :${name}`).join(', ');
+    const assignments = Object.keys(params)
+      .map((name) => `${name} = :${name}`)
+      .join(', ');
     const [written] = await session
-      .command(`INSERT INTO ${className} SET ${assignments}, embedded = ${JSON.stringify({ '@type': 'd', ...embedded })}`, {
-        params: { ...params, link: new orientjs.RecordID(EXPECTED.link.toString()) },
-      })
+      .command(
+        `INSERT INTO ${className} SET ${assignments}, embedded = ${JSON.stringify({ '@type': 'd', ...embedded })}`,
+        {
+          params: { ...params, link: new orientjs.RecordID(EXPECTED.link.toString()) },
+        },
+      )
       .all();
     const rid = `#${String((written!['@rid'] as { cluster: number }).cluster)}:${String((written!['@rid'] as { position: number }).position)}`;
     const server = testServer();
-    await sqlCommand({ host: server.host, httpPort: server.httpPort, rootPassword: server.rootPassword }, server.database, `UPDATE ${className} SET bytes = ? WHERE @rid = ?`, [BYTES_BASE64, rid]);
+    await sqlCommand(
+      { host: server.host, httpPort: server.httpPort, rootPassword: server.rootPassword },
+      server.database,
+      `UPDATE ${className} SET bytes = ? WHERE @rid = ?`,
+      [BYTES_BASE64, rid],
+    );
 
     const [read] = await ours.query(`SELECT FROM ${className} WHERE @rid = ?`, [RecordId.parse(rid)]);
     expect(read).toMatchObject({ '@rid': RecordId.parse(rid), '@class': className });
-    expect(canonical(read)).toEqual(canonical({ ...EXPECTED, decimal: '1234.5', bytes: Buffer.from(BYTES_BASE64, 'base64') }));
+    expect(canonical(read)).toEqual(
+      canonical({ ...EXPECTED, decimal: '1234.5', bytes: Buffer.from(BYTES_BASE64, 'base64') }),
+    );
   });
 });

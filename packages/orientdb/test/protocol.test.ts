@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { FrameReader, IncomingBytes, parseComplete, type Pull } from '../src/protocol/frame-reader.js';
 import { DEFAULT_WIRE_LIMITS } from '../src/limits.js';
 import { Opcode, databaseSizeRequest, queryRequest } from '../src/protocol/requests.js';
-import { readDatabaseSize, readQueryResponse, readResponse, type QueryPage, type ResponseFrame } from '../src/protocol/responses.js';
+import {
+  readDatabaseSize,
+  readQueryResponse,
+  readResponse,
+  type QueryPage,
+  type ResponseFrame,
+} from '../src/protocol/responses.js';
 import { OrientDBServerError } from '../src/protocol/server-error.js';
 import { ByteWriter } from '../src/serializer/byte-writer.js';
 import { decodeRecord } from '../src/serializer/record-decoder.js';
@@ -12,7 +18,8 @@ import { RecordId } from '../src/serializer/values.js';
 import { datesRecord, queryFrameOf } from '../src/testing/amplification.js';
 import { errorFrame, okHeader, queryFrame } from '../src/testing/frames.js';
 
-const parseQuery = (reader: FrameReader): Pull<ResponseFrame<QueryPage>> => readResponse(reader, 5, true, readQueryResponse);
+const parseQuery = (reader: FrameReader): Pull<ResponseFrame<QueryPage>> =>
+  readResponse(reader, 5, true, readQueryResponse);
 
 function expectProtocolError(run: () => unknown): SessionTokenError {
   try {
@@ -36,7 +43,10 @@ describe('response frames', () => {
       value: {
         queryId: '42_1',
         hasNextPage: false,
-        rows: [{ '@rid': new RecordId(12, 7), '@version': 3, '@class': 'Person', name: 'Ada', born: 1815 }, { total: 2 }],
+        rows: [
+          { '@rid': new RecordId(12, 7), '@version': 3, '@class': 'Person', name: 'Ada', born: 1815 },
+          { total: 2 },
+        ],
       },
     });
 
@@ -64,7 +74,15 @@ describe('response frames', () => {
   });
 
   it('turn an error frame into the server exception class and message', () => {
-    const { value } = parseComplete(errorFrame(5, 'com.orientechnologies.orient.core.exception.OSecurityAccessException', 'User or password not valid'), DEFAULT_WIRE_LIMITS, parseQuery);
+    const { value } = parseComplete(
+      errorFrame(
+        5,
+        'com.orientechnologies.orient.core.exception.OSecurityAccessException',
+        'User or password not valid',
+      ),
+      DEFAULT_WIRE_LIMITS,
+      parseQuery,
+    );
     expect(value.ok).toBe(false);
     const error = (value as { error: OrientDBServerError }).error;
     expect(error).toBeInstanceOf(OrientDBServerError);
@@ -90,7 +108,9 @@ describe('response frames', () => {
     writer.bool(false);
     writer.int32(0);
     writer.int32(2 ** 30);
-    expectProtocolError(() => parseComplete(writer.toBytes(), { ...DEFAULT_WIRE_LIMITS, maxFrameBytes: 1 << 20 }, parseQuery));
+    expectProtocolError(() =>
+      parseComplete(writer.toBytes(), { ...DEFAULT_WIRE_LIMITS, maxFrameBytes: 1 << 20 }, parseQuery),
+    );
   });
 
   it('reject an answer for another session, a push, and an unknown status', () => {
@@ -106,33 +126,55 @@ describe('response frames', () => {
     expect(one.ok && one.value.rows).toHaveLength(1);
     const frame = queryFrameOf(5, new Array<Uint8Array>(20).fill(datesRecord(2000)));
     expect(frame.length).toBeLessThan(100 * 1024);
-    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(/limits\.maxDecodedBytes/);
+    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(
+      /limits\.maxDecodedBytes/,
+    );
   });
 
   it('refuse an answer of more rows than the budget holds, before decoding them', () => {
     const limits = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 64 * 1024 };
     const frame = queryFrameOf(5, new Array<Uint8Array>(2000).fill(new Uint8Array(0)));
-    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(/frame: decodes to more than/);
+    expect(expectProtocolError(() => parseComplete(frame, limits, parseQuery)).message).toMatch(
+      /frame: decodes to more than/,
+    );
   });
 
   it('reject a truncated frame', () => {
     const frame = queryFrame(5);
-    for (const cut of [1, 5, 9, frame.length - 1]) expectProtocolError(() => parseComplete(frame.subarray(0, cut), DEFAULT_WIRE_LIMITS, parseQuery));
+    for (const cut of [1, 5, 9, frame.length - 1])
+      expectProtocolError(() => parseComplete(frame.subarray(0, cut), DEFAULT_WIRE_LIMITS, parseQuery));
   });
 
   it('read DB_SIZE', () => {
     const writer = new ByteWriter();
     okHeader(writer, -1);
     writer.int64(15_492n);
-    expect(parseComplete(writer.toBytes(), DEFAULT_WIRE_LIMITS, (reader) => readResponse(reader, -1, true, readDatabaseSize)).value).toEqual({ ok: true, value: 15_492n, renewedToken: null });
+    expect(
+      parseComplete(writer.toBytes(), DEFAULT_WIRE_LIMITS, (reader) => readResponse(reader, -1, true, readDatabaseSize))
+        .value,
+    ).toEqual({ ok: true, value: 15_492n, renewedToken: null });
   });
 
   it('read a long across its whole range (both halves, the sign)', () => {
-    for (const value of [0n, 1n, -1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 63n - 1n, -(2n ** 63n), -1_234_567_890_123n]) {
+    for (const value of [
+      0n,
+      1n,
+      -1n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      -(2n ** 32n),
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      -1_234_567_890_123n,
+    ]) {
       const writer = new ByteWriter();
       okHeader(writer, -1);
       writer.int64(value);
-      expect(parseComplete(writer.toBytes(), DEFAULT_WIRE_LIMITS, (reader) => readResponse(reader, -1, true, readDatabaseSize)).value).toEqual({ ok: true, value, renewedToken: null });
+      expect(
+        parseComplete(writer.toBytes(), DEFAULT_WIRE_LIMITS, (reader) =>
+          readResponse(reader, -1, true, readDatabaseSize),
+        ).value,
+      ).toEqual({ ok: true, value, renewedToken: null });
     }
   });
 });
@@ -163,13 +205,30 @@ describe('requests', () => {
   it('are built in one reused buffer without carrying bytes from one request to the next', () => {
     const token = new Uint8Array(40).fill(9);
     // A long request first leaves its bytes in the shared buffer; the next one has null parameters (unwritten slots).
-    const first = queryRequest(3, token, 'SELECT FROM V WHERE a = :a', { a: 'z'.repeat(5000), b: [1, 2, 3] }, 'query', 10);
+    const first = queryRequest(
+      3,
+      token,
+      'SELECT FROM V WHERE a = :a',
+      { a: 'z'.repeat(5000), b: [1, 2, 3] },
+      'query',
+      10,
+    );
     const second = queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10);
-    expect(paramsOf(second)).toEqual(encodeRecord({ params: new Map<string, unknown>([['a', null], ['b', undefined], ['c', 'x']]) }));
+    expect(paramsOf(second)).toEqual(
+      encodeRecord({
+        params: new Map<string, unknown>([
+          ['a', null],
+          ['b', undefined],
+          ['c', 'x'],
+        ]),
+      }),
+    );
     expect(decodeRecord(paramsOf(second)).fields).toEqual({ params: { a: null, b: null, c: 'x' } });
     // The first request's bytes are its own copy, untouched by building the second.
     expect(decodeRecord(paramsOf(first)).fields).toEqual({ params: { a: 'z'.repeat(5000), b: [1, 2, 3] } });
-    expect(Array.from(queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10).bytes)).toEqual(Array.from(second.bytes));
+    expect(
+      Array.from(queryRequest(3, token, 'SELECT 1', { a: null, b: undefined, c: 'x' }, 'query', 10).bytes),
+    ).toEqual(Array.from(second.bytes));
   });
 });
 

@@ -88,7 +88,9 @@ describe('query() and command()', () => {
       link: new RecordId(6, 0),
       nothing: null,
     };
-    const set = Object.keys(values).map((field) => `${field} = :${field}`).join(', ');
+    const set = Object.keys(values)
+      .map((field) => `${field} = :${field}`)
+      .join(', ');
     const [inserted] = await db.command(`INSERT INTO ${name} SET ${set}`, values);
     const expected = {
       text: 'Café ☕',
@@ -160,7 +162,10 @@ describe('token renewal', () => {
   it('a token with less than half its life left comes back renewed from the reattach', async () => {
     const db = await opened();
     // The same session's token, re-signed with the server's key so that 5 of its 60 minutes are left.
-    const nearExpiry = resignToken(db.getSessionToken(), (payload) => ({ ...payload, expiresAt: new Date(Date.now() + 5 * 60_000) }));
+    const nearExpiry = resignToken(db.getSessionToken(), (payload) => ({
+      ...payload,
+      expiresAt: new Date(Date.now() + 5 * 60_000),
+    }));
     const other = await reattached(nearExpiry);
     expect(other.getSessionToken()).not.toBe(nearExpiry);
     expect(other.getSession()!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
@@ -171,15 +176,22 @@ describe('token renewal', () => {
   it('a token renewed during a query replaces the held one and fires onChange("renewed")', async () => {
     const db = await opened();
     // Half of the 60-minute life plus a few seconds: valid at reattach, due for renewal moments later.
-    const almostHalf = resignToken(db.getSessionToken(), (payload) => ({ ...payload, expiresAt: new Date(Date.now() + 30 * 60_000 + 2_500) }));
+    const almostHalf = resignToken(db.getSessionToken(), (payload) => ({
+      ...payload,
+      expiresAt: new Date(Date.now() + 30 * 60_000 + 2_500),
+    }));
     const other = await reattached(almostHalf);
     expect(other.getSessionToken()).toBe(almostHalf);
     const events: SessionChangeEvent[] = [];
     other.onChange((event) => events.push(event));
-    await waitFor(async () => {
-      await other.query('SELECT 1 AS one');
-      return events.some((event) => event.reason === 'renewed');
-    }, 20_000, 'the server to renew the token');
+    await waitFor(
+      async () => {
+        await other.query('SELECT 1 AS one');
+        return events.some((event) => event.reason === 'renewed');
+      },
+      20_000,
+      'the server to renew the token',
+    );
     const renewed = events.find((event) => event.reason === 'renewed')!;
     expect(other.getSessionToken()).not.toBe(almostHalf);
     expect(renewed.session?.expiresAt?.getTime()).toBe(other.getSession()?.expiresAt?.getTime());

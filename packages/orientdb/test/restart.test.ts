@@ -23,7 +23,12 @@ afterAll(async () => {
 });
 
 function providerFor(running: OrientDBServer): OrientDBSessionProvider {
-  const provider = new OrientDBSessionProvider({ host: running.host, port: running.binaryPort, database, timeoutMs: 10_000 });
+  const provider = new OrientDBSessionProvider({
+    host: running.host,
+    port: running.binaryPort,
+    database,
+    timeoutMs: 10_000,
+  });
   providers.push(provider);
   return provider;
 }
@@ -68,7 +73,13 @@ describe('a server restart', () => {
 
   it('with a warm pool: every borrower answers or gets UNAVAILABLE within its deadline, and the pool recovers', async () => {
     const timeoutMs = 3_000;
-    const pool = new OrientDBSessionPool({ host: server!.host, port: server!.binaryPort, database, maxSockets: 2, timeoutMs });
+    const pool = new OrientDBSessionPool({
+      host: server!.host,
+      port: server!.binaryPort,
+      database,
+      maxSockets: 2,
+      timeoutMs,
+    });
     try {
       const tokens: string[] = [];
       for (let i = 0; i < 4; i++) {
@@ -91,7 +102,10 @@ describe('a server restart', () => {
               await provider.query('SELECT 1 AS one');
               return { outcome: 'ok', elapsedMs: Date.now() - started };
             } catch (error) {
-              return { outcome: isSessionTokenError(error) ? error.code : String(error), elapsedMs: Date.now() - started };
+              return {
+                outcome: isSessionTokenError(error) ? error.code : String(error),
+                elapsedMs: Date.now() - started,
+              };
             } finally {
               await provider.close();
             }

@@ -107,7 +107,9 @@ describe('memory proportional to input', () => {
   });
 
   it('refuses map values that point back at a value already read', () => {
-    expect(protocolError(() => decodeRecord(aliasedMapRecord(100, 4096))).message).toMatch(/map value points back at bytes already read/);
+    expect(protocolError(() => decodeRecord(aliasedMapRecord(100, 4096))).message).toMatch(
+      /map value points back at bytes already read/,
+    );
     expect(decodeRecord(aliasedMapRecord(1, 10)).fields).toEqual({ map: { k0: 'y'.repeat(10) } });
   });
 
@@ -130,7 +132,9 @@ describe('memory proportional to input', () => {
     expect(budget.charged).toBeGreaterThan(10_000 * 72);
     expect(budget.charged / bytes.length).toBeLessThan(48);
     const tight = { ...DEFAULT_WIRE_LIMITS, maxDecodedBytes: 256 * 1024 };
-    expect(protocolError(() => decodeRecord(bytes, tight)).message).toMatch(/more than 262144 bytes of values \(limits\.maxDecodedBytes\)/);
+    expect(protocolError(() => decodeRecord(bytes, tight)).message).toMatch(
+      /more than 262144 bytes of values \(limits\.maxDecodedBytes\)/,
+    );
   });
 
   it('charges projections too', () => {
@@ -192,7 +196,10 @@ describe('encodeRecord', () => {
       link: RecordId.parse('#9:12'),
       list: [1, 'two', null, [3], { four: 4 }],
       set: new Set(['a', 'b']),
-      map: new Map<string, unknown>([['x', 1], ['y', null]]),
+      map: new Map<string, unknown>([
+        ['x', 1],
+        ['y', null],
+      ]),
       object: { nested: { deeper: [true] } },
       document: orientdbTypes.embedded({ street: 'Main' }, 'Address'),
       missing: null,
@@ -225,7 +232,14 @@ describe('encodeRecord', () => {
   });
 
   it('refuses values OrientDB has no type for', () => {
-    for (const value of [Symbol('s'), () => 1, new (class Custom {})(), new Date(Number.NaN), orientdbTypes.short(40_000), orientdbTypes.decimal('1e5')]) {
+    for (const value of [
+      Symbol('s'),
+      () => 1,
+      new (class Custom {})(),
+      new Date(Number.NaN),
+      orientdbTypes.short(40_000),
+      orientdbTypes.decimal('1e5'),
+    ]) {
       expect(() => encodeRecord({ value })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     }
   });
@@ -237,7 +251,9 @@ describe('encodeRecord', () => {
   });
 
   it('keeps a field called __proto__ a field', () => {
-    const decoded = decodeRecord(encodeRecord(JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>)).fields;
+    const decoded = decodeRecord(
+      encodeRecord(JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>),
+    ).fields;
     expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
     expect(Object.keys(decoded)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();

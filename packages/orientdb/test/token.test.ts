@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { SessionTokenError, encodeBase64Url } from '@sessiontoken/core';
 import { describe, expect, it } from 'vitest';
-import { encodeOrientDBTokenPayload, parseOrientDBToken, parseOrientDBTokenBytes, type OrientDBTokenPayload } from '../src/token/orientdb-token.js';
+import {
+  encodeOrientDBTokenPayload,
+  parseOrientDBToken,
+  parseOrientDBTokenBytes,
+  type OrientDBTokenPayload,
+} from '../src/token/orientdb-token.js';
 import { RecordId } from '../src/serializer/values.js';
 
 const PAYLOAD: OrientDBTokenPayload = {

@@ -21,7 +21,8 @@ describe('UTF-8 fast paths', () => {
       Array.from({ length: 65 }, () => 0x61),
       [...Array.from({ length: 63 }, () => 0x61), 0xc3, 0xa9],
     ];
-    for (const bytes of fixed) expect(decodeUtf8(Uint8Array.from(bytes), 0, bytes.length)).toBe(DECODER.decode(Uint8Array.from(bytes)));
+    for (const bytes of fixed)
+      expect(decodeUtf8(Uint8Array.from(bytes), 0, bytes.length)).toBe(DECODER.decode(Uint8Array.from(bytes)));
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(100), fc.nat(100), (bytes, a, b) => {
         const start = Math.min(a, b, bytes.length);
@@ -41,17 +42,20 @@ describe('UTF-8 fast paths', () => {
 
   it('encode strings exactly as TextEncoder does, behind the same length prefix', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme-ascii', maxLength: 80 })), (text) => {
-        const expected = ENCODER.encode(text);
-        const network = new ByteWriter();
-        network.string(text);
-        const bytes = network.toBytes();
-        expect(new DataView(bytes.buffer).getInt32(0)).toBe(expected.length);
-        expect(bytes.subarray(4)).toEqual(expected);
-        const record = new ByteWriter();
-        record.varString(text);
-        expect(record.toBytes().subarray(record.length - expected.length)).toEqual(expected);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme-ascii', maxLength: 80 })),
+        (text) => {
+          const expected = ENCODER.encode(text);
+          const network = new ByteWriter();
+          network.string(text);
+          const bytes = network.toBytes();
+          expect(new DataView(bytes.buffer).getInt32(0)).toBe(expected.length);
+          expect(bytes.subarray(4)).toEqual(expected);
+          const record = new ByteWriter();
+          record.varString(text);
+          expect(record.toBytes().subarray(record.length - expected.length)).toEqual(expected);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

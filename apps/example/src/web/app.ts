@@ -47,7 +47,11 @@ interface SkuBody {
  */
 export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInstance> {
   const { backend, carts } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 16 * 1024, ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}) }) as unknown as FastifyInstance;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 16 * 1024,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
 
@@ -61,7 +65,8 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
     ...(expiresAt ? { expires: expiresAt } : {}),
   });
   // A `__Host-` cookie is only cleared by a Set-Cookie that is itself `Secure` with `Path=/`.
-  const clearSessionCookie = (reply: FastifyReply) => reply.clearCookie(sessionCookie, { path: '/', secure, httpOnly: true, sameSite: 'lax' });
+  const clearSessionCookie = (reply: FastifyReply) =>
+    reply.clearCookie(sessionCookie, { path: '/', secure, httpOnly: true, sameSite: 'lax' });
 
   // CSRF defence for every state-changing request, login included (login CSRF signs a victim into the attacker's
   // account): a browser names the page that sent a form in `Origin` and `Sec-Fetch-Site`, and a forged page cannot
@@ -70,16 +75,30 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
     if (SAFE_METHODS.has(request.method)) return;
     const reason = crossOriginReason(request.headers, ownOrigin(options.origin, secure, request.headers.host));
     if (reason === null) return;
-    return reply.code(403).type('text/html').send(errorPage({ backend: backend.name, title: 'Request refused', message: `The shop refused this request: ${reason}. Please use the shop's own pages.` }));
+    return reply
+      .code(403)
+      .type('text/html')
+      .send(
+        errorPage({
+          backend: backend.name,
+          title: 'Request refused',
+          message: `The shop refused this request: ${reason}. Please use the shop's own pages.`,
+        }),
+      );
   });
 
-  const toLogin = (reply: FastifyReply, reason?: LoginReason) => reply.redirect(reason ? `/login?reason=${reason}` : '/login', 303);
+  const toLogin = (reply: FastifyReply, reason?: LoginReason) =>
+    reply.redirect(reason ? `/login?reason=${reason}` : '/login', 303);
 
   /**
    * Reattaches to the request's session and runs `handler` with it. An ended session (expired, invalid, revoked,
    * signed out) clears the cookie and goes back to login; a backend that cannot be reached gets a 503 page.
    */
-  async function withSession(request: FastifyRequest, reply: FastifyReply, handler: (provider: SessionTokenProvider, session: SessionInfo) => Promise<unknown>): Promise<unknown> {
+  async function withSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    handler: (provider: SessionTokenProvider, session: SessionInfo) => Promise<unknown>,
+  ): Promise<unknown> {
     const token = request.cookies[sessionCookie];
     if (!token) return toLogin(reply);
     if (carts.isSignedOut(token)) {
@@ -92,7 +111,8 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
       const result = await handler(provider, session);
       // The backend may hand out a renewed token during the request: keep the cookie current.
       const current = provider.getSessionToken();
-      if (current && current !== token && !reply.sent) reply.setCookie(sessionCookie, current, cookieOptions(provider.getSession()?.expiresAt ?? null));
+      if (current && current !== token && !reply.sent)
+        reply.setCookie(sessionCookie, current, cookieOptions(provider.getSession()?.expiresAt ?? null));
       return result;
     } catch (error) {
       if (isSessionTokenError(error, 'EXPIRED', 'INVALID_TOKEN', 'REVOKED', 'NO_SESSION')) {
@@ -100,7 +120,16 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
         return toLogin(reply, 'ended');
       }
       if (isSessionTokenError(error, 'UNAVAILABLE')) {
-        return reply.code(503).type('text/html').send(errorPage({ backend: backend.name, title: 'Temporarily unavailable', message: 'The session service cannot be reached right now. Please try again in a moment.' }));
+        return reply
+          .code(503)
+          .type('text/html')
+          .send(
+            errorPage({
+              backend: backend.name,
+              title: 'Temporarily unavailable',
+              message: 'The session service cannot be reached right now. Please try again in a moment.',
+            }),
+          );
       }
       throw error;
     } finally {
@@ -121,7 +150,16 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
     const reason = request.query.reason;
     // Own keys only: `?reason=constructor` or `?reason=__proto__` must not reach Object.prototype.
     const message = reason && Object.hasOwn(LOGIN_MESSAGES, reason) ? LOGIN_MESSAGES[reason as LoginReason] : undefined;
-    return reply.type('text/html').send(loginPage({ backend: backend.name, loginLabel: backend.loginLabel, demoUser: backend.demoUser, ...(message ? { message } : {}) }));
+    return reply
+      .type('text/html')
+      .send(
+        loginPage({
+          backend: backend.name,
+          loginLabel: backend.loginLabel,
+          demoUser: backend.demoUser,
+          ...(message ? { message } : {}),
+        }),
+      );
   });
 
   app.post<{ Body: { login?: unknown; password?: unknown } }>('/login', async (request, reply) => {
@@ -138,10 +176,30 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
       return reply.redirect('/cart', 303);
     } catch (error) {
       if (isSessionTokenError(error, 'BAD_CREDENTIALS', 'INVALID_ARGUMENT')) {
-        return reply.code(401).type('text/html').send(loginPage({ backend: backend.name, loginLabel: backend.loginLabel, demoUser: backend.demoUser, message: LOGIN_MESSAGES.failed, login }));
+        return reply
+          .code(401)
+          .type('text/html')
+          .send(
+            loginPage({
+              backend: backend.name,
+              loginLabel: backend.loginLabel,
+              demoUser: backend.demoUser,
+              message: LOGIN_MESSAGES.failed,
+              login,
+            }),
+          );
       }
       if (isSessionTokenError(error, 'UNAVAILABLE')) {
-        return reply.code(503).type('text/html').send(errorPage({ backend: backend.name, title: 'Temporarily unavailable', message: 'The session service cannot be reached right now. Please try again in a moment.' }));
+        return reply
+          .code(503)
+          .type('text/html')
+          .send(
+            errorPage({
+              backend: backend.name,
+              title: 'Temporarily unavailable',
+              message: 'The session service cannot be reached right now. Please try again in a moment.',
+            }),
+          );
       }
       throw error;
     } finally {
@@ -150,7 +208,18 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
   });
 
   app.get('/cart', (request, reply) =>
-    withSession(request, reply, async (_provider, session) => reply.type('text/html').send(cartPage({ backend: backend.name, session, displayName: nameOf(session), lines: carts.list(session.subject) }))),
+    withSession(request, reply, async (_provider, session) =>
+      reply
+        .type('text/html')
+        .send(
+          cartPage({
+            backend: backend.name,
+            session,
+            displayName: nameOf(session),
+            lines: carts.list(session.subject),
+          }),
+        ),
+    ),
   );
 
   app.post<{ Body: SkuBody }>('/cart/add', (request, reply) =>
@@ -171,7 +240,17 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
 
   app.get('/session', (request, reply) =>
     withSession(request, reply, async (provider, session) =>
-      reply.type('text/html').send(sessionPage({ backend: backend.name, session, displayName: nameOf(session), jwtExpiresAt: jwtExpiry(provider.getTokens()?.sessionJwt ?? null), cartCount: carts.list(session.subject).reduce((n, l) => n + l.quantity, 0) })),
+      reply
+        .type('text/html')
+        .send(
+          sessionPage({
+            backend: backend.name,
+            session,
+            displayName: nameOf(session),
+            jwtExpiresAt: jwtExpiry(provider.getTokens()?.sessionJwt ?? null),
+            cartCount: carts.list(session.subject).reduce((n, l) => n + l.quantity, 0),
+          }),
+        ),
     ),
   );
 
@@ -197,7 +276,16 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
   app.setErrorHandler((error, request, reply) => {
     const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
     request.log.error({ err: { name, message } }, 'request failed');
-    return reply.code(500).type('text/html').send(errorPage({ backend: backend.name, title: 'Something went wrong', message: 'The shop could not complete that request.' }));
+    return reply
+      .code(500)
+      .type('text/html')
+      .send(
+        errorPage({
+          backend: backend.name,
+          title: 'Something went wrong',
+          message: 'The shop could not complete that request.',
+        }),
+      );
   });
 
   return app;

@@ -52,122 +52,222 @@ export interface PageChrome {
 
 function layout(chrome: PageChrome, body: SafeHtml): string {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${chrome.title} · Teahouse</title>
-<style>${new SafeHtml(STYLE)}</style>
-</head>
-<body>
-<header>
-  <div class="bar">
-    <a class="brand" href="/">Teahouse</a>
-    ${
-      chrome.signedIn
-        ? html`<nav aria-label="Main">
-      <a href="/cart" ${chrome.current === 'shop' ? html`aria-current="page"` : ''}>Shop &amp; cart${chrome.cartCount ? html` (<span data-testid="cart-count">${chrome.cartCount}</span>)` : ''}</a>
-      <a href="/session" ${chrome.current === 'session' ? html`aria-current="page"` : ''}>Your session</a>
-    </nav>
-    <form class="inline" method="post" action="/logout"><button class="secondary" type="submit">Log out</button></form>`
-        : ''
-    }
-  </div>
-</header>
-<main id="main">
-${body}
-</main>
-<footer>Sessions by sessiontoken · backend: <span data-testid="backend">${chrome.backend}</span></footer>
-</body>
-</html>`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${chrome.title} · Teahouse</title>
+        <style>
+          ${new SafeHtml(STYLE)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <div class="bar">
+            <a class="brand" href="/">Teahouse</a>
+            ${
+              chrome.signedIn
+                ? html`<nav aria-label="Main">
+                      <a href="/cart" ${chrome.current === 'shop' ? html`aria-current="page"` : ''}
+                        >Shop &amp;
+                        cart${chrome.cartCount ? html` (<span data-testid="cart-count">${chrome.cartCount}</span>)` : ''}</a
+                      >
+                      <a href="/session" ${chrome.current === 'session' ? html`aria-current="page"` : ''}
+                        >Your session</a
+                      >
+                    </nav>
+                    <form class="inline" method="post" action="/logout">
+                      <button class="secondary" type="submit">Log out</button>
+                    </form>`
+                : ''
+            }
+          </div>
+        </header>
+        <main id="main">${body}</main>
+        <footer>Sessions by sessiontoken · backend: <span data-testid="backend">${chrome.backend}</span></footer>
+      </body>
+    </html>`.value;
 }
 
 function notice(message: string | undefined, kind: 'warn' | 'ok' = 'warn'): SafeHtml | string {
-  return message ? html`<p class="notice${kind === 'ok' ? ' ok' : ''}" role="${kind === 'ok' ? 'status' : 'alert'}" data-testid="notice">${message}</p>` : '';
+  return message
+    ? html`<p
+        class="notice${kind === 'ok' ? ' ok' : ''}"
+        role="${kind === 'ok' ? 'status' : 'alert'}"
+        data-testid="notice"
+      >
+        ${message}
+      </p>`
+    : '';
 }
 
-export function loginPage(options: { backend: string; loginLabel: string; demoUser: { login: string; password: string } | null; message?: string; login?: string }): string {
+export function loginPage(options: {
+  backend: string;
+  loginLabel: string;
+  demoUser: { login: string; password: string } | null;
+  message?: string;
+  login?: string;
+}): string {
   const inputType = options.loginLabel.toLowerCase() === 'email' ? 'email' : 'text';
   return layout(
     { title: 'Log in', backend: options.backend, signedIn: false },
     html`<h1>Log in</h1>
-${notice(options.message)}
-<form class="login" method="post" action="/login">
-  <label for="login">${options.loginLabel}</label>
-  <input id="login" name="login" type="${inputType}" autocomplete="username" required value="${options.login ?? ''}">
-  <label for="password">Password</label>
-  <input id="password" name="password" type="password" autocomplete="current-password" required>
-  <button type="submit">Log in</button>
-  ${options.demoUser ? html`<p class="hint">Demo account: <code>${options.demoUser.login}</code> / <code>${options.demoUser.password}</code></p>` : ''}
-</form>`,
+      ${notice(options.message)}
+      <form class="login" method="post" action="/login">
+        <label for="login">${options.loginLabel}</label>
+        <input
+          id="login"
+          name="login"
+          type="${inputType}"
+          autocomplete="username"
+          required
+          value="${options.login ?? ''}"
+        />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Log in</button>
+        ${options.demoUser ? html`<p class="hint">Demo account: <code>${options.demoUser.login}</code> / <code>${options.demoUser.password}</code></p>` : ''}
+      </form>`,
   );
 }
 
-export function cartPage(options: { backend: string; session: SessionInfo; displayName: string; lines: readonly CartLine[]; message?: string }): string {
+export function cartPage(options: {
+  backend: string;
+  session: SessionInfo;
+  displayName: string;
+  lines: readonly CartLine[];
+  message?: string;
+}): string {
   const count = options.lines.reduce((n, line) => n + line.quantity, 0);
   const total = options.lines.reduce((n, line) => n + line.quantity * line.product.priceCents, 0);
   return layout(
     { title: 'Shop', backend: options.backend, current: 'shop', signedIn: true, cartCount: count },
     html`<h1>Welcome back, <span data-testid="subject">${options.displayName}</span></h1>
-${notice(options.message, 'ok')}
-<section aria-labelledby="products-heading">
-  <h2 id="products-heading">Products</h2>
-  <ul class="products">
-    ${CATALOG.map(
-      (product) => html`<li class="card">
-      <h3>${product.name}</h3>
-      <p>${product.description}</p>
-      <span class="price">${formatPrice(product.priceCents)}</span>
-      <form method="post" action="/cart/add"><input type="hidden" name="sku" value="${product.sku}"><button type="submit" aria-label="Add ${product.name} to cart">Add to cart</button></form>
-    </li>`,
-    )}
-  </ul>
-</section>
-<section aria-labelledby="cart-heading">
-  <h2 id="cart-heading">Your cart</h2>
-  ${
-    options.lines.length === 0
-      ? html`<p data-testid="cart-empty">Your cart is empty.</p>`
-      : html`<table data-testid="cart">
-    <thead><tr><th scope="col">Item</th><th scope="col" class="num">Quantity</th><th scope="col" class="num">Price</th><th scope="col"><span hidden>Actions</span></th></tr></thead>
-    <tbody>
-      ${options.lines.map(
-        (line) => html`<tr data-sku="${line.product.sku}">
-        <td>${line.product.name}</td>
-        <td class="num" data-testid="quantity">${line.quantity}</td>
-        <td class="num">${formatPrice(line.quantity * line.product.priceCents)}</td>
-        <td><form class="inline" method="post" action="/cart/remove"><input type="hidden" name="sku" value="${line.product.sku}"><button class="secondary" type="submit" aria-label="Remove ${line.product.name}">Remove</button></form></td>
-      </tr>`,
-      )}
-    </tbody>
-    <tfoot><tr><td>Total</td><td class="num">${count}</td><td class="num" data-testid="total">${formatPrice(total)}</td><td></td></tr></tfoot>
-  </table>`
-  }
-</section>`,
+      ${notice(options.message, 'ok')}
+      <section aria-labelledby="products-heading">
+        <h2 id="products-heading">Products</h2>
+        <ul class="products">
+          ${CATALOG.map(
+            (product) =>
+              html`<li class="card">
+                <h3>${product.name}</h3>
+                <p>${product.description}</p>
+                <span class="price">${formatPrice(product.priceCents)}</span>
+                <form method="post" action="/cart/add">
+                  <input type="hidden" name="sku" value="${product.sku}" /><button
+                    type="submit"
+                    aria-label="Add ${product.name} to cart"
+                  >
+                    Add to cart
+                  </button>
+                </form>
+              </li>`,
+          )}
+        </ul>
+      </section>
+      <section aria-labelledby="cart-heading">
+        <h2 id="cart-heading">Your cart</h2>
+        ${
+          options.lines.length === 0
+            ? html`<p data-testid="cart-empty">Your cart is empty.</p>`
+            : html`<table data-testid="cart">
+                <thead>
+                  <tr>
+                    <th scope="col">Item</th>
+                    <th scope="col" class="num">Quantity</th>
+                    <th scope="col" class="num">Price</th>
+                    <th scope="col"><span hidden>Actions</span></th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${options.lines.map(
+                    (line) =>
+                      html`<tr data-sku="${line.product.sku}">
+                        <td>${line.product.name}</td>
+                        <td class="num" data-testid="quantity">${line.quantity}</td>
+                        <td class="num">${formatPrice(line.quantity * line.product.priceCents)}</td>
+                        <td>
+                          <form class="inline" method="post" action="/cart/remove">
+                            <input type="hidden" name="sku" value="${line.product.sku}" /><button
+                              class="secondary"
+                              type="submit"
+                              aria-label="Remove ${line.product.name}"
+                            >
+                              Remove
+                            </button>
+                          </form>
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+                <tfoot>
+                  <tr>
+                    <td>Total</td>
+                    <td class="num">${count}</td>
+                    <td class="num" data-testid="total">${formatPrice(total)}</td>
+                    <td></td>
+                  </tr>
+                </tfoot>
+              </table>`
+        }
+      </section>`,
   );
 }
 
-export function sessionPage(options: { backend: string; session: SessionInfo; displayName: string; jwtExpiresAt: Date | null; cartCount: number }): string {
+export function sessionPage(options: {
+  backend: string;
+  session: SessionInfo;
+  displayName: string;
+  jwtExpiresAt: Date | null;
+  cartCount: number;
+}): string {
   const { session } = options;
   return layout(
-    { title: 'Your session', backend: options.backend, current: 'session', signedIn: true, cartCount: options.cartCount },
+    {
+      title: 'Your session',
+      backend: options.backend,
+      current: 'session',
+      signedIn: true,
+      cartCount: options.cartCount,
+    },
     html`<h1>Your session</h1>
-<dl data-testid="session">
-  <dt>Signed in as</dt><dd>${options.displayName}</dd>
-  <dt>Session</dt><dd><code>${session.sessionId}</code></dd>
-  <dt>Since</dt><dd>${formatDate(session.startedAt)}</dd>
-  <dt>Expires</dt><dd data-testid="expires">${formatDate(session.expiresAt)}</dd>
-  <dt>Last seen</dt><dd>${formatDate(session.lastAccessedAt)}</dd>
-  ${options.jwtExpiresAt ? html`<dt>Session JWT expires</dt><dd data-testid="jwt-expires">${formatDate(options.jwtExpiresAt)}</dd>` : ''}
-  <dt>Backend</dt><dd>${options.backend}</dd>
-</dl>`,
+      <dl data-testid="session">
+        <dt>Signed in as</dt>
+        <dd>${options.displayName}</dd>
+        <dt>Session</dt>
+        <dd><code>${session.sessionId}</code></dd>
+        <dt>Since</dt>
+        <dd>${formatDate(session.startedAt)}</dd>
+        <dt>Expires</dt>
+        <dd data-testid="expires">${formatDate(session.expiresAt)}</dd>
+        <dt>Last seen</dt>
+        <dd>${formatDate(session.lastAccessedAt)}</dd>
+        ${
+          options.jwtExpiresAt
+            ? html`<dt>Session JWT expires</dt>
+                <dd data-testid="jwt-expires">${formatDate(options.jwtExpiresAt)}</dd>`
+            : ''
+        }
+        <dt>Backend</dt>
+        <dd>${options.backend}</dd>
+      </dl>`,
   );
 }
 
 export function errorPage(options: { backend: string; title: string; message: string }): string {
-  return layout({ title: options.title, backend: options.backend, signedIn: false }, html`<h1>${options.title}</h1>${notice(options.message)}<p><a href="/">Back to the shop</a></p>`);
+  return layout(
+    { title: options.title, backend: options.backend, signedIn: false },
+    html`<h1>${options.title}</h1>
+      ${notice(options.message)}
+      <p><a href="/">Back to the shop</a></p>`,
+  );
 }
 
 function formatDate(date: Date | null): string {
-  return date ? date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown';
+  return date
+    ? date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : 'unknown';
 }

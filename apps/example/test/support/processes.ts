@@ -19,7 +19,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -35,15 +37,25 @@ export interface RunningShop {
  * Starts `node dist/main.js` and resolves once it prints its URL (60 s limit, with its output on failure). `args` are
  * further flags (`--tls-cert`, …); `url` is where a browser reaches it (default `http://127.0.0.1:<port>`).
  */
-export async function startShop(options: { provider: ProviderName; port: number; env: NodeJS.ProcessEnv; args?: readonly string[]; url?: string }): Promise<RunningShop> {
+export async function startShop(options: {
+  provider: ProviderName;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  args?: readonly string[];
+  url?: string;
+}): Promise<RunningShop> {
   let child: ChildProcess | undefined;
 
   const launch = () =>
     new Promise<ChildProcess>((resolve, reject) => {
-      const proc = spawn(process.execPath, [MAIN, '--provider', options.provider, '--port', String(options.port), ...(options.args ?? [])], {
-        env: options.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const proc = spawn(
+        process.execPath,
+        [MAIN, '--provider', options.provider, '--port', String(options.port), ...(options.args ?? [])],
+        {
+          env: options.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       const timer = setTimeout(() => {
         proc.kill('SIGKILL');

@@ -17,7 +17,10 @@ declare module 'autocannon' {
     requests: { total: number; average: number };
   }
   export interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this;
     stop(): void;
   }
   export default function autocannon(options: AutocannonOptions): AutocannonInstance;

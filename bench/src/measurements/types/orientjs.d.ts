@@ -14,7 +14,12 @@ declare module 'orientjs' {
   }
   export interface OrientJsClient {
     session(options: { name: string; username: string; password: string }): Promise<OrientJsSession>;
-    sessions(options: { name: string; username: string; password: string; pool?: { min?: number; max?: number } }): Promise<OrientJsSessionPool>;
+    sessions(options: {
+      name: string;
+      username: string;
+      password: string;
+      pool?: { min?: number; max?: number };
+    }): Promise<OrientJsSessionPool>;
     close(): Promise<void>;
   }
   export const OrientDBClient: {

@@ -78,7 +78,8 @@ export class MemorySessionBackend {
 
   /** Finds the live session of `token`; rejects with `INVALID_TOKEN`, `EXPIRED` or `REVOKED`. */
   authenticate(token: string, options: { durationMinutes?: number } = {}): MemorySessionRecord {
-    const invalid = () => new SessionTokenError('INVALID_TOKEN', 'the token does not belong to any session', { adapter: ADAPTER });
+    const invalid = () =>
+      new SessionTokenError('INVALID_TOKEN', 'the token does not belong to any session', { adapter: ADAPTER });
     const parts = token.split('.');
     if (parts.length !== 2) throw invalid();
     const [id, secret] = parts as [string, string];
@@ -89,7 +90,8 @@ export class MemorySessionBackend {
     if (!record || !timingSafeEqual(record.secretHash, sha256(secretBytes))) throw invalid();
     if (record.revoked) throw new SessionTokenError('REVOKED', 'the session was revoked', { adapter: ADAPTER });
     const now = this.#now();
-    if (record.expiresAt.getTime() <= now) throw new SessionTokenError('EXPIRED', 'the session has expired', { adapter: ADAPTER });
+    if (record.expiresAt.getTime() <= now)
+      throw new SessionTokenError('EXPIRED', 'the session has expired', { adapter: ADAPTER });
     record.lastAccessedAt = new Date(now);
     if (options.durationMinutes !== undefined) record.expiresAt = new Date(now + options.durationMinutes * 60_000);
     return record;

@@ -1,5 +1,10 @@
 import type { ContractGroupId } from './group-ids.js';
-import type { ProviderCapabilities, SessionTokenErrorCode, SessionTokenProvider, SessionTokens } from '@sessiontoken/core';
+import type {
+  ProviderCapabilities,
+  SessionTokenErrorCode,
+  SessionTokenProvider,
+  SessionTokens,
+} from '@sessiontoken/core';
 
 /** The assertions the suite uses: a subset every Jest-compatible `expect` (vitest, Jest, Bun) has. */
 export interface ContractAssertion {
@@ -56,7 +61,8 @@ export interface ContractOptions<Credentials> {
   /** Shown in every test name, e.g. `orientdb` or `stytch-like http (postgres)`. */
   readonly name: string;
   /** A fresh, unopened provider; the suite closes every provider it creates. */
-  readonly createProvider: () => SessionTokenProvider<Credentials, never> | Promise<SessionTokenProvider<Credentials, never>>;
+  readonly createProvider: () =>
+    SessionTokenProvider<Credentials, never> | Promise<SessionTokenProvider<Credentials, never>>;
   /** Credentials the backend accepts; called once per session the suite opens (may create a user). */
   readonly credentials: () => Credentials | Promise<Credentials>;
   /** Credentials the backend refuses. */

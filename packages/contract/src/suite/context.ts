@@ -54,7 +54,9 @@ export class ContractContext<Credentials> {
     provider.setSessionToken(true);
     const token = provider.getSessionToken();
     if (!isCookieSafeToken(token)) {
-      throw new ContractViolation(`after open() and setSessionToken(true), getSessionToken() must be a non-empty cookie-safe token (URL-safe characters, at most 4096), got ${describeToken(token)}`);
+      throw new ContractViolation(
+        `after open() and setSessionToken(true), getSessionToken() must be a non-empty cookie-safe token (URL-safe characters, at most 4096), got ${describeToken(token)}`,
+      );
     }
     return { provider, info, token };
   }
@@ -69,7 +71,10 @@ export class ContractContext<Credentials> {
   async within<T>(promise: Promise<T>, label: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ContractViolation(`${label} did not settle within ${this.timeoutMs} ms (a hang)`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new ContractViolation(`${label} did not settle within ${this.timeoutMs} ms (a hang)`)),
+        this.timeoutMs,
+      );
     });
     try {
       return await Promise.race([promise, timeout]);
@@ -82,28 +87,40 @@ export class ContractContext<Credentials> {
    * Expects `operation` to reject (or throw) a `SessionTokenError` with one of `codes` within the time limit,
    * and returns it. A raw error, a resolution or a hang fails the test.
    */
-  async rejects(operation: () => unknown, codes: readonly SessionTokenErrorCode[], label: string): Promise<SessionTokenError> {
+  async rejects(
+    operation: () => unknown,
+    codes: readonly SessionTokenErrorCode[],
+    label: string,
+  ): Promise<SessionTokenError> {
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       outcome = { ok: true, value: await this.within(Promise.resolve().then(operation), label) };
     } catch (error) {
       outcome = { ok: false, error };
     }
-    if (outcome.ok) throw new ContractViolation(`${label} succeeded; expected a SessionTokenError with code ${codes.join(' or ')}`);
+    if (outcome.ok)
+      throw new ContractViolation(`${label} succeeded; expected a SessionTokenError with code ${codes.join(' or ')}`);
     const { error } = outcome;
     if (error instanceof ContractViolation) throw error;
     if (!(error instanceof SessionTokenError)) {
-      throw new ContractViolation(`${label} rejected with a raw ${describeError(error)}; providers must reject with SessionTokenError (code ${codes.join(' or ')})`);
+      throw new ContractViolation(
+        `${label} rejected with a raw ${describeError(error)}; providers must reject with SessionTokenError (code ${codes.join(' or ')})`,
+      );
     }
     if (!codes.includes(error.code)) {
-      throw new ContractViolation(`${label} rejected with code ${error.code} (${error.message}); expected ${codes.join(' or ')}`);
+      throw new ContractViolation(
+        `${label} rejected with code ${error.code} (${error.message}); expected ${codes.join(' or ')}`,
+      );
     }
     // Every error names its adapter and says what went wrong beyond that name.
     const names = new Set(this.#providers.map((p) => p.name));
     if (names.size > 0 && !names.has(error.adapter ?? '')) {
-      throw new ContractViolation(`${label}: the ${error.code} error names adapter ${JSON.stringify(error.adapter)}, not the provider's name ${[...names].join(' or ')}`);
+      throw new ContractViolation(
+        `${label}: the ${error.code} error names adapter ${JSON.stringify(error.adapter)}, not the provider's name ${[...names].join(' or ')}`,
+      );
     }
-    if (error.message.length <= `${error.adapter ?? ''}: `.length) throw new ContractViolation(`${label}: the ${error.code} error has no message`);
+    if (error.message.length <= `${error.adapter ?? ''}: `.length)
+      throw new ContractViolation(`${label}: the ${error.code} error has no message`);
     return error;
   }
 

@@ -45,7 +45,9 @@ function groups<Credentials>(options: ContractOptions<Credentials>): ContractGro
   const only = options.only ?? CONTRACT_GROUP_IDS;
   const unknown = only.filter((id) => !(CONTRACT_GROUP_IDS as readonly string[]).includes(id));
   if (unknown.length > 0) {
-    throw new TypeError(`unknown contract group ${unknown.map((id) => `'${id}'`).join(', ')}; the groups are ${CONTRACT_GROUP_IDS.join(', ')}`);
+    throw new TypeError(
+      `unknown contract group ${unknown.map((id) => `'${id}'`).join(', ')}; the groups are ${CONTRACT_GROUP_IDS.join(', ')}`,
+    );
   }
   return CONTRACT_GROUP_IDS.filter((id) => only.includes(id)).map((id) => GROUPS[id](options));
 }

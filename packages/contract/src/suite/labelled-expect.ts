@@ -1,13 +1,24 @@
 import type { ContractAssertion } from './api.js';
 import { ContractViolation } from './violation.js';
 
-const MATCHERS = ['toBe', 'toEqual', 'toBeNull', 'toBeTruthy', 'toBeGreaterThan', 'toMatch', 'toContain', 'toHaveLength'] as const;
+const MATCHERS = [
+  'toBe',
+  'toEqual',
+  'toBeNull',
+  'toBeTruthy',
+  'toBeGreaterThan',
+  'toMatch',
+  'toContain',
+  'toHaveLength',
+] as const;
 
 /**
  * Calls the runner's `expect` with one argument, as every Jest-compatible runner accepts (Jest's own refuses a
  * second), and puts the label in front of a failure's message instead.
  */
-export function labelledExpect(expect: (actual: unknown) => ContractAssertion): (actual: unknown, label?: string) => ContractAssertion {
+export function labelledExpect(
+  expect: (actual: unknown) => ContractAssertion,
+): (actual: unknown, label?: string) => ContractAssertion {
   return (actual, label) => {
     const assertion = expect(actual);
     return label === undefined ? assertion : labelled(() => assertion, label);

@@ -16,8 +16,16 @@ export async function rejectedTokens<C>(ctx: ContractContext<C>, tokens: Session
   const invalid: readonly SessionTokenErrorCode[] = ['INVALID_TOKEN'];
   const list: RejectedToken[] = [
     { label: 'a garbage token', value: 'garbage', codes: invalid },
-    { label: 'a tampered token', value: tamperedAt(sessionToken, Math.floor(sessionToken.length / 2))[0]!, codes: invalid },
-    { label: 'a token with its last character changed', value: tamperedAt(sessionToken, sessionToken.length - 1)[0]!, codes: invalid },
+    {
+      label: 'a tampered token',
+      value: tamperedAt(sessionToken, Math.floor(sessionToken.length / 2))[0]!,
+      codes: invalid,
+    },
+    {
+      label: 'a token with its last character changed',
+      value: tamperedAt(sessionToken, sessionToken.length - 1)[0]!,
+      codes: invalid,
+    },
     { label: 'a truncated token', value: sessionToken.slice(0, -1), codes: invalid },
   ];
   if (options.capabilities.jwt && sessionJwt) {
@@ -37,5 +45,9 @@ export async function rejectedTokens<C>(ctx: ContractContext<C>, tokens: Session
 
 /** What a provider holds, as text: compared before and after an operation that must not change it. */
 export function heldState(provider: SessionTokenProvider<never, never>): string {
-  return JSON.stringify({ token: provider.getSessionToken(), tokens: provider.getTokens(), session: provider.getSession() }, null, 1);
+  return JSON.stringify(
+    { token: provider.getSessionToken(), tokens: provider.getTokens(), session: provider.getSession() },
+    null,
+    1,
+  );
 }

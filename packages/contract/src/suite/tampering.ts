@@ -3,8 +3,14 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** A few ways of changing exactly one character of `token` at `index` into another URL-safe character. */
 export function tamperedAt(token: string, index: number): string[] {
   const original = token[index]!;
-  const replacements = [ALPHABET[(ALPHABET.indexOf(original) + 1) % ALPHABET.length]!, original === 'A' ? 'B' : 'A', original === '_' ? '-' : '_'];
-  return [...new Set(replacements.filter((c) => c !== original))].map((c) => token.slice(0, index) + c + token.slice(index + 1));
+  const replacements = [
+    ALPHABET[(ALPHABET.indexOf(original) + 1) % ALPHABET.length]!,
+    original === 'A' ? 'B' : 'A',
+    original === '_' ? '-' : '_',
+  ];
+  return [...new Set(replacements.filter((c) => c !== original))].map(
+    (c) => token.slice(0, index) + c + token.slice(index + 1),
+  );
 }
 
 /** `jwt` with its subject claim changed and its signature kept: a forgery the backend must refuse. */

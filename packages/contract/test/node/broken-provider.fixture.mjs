@@ -11,4 +11,7 @@ class TokenVisibleWhileDisabled extends MemorySessionProvider {
   }
 }
 
-tokenModeContract(nodeTestApi(describe, it, expect), memoryContractOptions('broken', (backend) => new TokenVisibleWhileDisabled(backend)));
+tokenModeContract(
+  nodeTestApi(describe, it, expect),
+  memoryContractOptions('broken', (backend) => new TokenVisibleWhileDisabled(backend)),
+);

@@ -10,9 +10,13 @@ it('reports a broken provider as failed tests under node:test', async () => {
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   const outcome = await new Promise((resolve) => {
-    execFile(process.execPath, ['--test', '--test-reporter=tap', fixture], { env, timeout: 60_000 }, (error, stdout) => resolve({ code: error?.code ?? 0, stdout }));
+    execFile(process.execPath, ['--test', '--test-reporter=tap', fixture], { env, timeout: 60_000 }, (error, stdout) =>
+      resolve({ code: error?.code ?? 0, stdout }),
+    );
   });
   expect(outcome.code).toBe(1);
   expect(outcome.stdout).toMatch(/# fail [1-9]/);
-  expect(outcome.stdout).toMatch(/not ok \d+ - is off by default: after open the session works and no token is exposed/);
+  expect(outcome.stdout).toMatch(
+    /not ok \d+ - is off by default: after open the session works and no token is exposed/,
+  );
 });

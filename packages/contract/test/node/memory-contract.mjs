@@ -17,11 +17,19 @@ export function memoryContractOptions(name, create = (backend) => new MemorySess
     createProvider: () => create(backend),
     credentials: () => ({ username: user(), password: PASSWORD }),
     badCredentials: () => ({ username: user(), password: 'wrong password' }),
-    capabilities: { jwt: false, serverRevocation: true, slidingExpiry: true, statelessReattach: true, tokenRenewal: false },
+    capabilities: {
+      jwt: false,
+      serverRevocation: true,
+      slidingExpiry: true,
+      statelessReattach: true,
+      tokenRenewal: false,
+    },
     expiry: {
       expiredToken: async () => backend.createSession('expired-user', { expiresAt: new Date(Date.now() - 1000) }).token,
       openShortLived: async (provider) => {
-        await provider.setSessionToken(backend.createSession('short-lived-user', { expiresAt: new Date(Date.now() + 300) }).token);
+        await provider.setSessionToken(
+          backend.createSession('short-lived-user', { expiresAt: new Date(Date.now() + 300) }).token,
+        );
       },
       maxWaitMs: 5_000,
       code: 'EXPIRED',

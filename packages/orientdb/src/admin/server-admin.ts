@@ -5,7 +5,12 @@ import { malformed, orientdbError } from '../adapter.js';
 import { DEFAULT_WIRE_LIMITS } from '../limits.js';
 import { checkTls } from '../provider/options.js';
 import { parseServerToken } from '../token/orientdb-token.js';
-import { connectRequest, createDatabaseRequest, databaseExistsRequest, type RequestFrame } from '../protocol/requests.js';
+import {
+  connectRequest,
+  createDatabaseRequest,
+  databaseExistsRequest,
+  type RequestFrame,
+} from '../protocol/requests.js';
 
 /** A server user from `orientdb-server-config.xml` (such as `root`) and where the server is. */
 export interface OrientDBServerAdminOptions {
@@ -47,7 +52,8 @@ export class OrientDBServerAdmin {
     try {
       const response = await connection.send(connectRequest(options.username, options.password));
       if (!response.ok) throw toSessionTokenError(response.error, { kind: 'credentials' });
-      if (response.value.token === null) throw malformed('CONNECT answer: no token although a token session was requested');
+      if (response.value.token === null)
+        throw malformed('CONNECT answer: no token although a token session was requested');
       return new OrientDBServerAdmin(connection, response.value.sessionId, response.value.token);
     } catch (error) {
       await connection.close();
@@ -61,7 +67,10 @@ export class OrientDBServerAdmin {
   }
 
   /** DB_CREATE; rejects with `BACKEND` when the database exists. */
-  createDatabase(name: string, { type = 'graph', storage = 'plocal' }: { type?: 'graph' | 'document'; storage?: 'plocal' | 'memory' } = {}): Promise<void> {
+  createDatabase(
+    name: string,
+    { type = 'graph', storage = 'plocal' }: { type?: 'graph' | 'document'; storage?: 'plocal' | 'memory' } = {},
+  ): Promise<void> {
     return this.#send(createDatabaseRequest(this.#sessionId, this.#token, checkName(name), type, storage));
   }
 

@@ -27,7 +27,10 @@ export function wasNeverSent(error: unknown): boolean {
 }
 
 function neverSent(error: SessionTokenError): SessionTokenError {
-  const copy = new SessionTokenError(error.code, error.message, { adapter: ADAPTER_NAME, ...(error.cause === undefined ? {} : { cause: error.cause }) });
+  const copy = new SessionTokenError(error.code, error.message, {
+    adapter: ADAPTER_NAME,
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
   NEVER_SENT.add(copy);
   return copy;
 }
@@ -43,7 +46,11 @@ interface Job {
 }
 
 function unavailable(message: string, cause?: unknown): SessionTokenError {
-  return new SessionTokenError('UNAVAILABLE', message, cause === undefined ? { adapter: ADAPTER_NAME } : { adapter: ADAPTER_NAME, cause });
+  return new SessionTokenError(
+    'UNAVAILABLE',
+    message,
+    cause === undefined ? { adapter: ADAPTER_NAME } : { adapter: ADAPTER_NAME, cause },
+  );
 }
 
 /**
@@ -67,7 +74,9 @@ export class OrientDBConnection {
     this.#timeoutMs = options.timeoutMs;
     this.#closed = closed;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (error) => this.#fail(unavailable(`connection to ${options.host}:${options.port} failed: ${error.message}`, error)));
+    socket.on('error', (error) =>
+      this.#fail(unavailable(`connection to ${options.host}:${options.port} failed: ${error.message}`, error)),
+    );
     socket.on('close', () => this.#fail(unavailable(`connection to ${options.host}:${options.port} closed`)));
   }
 
@@ -76,7 +85,9 @@ export class OrientDBConnection {
     return new Promise((resolve, reject) => {
       const waitMs = Math.max(0, deadlineAt - Date.now());
       // A TLS socket greets only after the handshake, so every wait below (and its deadline) covers the handshake too.
-      const socket = options.tls ? connectTls({ ...options.tls, host: options.host, port: options.port }) : connect({ host: options.host, port: options.port });
+      const socket = options.tls
+        ? connectTls({ ...options.tls, host: options.host, port: options.port })
+        : connect({ host: options.host, port: options.port });
       socket.setNoDelay(true);
       const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
       const greeting: number[] = [];
@@ -104,15 +115,28 @@ export class OrientDBConnection {
         if (greeting.length < 2) return;
         const version = ((greeting[0]! << 24) | (greeting[1]! << 16)) >> 16;
         if (version < MIN_SERVER_PROTOCOL_VERSION) {
-          settle(malformed(`greeting: server protocol ${version}; this client needs ${MIN_SERVER_PROTOCOL_VERSION} or later (OrientDB 2.2+)`));
+          settle(
+            malformed(
+              `greeting: server protocol ${version}; this client needs ${MIN_SERVER_PROTOCOL_VERSION} or later (OrientDB 2.2+)`,
+            ),
+          );
           return;
         }
         settle(null);
       };
       const onError = (error: Error): void =>
-        settle(unavailable(`cannot connect to OrientDB at ${options.host}:${options.port}${options.tls ? ' over TLS' : ''}: ${error.message}`, error));
-      const onClose = (): void => settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
-      const timer = setTimeout(() => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${waitMs} ms`)), waitMs);
+        settle(
+          unavailable(
+            `cannot connect to OrientDB at ${options.host}:${options.port}${options.tls ? ' over TLS' : ''}: ${error.message}`,
+            error,
+          ),
+        );
+      const onClose = (): void =>
+        settle(unavailable(`OrientDB at ${options.host}:${options.port} closed the connection before greeting`));
+      const timer = setTimeout(
+        () => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${waitMs} ms`)),
+        waitMs,
+      );
       socket.on('data', onData);
       socket.on('error', onError);
       socket.on('close', onClose);
@@ -182,7 +206,12 @@ export class OrientDBConnection {
       this.#finish(job, { ok: true, value: undefined, renewedToken: null });
       return;
     }
-    job.parser = readResponse(new FrameReader(this.#input, this.#limits), job.frame.sessionId, job.frame.tokenInResponseHeader, readBody);
+    job.parser = readResponse(
+      new FrameReader(this.#input, this.#limits),
+      job.frame.sessionId,
+      job.frame.tokenInResponseHeader,
+      readBody,
+    );
     this.#advance(job);
   }
 

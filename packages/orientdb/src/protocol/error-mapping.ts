@@ -28,13 +28,18 @@ export function toSessionTokenError(error: OrientDBServerError, purpose: Request
     return orientdbError('UNAVAILABLE', 'the OrientDB server is shutting down', error);
   }
   if (purpose.kind === 'credentials') {
-    if (simple === 'OSecurityAccessException' || simple === 'OSecurityException' || simple === 'OSecurityAuthenticationException') {
+    if (
+      simple === 'OSecurityAccessException' ||
+      simple === 'OSecurityException' ||
+      simple === 'OSecurityAuthenticationException'
+    ) {
       return orientdbError('BAD_CREDENTIALS', 'the server refused the user name or password', error);
     }
     return orientdbError('BACKEND', `the server refused to open the session (${simple})`, error);
   }
   if (simple === 'OTokenSecurityException') return tokenRejected(error, purpose.tokenExpiresAt);
-  if (simple === 'OSystemException' && TOKEN_PARSE_FAILURE.test(error.serverMessage)) return tokenRejected(error, purpose.tokenExpiresAt);
+  if (simple === 'OSystemException' && TOKEN_PARSE_FAILURE.test(error.serverMessage))
+    return tokenRejected(error, purpose.tokenExpiresAt);
   // While only proving a token, a security refusal means the token's user can no longer open the database.
   if (purpose.kind === 'token-check' && (simple === 'OSecurityAccessException' || simple === 'OSecurityException')) {
     return tokenRejected(error, purpose.tokenExpiresAt);

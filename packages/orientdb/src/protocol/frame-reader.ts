@@ -90,7 +90,10 @@ export class FrameReader {
 
   /** Charges `count` bytes to the frame, refusing past its limit before anything waits for them. */
   #charge(count: number, what: string): void {
-    if (count > this.budget) throw malformed(`frame: ${what} of ${count} bytes exceeds the frame limit of ${this.#limits.maxFrameBytes} bytes`);
+    if (count > this.budget)
+      throw malformed(
+        `frame: ${what} of ${count} bytes exceeds the frame limit of ${this.#limits.maxFrameBytes} bytes`,
+      );
     this.#consumed += count;
   }
 
@@ -186,7 +189,11 @@ export class FrameReader {
  * Runs a parse step over bytes that are already complete (tests, fuzzing): returns the value, or throws
  * `PROTOCOL` when the bytes end before the step does.
  */
-export function parseComplete<T>(bytes: Uint8Array, limits: WireLimits, step: (reader: FrameReader) => Pull<T>): { value: T; consumed: number } {
+export function parseComplete<T>(
+  bytes: Uint8Array,
+  limits: WireLimits,
+  step: (reader: FrameReader) => Pull<T>,
+): { value: T; consumed: number } {
   const input = new IncomingBytes();
   input.push(bytes);
   const reader = new FrameReader(input, limits);

@@ -93,7 +93,13 @@ export function connectRequest(user: string, password: string): RequestFrame<Con
   handshakeFields(writer);
   writer.string(user);
   writer.string(password);
-  return { opcode: Opcode.CONNECT, sessionId: NO_SESSION_ID, bytes: writer.takeBytes(), tokenInResponseHeader: false, readBody: readConnectResponse };
+  return {
+    opcode: Opcode.CONNECT,
+    sessionId: NO_SESSION_ID,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: false,
+    readBody: readConnectResponse,
+  };
 }
 
 export function openRequest(database: string, user: string, password: string): RequestFrame<OpenResponse> {
@@ -103,7 +109,13 @@ export function openRequest(database: string, user: string, password: string): R
   writer.string(database);
   writer.string(user);
   writer.string(password);
-  return { opcode: Opcode.DB_OPEN, sessionId: NO_SESSION_ID, bytes: writer.takeBytes(), tokenInResponseHeader: false, readBody: readOpenResponse };
+  return {
+    opcode: Opcode.DB_OPEN,
+    sessionId: NO_SESSION_ID,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: false,
+    readBody: readOpenResponse,
+  };
 }
 
 export function closeRequest(sessionId: number, token: Uint8Array): RequestFrame<void> {
@@ -112,29 +124,58 @@ export function closeRequest(sessionId: number, token: Uint8Array): RequestFrame
   return { opcode: Opcode.DB_CLOSE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: null };
 }
 
-export function databaseExistsRequest(sessionId: number, token: Uint8Array, database: string, storage = 'plocal'): RequestFrame<boolean> {
+export function databaseExistsRequest(
+  sessionId: number,
+  token: Uint8Array,
+  database: string,
+  storage = 'plocal',
+): RequestFrame<boolean> {
   const writer = requestWriter();
   header(writer, Opcode.DB_EXIST, sessionId, token);
   writer.string(database);
   writer.string(storage);
-  return { opcode: Opcode.DB_EXIST, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readDatabaseExists };
+  return {
+    opcode: Opcode.DB_EXIST,
+    sessionId,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: true,
+    readBody: readDatabaseExists,
+  };
 }
 
-export function createDatabaseRequest(sessionId: number, token: Uint8Array, database: string, type: 'document' | 'graph' = 'graph', storage = 'plocal'): RequestFrame<void> {
+export function createDatabaseRequest(
+  sessionId: number,
+  token: Uint8Array,
+  database: string,
+  type: 'document' | 'graph' = 'graph',
+  storage = 'plocal',
+): RequestFrame<void> {
   const writer = requestWriter();
   header(writer, Opcode.DB_CREATE, sessionId, token);
   writer.string(database);
   writer.string(type);
   writer.string(storage);
   writer.string(null); // no backup to restore
-  return { opcode: Opcode.DB_CREATE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readEmpty };
+  return {
+    opcode: Opcode.DB_CREATE,
+    sessionId,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: true,
+    readBody: readEmpty,
+  };
 }
 
 /** The cheapest request that needs an open database: the server validates the token and opens the session for it. */
 export function databaseSizeRequest(sessionId: number, token: Uint8Array): RequestFrame<bigint> {
   const writer = requestWriter();
   header(writer, Opcode.DB_SIZE, sessionId, token);
-  return { opcode: Opcode.DB_SIZE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readDatabaseSize };
+  return {
+    opcode: Opcode.DB_SIZE,
+    sessionId,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: true,
+    readBody: readDatabaseSize,
+  };
 }
 
 /** How the server runs a statement: `command` allows writes, `query` only idempotent statements. */
@@ -153,7 +194,11 @@ export function queryRequest(
 ): RequestFrame<QueryPage> {
   const named = !Array.isArray(parameters);
   // A Map, so that a parameter called __proto__ stays a parameter.
-  const params = new Map<string, unknown>(named ? Object.entries(parameters) : (parameters as readonly unknown[]).map((value, index) => [String(index), value]));
+  const params = new Map<string, unknown>(
+    named
+      ? Object.entries(parameters)
+      : (parameters as readonly unknown[]).map((value, index) => [String(index), value]),
+  );
   const writer = requestWriter();
   header(writer, Opcode.QUERY, sessionId, token);
   writer.string('sql');
@@ -163,13 +208,30 @@ export function queryRequest(
   writer.string(null); // fetch plan
   writeRecordBytes(writer, { params });
   writer.bool(named);
-  return { opcode: Opcode.QUERY, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
+  return {
+    opcode: Opcode.QUERY,
+    sessionId,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: true,
+    readBody: readQueryResponse,
+  };
 }
 
-export function queryNextPageRequest(sessionId: number, token: Uint8Array, queryId: string, pageSize: number): RequestFrame<QueryPage> {
+export function queryNextPageRequest(
+  sessionId: number,
+  token: Uint8Array,
+  queryId: string,
+  pageSize: number,
+): RequestFrame<QueryPage> {
   const writer = requestWriter();
   header(writer, Opcode.QUERY_NEXT_PAGE, sessionId, token);
   writer.string(queryId);
   writer.int32(pageSize);
-  return { opcode: Opcode.QUERY_NEXT_PAGE, sessionId, bytes: writer.takeBytes(), tokenInResponseHeader: true, readBody: readQueryResponse };
+  return {
+    opcode: Opcode.QUERY_NEXT_PAGE,
+    sessionId,
+    bytes: writer.takeBytes(),
+    tokenInResponseHeader: true,
+    readBody: readQueryResponse,
+  };
 }

@@ -36,7 +36,8 @@ export function* readResponse<T>(
   if (status === STATUS_PUSH) throw malformed('frame: a push message although push was not requested');
   if (status !== STATUS_OK && status !== STATUS_ERROR) throw malformed(`frame: status ${status}`);
   const sessionId = yield* reader.int32();
-  if (sessionId !== expectedSessionId) throw malformed(`frame: answer for session ${sessionId}, expected ${expectedSessionId}`);
+  if (sessionId !== expectedSessionId)
+    throw malformed(`frame: answer for session ${sessionId}, expected ${expectedSessionId}`);
   let renewedToken: Uint8Array | null = null;
   if (tokenInHeader) {
     const token = yield* reader.bytes('renewed token');
@@ -153,7 +154,8 @@ function* readResult(reader: FrameReader): Pull<OrientDBRow> {
     for (const [name, value] of Object.entries(fields)) defineField(row, name, value);
     return row;
   }
-  if (recordType === RECORD_TYPE_BLOB) return { '@rid': rid, '@version': version, '@bytes': content === null ? new Uint8Array(0) : content.slice() };
+  if (recordType === RECORD_TYPE_BLOB)
+    return { '@rid': rid, '@version': version, '@bytes': content === null ? new Uint8Array(0) : content.slice() };
   throw malformed(`frame: record type ${recordType}`);
 }
 

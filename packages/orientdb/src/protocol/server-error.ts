@@ -16,7 +16,11 @@ export class OrientDBServerError extends Error {
   readonly serverMessage: string;
   readonly entries: readonly ServerExceptionEntry[];
 
-  constructor(exceptionClass: string, serverMessage: string, entries: readonly ServerExceptionEntry[] = [{ exceptionClass, message: serverMessage }]) {
+  constructor(
+    exceptionClass: string,
+    serverMessage: string,
+    entries: readonly ServerExceptionEntry[] = [{ exceptionClass, message: serverMessage }],
+  ) {
     super(`${exceptionClass}: ${serverMessage}`);
     this.exceptionClass = exceptionClass;
     this.serverMessage = serverMessage;

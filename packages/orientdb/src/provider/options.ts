@@ -60,7 +60,8 @@ function invalid(message: string): SessionTokenError {
 
 export function positiveInteger(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0 || value > max) throw invalid(`${name} must be a positive integer up to ${max}, got ${String(value)}`);
+  if (!Number.isInteger(value) || value <= 0 || value > max)
+    throw invalid(`${name} must be a positive integer up to ${max}, got ${String(value)}`);
   return value;
 }
 
@@ -79,7 +80,8 @@ const TLS_OWN_KEYS = ['host', 'port', 'path', 'socket'] as const;
 export function checkTls(value: unknown): TlsConnectionOptions | null {
   if (value === undefined || value === false) return null;
   if (value === true) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('tls must be true, false or a tls.connect options object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid('tls must be true, false or a tls.connect options object');
   const own = TLS_OWN_KEYS.filter((key) => key in value);
   if (own.length > 0) throw invalid(`tls must not set ${own.join(', ')}: the address comes from host and port`);
   return value;
@@ -97,9 +99,23 @@ export function resolveOptions(options: OrientDBSessionProviderOptions): Resolve
     timeoutMs: positiveInteger(options.timeoutMs, 10_000, 'timeoutMs'),
     pageSize: checkPageSize(options.pageSize, 1000),
     limits: {
-      maxFrameBytes: positiveInteger(options.limits?.maxFrameBytes, DEFAULT_WIRE_LIMITS.maxFrameBytes, 'limits.maxFrameBytes'),
-      maxDecodedBytes: positiveInteger(options.limits?.maxDecodedBytes, DEFAULT_WIRE_LIMITS.maxDecodedBytes, 'limits.maxDecodedBytes', 2 ** 48),
-      maxNestingDepth: positiveInteger(options.limits?.maxNestingDepth, DEFAULT_WIRE_LIMITS.maxNestingDepth, 'limits.maxNestingDepth', 1024),
+      maxFrameBytes: positiveInteger(
+        options.limits?.maxFrameBytes,
+        DEFAULT_WIRE_LIMITS.maxFrameBytes,
+        'limits.maxFrameBytes',
+      ),
+      maxDecodedBytes: positiveInteger(
+        options.limits?.maxDecodedBytes,
+        DEFAULT_WIRE_LIMITS.maxDecodedBytes,
+        'limits.maxDecodedBytes',
+        2 ** 48,
+      ),
+      maxNestingDepth: positiveInteger(
+        options.limits?.maxNestingDepth,
+        DEFAULT_WIRE_LIMITS.maxNestingDepth,
+        'limits.maxNestingDepth',
+        1024,
+      ),
     },
     tls: checkTls(options.tls),
   };

@@ -56,7 +56,11 @@ export class OrientDBSessionProvider extends OrientDBTokenProvider {
     return options?.database === undefined ? this.#options.database : checkDatabaseName(options.database);
   }
 
-  protected openTransport(database: string, credentials: OrientDBCredentials, onRenewed: RenewalListener): Promise<SessionTransport> {
+  protected openTransport(
+    database: string,
+    credentials: OrientDBCredentials,
+    onRenewed: RenewalListener,
+  ): Promise<SessionTransport> {
     return OrientDBTokenSession.open(this.#endpoint(), database, credentials.username, credentials.password, onRenewed);
   }
 

@@ -49,7 +49,13 @@ export class OrientDBTokenSession implements SessionTransport {
   #token: HeldToken;
   #closed = false;
 
-  private constructor(endpoint: ConnectionOptions, connection: OrientDBConnection | null, sessionId: number, token: HeldToken, onRenewed: (token: HeldToken) => void) {
+  private constructor(
+    endpoint: ConnectionOptions,
+    connection: OrientDBConnection | null,
+    sessionId: number,
+    token: HeldToken,
+    onRenewed: (token: HeldToken) => void,
+  ) {
     this.#endpoint = endpoint;
     this.#connection = connection;
     this.#sessionId = sessionId;
@@ -70,8 +76,15 @@ export class OrientDBTokenSession implements SessionTransport {
     try {
       const response = await connection.send(openRequest(database, username, password), deadlineAt);
       if (!response.ok) throw toSessionTokenError(response.error, { kind: 'credentials' });
-      if (response.value.token === null) throw malformed('DB_OPEN answer: no token although a token session was requested');
-      return new OrientDBTokenSession(endpoint, connection, response.value.sessionId, parseServerToken(response.value.token), onRenewed);
+      if (response.value.token === null)
+        throw malformed('DB_OPEN answer: no token although a token session was requested');
+      return new OrientDBTokenSession(
+        endpoint,
+        connection,
+        response.value.sessionId,
+        parseServerToken(response.value.token),
+        onRenewed,
+      );
     } catch (error) {
       await connection.close();
       throw error;
@@ -79,7 +92,11 @@ export class OrientDBTokenSession implements SessionTransport {
   }
 
   /** A session from a token alone, proven with one round trip; rejects with `INVALID_TOKEN` or `EXPIRED`. */
-  static async reattach(endpoint: ConnectionOptions, token: HeldToken, onRenewed: (token: HeldToken) => void): Promise<OrientDBTokenSession> {
+  static async reattach(
+    endpoint: ConnectionOptions,
+    token: HeldToken,
+    onRenewed: (token: HeldToken) => void,
+  ): Promise<OrientDBTokenSession> {
     const session = new OrientDBTokenSession(endpoint, null, NO_SESSION_ID, token, onRenewed);
     try {
       await session.check();
@@ -103,7 +120,12 @@ export class OrientDBTokenSession implements SessionTransport {
   }
 
   /** Runs a statement and returns every row, fetching further pages on the same connection while the server has them. */
-  async query(statement: string, parameters: QueryParameters, mode: QueryMode, pageSize: number): Promise<OrientDBRow[]> {
+  async query(
+    statement: string,
+    parameters: QueryParameters,
+    mode: QueryMode,
+    pageSize: number,
+  ): Promise<OrientDBRow[]> {
     // One deadline for the whole call: reconnecting and every page share it.
     const deadlineAt = Date.now() + this.#endpoint.timeoutMs;
     const connection = await this.#usableConnection(deadlineAt);
@@ -112,11 +134,21 @@ export class OrientDBTokenSession implements SessionTransport {
     const token = this.#token;
     const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: token.payload.expiresAt };
     const stateful = sessionId !== NO_SESSION_ID;
-    let page = await this.#send(connection, queryRequest(sessionId, token.bytes, statement, parameters, mode, stateful ? pageSize : ALL_ROWS), purpose, deadlineAt);
+    let page = await this.#send(
+      connection,
+      queryRequest(sessionId, token.bytes, statement, parameters, mode, stateful ? pageSize : ALL_ROWS),
+      purpose,
+      deadlineAt,
+    );
     const rows = page.rows;
     while (page.hasNextPage) {
       if (!stateful) throw malformed('QUERY answer: more pages on a stateless request');
-      page = await this.#send(connection, queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize), purpose, deadlineAt);
+      page = await this.#send(
+        connection,
+        queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize),
+        purpose,
+        deadlineAt,
+      );
       for (const row of page.rows) rows.push(row);
     }
     return rows;
@@ -138,7 +170,12 @@ export class OrientDBTokenSession implements SessionTransport {
     await connection.close();
   }
 
-  async #send<T>(connection: OrientDBConnection, frame: RequestFrame<T>, purpose: RequestPurpose, deadlineAt: number): Promise<T> {
+  async #send<T>(
+    connection: OrientDBConnection,
+    frame: RequestFrame<T>,
+    purpose: RequestPurpose,
+    deadlineAt: number,
+  ): Promise<T> {
     const response = await connection.send(frame, deadlineAt);
     if (response.renewedToken) this.#renew(response.renewedToken);
     if (!response.ok) throw toSessionTokenError(response.error, purpose);

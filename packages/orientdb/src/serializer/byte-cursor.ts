@@ -160,14 +160,16 @@ export class ByteCursor {
   varInt(bits: 8 | 16 | 32, what: string): number {
     const value = this.varLong();
     const limit = 2 ** (bits - 1);
-    if (typeof value !== 'number' || value < -limit || value >= limit) this.fail(`${what} does not fit in ${bits} bits`);
+    if (typeof value !== 'number' || value < -limit || value >= limit)
+      this.fail(`${what} does not fit in ${bits} bits`);
     return value;
   }
 
   /** A zig-zag varint length or count: non-negative and at most `max`. */
   varLength(what: string, max: number): number {
     const value = this.varLong();
-    if (typeof value !== 'number' || value < 0 || value > max) this.fail(`${what} ${String(value)} is out of bounds (max ${max})`);
+    if (typeof value !== 'number' || value < 0 || value > max)
+      this.fail(`${what} ${String(value)} is out of bounds (max ${max})`);
     return value;
   }
 }

@@ -95,7 +95,12 @@ export class ByteWriter {
   /** OrientDB's signed varint: zig-zag, then unsigned LEB128. */
   varint(value: number | bigint): number {
     const start = this.#length;
-    let zigzag = typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) < 2 ** 51 ? (value >= 0 ? value * 2 : -value * 2 - 1) : null;
+    let zigzag =
+      typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) < 2 ** 51
+        ? value >= 0
+          ? value * 2
+          : -value * 2 - 1
+        : null;
     if (zigzag !== null) {
       while (zigzag >= 0x80) {
         this.uint8((zigzag % 0x80) | 0x80);

@@ -13,7 +13,11 @@ const NULL_TYPE = 0xff;
  * metadata in the same shape, which is read and dropped). Malformed bytes throw `PROTOCOL`. What is built is charged
  * to `budget` (one per answer; a fresh one from `limits` when none is given).
  */
-export function decodeProjection(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS, budget = new DecodeBudget(limits)): OrientDBRow {
+export function decodeProjection(
+  bytes: Uint8Array,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+  budget = new DecodeBudget(limits),
+): OrientDBRow {
   const cursor = new ByteCursor(bytes, 'projection');
   const reader = new ProjectionReader(cursor, budget);
   const row = reader.result(0);
@@ -91,7 +95,11 @@ class ProjectionReader {
         const map: OrientDBRow = {};
         for (let i = 0; i < count; i++) {
           const key = this.#value(cursor.uint8(), inner);
-          defineField(map, typeof key === 'string' ? key : cursor.fail('a link map key is not a string'), readLink(cursor));
+          defineField(
+            map,
+            typeof key === 'string' ? key : cursor.fail('a link map key is not a string'),
+            readLink(cursor),
+          );
         }
         return map;
       }

@@ -24,7 +24,11 @@ export interface DecodedRecord {
  * Values are read in header order, each past the bytes read before it, so no byte is decoded twice; what is built is
  * charged to `budget` (one per answer; a fresh one from `limits` when none is given).
  */
-export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS, budget = new DecodeBudget(limits)): DecodedRecord {
+export function decodeRecord(
+  bytes: Uint8Array,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+  budget = new DecodeBudget(limits),
+): DecodedRecord {
   const cursor = new ByteCursor(bytes, 'record');
   const version = cursor.uint8();
   if (version !== 0) cursor.fail(`unsupported serializer version ${version}`);
@@ -32,7 +36,11 @@ export function decodeRecord(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIR
   return { className: className === '' ? null : className, fields };
 }
 
-function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): { className: string; fields: { [field: string]: OrientDBValue } } {
+function readDocument(
+  cursor: ByteCursor,
+  budget: DecodeBudget,
+  depth: number,
+): { className: string; fields: { [field: string]: OrientDBValue } } {
   const className = readString(cursor, 'class name');
   budget.charge(cursor, DecodedCost.OBJECT);
   const fields: { [field: string]: OrientDBValue } = {};
@@ -56,7 +64,8 @@ function readDocument(cursor: ByteCursor, budget: DecodeBudget, depth: number): 
     }
     const header = cursor.offset;
     // The message is built only on failure: quoting the name for every field cost more than reading its value.
-    if (!reads.allows(pointer, header)) cursor.fail(`field ${JSON.stringify(name.slice(0, 40))} points back at bytes already read (${pointer})`);
+    if (!reads.allows(pointer, header))
+      cursor.fail(`field ${JSON.stringify(name.slice(0, 40))} points back at bytes already read (${pointer})`);
     if (!cursor.contains(pointer)) cursor.seek(pointer, `field ${JSON.stringify(name.slice(0, 40))}`);
     cursor.offset = pointer;
     defineField(fields, name, readValue(cursor, type, budget, depth));
@@ -101,10 +110,10 @@ class ForwardReads {
  * that plain objects inherit, so every other name is a plain assignment (defineProperty is several times slower).
  */
 export function defineField(target: { [field: string]: OrientDBValue }, name: string, value: OrientDBValue): void {
-  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
   else target[name] = value;
 }
-
 
 function readLinkBag(cursor: ByteCursor, budget: DecodeBudget): OrientDBValue {
   const config = cursor.uint8();
@@ -150,7 +159,8 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
       const inner = budget.enter(cursor, depth);
       const count = cursor.varLength('collection size', cursor.remaining);
       const declared = cursor.uint8();
-      if (declared !== OrientDBType.ANY) cursor.fail(`collection item type ${declared} (the network serializer writes ANY)`);
+      if (declared !== OrientDBType.ANY)
+        cursor.fail(`collection item type ${declared} (the network serializer writes ANY)`);
       budget.charge(cursor, DecodedCost.ARRAY + count * DecodedCost.SLOT);
       const items: OrientDBValue[] = [];
       for (let i = 0; i < count; i++) {

@@ -23,7 +23,11 @@ function invalid(message: string): SessionTokenError {
  * BINARY; RecordId → LINK; array → EMBEDDEDLIST; Set → EMBEDDEDSET; Map and plain object → EMBEDDEDMAP;
  * null / undefined → null; `orientdbTypes.*` values → the type they name. Anything else throws `INVALID_ARGUMENT`.
  */
-export function encodeRecord(fields: EncodableDocument, className: string | null = null, maxDepth = DEFAULT_WIRE_LIMITS.maxNestingDepth): Uint8Array {
+export function encodeRecord(
+  fields: EncodableDocument,
+  className: string | null = null,
+  maxDepth = DEFAULT_WIRE_LIMITS.maxNestingDepth,
+): Uint8Array {
   const writer = new ByteWriter();
   writer.uint8(0);
   new RecordEncoder(writer, 0, maxDepth).document(entriesOf(fields), className, 0);
@@ -34,7 +38,11 @@ export function encodeRecord(fields: EncodableDocument, className: string | null
  * Appends `fields` to `writer` as network bytes (int32 length, then the record as {@link encodeRecord} makes it),
  * without an intermediate buffer: what a request embeds (query parameters).
  */
-export function writeRecordBytes(writer: ByteWriter, fields: EncodableDocument, maxDepth = DEFAULT_WIRE_LIMITS.maxNestingDepth): void {
+export function writeRecordBytes(
+  writer: ByteWriter,
+  fields: EncodableDocument,
+  maxDepth = DEFAULT_WIRE_LIMITS.maxNestingDepth,
+): void {
   const lengthAt = writer.int32(0);
   const start = writer.uint8(0);
   new RecordEncoder(writer, start, maxDepth).document(entriesOf(fields), null, 0);
@@ -248,7 +256,9 @@ function typeOfTyped(value: TypedValue): number {
     case 'embedded':
       return OrientDBType.EMBEDDED;
     default:
-      throw invalid(`unknown OrientDB type ${JSON.stringify(String((value as { orientdbType: unknown }).orientdbType))}`);
+      throw invalid(
+        `unknown OrientDB type ${JSON.stringify(String((value as { orientdbType: unknown }).orientdbType))}`,
+      );
   }
 }
 
@@ -260,7 +270,12 @@ export function typeOf(value: unknown): number {
     case 'boolean':
       return OrientDBType.BOOLEAN;
     case 'number':
-      if (Number.isInteger(value)) return value >= INT32_MIN && value <= INT32_MAX ? OrientDBType.INTEGER : Number.isSafeInteger(value) ? OrientDBType.LONG : OrientDBType.DOUBLE;
+      if (Number.isInteger(value))
+        return value >= INT32_MIN && value <= INT32_MAX
+          ? OrientDBType.INTEGER
+          : Number.isSafeInteger(value)
+            ? OrientDBType.LONG
+            : OrientDBType.DOUBLE;
       return OrientDBType.DOUBLE;
     case 'bigint':
       return OrientDBType.LONG;

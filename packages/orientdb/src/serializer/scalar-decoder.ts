@@ -68,7 +68,8 @@ export function readLink(cursor: ByteCursor): RecordId | null {
 }
 
 function toDate(cursor: ByteCursor, milliseconds: number | bigint, what: string): Date {
-  if (typeof milliseconds !== 'number' || Math.abs(milliseconds) > MAX_DATE_MS) cursor.fail(`${what} is outside the JavaScript Date range`);
+  if (typeof milliseconds !== 'number' || Math.abs(milliseconds) > MAX_DATE_MS)
+    cursor.fail(`${what} is outside the JavaScript Date range`);
   return new Date(milliseconds);
 }
 

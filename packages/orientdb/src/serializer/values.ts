@@ -100,7 +100,12 @@ export const orientdbTypes = {
 } as const;
 
 export function isTypedValue(value: unknown): value is TypedValue {
-  return typeof value === 'object' && value !== null && typeof (value as { orientdbType?: unknown }).orientdbType === 'string' && 'value' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { orientdbType?: unknown }).orientdbType === 'string' &&
+    'value' in value
+  );
 }
 
 /**

@@ -31,7 +31,10 @@ function outcome(run: () => unknown, code: 'PROTOCOL' | 'INVALID_TOKEN'): 'decod
     return 'decoded';
   } catch (error) {
     if (error instanceof SessionTokenError && error.code === code) return 'rejected';
-    throw new Error(`expected a ${code} SessionTokenError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+    throw new Error(
+      `expected a ${code} SessionTokenError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -46,7 +49,8 @@ function streamed(bytes: Uint8Array, chunkSizes: number[], step: (reader: FrameR
   let offset = 0;
   let chunk = 0;
   while (!result.done) {
-    if (result.value > FUZZ_LIMITS.maxFrameBytes) throw new Error(`the parser asked for ${result.value} bytes, beyond the frame limit`);
+    if (result.value > FUZZ_LIMITS.maxFrameBytes)
+      throw new Error(`the parser asked for ${result.value} bytes, beyond the frame limit`);
     if (offset >= bytes.length) throw new SessionTokenError('PROTOCOL', 'truncated');
     const size = Math.max(1, chunkSizes[chunk++ % Math.max(1, chunkSizes.length)] ?? 1);
     input.push(bytes.subarray(offset, offset + size));
@@ -84,7 +88,11 @@ const token = Uint8Array.from([
 const SEEDS = {
   record: [Buffer.from(GOLDEN_RECORD_BASE64, 'base64'), record()],
   projection: [Buffer.from(GOLDEN_PROJECTION_BASE64, 'base64')],
-  frame: [queryFrame(5), queryFrame(5, { hasNextPage: true, renewedToken: new Uint8Array(40) }), errorFrame(5, 'com.example.OSomething', 'message')],
+  frame: [
+    queryFrame(5),
+    queryFrame(5, { hasNextPage: true, renewedToken: new Uint8Array(40) }),
+    errorFrame(5, 'com.example.OSomething', 'message'),
+  ],
   open: [openFrame(token), errorFrame(-1, 'com.example.OSecurityAccessException', 'no', false)],
   token: [token],
 };
@@ -94,7 +102,10 @@ function mutated(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
   return fc
     .tuple(
       fc.constantFrom(...seeds),
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'xor', 'cut', 'insert')), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'xor', 'cut', 'insert')), {
+        minLength: 1,
+        maxLength: 6,
+      }),
     )
     .map(([seed, edits]) => {
       let bytes = Uint8Array.from(seed);
@@ -103,7 +114,12 @@ function mutated(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
         if (kind === 'set') bytes[at] = value;
         else if (kind === 'xor') bytes[at] = bytes[at]! ^ (1 << (value % 8));
         else if (kind === 'cut') bytes = bytes.subarray(0, at);
-        else bytes = Uint8Array.from([...bytes.subarray(0, at), ...new Array<number>(1 + (value % 5)).fill(value), ...bytes.subarray(at)]);
+        else
+          bytes = Uint8Array.from([
+            ...bytes.subarray(0, at),
+            ...new Array<number>(1 + (value % 5)).fill(value),
+            ...bytes.subarray(at),
+          ]);
       }
       return bytes;
     });
@@ -115,15 +131,27 @@ function bytesLike(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
 
 /** Where a crafted field's pointer goes: its own value, the first value again, the document start, or into the header. */
 type PointerMode = 'fresh' | 'alias' | 'document' | 'header';
-const CRAFTED_TYPES = [OrientDBType.STRING, OrientDBType.BINARY, OrientDBType.EMBEDDED, OrientDBType.EMBEDDEDLIST] as const;
+const CRAFTED_TYPES = [
+  OrientDBType.STRING,
+  OrientDBType.BINARY,
+  OrientDBType.EMBEDDED,
+  OrientDBType.EMBEDDEDLIST,
+] as const;
 
 /** A record whose header pointers a hostile server chose: aliases, loops back to the document, pointers into the header. */
 const craftedRecord: fc.Arbitrary<Uint8Array> = fc
   .tuple(
-    fc.array(fc.tuple(fc.constantFrom<PointerMode>('fresh', 'fresh', 'alias', 'document', 'header'), fc.constantFrom(...CRAFTED_TYPES), fc.nat(4000)), {
-      minLength: 1,
-      maxLength: 40,
-    }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom<PointerMode>('fresh', 'fresh', 'alias', 'document', 'header'),
+        fc.constantFrom(...CRAFTED_TYPES),
+        fc.nat(4000),
+      ),
+      {
+        minLength: 1,
+        maxLength: 40,
+      },
+    ),
     fc.nat(),
   )
   .map(([fields, headerSeed]) => {
@@ -182,12 +210,16 @@ function payloadBytes(value: OrientDBValue): number {
 function decodeCrafted(bytes: Uint8Array): void {
   const { fields } = decodeRecord(bytes, FUZZ_LIMITS);
   const built = payloadBytes(fields);
-  if (built > bytes.length) throw new Error(`a ${bytes.length}-byte record decoded to ${built} bytes of strings and binaries`);
+  if (built > bytes.length)
+    throw new Error(`a ${bytes.length}-byte record decoded to ${built} bytes of strings and binaries`);
 }
 
-const denseAnswer: fc.Arbitrary<Uint8Array> = fc
-  .array(fc.nat(2000), { minLength: 1, maxLength: 6 })
-  .map((counts) => queryFrameOf(5, counts.map((count) => datesRecord(count))));
+const denseAnswer: fc.Arbitrary<Uint8Array> = fc.array(fc.nat(2000), { minLength: 1, maxLength: 6 }).map((counts) =>
+  queryFrameOf(
+    5,
+    counts.map((count) => datesRecord(count)),
+  ),
+);
 
 const parseQuery = (reader: FrameReader): Pull<unknown> => readResponse(reader, 5, true, readQueryResponse);
 const parseOpen = (reader: FrameReader): Pull<unknown> => readResponse(reader, -1, false, readOpenResponse);
@@ -202,12 +234,42 @@ interface Target {
 const chunks = fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 });
 
 const TARGETS: readonly Target[] = [
-  { name: 'query response frame (whole)', input: fc.tuple(bytesLike(SEEDS.frame), chunks), run: (bytes) => parseComplete(bytes, FUZZ_LIMITS, parseQuery), code: 'PROTOCOL' },
-  { name: 'query response frame (in random chunks)', input: fc.tuple(bytesLike(SEEDS.frame), chunks), run: (bytes, sizes) => streamed(bytes, sizes, parseQuery), code: 'PROTOCOL' },
-  { name: 'DB_OPEN response frame', input: fc.tuple(bytesLike(SEEDS.open), chunks), run: (bytes) => parseComplete(bytes, FUZZ_LIMITS, parseOpen), code: 'PROTOCOL' },
-  { name: 'record (onet_ser_v0)', input: fc.tuple(bytesLike(SEEDS.record), chunks), run: (bytes) => decodeRecord(bytes, FUZZ_LIMITS), code: 'PROTOCOL' },
-  { name: 'projection', input: fc.tuple(bytesLike(SEEDS.projection), chunks), run: (bytes) => decodeProjection(bytes, FUZZ_LIMITS), code: 'PROTOCOL' },
-  { name: 'amplification: crafted record pointers', input: fc.tuple(craftedRecord, chunks), run: (bytes) => decodeCrafted(bytes), code: 'PROTOCOL' },
+  {
+    name: 'query response frame (whole)',
+    input: fc.tuple(bytesLike(SEEDS.frame), chunks),
+    run: (bytes) => parseComplete(bytes, FUZZ_LIMITS, parseQuery),
+    code: 'PROTOCOL',
+  },
+  {
+    name: 'query response frame (in random chunks)',
+    input: fc.tuple(bytesLike(SEEDS.frame), chunks),
+    run: (bytes, sizes) => streamed(bytes, sizes, parseQuery),
+    code: 'PROTOCOL',
+  },
+  {
+    name: 'DB_OPEN response frame',
+    input: fc.tuple(bytesLike(SEEDS.open), chunks),
+    run: (bytes) => parseComplete(bytes, FUZZ_LIMITS, parseOpen),
+    code: 'PROTOCOL',
+  },
+  {
+    name: 'record (onet_ser_v0)',
+    input: fc.tuple(bytesLike(SEEDS.record), chunks),
+    run: (bytes) => decodeRecord(bytes, FUZZ_LIMITS),
+    code: 'PROTOCOL',
+  },
+  {
+    name: 'projection',
+    input: fc.tuple(bytesLike(SEEDS.projection), chunks),
+    run: (bytes) => decodeProjection(bytes, FUZZ_LIMITS),
+    code: 'PROTOCOL',
+  },
+  {
+    name: 'amplification: crafted record pointers',
+    input: fc.tuple(craftedRecord, chunks),
+    run: (bytes) => decodeCrafted(bytes),
+    code: 'PROTOCOL',
+  },
   {
     name: 'amplification: dense answers against the decoded-bytes budget',
     input: fc.tuple(denseAnswer, chunks),
@@ -215,7 +277,12 @@ const TARGETS: readonly Target[] = [
     run: (bytes) => parseComplete(bytes, { ...FUZZ_LIMITS, maxDecodedBytes: 256 * 1024 }, parseQuery),
     code: 'PROTOCOL',
   },
-  { name: 'token', input: fc.tuple(bytesLike(SEEDS.token), chunks), run: (bytes) => parseOrientDBTokenBytes(bytes), code: 'INVALID_TOKEN' },
+  {
+    name: 'token',
+    input: fc.tuple(bytesLike(SEEDS.token), chunks),
+    run: (bytes) => parseOrientDBTokenBytes(bytes),
+    code: 'INVALID_TOKEN',
+  },
 ];
 
 /** Runs every target `runs` times; throws (with fast-check's shrunk counterexample) on the first non-conforming case. */

@@ -2,7 +2,11 @@ import { ByteWriter } from '../serializer/byte-writer.js';
 import { encodeRecord } from '../serializer/record-encoder.js';
 
 /** Builds response frames in the server's layout, for parser tests that need exact bytes. */
-export function okHeader(writer: ByteWriter, sessionId: number, renewedToken: Uint8Array | null = new Uint8Array(0)): void {
+export function okHeader(
+  writer: ByteWriter,
+  sessionId: number,
+  renewedToken: Uint8Array | null = new Uint8Array(0),
+): void {
   writer.uint8(0);
   writer.int32(sessionId);
   if (renewedToken !== null) writer.bytes(renewedToken);
@@ -22,7 +26,10 @@ export function errorFrame(sessionId: number, exceptionClass: string, message: s
 }
 
 /** A QUERY answer with one record row and one projection row. */
-export function queryFrame(sessionId: number, { hasNextPage = false, renewedToken = new Uint8Array(0) } = {}): Uint8Array {
+export function queryFrame(
+  sessionId: number,
+  { hasNextPage = false, renewedToken = new Uint8Array(0) } = {},
+): Uint8Array {
   const writer = new ByteWriter();
   okHeader(writer, sessionId, renewedToken);
   writer.string('42_1');

@@ -64,7 +64,8 @@ export function parseOrientDBTokenBytes(bytes: Uint8Array): ParsedOrientDBToken 
     if (key !== 0 || algorithm !== 0) throw invalidToken('unknown key or algorithm');
     const database = readShortString(cursor, 'database');
     const databaseTypeIndex = cursor.int8();
-    if (databaseTypeIndex < -1 || databaseTypeIndex >= DATABASE_TYPES.length) throw invalidToken(`database type ${databaseTypeIndex}`);
+    if (databaseTypeIndex < -1 || databaseTypeIndex >= DATABASE_TYPES.length)
+      throw invalidToken(`database type ${databaseTypeIndex}`);
     const cluster = cursor.int16();
     const position = cursor.int64();
     const expiry = cursor.safeInt64('expiry');
@@ -77,7 +78,8 @@ export function parseOrientDBTokenBytes(bytes: Uint8Array): ParsedOrientDBToken 
     const driverName = readShortString(cursor, 'driver name');
     const driverVersion = readShortString(cursor, 'driver version');
     const signatureLength = cursor.remaining;
-    if (signatureLength < MIN_SIGNATURE_BYTES || signatureLength > MAX_SIGNATURE_BYTES) throw invalidToken(`signature of ${signatureLength} bytes`);
+    if (signatureLength < MIN_SIGNATURE_BYTES || signatureLength > MAX_SIGNATURE_BYTES)
+      throw invalidToken(`signature of ${signatureLength} bytes`);
     if (Math.abs(expiry) > 8.64e15) throw invalidToken('expiry out of range');
     const signedBytes = new Uint8Array(bytes.subarray(0, cursor.offset));
     const signature = new Uint8Array(bytes.subarray(cursor.offset));
@@ -98,7 +100,8 @@ export function parseOrientDBTokenBytes(bytes: Uint8Array): ParsedOrientDBToken 
       },
     };
   } catch (error) {
-    if (error instanceof SessionTokenError && error.code === 'PROTOCOL') throw invalidToken('truncated or malformed payload');
+    if (error instanceof SessionTokenError && error.code === 'PROTOCOL')
+      throw invalidToken('truncated or malformed payload');
     throw error;
   }
 }

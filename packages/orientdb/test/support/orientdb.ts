@@ -2,7 +2,11 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { encodeBase64Url } from '@sessiontoken/core';
 import { inject } from 'vitest';
 import { OrientDBSessionPool, OrientDBSessionProvider, type OrientDBSessionPoolOptions } from '../../src/index.js';
-import { encodeOrientDBTokenPayload, parseOrientDBToken, type OrientDBTokenPayload } from '../../src/token/orientdb-token.js';
+import {
+  encodeOrientDBTokenPayload,
+  parseOrientDBToken,
+  type OrientDBTokenPayload,
+} from '../../src/token/orientdb-token.js';
 import type { OrientDBTestServer } from './global-setup.js';
 
 /** The real server the run started (see global-setup.ts). */
@@ -10,7 +14,9 @@ export function testServer(): OrientDBTestServer {
   return inject('orientdb');
 }
 
-export function createTestProvider(overrides: { port?: number; timeoutMs?: number; database?: string } = {}): OrientDBSessionProvider {
+export function createTestProvider(
+  overrides: { port?: number; timeoutMs?: number; database?: string } = {},
+): OrientDBSessionProvider {
   const server = testServer();
   return new OrientDBSessionProvider({
     host: server.host,
@@ -23,7 +29,13 @@ export function createTestProvider(overrides: { port?: number; timeoutMs?: numbe
 /** A pool on the run's server; the caller closes it. */
 export function createTestPool(overrides: Partial<OrientDBSessionPoolOptions> = {}): OrientDBSessionPool {
   const server = testServer();
-  return new OrientDBSessionPool({ host: server.host, port: server.port, database: server.database, timeoutMs: 10_000, ...overrides });
+  return new OrientDBSessionPool({
+    host: server.host,
+    port: server.port,
+    database: server.database,
+    timeoutMs: 10_000,
+    ...overrides,
+  });
 }
 
 /** Opens `count` sockets of `pool` at once (concurrent checks of one token), so later calls find them open. */
@@ -47,7 +59,11 @@ export function testCredentials(): { username: string; password: string } {
  * Re-signs `token` with the server's secret key after changing its payload, the way the server itself signs:
  * HMAC-SHA256 over the header and payload bytes. The server accepts the result as its own.
  */
-export function resignToken(token: string, change: (payload: OrientDBTokenPayload) => OrientDBTokenPayload, secretKey = testServer().secretKey): string {
+export function resignToken(
+  token: string,
+  change: (payload: OrientDBTokenPayload) => OrientDBTokenPayload,
+  secretKey = testServer().secretKey,
+): string {
   const { payload } = parseOrientDBToken(token);
   const body = encodeOrientDBTokenPayload(change(payload));
   const signature = createHmac('sha256', Buffer.from(secretKey, 'base64url')).update(body).digest();

@@ -43,7 +43,8 @@ function decodePart(part: string, what: string): Buffer {
 /** A JSON object from a base64url part (strict UTF-8, as jose); throws when it is not one. */
 export function decodeJsonObject(part: string, what: string): Record<string, unknown> {
   const value: unknown = JSON.parse(STRICT_UTF8.decode(decodePart(part, what)));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`the ${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`the ${what} is not a JSON object`);
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) throw new TypeError(`the ${what} is not a JSON object`);
   return value as Record<string, unknown>;
@@ -86,10 +87,16 @@ function verificationKey(key: CryptoKey): KeyObject {
   let keyObject = keyObjects.get(key);
   if (keyObject) return keyObject;
   const algorithm = key.algorithm as { name?: string; hash?: { name?: string }; modulusLength?: number };
-  if (key.type !== 'public' || algorithm.name !== 'RSASSA-PKCS1-v1_5' || algorithm.hash?.name !== 'SHA-256' || !key.usages.includes('verify')) {
+  if (
+    key.type !== 'public' ||
+    algorithm.name !== 'RSASSA-PKCS1-v1_5' ||
+    algorithm.hash?.name !== 'SHA-256' ||
+    !key.usages.includes('verify')
+  ) {
     throw new TypeError('the key is not an RS256 verification key');
   }
-  if (typeof algorithm.modulusLength !== 'number' || algorithm.modulusLength < 2048) throw new TypeError('RS256 requires a key of 2048 bits or more');
+  if (typeof algorithm.modulusLength !== 'number' || algorithm.modulusLength < 2048)
+    throw new TypeError('RS256 requires a key of 2048 bits or more');
   keyObject = KeyObject.from(key);
   keyObjects.set(key, keyObject);
   return keyObject;

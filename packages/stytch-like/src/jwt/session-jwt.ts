@@ -3,7 +3,13 @@ import type { CryptoKey, JWTPayload } from 'jose';
 import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
 import { isReservedClaim } from '../model/custom-claims.js';
-import { checkRs256Header, decodeJsonObject, parseCompactJws, verifyRs256Signature, type CompactJws } from './rs256-verify.js';
+import {
+  checkRs256Header,
+  decodeJsonObject,
+  parseCompactJws,
+  verifyRs256Signature,
+  type CompactJws,
+} from './rs256-verify.js';
 
 /** A session JWT is good for five minutes (or until its session expires, if sooner), as in Stytch. */
 export const SESSION_JWT_LIFETIME_SECONDS = 300;
@@ -39,7 +45,12 @@ function signingKeyObject(key: CryptoKey): KeyObject {
  * The RSA signature is made synchronously with `node:crypto` on the calling thread: WebCrypto (jose 6) would queue
  * it on libuv's thread pool, behind any password hashes, and a session check would wait for them.
  */
-export function signSessionJwt(options: { session: StytchSession; projectId: string; key: SigningKey; now: Date }): string {
+export function signSessionJwt(options: {
+  session: StytchSession;
+  projectId: string;
+  key: SigningKey;
+  now: Date;
+}): string {
   const { session, projectId, key, now } = options;
   const issuedAt = Math.floor(now.getTime() / 1000);
   const sessionEnd = Math.floor(Date.parse(session.expires_at) / 1000);
@@ -121,9 +132,14 @@ export interface SessionJwtVerifyOptions {
  * well-formed session claim, with the checks of jose's `jwtVerify` (see rs256-verify.ts for why not jose itself).
  * With `allowExpired`, a JWT that passes everything except `exp` is returned with `expired: true`.
  */
-export async function verifySessionJwt(jwt: string, resolveKey: SessionJwtKeyResolver, options: SessionJwtVerifyOptions): Promise<VerifiedSessionJwt> {
+export async function verifySessionJwt(
+  jwt: string,
+  resolveKey: SessionJwtKeyResolver,
+  options: SessionJwtVerifyOptions,
+): Promise<VerifiedSessionJwt> {
   const tolerance = options.clockToleranceSeconds ?? 0;
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new RangeError('clockToleranceSeconds must be a finite number >= 0');
+  if (!Number.isFinite(tolerance) || tolerance < 0)
+    throw new RangeError('clockToleranceSeconds must be a finite number >= 0');
   let jws: CompactJws;
   try {
     if (typeof jwt !== 'string' || jwt.length > 8192) throw new TypeError('not a compact JWS');
@@ -158,10 +174,17 @@ export async function verifySessionJwt(jwt: string, resolveKey: SessionJwtKeyRes
 }
 
 /** jose's claim checks for session JWTs, but `exp`: what is wrong, or `null`. */
-function checkClaims(header: Record<string, unknown>, payload: JWTPayload, projectId: string, at: Date, tolerance: number): string | null {
+function checkClaims(
+  header: Record<string, unknown>,
+  payload: JWTPayload,
+  projectId: string,
+  at: Date,
+  tolerance: number,
+): string | null {
   const typ = header['typ'];
   if (typeof typ !== 'string' || normalizeTyp(typ) !== 'application/jwt') return 'typ';
-  for (const claim of ['iss', 'aud', 'exp', 'nbf', 'iat', 'sub']) if (!Object.hasOwn(payload, claim)) return `missing ${claim}`;
+  for (const claim of ['iss', 'aud', 'exp', 'nbf', 'iat', 'sub'])
+    if (!Object.hasOwn(payload, claim)) return `missing ${claim}`;
   if (payload.iss !== sessionJwtIssuer(projectId)) return 'iss';
   const aud = payload.aud;
   if (!(aud === projectId || (Array.isArray(aud) && aud.includes(projectId)))) return 'aud';
@@ -180,7 +203,12 @@ function normalizeTyp(typ: string): string {
 
 function readVerifiedPayload(kid: string, payload: JWTPayload, expired: boolean): VerifiedSessionJwt {
   const session = readSessionClaim(payload[SESSION_CLAIM]);
-  if (!session || typeof payload.sub !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') {
+  if (
+    !session ||
+    typeof payload.sub !== 'string' ||
+    typeof payload.iat !== 'number' ||
+    typeof payload.exp !== 'number'
+  ) {
     throw new SessionJwtError('invalid', 'the session JWT lacks a well-formed session claim');
   }
   const customClaims: JsonObject = {};
@@ -203,8 +231,19 @@ function readVerifiedPayload(kid: string, payload: JWTPayload, expired: boolean)
 function readSessionClaim(value: unknown): StytchSessionClaim | null {
   if (!isPlainObject(value)) return null;
   const { id, started_at, last_accessed_at, expires_at, attributes, authentication_factors, roles } = value;
-  if (typeof id !== 'string' || typeof started_at !== 'string' || typeof last_accessed_at !== 'string' || typeof expires_at !== 'string') return null;
-  if (Number.isNaN(Date.parse(expires_at)) || Number.isNaN(Date.parse(started_at)) || Number.isNaN(Date.parse(last_accessed_at))) return null;
+  if (
+    typeof id !== 'string' ||
+    typeof started_at !== 'string' ||
+    typeof last_accessed_at !== 'string' ||
+    typeof expires_at !== 'string'
+  )
+    return null;
+  if (
+    Number.isNaN(Date.parse(expires_at)) ||
+    Number.isNaN(Date.parse(started_at)) ||
+    Number.isNaN(Date.parse(last_accessed_at))
+  )
+    return null;
   if (!isPlainObject(attributes) || !Array.isArray(authentication_factors) || !Array.isArray(roles)) return null;
   // A copy the caller owns. The claim came out of JSON.parse, so the JSON walk copies all of it, and far cheaper than
   // structuredClone (a V8 serialize/deserialize round, the largest cost of a verification after the signature).

@@ -3,18 +3,33 @@
  * Stytch has one; the body-validation ones are this service's own.
  */
 export const STYTCH_ERROR_TYPES = {
-  no_session_arguments: { status: 400, message: 'One of session_token or session_jwt (or session_id for revoke) is required.' },
+  no_session_arguments: {
+    status: 400,
+    message: 'One of session_token or session_jwt (or session_id for revoke) is required.',
+  },
   too_many_session_arguments: { status: 400, message: 'Pass only one of session_token, session_jwt or session_id.' },
-  invalid_session_duration_minutes: { status: 400, message: 'session_duration_minutes must be an integer from 5 to 527040.' },
+  invalid_session_duration_minutes: {
+    status: 400,
+    message: 'session_duration_minutes must be an integer from 5 to 527040.',
+  },
   invalid_session_token: { status: 400, message: 'session_token is not a session token issued by this service.' },
   invalid_session_id: { status: 400, message: 'session_id is not a session id issued by this service.' },
   unable_to_parse_session_jwt: { status: 400, message: 'session_jwt could not be parsed as a JWT.' },
-  invalid_session_jwt: { status: 401, message: 'session_jwt failed verification (signature, key, issuer, audience or type).' },
+  invalid_session_jwt: {
+    status: 401,
+    message: 'session_jwt failed verification (signature, key, issuer, audience or type).',
+  },
   invalid_session_custom_claims: { status: 400, message: 'session_custom_claims must be a JSON object.' },
-  custom_claims_too_large: { status: 400, message: 'The custom claims of a session may be at most 4096 bytes of JSON.' },
+  custom_claims_too_large: {
+    status: 400,
+    message: 'The custom claims of a session may be at most 4096 bytes of JSON.',
+  },
   session_not_found: { status: 404, message: 'Session could not be found.' },
   unauthorized_credentials: { status: 401, message: 'Unauthorized credentials.' },
-  invalid_secret_authentication: { status: 401, message: 'The project ID and secret (HTTP Basic authentication) were missing or wrong.' },
+  invalid_secret_authentication: {
+    status: 401,
+    message: 'The project ID and secret (HTTP Basic authentication) were missing or wrong.',
+  },
   invalid_email: { status: 400, message: 'email is not a valid email address.' },
   weak_password: { status: 400, message: 'password must be 8 to 256 characters long.' },
   duplicate_email: { status: 400, message: 'A user with this email already exists.' },
@@ -32,8 +47,14 @@ export const STYTCH_ERROR_TYPES = {
   invalid_request_body: { status: 400, message: 'The request body does not match what this endpoint accepts.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   route_not_found: { status: 404, message: 'There is no such endpoint.' },
-  internal_server_error: { status: 500, message: 'Something went wrong on the server; the request id identifies it in the logs.' },
-  too_many_requests: { status: 429, message: 'Too many requests have been made; try again after the time in Retry-After.' },
+  internal_server_error: {
+    status: 500,
+    message: 'Something went wrong on the server; the request id identifies it in the logs.',
+  },
+  too_many_requests: {
+    status: 429,
+    message: 'Too many requests have been made; try again after the time in Retry-After.',
+  },
   service_unavailable: { status: 503, message: 'The session store is unavailable; try again.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

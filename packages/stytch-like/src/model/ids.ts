@@ -13,6 +13,9 @@ export function projectEnvironment(projectId: string): ProjectEnvironment {
 }
 
 /** A Stytch-style id: `user-test-<uuid>`, `session-live-<uuid>`, `request-id-test-<uuid>`, … */
-export function newStytchId(kind: 'user' | 'session' | 'email' | 'password' | 'request-id' | 'jwk', environment: ProjectEnvironment): string {
+export function newStytchId(
+  kind: 'user' | 'session' | 'email' | 'password' | 'request-id' | 'jwk',
+  environment: ProjectEnvironment,
+): string {
   return `${kind}-${environment}-${randomUUID()}`;
 }

@@ -9,7 +9,12 @@ export const DEFAULT_SESSION_DURATION_MINUTES = 60;
 
 /** Returns `value` when it is an integer from 5 to 527040, else throws `invalid_session_duration_minutes`. */
 export function checkSessionDuration(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_SESSION_DURATION_MINUTES || value > MAX_SESSION_DURATION_MINUTES) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_SESSION_DURATION_MINUTES ||
+    value > MAX_SESSION_DURATION_MINUTES
+  ) {
     throw new StytchLikeApiError('invalid_session_duration_minutes');
   }
   return value;

@@ -60,8 +60,15 @@ export function activeSession(session: StytchSession, sessionToken: string, sess
  * Reads `{ session, session_token, session_jwt }` from a response body, checking every field the provider uses;
  * anything else is a `PROTOCOL` error whose `cause` names the body's fields, never their values (tokens among them).
  */
-export function readAuthenticationResponse(body: Record<string, unknown>, adapter: string): { session: StytchSession; sessionToken: string; sessionJwt: string } {
-  const fail = (what: string) => new SessionTokenError('PROTOCOL', `the authentication response has no valid ${what}`, { adapter, cause: { fields: Object.keys(body).slice(0, 32) } });
+export function readAuthenticationResponse(
+  body: Record<string, unknown>,
+  adapter: string,
+): { session: StytchSession; sessionToken: string; sessionJwt: string } {
+  const fail = (what: string) =>
+    new SessionTokenError('PROTOCOL', `the authentication response has no valid ${what}`, {
+      adapter,
+      cause: { fields: Object.keys(body).slice(0, 32) },
+    });
   const sessionToken = body['session_token'];
   const sessionJwt = body['session_jwt'];
   if (typeof sessionToken !== 'string') throw fail('session_token');
@@ -81,8 +88,12 @@ function readSession(value: unknown, fail: (what: string) => SessionTokenError):
   const attributes = isPlainObject(value['attributes']) ? value['attributes'] : {};
   const customClaims = toJsonValue(value['custom_claims'] ?? {});
   if (customClaims === undefined || !isPlainObject(customClaims)) throw fail('session.custom_claims');
-  const factors = Array.isArray(value['authentication_factors']) ? (value['authentication_factors'] as StytchAuthenticationFactor[]) : [];
-  const roles = Array.isArray(value['roles']) ? value['roles'].filter((role): role is string => typeof role === 'string') : [];
+  const factors = Array.isArray(value['authentication_factors'])
+    ? (value['authentication_factors'] as StytchAuthenticationFactor[])
+    : [];
+  const roles = Array.isArray(value['roles'])
+    ? value['roles'].filter((role): role is string => typeof role === 'string')
+    : [];
   return {
     session_id: value['session_id'] as string,
     user_id: value['user_id'] as string,

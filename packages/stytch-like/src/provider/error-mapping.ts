@@ -24,11 +24,21 @@ const CODES: Readonly<Record<string, SessionTokenErrorCode>> = {
  * the server's error body, the embedded provider the service's error): unknown or revoked sessions and bad tokens → `INVALID_TOKEN`, an expired session → `EXPIRED`,
  * refused password login → `BAD_CREDENTIALS`, an unreachable store → `UNAVAILABLE`; the rest → `BACKEND`.
  */
-export function toSessionTokenErrorFromApi(error: StytchLikeApiError, adapter: string, cause: unknown = error): SessionTokenError {
-  let code: SessionTokenErrorCode = CODES[error.errorType] ?? (error.statusCode === 502 || error.statusCode === 503 || error.statusCode === 504 ? 'UNAVAILABLE' : 'BACKEND');
+export function toSessionTokenErrorFromApi(
+  error: StytchLikeApiError,
+  adapter: string,
+  cause: unknown = error,
+): SessionTokenError {
+  let code: SessionTokenErrorCode =
+    CODES[error.errorType] ??
+    (error.statusCode === 502 || error.statusCode === 503 || error.statusCode === 504 ? 'UNAVAILABLE' : 'BACKEND');
   if (error.errorType === 'session_not_found' && error.details?.['reason'] === SESSION_EXPIRED_REASON) code = 'EXPIRED';
   if (error.errorType === 'invalid_secret_authentication') {
-    return new SessionTokenError('BACKEND', 'the server refused the project id or secret (HTTP 401 invalid_secret_authentication)', { adapter, cause });
+    return new SessionTokenError(
+      'BACKEND',
+      'the server refused the project id or secret (HTTP 401 invalid_secret_authentication)',
+      { adapter, cause },
+    );
   }
   const requestId = error.requestId ? ` (request ${error.requestId})` : '';
   return new SessionTokenError(code, `${error.errorType}: ${error.message}${requestId}`, { adapter, cause });

@@ -55,7 +55,9 @@ export class StytchLikeHttpClient {
     this.baseUrl = baseUrl;
     this.projectId = options.projectId;
     this.#authorization =
-      options.secret === undefined ? undefined : `Basic ${Buffer.from(`${options.projectId}:${options.secret}`, 'utf8').toString('base64')}`;
+      options.secret === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${options.projectId}:${options.secret}`, 'utf8').toString('base64')}`;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
     this.#transport = baseUrl.protocol === 'https:' ? https : http;
@@ -64,7 +66,11 @@ export class StytchLikeHttpClient {
   }
 
   /** Sends a request and resolves with the parsed JSON object of a 2xx response. */
-  async request(method: 'GET' | 'POST', path: string, options: { body?: object; authenticate?: boolean } = {}): Promise<Record<string, unknown>> {
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { body?: object; authenticate?: boolean } = {},
+  ): Promise<Record<string, unknown>> {
     try {
       return await this.#send(method, path, options);
     } catch (error) {
@@ -80,7 +86,11 @@ export class StytchLikeHttpClient {
     this.#agent.destroy();
   }
 
-  #send(method: 'GET' | 'POST', path: string, options: { body?: object; authenticate?: boolean }): Promise<Record<string, unknown>> {
+  #send(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { body?: object; authenticate?: boolean },
+  ): Promise<Record<string, unknown>> {
     if (this.#closed) return Promise.reject(stytchLikeError('CLOSED', 'the HTTP client was closed'));
     const url = new URL(path, this.baseUrl);
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body), 'utf8');
@@ -119,7 +129,13 @@ export class StytchLikeHttpClient {
         response.on('aborted', () => finish(unavailable(method, url, new Error('the response was aborted'))));
         response.on('end', () => {
           try {
-            finish(null, readResponse(response.statusCode ?? 0, scrub(Buffer.concat(chunks).toString('utf8'), secretsOf(options.body))));
+            finish(
+              null,
+              readResponse(
+                response.statusCode ?? 0,
+                scrub(Buffer.concat(chunks).toString('utf8'), secretsOf(options.body)),
+              ),
+            );
           } catch (error) {
             finish(error as Error); // readResponse throws SessionTokenError only
           }
@@ -140,7 +156,11 @@ export class StytchLikeHttpClient {
           reject(Object.assign(unavailable(method, url, error), { retryable: true }));
           return;
         }
-        finish(this.#closed ? stytchLikeError('CLOSED', 'the HTTP client was closed during the request', { cause: error }) : unavailable(method, url, error));
+        finish(
+          this.#closed
+            ? stytchLikeError('CLOSED', 'the HTTP client was closed during the request', { cause: error })
+            : unavailable(method, url, error),
+        );
       });
       request.end(payload);
     });
@@ -156,7 +176,10 @@ function unavailable(method: string, url: URL, cause: unknown): SessionTokenErro
 function secretsOf(body: object | undefined): string[] {
   if (!body) return [];
   return Object.entries(body)
-    .filter((entry): entry is [string, string] => /^(session_token|session_jwt|password)$/.test(entry[0]) && typeof entry[1] === 'string' && entry[1] !== '')
+    .filter(
+      (entry): entry is [string, string] =>
+        /^(session_token|session_jwt|password)$/.test(entry[0]) && typeof entry[1] === 'string' && entry[1] !== '',
+    )
     .map(([, value]) => value);
 }
 
@@ -172,7 +195,9 @@ function scrub(text: string, secrets: readonly string[]): string {
  * (a 2xx answer carries freshly issued tokens).
  */
 function describeBody(status: number, body: unknown, bytes?: number): Record<string, unknown> {
-  const shape = isPlainObject(body) ? { fields: Object.keys(body).slice(0, 32) } : { type: Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body };
+  const shape = isPlainObject(body)
+    ? { fields: Object.keys(body).slice(0, 32) }
+    : { type: Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body };
   return { status, ...(bytes === undefined ? {} : { bytes }), ...shape };
 }
 
@@ -183,15 +208,26 @@ function readResponse(status: number, text: string): Record<string, unknown> {
     body = JSON.parse(text);
   } catch {
     // Not the SyntaxError: its message quotes the text.
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, { cause: { status, bytes: text.length } });
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, {
+      cause: { status, bytes: text.length },
+    });
   }
-  if (!isPlainObject(body)) throw stytchLikeError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, { cause: describeBody(status, body) });
+  if (!isPlainObject(body))
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, {
+      cause: describeBody(status, body),
+    });
   if (status >= 200 && status < 300) return body;
   if (typeof body['error_type'] !== 'string') {
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} without a Stytch error body`, { cause: describeBody(status, body) });
+    throw stytchLikeError('PROTOCOL', `the server answered ${status} without a Stytch error body`, {
+      cause: describeBody(status, body),
+    });
   }
   const details = isPlainObject(body['error_details'])
-    ? Object.fromEntries(Object.entries(body['error_details']).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    ? Object.fromEntries(
+        Object.entries(body['error_details']).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      )
     : undefined;
   throw new StytchLikeApiError(body['error_type'], {
     statusCode: status,

@@ -18,7 +18,11 @@ export type {
 } from './service/session-service.js';
 export type { Clock } from '../model/clock.js';
 export { DEFAULT_SCRYPT_PARAMETERS } from './service/password-hashing.js';
-export type { PasswordHashingOptions, PasswordHashingQueueOptions, ScryptParameters } from './service/password-hashing.js';
+export type {
+  PasswordHashingOptions,
+  PasswordHashingQueueOptions,
+  ScryptParameters,
+} from './service/password-hashing.js';
 export { DEFAULT_BRUTE_FORCE_LIMITS } from './service/brute-force-limits.js';
 export type { BruteForceLimits } from './service/brute-force-limits.js';
 export { DEFAULT_KEY_ROTATION_OVERLAP_MS } from './keys/signing-key-ring.js';

@@ -30,8 +30,27 @@ describe('the sessiontoken-stytch-like CLI', () => {
   it('documents every command, flag and environment variable in --help', () => {
     const help = runCliSync(['--help']);
     expect(help.status).toBe(0);
-    for (const text of ['serve', 'rotate-keys', '--port', '--host', '--store', '--project-id', '--secret', '--log-level', '--overlap',
-      'STYTCH_LIKE_PORT', 'STYTCH_LIKE_HOST', 'STYTCH_LIKE_STORE', 'STYTCH_LIKE_PROJECT_ID', 'STYTCH_LIKE_SECRET', 'memory:', 'sqlite:', 'postgres://', 'redis://', 'SIGTERM']) {
+    for (const text of [
+      'serve',
+      'rotate-keys',
+      '--port',
+      '--host',
+      '--store',
+      '--project-id',
+      '--secret',
+      '--log-level',
+      '--overlap',
+      'STYTCH_LIKE_PORT',
+      'STYTCH_LIKE_HOST',
+      'STYTCH_LIKE_STORE',
+      'STYTCH_LIKE_PROJECT_ID',
+      'STYTCH_LIKE_SECRET',
+      'memory:',
+      'sqlite:',
+      'postgres://',
+      'redis://',
+      'SIGTERM',
+    ]) {
       expect(help.stdout).toContain(text);
     }
     const serveHelp = runCliSync(['serve', '--help']);
@@ -43,17 +62,37 @@ describe('the sessiontoken-stytch-like CLI', () => {
   const badInvocations: [string, string[], Record<string, string>, RegExp][] = [
     ['a port that is not a number', ['serve', '--port', 'abc', ...required], {}, /--port .*0 to 65535/],
     ['a port out of range', ['serve', '--port', '70000', ...required], {}, /--port/],
-    ['a port from the environment out of range', ['serve', ...required], { STYTCH_LIKE_PORT: '99999' }, /STYTCH_LIKE_PORT/],
+    [
+      'a port from the environment out of range',
+      ['serve', ...required],
+      { STYTCH_LIKE_PORT: '99999' },
+      /STYTCH_LIKE_PORT/,
+    ],
     ['a missing project id', ['serve', '--secret', 'a-secret-of-enough-length'], {}, /--project-id .*required/],
     ['a missing secret', ['serve', '--project-id', 'project-test-cli'], {}, /--secret .*required/],
-    ['a short secret', ['serve', '--project-id', 'project-test-cli', '--secret', 'tiny-secret'], {}, /at least 16 characters/],
-    ['an unsupported store URL', ['serve', '--store', 'mysql://db/app', ...required], {}, /--store .*unsupported store URL scheme "mysql:"/],
+    [
+      'a short secret',
+      ['serve', '--project-id', 'project-test-cli', '--secret', 'tiny-secret'],
+      {},
+      /at least 16 characters/,
+    ],
+    [
+      'an unsupported store URL',
+      ['serve', '--store', 'mysql://db/app', ...required],
+      {},
+      /--store .*unsupported store URL scheme "mysql:"/,
+    ],
     ['an empty sqlite path', ['serve', ...required], { STYTCH_LIKE_STORE: 'sqlite:' }, /sqlite/],
     ['an unknown log level', ['serve', ...required], { STYTCH_LIKE_LOG_LEVEL: 'loud' }, /STYTCH_LIKE_LOG_LEVEL/],
     ['an unknown flag', ['serve', '--bogus', ...required], {}, /--bogus/],
     ['an unknown command', ['launch'], {}, /unknown command "launch"/],
     ['rotate-keys without a store', ['rotate-keys'], {}, /--store .*required/],
-    ['rotate-keys with too short an overlap', ['rotate-keys', '--store', 'memory:', '--overlap', '1m'], {}, /--overlap/],
+    [
+      'rotate-keys with too short an overlap',
+      ['rotate-keys', '--store', 'memory:', '--overlap', '1m'],
+      {},
+      /--overlap/,
+    ],
   ];
   for (const [name, args, env, message] of badInvocations) {
     it(`exits with code 2 and one line on stderr for ${name}`, () => {
@@ -68,7 +107,12 @@ describe('the sessiontoken-stytch-like CLI', () => {
   }
 
   it('exits with code 1 and one line when the store cannot be reached, without echoing the URL password', () => {
-    const result = runCliSync(['serve', ...required, '--store', 'postgres://postgres:hunter2-password@127.0.0.1:1/test']);
+    const result = runCliSync([
+      'serve',
+      ...required,
+      '--store',
+      'postgres://postgres:hunter2-password@127.0.0.1:1/test',
+    ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/cannot open the store: \[postgres\]/);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -77,10 +121,24 @@ describe('the sessiontoken-stytch-like CLI', () => {
 
   it('serves from flags, prints "listening on", and exits 0 on SIGTERM even with a client connection open', async () => {
     const { projectId, secret } = testProject();
-    const server = await startServerProcess(['--port', '0', '--host', '127.0.0.1', '--store', 'memory:', '--project-id', projectId, '--secret', secret]);
+    const server = await startServerProcess([
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--store',
+      'memory:',
+      '--project-id',
+      projectId,
+      '--secret',
+      secret,
+    ]);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    const created = await sdkFor(server.url, projectId, secret).passwords.create({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
+    const created = await sdkFor(server.url, projectId, secret).passwords.create({
+      email: `u-${randomUUID()}@example.test`,
+      password: PASSWORD,
+    });
     expect(created.session_token).toHaveLength(44);
     const started = Date.now();
     expect(await server.stop('SIGTERM')).toBe(0);
@@ -111,9 +169,23 @@ describe('the sessiontoken-stytch-like CLI', () => {
   it('rotate-keys starts a new signing key; after a restart the JWKS holds both and old JWTs still verify', async () => {
     const { projectId, secret } = testProject();
     const store = `sqlite:${join(dir, 'rotation.sqlite')}`;
-    const args = ['--port', '0', '--store', store, '--project-id', projectId, '--secret', secret, '--log-level', 'warn'];
+    const args = [
+      '--port',
+      '0',
+      '--store',
+      store,
+      '--project-id',
+      projectId,
+      '--secret',
+      secret,
+      '--log-level',
+      'warn',
+    ];
     const first = await startServerProcess(args);
-    const before = await sdkFor(first.url, projectId, secret).passwords.create({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
+    const before = await sdkFor(first.url, projectId, secret).passwords.create({
+      email: `u-${randomUUID()}@example.test`,
+      password: PASSWORD,
+    });
     const oldKid = decodeProtectedHeader(before.session_jwt).kid;
     expect(await first.stop()).toBe(0);
 
@@ -126,8 +198,12 @@ describe('the sessiontoken-stytch-like CLI', () => {
     const second = await startServerProcess(args);
     try {
       const sdk = sdkFor(second.url, projectId, secret);
-      expect((await sdk.sessions.getJWKS({ project_id: projectId })).keys.map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
-      await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: before.session_jwt })).resolves.toMatchObject({ user_id: before.user_id });
+      expect((await sdk.sessions.getJWKS({ project_id: projectId })).keys.map((k) => k.kid).sort()).toEqual(
+        [oldKid, newKid].sort(),
+      );
+      await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: before.session_jwt })).resolves.toMatchObject({
+        user_id: before.user_id,
+      });
       const after = await sdk.sessions.authenticate({ session_token: before.session_token });
       expect(decodeProtectedHeader(after.session_jwt).kid).toBe(newKid);
     } finally {

@@ -19,7 +19,18 @@ describe('the SQLite server killed with SIGKILL', () => {
 
   it('loses no session it acknowledged: after a restart, every one authenticates', async () => {
     const { projectId, secret } = testProject();
-    const args = ['--port', '0', '--store', `sqlite:${join(dir, 'sessions.sqlite')}`, '--project-id', projectId, '--secret', secret, '--log-level', 'warn'];
+    const args = [
+      '--port',
+      '0',
+      '--store',
+      `sqlite:${join(dir, 'sessions.sqlite')}`,
+      '--project-id',
+      projectId,
+      '--secret',
+      secret,
+      '--log-level',
+      'warn',
+    ];
     const sdk = (url: string) => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const client = new Client({ project_id: projectId, secret, env: `${url}/` });
@@ -31,11 +42,23 @@ describe('the SQLite server killed with SIGKILL', () => {
     processes.push(first);
     const client = sdk(first.url);
     const email = `u-${randomUUID()}@example.test`;
-    const created: { session_token: string; session_jwt: string; user_id: string; session?: { session_id: string } | undefined }[] = [
-      await client.passwords.create({ email, password: PASSWORD }),
-    ];
-    created.push(...(await Promise.all(Array.from({ length: 6 }, () => client.passwords.authenticate({ email, password: PASSWORD, session_duration_minutes: 30 })))));
-    const extended = await client.sessions.authenticate({ session_token: created[0]!.session_token, session_duration_minutes: 600 });
+    const created: {
+      session_token: string;
+      session_jwt: string;
+      user_id: string;
+      session?: { session_id: string } | undefined;
+    }[] = [await client.passwords.create({ email, password: PASSWORD })];
+    created.push(
+      ...(await Promise.all(
+        Array.from({ length: 6 }, () =>
+          client.passwords.authenticate({ email, password: PASSWORD, session_duration_minutes: 30 }),
+        ),
+      )),
+    );
+    const extended = await client.sessions.authenticate({
+      session_token: created[0]!.session_token,
+      session_duration_minutes: 600,
+    });
     expect(await first.stop('SIGKILL')).toBe('SIGKILL');
 
     const second = await startServerProcess(args);
@@ -45,7 +68,9 @@ describe('the SQLite server killed with SIGKILL', () => {
       await expect(after.sessions.authenticate({ session_token: session.session_token })).resolves.toMatchObject({
         session: { session_id: session.session?.session_id },
       });
-      await expect(after.sessions.authenticateJwtLocal({ session_jwt: session.session_jwt })).resolves.toMatchObject({ user_id: session.user_id });
+      await expect(after.sessions.authenticateJwtLocal({ session_jwt: session.session_jwt })).resolves.toMatchObject({
+        user_id: session.user_id,
+      });
     }
     const reread = await after.sessions.authenticate({ session_token: created[0]!.session_token });
     expect(reread.session.expires_at).toBe(extended.session.expires_at);

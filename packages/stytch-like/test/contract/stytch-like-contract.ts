@@ -45,7 +45,13 @@ export function stytchLikeContract(mode: 'http' | 'embedded', kind: StoreKind): 
           return { email, password: PASSWORD };
         },
         badCredentials: async () => ({ email: existingEmail, password: 'wrong password' }),
-        capabilities: { jwt: true, serverRevocation: true, slidingExpiry: true, statelessReattach: true, tokenRenewal: false },
+        capabilities: {
+          jwt: true,
+          serverRevocation: true,
+          slidingExpiry: true,
+          statelessReattach: true,
+          tokenRenewal: false,
+        },
         expiry: {
           // A five-minute session started ten minutes ago, through the same store with a clock set back.
           expiredToken: async () => {

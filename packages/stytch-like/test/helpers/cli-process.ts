@@ -7,7 +7,10 @@ import { waitFor } from './poll.js';
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export function assertCliBuilt(): void {
-  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`pnpm --filter @sessiontoken/stytch-like build\` before the CLI tests`);
+  if (!existsSync(CLI_PATH))
+    throw new Error(
+      `${CLI_PATH} is missing: run \`pnpm --filter @sessiontoken/stytch-like build\` before the CLI tests`,
+    );
 }
 
 /** Environment for a child: the parent's, minus any STYTCH_LIKE_* that would leak into the test. */
@@ -19,8 +22,15 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs the CLI to completion (for --help and bad arguments). */
-export function runCliSync(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI_PATH, ...args], { env: cliEnv(env), encoding: 'utf8', timeout: 20_000 });
+export function runCliSync(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI_PATH, ...args], {
+    env: cliEnv(env),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -34,14 +44,21 @@ export interface ServerProcess {
 }
 
 /** Starts `serve` and resolves once it printed `listening on http://HOST:PORT`. */
-export async function startServerProcess(args: string[], env: Record<string, string> = {}, options: { umask?: string } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { umask?: string } = {},
+): Promise<ServerProcess> {
   assertCliBuilt();
   const command = [CLI_PATH, 'serve', ...args];
   // With a umask, through a shell that sets it and then becomes node (so signals reach the server itself).
   const child =
     options.umask === undefined
       ? spawn(process.execPath, command, { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...command], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+      : spawn('/bin/sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...command], {
+          env: cliEnv(env),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -57,7 +74,8 @@ export async function startServerProcess(args: string[], env: Record<string, str
   try {
     url = await waitFor(
       () => {
-        if (exit !== undefined) throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (exit !== undefined)
+          throw new Error(`serve exited with ${exit}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
         return /^listening on (https?:\/\/\S+)$/m.exec(stdout)?.[1];
       },
       { timeoutMs: 30_000, what: '"listening on" from the server process' },

@@ -10,7 +10,10 @@ export const FAST_PASSWORD_HASHING = { cost: 2 ** 10, maxQueued: 1000 } as const
 
 /** A project id and secret for one test file. */
 export function testProject(): { projectId: string; secret: string } {
-  return { projectId: `project-test-${randomBytes(6).toString('hex')}`, secret: `secret-${randomBytes(18).toString('base64url')}` };
+  return {
+    projectId: `project-test-${randomBytes(6).toString('hex')}`,
+    secret: `secret-${randomBytes(18).toString('base64url')}`,
+  };
 }
 
 /** A name unique to this run, for schemas, key prefixes and emails. */

@@ -4,7 +4,10 @@ import { connect, createServer, type Socket } from 'node:net';
  * A TCP proxy in front of a real server that closes the first connection in the middle of its `response`-th answer
  * (after `atByte` bytes of it), with a FIN or a reset. Counts the requests (client bursts) it forwarded.
  */
-export async function startCuttingProxy(upstreamUrl: string, cut: { response: number; atByte: number; close: 'fin' | 'rst' }) {
+export async function startCuttingProxy(
+  upstreamUrl: string,
+  cut: { response: number; atByte: number; close: 'fin' | 'rst' },
+) {
   const upstreamPort = Number(new URL(upstreamUrl).port);
   const sockets = new Set<Socket>();
   let connections = 0;

@@ -29,7 +29,12 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const { projectId, secret } = testProject();
   const store = options.store ?? new MemorySessionStore();
-  const service = new StytchLikeSessionService({ store, projectId, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+  const service = new StytchLikeSessionService({
+    store,
+    projectId,
+    passwordHashing: FAST_PASSWORD_HASHING,
+    sweepIntervalMs: 0,
+  });
   const server = createStytchLikeServer({
     service,
     secret,
@@ -58,7 +63,13 @@ export async function startTestServer(
     requestCounts,
     openSockets: () => sockets.size,
     serviceWithClock(clock) {
-      const extra = new StytchLikeSessionService({ store, projectId, clock, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+      const extra = new StytchLikeSessionService({
+        store,
+        projectId,
+        clock,
+        passwordHashing: FAST_PASSWORD_HASHING,
+        sweepIntervalMs: 0,
+      });
       extraServices.push(extra);
       return extra;
     },

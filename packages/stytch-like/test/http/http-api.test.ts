@@ -17,16 +17,31 @@ describe('the HTTP API', () => {
   const logLines: string[] = [];
   let auth: string;
 
-  const call = async (method: string, path: string, init: { body?: string; headers?: Record<string, string>; auth?: string | null } = {}): Promise<Answer> => {
+  const call = async (
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; auth?: string | null } = {},
+  ): Promise<Answer> => {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     const authorization = init.auth === undefined ? auth : init.auth;
     if (authorization !== null) headers['authorization'] = authorization;
-    if (init.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    const response = await fetch(`${server.url}${path}`, { method, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+    if (init.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
     const text = await response.text();
-    return { status: response.status, text, body: JSON.parse(text) as Record<string, unknown>, headers: response.headers };
+    return {
+      status: response.status,
+      text,
+      body: JSON.parse(text) as Record<string, unknown>,
+      headers: response.headers,
+    };
   };
-  const post = (path: string, body: unknown, init: { auth?: string | null } = {}) => call('POST', path, { body: JSON.stringify(body), ...init });
+  const post = (path: string, body: unknown, init: { auth?: string | null } = {}) =>
+    call('POST', path, { body: JSON.stringify(body), ...init });
   const expectStytchError = (answer: Answer, status: number, errorType: string) => {
     expect(answer.status).toBe(status);
     expect(answer.body).toMatchObject({
@@ -47,7 +62,9 @@ describe('the HTTP API', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } } });
+    server = await startTestServer({
+      logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } },
+    });
     auth = `Basic ${Buffer.from(`${server.projectId}:${server.secret}`).toString('base64')}`;
   });
   afterAll(async () => {
@@ -55,29 +72,54 @@ describe('the HTTP API', () => {
   });
 
   it('refuses requests without, or with wrong, Basic credentials with a Stytch-shaped 401', async () => {
-    expectStytchError(await call('GET', '/v1/sessions?user_id=user-test-x', { auth: null }), 401, 'invalid_secret_authentication');
+    expectStytchError(
+      await call('GET', '/v1/sessions?user_id=user-test-x', { auth: null }),
+      401,
+      'invalid_secret_authentication',
+    );
     const wrongSecret = `Basic ${Buffer.from(`${server.projectId}:wrong-secret`).toString('base64')}`;
     const answer = await call('GET', '/v1/sessions?user_id=user-test-x', { auth: wrongSecret });
     expectStytchError(answer, 401, 'invalid_secret_authentication');
     expect(answer.headers.get('www-authenticate')).toMatch(/^Basic /);
     const wrongProject = `Basic ${Buffer.from(`project-test-other:${server.secret}`).toString('base64')}`;
-    expectStytchError(await call('GET', '/v1/sessions?user_id=user-test-x', { auth: wrongProject }), 401, 'invalid_secret_authentication');
-    expectStytchError(await call('GET', '/v1/sessions?user_id=user-test-x', { auth: 'Bearer x' }), 401, 'invalid_secret_authentication');
+    expectStytchError(
+      await call('GET', '/v1/sessions?user_id=user-test-x', { auth: wrongProject }),
+      401,
+      'invalid_secret_authentication',
+    );
+    expectStytchError(
+      await call('GET', '/v1/sessions?user_id=user-test-x', { auth: 'Bearer x' }),
+      401,
+      'invalid_secret_authentication',
+    );
   });
 
   it('serves /health and the JWKS without authentication, with status_code and request_id', async () => {
     const health = await call('GET', '/health', { auth: null });
-    expect(health.body).toMatchObject({ status_code: 200, request_id: expect.stringMatching(/^request-id-test-/), status: 'ok' });
+    expect(health.body).toMatchObject({
+      status_code: 200,
+      request_id: expect.stringMatching(/^request-id-test-/),
+      status: 'ok',
+    });
     const jwks = await call('GET', `/v1/sessions/jwks/${server.projectId}`, { auth: null });
     expect(jwks.status).toBe(200);
     expect(jwks.body).toMatchObject({ status_code: 200, request_id: expect.any(String), keys: expect.any(Array) });
     expect(jwks.text).not.toMatch(/"(d|p|q|dp|dq|qi)":/);
-    expectStytchError(await call('GET', '/v1/sessions/jwks/project-test-other', { auth: null }), 404, 'project_not_found');
+    expectStytchError(
+      await call('GET', '/v1/sessions/jwks/project-test-other', { auth: null }),
+      404,
+      'project_not_found',
+    );
   });
 
   it('answers every success with status_code and request_id', async () => {
     const created = await post('/v1/passwords', { email: `u-${randomUUID()}@example.test`, password: PASSWORD });
-    expect(created.body).toMatchObject({ status_code: 200, request_id: expect.any(String), user_id: expect.any(String), email_id: expect.any(String) });
+    expect(created.body).toMatchObject({
+      status_code: 200,
+      request_id: expect.any(String),
+      user_id: expect.any(String),
+      email_id: expect.any(String),
+    });
     const token = created.body['session_token'];
     for (const answer of [
       await post('/v1/sessions/authenticate', { session_token: token }),
@@ -91,30 +133,73 @@ describe('the HTTP API', () => {
 
   it("uses Stytch's error types for session arguments", async () => {
     expectStytchError(await post('/v1/sessions/authenticate', {}), 400, 'no_session_arguments');
-    expectStytchError(await post('/v1/sessions/authenticate', { session_token: 'a', session_jwt: 'b' }), 400, 'too_many_session_arguments');
-    expectStytchError(await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44) }), 404, 'session_not_found');
-    expectStytchError(await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), session_duration_minutes: 4 }), 400, 'invalid_session_duration_minutes');
-    expectStytchError(await post('/v1/sessions/authenticate', { session_jwt: 'not.a.jwt' }), 400, 'unable_to_parse_session_jwt');
+    expectStytchError(
+      await post('/v1/sessions/authenticate', { session_token: 'a', session_jwt: 'b' }),
+      400,
+      'too_many_session_arguments',
+    );
+    expectStytchError(
+      await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44) }),
+      404,
+      'session_not_found',
+    );
+    expectStytchError(
+      await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), session_duration_minutes: 4 }),
+      400,
+      'invalid_session_duration_minutes',
+    );
+    expectStytchError(
+      await post('/v1/sessions/authenticate', { session_jwt: 'not.a.jwt' }),
+      400,
+      'unable_to_parse_session_jwt',
+    );
     expectStytchError(await post('/v1/sessions/revoke', {}), 400, 'no_session_arguments');
-    expectStytchError(await post('/v1/passwords/authenticate', { email: `nobody-${randomUUID()}@example.test`, password: PASSWORD }), 401, 'unauthorized_credentials');
+    expectStytchError(
+      await post('/v1/passwords/authenticate', { email: `nobody-${randomUUID()}@example.test`, password: PASSWORD }),
+      401,
+      'unauthorized_credentials',
+    );
     expectStytchError(await call('GET', '/v1/sessions'), 400, 'invalid_user_id');
     expectStytchError(await call('GET', '/v1/nothing-here'), 404, 'route_not_found');
   });
 
   it('answers malformed JSON with 400 invalid_json and keeps serving', async () => {
-    expectStytchError(await call('POST', '/v1/sessions/authenticate', { body: '{"session_token": "abc"' }), 400, 'invalid_json');
+    expectStytchError(
+      await call('POST', '/v1/sessions/authenticate', { body: '{"session_token": "abc"' }),
+      400,
+      'invalid_json',
+    );
     expectStytchError(await call('POST', '/v1/sessions/authenticate', { body: '' }), 400, 'invalid_json');
-    expectStytchError(await call('POST', '/v1/sessions/authenticate', { body: '{"__proto__": {"admin": true}}' }), 400, 'invalid_json');
+    expectStytchError(
+      await call('POST', '/v1/sessions/authenticate', { body: '{"__proto__": {"admin": true}}' }),
+      400,
+      'invalid_json',
+    );
     await stillServing();
   });
 
   it('answers wrong types with a 400 naming the field, and keeps serving', async () => {
-    expectStytchError(await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), session_duration_minutes: '60' }), 400, 'invalid_session_duration_minutes');
+    expectStytchError(
+      await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), session_duration_minutes: '60' }),
+      400,
+      'invalid_session_duration_minutes',
+    );
     expectStytchError(await post('/v1/sessions/authenticate', { session_token: 12345 }), 400, 'invalid_session_token');
-    expectStytchError(await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), session_custom_claims: 'claims' }), 400, 'invalid_session_custom_claims');
+    expectStytchError(
+      await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), session_custom_claims: 'claims' }),
+      400,
+      'invalid_session_custom_claims',
+    );
     expectStytchError(await post('/v1/passwords', { email: 42, password: PASSWORD }), 400, 'invalid_email');
     expectStytchError(await post('/v1/sessions/authenticate', ['session_token']), 400, 'invalid_request_body');
-    expectStytchError(await call('POST', '/v1/sessions/authenticate', { body: 'session_token=x', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+    expectStytchError(
+      await call('POST', '/v1/sessions/authenticate', {
+        body: 'session_token=x',
+        headers: { 'content-type': 'text/plain' },
+      }),
+      415,
+      'unsupported_media_type',
+    );
     await stillServing();
   });
 
@@ -122,13 +207,24 @@ describe('the HTTP API', () => {
     const answer = await post('/v1/sessions/authenticate', { session_token: 'x'.repeat(44), is_admin: true });
     expectStytchError(answer, 400, 'unknown_field');
     expect(answer.body['error_message']).toContain('"is_admin"');
-    expectStytchError(await post('/v1/passwords', { email: `u-${randomUUID()}@example.test`, password: PASSWORD, name: { nickname: 'x' } }), 400, 'unknown_field');
+    expectStytchError(
+      await post('/v1/passwords', {
+        email: `u-${randomUUID()}@example.test`,
+        password: PASSWORD,
+        name: { nickname: 'x' },
+      }),
+      400,
+      'unknown_field',
+    );
     expectStytchError(await call('GET', '/v1/sessions?user_id=user-test-x&extra=1'), 400, 'unknown_field');
     await stillServing();
   });
 
   it('answers bodies over the limit with 400 request_too_large, and keeps serving', async () => {
-    const huge = JSON.stringify({ session_token: 'x'.repeat(44), session_custom_claims: { blob: 'y'.repeat(200 * 1024) } });
+    const huge = JSON.stringify({
+      session_token: 'x'.repeat(44),
+      session_custom_claims: { blob: 'y'.repeat(200 * 1024) },
+    });
     expectStytchError(await call('POST', '/v1/sessions/authenticate', { body: huge }), 400, 'request_too_large');
     await stillServing();
   });
@@ -145,7 +241,16 @@ describe('the HTTP API', () => {
     const logs = logLines.join('');
     expect(logLines.length).toBeGreaterThan(10);
     expect(logs).toContain('/v1/sessions/authenticate');
-    for (const secret of [token, token.slice(16), jwt, jwt.split('.')[2]!, PASSWORD, server.secret, auth, auth.slice('Basic '.length)]) {
+    for (const secret of [
+      token,
+      token.slice(16),
+      jwt,
+      jwt.split('.')[2]!,
+      PASSWORD,
+      server.secret,
+      auth,
+      auth.slice('Basic '.length),
+    ]) {
       expect(logs).not.toContain(secret);
     }
   });
@@ -174,7 +279,9 @@ describe('the HTTP API when its store fails', () => {
       expect(crashedText).not.toContain('SECRET-INTERNAL-DETAIL');
       expect(crashedText).not.toMatch(/\n\s+at |app\.ts/);
       await server.store.close();
-      const unavailable = await fetch(`${server.url}/v1/sessions?user_id=user-test-x`, { headers: { authorization: auth } });
+      const unavailable = await fetch(`${server.url}/v1/sessions?user_id=user-test-x`, {
+        headers: { authorization: auth },
+      });
       expect(unavailable.status).toBe(503);
       expect(await unavailable.json()).toMatchObject({ status_code: 503, error_type: 'service_unavailable' });
       const health = await fetch(`${server.url}/health`);

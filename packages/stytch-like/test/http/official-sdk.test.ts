@@ -27,8 +27,17 @@ describe('the official stytch SDK against the server', () => {
     const email = `sdk-${randomUUID()}@example.test`;
     const password = 'a long and unguessable password';
 
-    const created = await client.passwords.create({ email, password, session_duration_minutes: 60, session_custom_claims: { plan: 'pro' } });
-    expect(created).toMatchObject({ status_code: 200, request_id: expect.stringMatching(/^request-id-test-/), user_id: expect.stringMatching(/^user-test-/) });
+    const created = await client.passwords.create({
+      email,
+      password,
+      session_duration_minutes: 60,
+      session_custom_claims: { plan: 'pro' },
+    });
+    expect(created).toMatchObject({
+      status_code: 200,
+      request_id: expect.stringMatching(/^request-id-test-/),
+      user_id: expect.stringMatching(/^user-test-/),
+    });
     expect(created.session_token).toHaveLength(44);
     expect(created.user.emails[0]?.email).toBe(email);
     expect(created.session?.user_id).toBe(created.user_id);
@@ -54,26 +63,44 @@ describe('the official stytch SDK against the server', () => {
     expect(second.session?.session_id).not.toBe(created.session?.session_id);
 
     const listed = await client.sessions.get({ user_id: created.user_id });
-    expect(listed.sessions.map((s) => s.session_id).sort()).toEqual([created.session?.session_id, second.session?.session_id].sort());
+    expect(listed.sessions.map((s) => s.session_id).sort()).toEqual(
+      [created.session?.session_id, second.session?.session_id].sort(),
+    );
 
-    await expect(client.sessions.revoke({ session_token: created.session_token })).resolves.toMatchObject({ status_code: 200 });
+    await expect(client.sessions.revoke({ session_token: created.session_token })).resolves.toMatchObject({
+      status_code: 200,
+    });
 
-    const revoked = await client.sessions.authenticate({ session_token: created.session_token }).catch((e: unknown) => e);
+    const revoked = await client.sessions
+      .authenticate({ session_token: created.session_token })
+      .catch((e: unknown) => e);
     expect(revoked).toBeInstanceOf(StytchError);
-    expect(revoked).toMatchObject({ status_code: 404, error_type: 'session_not_found', request_id: expect.stringMatching(/^request-id-test-/) });
+    expect(revoked).toMatchObject({
+      status_code: 404,
+      error_type: 'session_not_found',
+      request_id: expect.stringMatching(/^request-id-test-/),
+    });
 
     const stillWorks = await client.sessions.authenticate({ session_token: second.session_token });
     expect(stillWorks.session.session_id).toBe(second.session?.session_id);
-    expect((await client.sessions.get({ user_id: created.user_id })).sessions.map((s) => s.session_id)).toEqual([second.session?.session_id]);
+    expect((await client.sessions.get({ user_id: created.user_id })).sessions.map((s) => s.session_id)).toEqual([
+      second.session?.session_id,
+    ]);
   });
 
   it('authenticateJwt verifies locally and falls back to the server for a token it cannot verify locally', async () => {
-    const created = await client.passwords.create({ email: `sdk-${randomUUID()}@example.test`, password: 'another long password' });
+    const created = await client.passwords.create({
+      email: `sdk-${randomUUID()}@example.test`,
+      password: 'another long password',
+    });
     const before = server.requestCounts.get('/v1/sessions/authenticate') ?? 0;
     const local = await client.sessions.authenticateJwt({ session_jwt: created.session_jwt });
     expect(local.session.session_id).toBe(created.session?.session_id);
     expect(server.requestCounts.get('/v1/sessions/authenticate') ?? 0).toBe(before);
-    const remote = await client.sessions.authenticateJwt({ session_jwt: created.session_jwt, max_token_age_seconds: 0 });
+    const remote = await client.sessions.authenticateJwt({
+      session_jwt: created.session_jwt,
+      max_token_age_seconds: 0,
+    });
     expect(remote.session.session_id).toBe(created.session?.session_id);
     expect(server.requestCounts.get('/v1/sessions/authenticate')).toBe(before + 1);
   });

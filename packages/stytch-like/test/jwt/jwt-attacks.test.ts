@@ -1,5 +1,15 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { Client } from 'stytch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StytchLikeJwtVerifier } from '../../src/provider/jwt-verifier.js';
@@ -30,12 +40,23 @@ describe('JWT attacks', () => {
     sdk = new Client({ project_id: server.projectId, secret: server.secret, env: `${server.url}/` });
     warn.mockRestore();
     verifier = new StytchLikeJwtVerifier({ baseUrl: server.url, projectId: server.projectId, cooldownMs: 0 });
-    const created = await server.service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD, sessionDurationMinutes: 600 });
-    session = { token: created.sessionToken, jwt: created.sessionJwt, payload: decodeJwt(created.sessionJwt), kid: String(decodeProtectedHeader(created.sessionJwt).kid) };
+    const created = await server.service.createPasswordUser({
+      email: `u-${randomUUID()}@example.test`,
+      password: PASSWORD,
+      sessionDurationMinutes: 600,
+    });
+    session = {
+      token: created.sessionToken,
+      jwt: created.sessionJwt,
+      payload: decodeJwt(created.sessionJwt),
+      kid: String(decodeProtectedHeader(created.sessionJwt).kid),
+    };
     // The attacker's best case: a test can read the real signing key from the store, to forge claims it must not accept.
     const [record] = await server.store.listSigningKeys();
     realKey = (await importJWK(record!.privateJwk as JWK, 'RS256')) as CryptoKey;
-    realPublicPem = await exportSPKI((await importJWK(record!.publicJwk as JWK, 'RS256', { extractable: true })) as CryptoKey);
+    realPublicPem = await exportSPKI(
+      (await importJWK(record!.publicJwk as JWK, 'RS256', { extractable: true })) as CryptoKey,
+    );
   });
   afterAll(async () => {
     verifier?.close();
@@ -49,14 +70,18 @@ describe('JWT attacks', () => {
       const head = `${b64({ alg: 'HS256', typ: 'JWT', kid: session.kid })}.${b64(session.payload)}`;
       return `${head}.${createHmac('sha256', realPublicPem).update(head).digest('base64url')}`;
     },
-    'wrong iss (signed with the real key)': () => signWith(realKey, { ...session.payload, iss: 'stytch.com/project-test-someone-else' }),
-    'wrong aud (signed with the real key)': () => signWith(realKey, { ...session.payload, aud: ['project-test-someone-else'] }),
-    'no typ header (signed with the real key)': () => new SignJWT(session.payload).setProtectedHeader({ alg: 'RS256', kid: session.kid }).sign(realKey),
+    'wrong iss (signed with the real key)': () =>
+      signWith(realKey, { ...session.payload, iss: 'stytch.com/project-test-someone-else' }),
+    'wrong aud (signed with the real key)': () =>
+      signWith(realKey, { ...session.payload, aud: ['project-test-someone-else'] }),
+    'no typ header (signed with the real key)': () =>
+      new SignJWT(session.payload).setProtectedHeader({ alg: 'RS256', kid: session.kid }).sign(realKey),
     'unknown kid (signed with a key of its own)': async () => {
       const { privateKey } = await generateKeyPair('RS256');
       return signWith(privateKey, session.payload, { kid: `jwk-test-${randomUUID()}` });
     },
-    'known kid, signed with another key': async () => signWith((await generateKeyPair('RS256')).privateKey, session.payload),
+    'known kid, signed with another key': async () =>
+      signWith((await generateKeyPair('RS256')).privateKey, session.payload),
     'payload changed (sub of another user)': async () => {
       const [header, , signature] = session.jwt.split('.');
       return `${header}.${b64({ ...session.payload, sub: `user-test-${randomUUID()}` })}.${signature}`;
@@ -72,16 +97,31 @@ describe('JWT attacks', () => {
       const jwt = await forge();
       const answer = await fetch(`${server.url}/v1/sessions/authenticate`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${server.projectId}:${server.secret}`).toString('base64')}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${server.projectId}:${server.secret}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ session_jwt: jwt }),
       });
       expect(answer.status).toBe(401);
       expect(await answer.json()).toMatchObject({ error_type: 'invalid_session_jwt' });
-      await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: jwt })).rejects.toMatchObject({ code: 'jwt_invalid' });
-      await expect(verifier.verify(jwt, { allowExpired: true })).rejects.toMatchObject({ name: 'SessionTokenError', code: 'INVALID_TOKEN' });
-      const provider = new StytchLikeSessionProvider({ baseUrl: server.url, projectId: server.projectId, secret: server.secret, jwks: { cooldownMs: 0 } });
+      await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: jwt })).rejects.toMatchObject({
+        code: 'jwt_invalid',
+      });
+      await expect(verifier.verify(jwt, { allowExpired: true })).rejects.toMatchObject({
+        name: 'SessionTokenError',
+        code: 'INVALID_TOKEN',
+      });
+      const provider = new StytchLikeSessionProvider({
+        baseUrl: server.url,
+        projectId: server.projectId,
+        secret: server.secret,
+        jwks: { cooldownMs: 0 },
+      });
       try {
-        await expect(provider.setSessionToken({ sessionToken: session.token, sessionJwt: jwt })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+        await expect(provider.setSessionToken({ sessionToken: session.token, sessionJwt: jwt })).rejects.toMatchObject({
+          code: 'INVALID_TOKEN',
+        });
         expect(provider.getTokens()).toBeNull();
       } finally {
         await provider.close();
@@ -90,17 +130,25 @@ describe('JWT attacks', () => {
   }
 
   it('refuses an expired JWT locally (SDK and verifier), and on the server once its session has ended', async () => {
-    const created = await server.service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
+    const created = await server.service.createPasswordUser({
+      email: `u-${randomUUID()}@example.test`,
+      password: PASSWORD,
+    });
     const payload = decodeJwt(created.sessionJwt);
     const expired = await signWith(realKey, { ...payload, iat: now() - 600, nbf: now() - 600, exp: now() - 300 });
-    await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: expired })).rejects.toMatchObject({ code: 'jwt_invalid' });
+    await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: expired })).rejects.toMatchObject({
+      code: 'jwt_invalid',
+    });
     await expect(verifier.verify(expired)).rejects.toMatchObject({ code: 'EXPIRED' });
     // While the session lives, an expired JWT is exchanged for a fresh one (Stytch's behaviour)...
     const exchanged = await sdk.sessions.authenticate({ session_jwt: expired });
     expect(decodeJwt(exchanged.session_jwt).exp).toBeGreaterThan(now());
     // ...and once it is revoked, it is refused.
     await sdk.sessions.revoke({ session_id: created.session.session_id });
-    await expect(sdk.sessions.authenticate({ session_jwt: expired })).rejects.toMatchObject({ status_code: 404, error_type: 'session_not_found' });
+    await expect(sdk.sessions.authenticate({ session_jwt: expired })).rejects.toMatchObject({
+      status_code: 404,
+      error_type: 'session_not_found',
+    });
   });
 
   it('verifies only the canonical spelling of a signature: its 15 other spellings (stray low bits) are refused', async () => {
@@ -109,7 +157,10 @@ describe('JWT attacks', () => {
     // 256 bytes are 342 characters: the last one carries 2 bits of the signature and 4 that must be zero.
     expect(signature.length % 4).toBe(2);
     const last = alphabet.indexOf(signature.at(-1)!);
-    const spellings = Array.from({ length: 16 }, (_, bits) => `${header}.${payload}.${signature.slice(0, -1)}${alphabet[(last & 0x30) | bits]}`);
+    const spellings = Array.from(
+      { length: 16 },
+      (_, bits) => `${header}.${payload}.${signature.slice(0, -1)}${alphabet[(last & 0x30) | bits]}`,
+    );
     expect(new Set(spellings.map((jwt) => Buffer.from(jwt.split('.')[2]!, 'base64url').toString('hex'))).size).toBe(1);
     const authorization = `Basic ${Buffer.from(`${server.projectId}:${server.secret}`).toString('base64')}`;
     const outcomes = await Promise.all(
@@ -134,15 +185,24 @@ describe('JWT attacks', () => {
   it('refuses padding, whitespace and standard-base64 characters in any part', async () => {
     const [header, payload, signature] = session.jwt.split('.') as [string, string, string];
     const standard = Buffer.from(signature, 'base64url').toString('base64');
-    const forged = [`${header}.${payload}.${signature}==`, `${header} .${payload}.${signature}`, `${header}.${payload}.${standard}`, `${header}=.${payload}.${signature}`];
+    const forged = [
+      `${header}.${payload}.${signature}==`,
+      `${header} .${payload}.${signature}`,
+      `${header}.${payload}.${standard}`,
+      `${header}=.${payload}.${signature}`,
+    ];
     for (const jwt of forged) {
       await expect(verifier.verify(jwt, { allowExpired: true })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
-      await expect(server.service.authenticateSession({ sessionJwt: jwt })).rejects.toMatchObject({ statusCode: expect.any(Number) });
+      await expect(server.service.authenticateSession({ sessionJwt: jwt })).rejects.toMatchObject({
+        statusCode: expect.any(Number),
+      });
     }
   });
 
   it('accepts the genuine JWT (the attacks are refused for what they change, not for being JWTs)', async () => {
-    await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: session.jwt })).resolves.toMatchObject({ user_id: session.payload.sub });
+    await expect(sdk.sessions.authenticateJwtLocal({ session_jwt: session.jwt })).resolves.toMatchObject({
+      user_id: session.payload.sub,
+    });
     await expect(verifier.verify(session.jwt)).resolves.toMatchObject({ userId: session.payload.sub, expired: false });
     const forgedButGenuine = await signWith(realKey, session.payload);
     await expect(verifier.verify(forgedButGenuine)).resolves.toMatchObject({ userId: session.payload.sub });

@@ -76,7 +76,14 @@ describe('verifySessionJwt', () => {
 
   it('refuses what is not a compact JWS as malformed', async () => {
     const genuine = await sign(claims());
-    for (const bad of ['', 'a.b', `${genuine}.x`, `!!!.${genuine.split('.')[1]!}.x`, `${Buffer.from('[1]').toString('base64url')}.e30.x`, 'x'.repeat(9000)]) {
+    for (const bad of [
+      '',
+      'a.b',
+      `${genuine}.x`,
+      `!!!.${genuine.split('.')[1]!}.x`,
+      `${Buffer.from('[1]').toString('base64url')}.e30.x`,
+      'x'.repeat(9000),
+    ]) {
       expect(await failure(bad)).toBe('malformed');
     }
   });
@@ -84,7 +91,13 @@ describe('verifySessionJwt', () => {
   it('refuses non-canonical base64url in the signature or payload', async () => {
     const genuine = await sign(claims());
     const [header, payload, signature] = genuine.split('.') as [string, string, string];
-    for (const bad of [`${genuine}=`, `${genuine}==`, `${header}.${payload}.${signature} `, `${header}.${payload}.${signature.slice(0, 10)}+${signature.slice(11)}`, `${header}.${payload}=.${signature}`]) {
+    for (const bad of [
+      `${genuine}=`,
+      `${genuine}==`,
+      `${header}.${payload}.${signature} `,
+      `${header}.${payload}.${signature.slice(0, 10)}+${signature.slice(11)}`,
+      `${header}.${payload}=.${signature}`,
+    ]) {
       expect(await failure(bad)).toBe('invalid');
     }
   });
@@ -105,7 +118,9 @@ describe('verifySessionJwt', () => {
     }
     expect(await failure(await sign({ ...claims(), nbf: seconds + 60 }))).toBe('invalid');
     expect(await failure(signRaw({ alg: 'RS256', typ: 'JWT', kid: KID }, { ...claims(), iat: 'now' }))).toBe('invalid');
-    expect(await failure(signRaw({ alg: 'RS256', typ: 'JWT', kid: KID }, { ...claims(), exp: `${seconds + 60}` }))).toBe('invalid');
+    expect(
+      await failure(signRaw({ alg: 'RS256', typ: 'JWT', kid: KID }, { ...claims(), exp: `${seconds + 60}` })),
+    ).toBe('invalid');
     expect(await failure(signRaw({ alg: 'RS256', typ: 'JWT', kid: KID }, [claims()]))).toBe('invalid');
     expect(await failure(await sign(claims(), { typ: 'at+jwt' }))).toBe('invalid');
   });
@@ -119,6 +134,8 @@ describe('verifySessionJwt', () => {
 
   it('passes a failing key source on unchanged', async () => {
     const outage = new Error('JWKS unreachable');
-    await expect(verifySessionJwt(await sign(claims()), async () => Promise.reject(outage), { projectId: PROJECT, now })).rejects.toBe(outage);
+    await expect(
+      verifySessionJwt(await sign(claims()), async () => Promise.reject(outage), { projectId: PROJECT, now }),
+    ).rejects.toBe(outage);
   });
 });

@@ -23,23 +23,39 @@ describe('EmbeddedStytchLikeSessionProvider', () => {
   it('opens its own SQLite store from a URL, serves sessions without HTTP, and closes the store with it', async () => {
     const path = join(dir, `${randomUUID()}.sqlite`);
     const { projectId } = testProject();
-    const provider = new EmbeddedStytchLikeSessionProvider({ store: `sqlite:${path}`, projectId, passwordHashing: FAST_PASSWORD_HASHING });
+    const provider = new EmbeddedStytchLikeSessionProvider({
+      store: `sqlite:${path}`,
+      projectId,
+      passwordHashing: FAST_PASSWORD_HASHING,
+    });
     const email = `u-${randomUUID()}@example.test`;
     await expect(provider.open({ email, password: PASSWORD })).rejects.toMatchObject({ code: 'BAD_CREDENTIALS' });
     // Users come from the service (or the HTTP API); the provider logs in.
     const store = await SqliteSessionStore.open({ path });
-    const service = new StytchLikeSessionService({ store, projectId, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store,
+      projectId,
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
     await service.createPasswordUser({ email, password: PASSWORD });
-    const info = await provider.open({ email, password: PASSWORD }, { sessionDurationMinutes: 15, sessionCustomClaims: { plan: 'pro' } });
+    const info = await provider.open(
+      { email, password: PASSWORD },
+      { sessionDurationMinutes: 15, sessionCustomClaims: { plan: 'pro' } },
+    );
     expect(info.attributes).toMatchObject({ customClaims: { plan: 'pro' } });
     provider.setSessionToken(true);
     const tokens = provider.getTokens()!;
     // The same session through the service directly: one source of truth.
-    await expect(service.authenticateSession({ sessionToken: tokens.sessionToken })).resolves.toMatchObject({ session: { session_id: info.sessionId } });
+    await expect(service.authenticateSession({ sessionToken: tokens.sessionToken })).resolves.toMatchObject({
+      session: { session_id: info.sessionId },
+    });
     await provider.authenticate({ durationMinutes: 120 });
     expect(provider.getSession()!.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 110 * 60_000);
     await provider.revoke();
-    await expect(service.authenticateSession({ sessionToken: tokens.sessionToken })).rejects.toMatchObject({ errorType: 'session_not_found' });
+    await expect(service.authenticateSession({ sessionToken: tokens.sessionToken })).rejects.toMatchObject({
+      errorType: 'session_not_found',
+    });
     await provider.close();
     await expect(provider.authenticate()).rejects.toMatchObject({ code: 'CLOSED' });
     await service.close();
@@ -49,14 +65,25 @@ describe('EmbeddedStytchLikeSessionProvider', () => {
 
   it('shares a service without closing it, and checks a JWT given with a token', async () => {
     const store = await SqliteSessionStore.open({ path: join(dir, `${randomUUID()}.sqlite`) });
-    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
     const a = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
     const b = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
     const provider = new EmbeddedStytchLikeSessionProvider({ service });
-    await expect(provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: b.sessionJwt })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(
+      provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: b.sessionJwt }),
+    ).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     const tampered = `${a.sessionJwt.slice(0, -4)}AAAA`;
-    await expect(provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: tampered })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
-    await expect(provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: a.sessionJwt })).resolves.toMatchObject({ sessionId: a.session.session_id });
+    await expect(
+      provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: tampered }),
+    ).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(
+      provider.setSessionToken({ sessionToken: a.sessionToken, sessionJwt: a.sessionJwt }),
+    ).resolves.toMatchObject({ sessionId: a.session.session_id });
     await expect(provider.authenticateJwt()).resolves.toMatchObject({ sessionId: a.session.session_id });
     await provider.close();
     await expect(service.ping()).resolves.toBeUndefined();

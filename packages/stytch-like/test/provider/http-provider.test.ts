@@ -17,7 +17,12 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
   let server: TestServer;
   const providers: StytchLikeSessionProvider[] = [];
   const newProvider = (overrides: Partial<ConstructorParameters<typeof StytchLikeSessionProvider>[0]> = {}) => {
-    const provider = new StytchLikeSessionProvider({ baseUrl: server.url, projectId: server.projectId, secret: server.secret, ...overrides });
+    const provider = new StytchLikeSessionProvider({
+      baseUrl: server.url,
+      projectId: server.projectId,
+      secret: server.secret,
+      ...overrides,
+    });
     providers.push(provider);
     return provider;
   };
@@ -46,7 +51,13 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
     const tokens = provider.getTokens();
     expect(tokens?.sessionToken).toMatch(/^[A-Za-z0-9_-]{44}$/);
     expect(decodeProtectedHeader(tokens!.sessionJwt!)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
-    expect(provider.capabilities).toEqual({ jwt: true, serverRevocation: true, slidingExpiry: true, statelessReattach: true, tokenRenewal: false });
+    expect(provider.capabilities).toEqual({
+      jwt: true,
+      serverRevocation: true,
+      slidingExpiry: true,
+      statelessReattach: true,
+      tokenRenewal: false,
+    });
   });
 
   it('reattaches from another provider with the token alone, or with the token and its JWT', async () => {
@@ -69,7 +80,9 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
     a.setSessionToken(true);
     b.setSessionToken(true);
     const mixed = newProvider();
-    await expect(mixed.setSessionToken({ sessionToken: a.getTokens()!.sessionToken, sessionJwt: b.getTokens()!.sessionJwt })).rejects.toMatchObject({
+    await expect(
+      mixed.setSessionToken({ sessionToken: a.getTokens()!.sessionToken, sessionJwt: b.getTokens()!.sessionJwt }),
+    ).rejects.toMatchObject({
       code: 'INVALID_TOKEN',
     });
   });
@@ -92,23 +105,35 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
     const events: SessionChangeEvent[] = [];
     other.onChange((event) => events.push(event));
     await owner.revoke();
-    await expect(other.authenticate()).rejects.toMatchObject({ code: 'INVALID_TOKEN', cause: { error_type: 'session_not_found', status_code: 404 } });
+    await expect(other.authenticate()).rejects.toMatchObject({
+      code: 'INVALID_TOKEN',
+      cause: { error_type: 'session_not_found', status_code: 404 },
+    });
     expect(other.getSession()).toBeNull();
     expect(events.map((e) => e.reason)).toEqual(['expired']);
   });
 
   it('reports an expired session as EXPIRED', async () => {
     const past = new ManualClock(new Date(Date.now() - 2 * 60 * 60_000));
-    const old = await server.serviceWithClock(past.now).createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD, sessionDurationMinutes: 5 });
+    const old = await server
+      .serviceWithClock(past.now)
+      .createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD, sessionDurationMinutes: 5 });
     await expect(newProvider().setSessionToken(old.sessionToken)).rejects.toMatchObject({ code: 'EXPIRED' });
   });
 
   it('maps a wrong password to BAD_CREDENTIALS and a wrong project secret to BACKEND, keeping the error body as cause', async () => {
     const { email } = await newUser();
-    const wrongPassword = await newProvider().open({ email, password: 'wrong password' }).catch((e: unknown) => e);
+    const wrongPassword = await newProvider()
+      .open({ email, password: 'wrong password' })
+      .catch((e: unknown) => e);
     expect(wrongPassword).toBeInstanceOf(SessionTokenError);
-    expect(wrongPassword).toMatchObject({ code: 'BAD_CREDENTIALS', cause: { status_code: 401, error_type: 'unauthorized_credentials', request_id: expect.any(String) } });
-    const wrongSecret = await newProvider({ secret: 'not-the-secret' }).open({ email, password: PASSWORD }).catch((e: unknown) => e);
+    expect(wrongPassword).toMatchObject({
+      code: 'BAD_CREDENTIALS',
+      cause: { status_code: 401, error_type: 'unauthorized_credentials', request_id: expect.any(String) },
+    });
+    const wrongSecret = await newProvider({ secret: 'not-the-secret' })
+      .open({ email, password: PASSWORD })
+      .catch((e: unknown) => e);
     expect(wrongSecret).toMatchObject({ code: 'BACKEND', cause: { error_type: 'invalid_secret_authentication' } });
   });
 
@@ -131,7 +156,10 @@ describe('StytchLikeSessionProvider (HTTP)', () => {
     const fetches = () => server.requestCounts.get(`/v1/sessions/jwks/${server.projectId}`) ?? 0;
     const before = fetches();
     await server.service.rotateSigningKeys({ overlapMs: 60 * 60_000 });
-    const fresh = await server.service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
+    const fresh = await server.service.createPasswordUser({
+      email: `u-${randomUUID()}@example.test`,
+      password: PASSWORD,
+    });
     await provider.setSessionToken({ sessionToken: fresh.sessionToken, sessionJwt: fresh.sessionJwt });
     expect(fetches()).toBe(before + 1);
     await provider.authenticateJwt();
@@ -221,7 +249,12 @@ describe('StytchLikeSessionProvider against a broken server', () => {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   });
   const open = (baseUrl: string, timeoutMs = 2000) => {
-    const provider = new StytchLikeSessionProvider({ baseUrl, projectId: 'project-test-x', secret: 'secret', timeoutMs });
+    const provider = new StytchLikeSessionProvider({
+      baseUrl,
+      projectId: 'project-test-x',
+      secret: 'secret',
+      timeoutMs,
+    });
     return provider.open({ email: 'a@example.test', password: PASSWORD }).finally(() => provider.close());
   };
 
@@ -230,13 +263,19 @@ describe('StytchLikeSessionProvider against a broken server', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     await new Promise((resolve) => server.close(resolve));
-    await expect(open(`http://127.0.0.1:${port}`)).rejects.toMatchObject({ code: 'UNAVAILABLE', cause: { code: 'ECONNREFUSED' } });
+    await expect(open(`http://127.0.0.1:${port}`)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      cause: { code: 'ECONNREFUSED' },
+    });
   });
 
   it('gives up on a server that never answers after timeoutMs, as UNAVAILABLE, and closes that socket', async () => {
     const url = await serve(() => {});
     const started = Date.now();
-    await expect(open(url, 300)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('300 ms') });
+    await expect(open(url, 300)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('300 ms'),
+    });
     expect(Date.now() - started).toBeLessThan(3000);
     await waitFor(() => sockets.size === 0, { what: 'the timed-out socket to close' });
   });
@@ -247,15 +286,26 @@ describe('StytchLikeSessionProvider against a broken server', () => {
   });
 
   it('reports a body that is not JSON, or JSON of the wrong shape, as PROTOCOL', async () => {
-    const html = await serve((_, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>'));
+    const html = await serve((_, response) =>
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>'),
+    );
     await expect(open(html)).rejects.toMatchObject({ code: 'PROTOCOL' });
     const badGateway = await serve((_, response) => response.writeHead(502).end('Bad Gateway'));
     await expect(open(badGateway)).rejects.toMatchObject({ code: 'PROTOCOL' });
-    const shapeless = await serve((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"status_code":200}'));
+    const shapeless = await serve((_, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status_code":200}'),
+    );
     await expect(open(shapeless)).rejects.toMatchObject({ code: 'PROTOCOL', cause: { fields: ['status_code'] } });
     const unavailable = await serve((_, response) =>
-      response.writeHead(503, { 'content-type': 'application/json' }).end('{"status_code":503,"request_id":"r","error_type":"service_unavailable","error_message":"down","error_url":"u"}'),
+      response
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(
+          '{"status_code":503,"request_id":"r","error_type":"service_unavailable","error_message":"down","error_url":"u"}',
+        ),
     );
-    await expect(open(unavailable)).rejects.toMatchObject({ code: 'UNAVAILABLE', cause: { error_type: 'service_unavailable' } });
+    await expect(open(unavailable)).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      cause: { error_type: 'service_unavailable' },
+    });
   });
 });

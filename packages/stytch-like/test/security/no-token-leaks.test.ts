@@ -92,13 +92,11 @@ describe('no token value in errors or logs', () => {
     await failing(() => newProvider().setSessionToken({ sessionToken: tampered, sessionJwt: forgedJwt }));
     await failing(() => newProvider().open({ email, password: 'not the password' }));
     const past = new ManualClock(new Date(Date.now() - 2 * 60 * 60_000));
-    const old = await server
-      .serviceWithClock(past.now)
-      .createPasswordUser({
-        email: `old-${label}-${randomUUID()}@example.test`,
-        password: PASSWORD,
-        sessionDurationMinutes: 5,
-      });
+    const old = await server.serviceWithClock(past.now).createPasswordUser({
+      email: `old-${label}-${randomUUID()}@example.test`,
+      password: PASSWORD,
+      sessionDurationMinutes: 5,
+    });
     keep(old.sessionToken);
     keep(old.sessionJwt);
     await failing(() => newProvider().setSessionToken(old.sessionToken));

@@ -21,7 +21,13 @@ describe('StytchLikeSessionService', () => {
   beforeEach(() => {
     store = new MemorySessionStore();
     clock = new ManualClock(new Date('2030-01-01T00:00:00.000Z'));
-    service = new StytchLikeSessionService({ store, projectId, clock: clock.now, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    service = new StytchLikeSessionService({
+      store,
+      projectId,
+      clock: clock.now,
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
   });
   afterEach(async () => {
     await service.close();
@@ -46,12 +52,19 @@ describe('StytchLikeSessionService', () => {
       expect.objectContaining({ type: 'password', delivery_method: 'knowledge' }),
     ]);
     expect(result.user.emails[0]?.email).toMatch(/@example\.test$/);
-    expect(decodeProtectedHeader(result.sessionJwt)).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: expect.stringMatching(/^jwk-test-/) });
+    expect(decodeProtectedHeader(result.sessionJwt)).toMatchObject({
+      alg: 'RS256',
+      typ: 'JWT',
+      kid: expect.stringMatching(/^jwk-test-/),
+    });
     const claims = decodeJwt(result.sessionJwt);
     expect(claims).toMatchObject({ sub: result.user.user_id, iss: `stytch.com/${projectId}`, aud: [projectId] });
     expect(claims.exp! - claims.iat!).toBe(300);
     expect(claims.nbf).toBe(claims.iat);
-    expect(claims[SESSION_CLAIM]).toMatchObject({ id: result.session.session_id, expires_at: result.session.expires_at });
+    expect(claims[SESSION_CLAIM]).toMatchObject({
+      id: result.session.session_id,
+      expires_at: result.session.expires_at,
+    });
   });
 
   it('stores only the SHA-256 of the token secret, never the token', async () => {
@@ -63,7 +76,11 @@ describe('StytchLikeSessionService', () => {
   });
 
   it('authenticates without a duration leaving the expiry as is, and with one extending it from now', async () => {
-    const { sessionToken, session } = await service.createPasswordUser({ email: email(), password: PASSWORD, sessionDurationMinutes: 30 });
+    const { sessionToken, session } = await service.createPasswordUser({
+      email: email(),
+      password: PASSWORD,
+      sessionDurationMinutes: 30,
+    });
     clock.advance(10 * MINUTE);
     const plain = await service.authenticateSession({ sessionToken });
     expect(plain.session.expires_at).toBe(session.expires_at);
@@ -94,7 +111,9 @@ describe('StytchLikeSessionService', () => {
     await expect(service.authenticateSession({ sessionToken, sessionDurationMinutes: 5 })).resolves.toBeTruthy();
     await expect(service.authenticateSession({ sessionToken, sessionDurationMinutes: 527_040 })).resolves.toBeTruthy();
     for (const bad of [4, 527_041, 5.5, '10']) {
-      const error = await rejection(service.authenticateSession({ sessionToken, sessionDurationMinutes: bad as number }));
+      const error = await rejection(
+        service.authenticateSession({ sessionToken, sessionDurationMinutes: bad as number }),
+      );
       expect(error).toMatchObject({ errorType: 'invalid_session_duration_minutes', statusCode: 400 });
     }
   });
@@ -102,19 +121,27 @@ describe('StytchLikeSessionService', () => {
   it('needs exactly one of session_token and session_jwt', async () => {
     const { sessionToken, sessionJwt } = await service.createPasswordUser({ email: email(), password: PASSWORD });
     expect(await rejection(service.authenticateSession({}))).toMatchObject({ errorType: 'no_session_arguments' });
-    expect(await rejection(service.authenticateSession({ sessionToken, sessionJwt }))).toMatchObject({ errorType: 'too_many_session_arguments' });
+    expect(await rejection(service.authenticateSession({ sessionToken, sessionJwt }))).toMatchObject({
+      errorType: 'too_many_session_arguments',
+    });
     expect(await rejection(service.revokeSession({}))).toMatchObject({ errorType: 'no_session_arguments' });
-    expect(await rejection(service.revokeSession({ sessionToken, sessionId: 'session-test-x' }))).toMatchObject({ errorType: 'too_many_session_arguments' });
+    expect(await rejection(service.revokeSession({ sessionToken, sessionId: 'session-test-x' }))).toMatchObject({
+      errorType: 'too_many_session_arguments',
+    });
   });
 
   it('refuses a token with one changed character, and a token not shaped like one', async () => {
     const { sessionToken } = await service.createPasswordUser({ email: email(), password: PASSWORD });
     const last = sessionToken.at(-1) === 'A' ? 'B' : 'A';
-    expect(await rejection(service.authenticateSession({ sessionToken: sessionToken.slice(0, -1) + last }))).toMatchObject({
+    expect(
+      await rejection(service.authenticateSession({ sessionToken: sessionToken.slice(0, -1) + last })),
+    ).toMatchObject({
       errorType: 'session_not_found',
       statusCode: 404,
     });
-    expect(await rejection(service.authenticateSession({ sessionToken: 'not-a-token' }))).toMatchObject({ errorType: 'invalid_session_token' });
+    expect(await rejection(service.authenticateSession({ sessionToken: 'not-a-token' }))).toMatchObject({
+      errorType: 'invalid_session_token',
+    });
   });
 
   it('authenticates by JWT (no token returned) and exchanges an expired JWT of a live session for a fresh one', async () => {
@@ -123,18 +150,29 @@ describe('StytchLikeSessionService', () => {
     expect(byJwt.session.session_id).toBe(session.session_id);
     expect(byJwt.sessionToken).toBe('');
     clock.advance(6 * MINUTE);
-    await expect(service.verifySessionJwt(sessionJwt)).rejects.toMatchObject({ errorType: 'invalid_session_jwt', details: { reason: 'expired' } });
+    await expect(service.verifySessionJwt(sessionJwt)).rejects.toMatchObject({
+      errorType: 'invalid_session_jwt',
+      details: { reason: 'expired' },
+    });
     const exchanged = await service.authenticateSession({ sessionJwt });
     expect(decodeJwt(exchanged.sessionJwt).exp).toBeGreaterThan(decodeJwt(sessionJwt).exp!);
     await expect(service.verifySessionJwt(exchanged.sessionJwt)).resolves.toMatchObject({ expired: false });
   });
 
   it('refuses an expired session with session_not_found and reason session_expired, by token and by JWT', async () => {
-    const { sessionToken, sessionJwt } = await service.createPasswordUser({ email: email(), password: PASSWORD, sessionDurationMinutes: 5 });
+    const { sessionToken, sessionJwt } = await service.createPasswordUser({
+      email: email(),
+      password: PASSWORD,
+      sessionDurationMinutes: 5,
+    });
     clock.advance(5 * MINUTE);
     for (const input of [{ sessionToken }, { sessionJwt }]) {
       const error = await rejection(service.authenticateSession(input));
-      expect(error).toMatchObject({ errorType: 'session_not_found', statusCode: 404, details: { reason: 'session_expired' } });
+      expect(error).toMatchObject({
+        errorType: 'session_not_found',
+        statusCode: 404,
+        details: { reason: 'session_expired' },
+      });
     }
   });
 
@@ -145,25 +183,47 @@ describe('StytchLikeSessionService', () => {
     await service.revokeSession({ sessionToken: b.sessionToken });
     await service.revokeSession({ sessionJwt: c.sessionJwt });
     for (const revoked of [a, b, c]) {
-      expect(await rejection(service.authenticateSession({ sessionToken: revoked.sessionToken }))).toMatchObject({ errorType: 'session_not_found' });
-      expect(await rejection(service.authenticateSession({ sessionJwt: revoked.sessionJwt }))).toMatchObject({ errorType: 'session_not_found' });
+      expect(await rejection(service.authenticateSession({ sessionToken: revoked.sessionToken }))).toMatchObject({
+        errorType: 'session_not_found',
+      });
+      expect(await rejection(service.authenticateSession({ sessionJwt: revoked.sessionJwt }))).toMatchObject({
+        errorType: 'session_not_found',
+      });
     }
-    expect(await rejection(service.revokeSession({ sessionId: a.session.session_id }))).toMatchObject({ errorType: 'session_not_found' });
+    expect(await rejection(service.revokeSession({ sessionId: a.session.session_id }))).toMatchObject({
+      errorType: 'session_not_found',
+    });
   });
 
   it("lists a user's active sessions only; an unknown user is user_not_found", async () => {
     const address = email();
     const first = await service.createPasswordUser({ email: address, password: PASSWORD, sessionDurationMinutes: 5 });
     clock.advance(MINUTE);
-    const second = await service.authenticatePassword({ email: address, password: PASSWORD, sessionDurationMinutes: 60 });
-    expect((await service.listSessions(first.user.user_id)).map((s) => s.session_id)).toEqual([first.session.session_id, second.session.session_id]);
+    const second = await service.authenticatePassword({
+      email: address,
+      password: PASSWORD,
+      sessionDurationMinutes: 60,
+    });
+    expect((await service.listSessions(first.user.user_id)).map((s) => s.session_id)).toEqual([
+      first.session.session_id,
+      second.session.session_id,
+    ]);
     clock.advance(5 * MINUTE);
-    expect((await service.listSessions(first.user.user_id)).map((s) => s.session_id)).toEqual([second.session.session_id]);
-    expect(await rejection(service.listSessions(`user-test-${randomUUID()}`))).toMatchObject({ errorType: 'user_not_found', statusCode: 404 });
+    expect((await service.listSessions(first.user.user_id)).map((s) => s.session_id)).toEqual([
+      second.session.session_id,
+    ]);
+    expect(await rejection(service.listSessions(`user-test-${randomUUID()}`))).toMatchObject({
+      errorType: 'user_not_found',
+      statusCode: 404,
+    });
   });
 
   it('sweeps sessions an hour after they expired', async () => {
-    const { session } = await service.createPasswordUser({ email: email(), password: PASSWORD, sessionDurationMinutes: 5 });
+    const { session } = await service.createPasswordUser({
+      email: email(),
+      password: PASSWORD,
+      sessionDurationMinutes: 5,
+    });
     clock.advance(5 * MINUTE);
     await service.sweepExpiredSessions();
     expect(await store.findSessionById(session.session_id)).not.toBeNull();
@@ -183,10 +243,17 @@ describe('StytchLikeSessionService', () => {
     const claims = decodeJwt(merged.sessionJwt);
     expect(claims).toMatchObject({ plan: 'pro', level: 3, iss: `stytch.com/${projectId}`, sub: merged.user.user_id });
     expect(claims).not.toHaveProperty('team');
-    const tooLarge = await rejection(service.authenticateSession({ sessionToken, sessionCustomClaims: { blob: 'x'.repeat(4100) } }));
+    const tooLarge = await rejection(
+      service.authenticateSession({ sessionToken, sessionCustomClaims: { blob: 'x'.repeat(4100) } }),
+    );
     expect(tooLarge).toMatchObject({ errorType: 'custom_claims_too_large', statusCode: 400 });
-    expect((await service.authenticateSession({ sessionToken })).session.custom_claims).toEqual({ plan: 'pro', level: 3 });
-    expect(await rejection(service.authenticateSession({ sessionToken, sessionCustomClaims: [1] as never }))).toMatchObject({
+    expect((await service.authenticateSession({ sessionToken })).session.custom_claims).toEqual({
+      plan: 'pro',
+      level: 3,
+    });
+    expect(
+      await rejection(service.authenticateSession({ sessionToken, sessionCustomClaims: [1] as never })),
+    ).toMatchObject({
       errorType: 'invalid_session_custom_claims',
     });
   });
@@ -194,33 +261,57 @@ describe('StytchLikeSessionService', () => {
   it('refuses wrong passwords and unknown emails alike, duplicate emails regardless of case, and weak passwords', async () => {
     const address = email();
     await service.createPasswordUser({ email: address, password: PASSWORD });
-    expect(await rejection(service.authenticatePassword({ email: address, password: 'wrong password' }))).toMatchObject({
+    expect(await rejection(service.authenticatePassword({ email: address, password: 'wrong password' }))).toMatchObject(
+      {
+        errorType: 'unauthorized_credentials',
+        statusCode: 401,
+      },
+    );
+    expect(await rejection(service.authenticatePassword({ email: email(), password: PASSWORD }))).toMatchObject({
       errorType: 'unauthorized_credentials',
-      statusCode: 401,
     });
-    expect(await rejection(service.authenticatePassword({ email: email(), password: PASSWORD }))).toMatchObject({ errorType: 'unauthorized_credentials' });
-    expect(await rejection(service.createPasswordUser({ email: address.toUpperCase(), password: PASSWORD }))).toMatchObject({ errorType: 'duplicate_email' });
-    expect(await rejection(service.createPasswordUser({ email: email(), password: 'short' }))).toMatchObject({ errorType: 'weak_password' });
-    expect(await rejection(service.createPasswordUser({ email: 'not an email', password: PASSWORD }))).toMatchObject({ errorType: 'invalid_email' });
-    await expect(service.authenticatePassword({ email: ` ${address.toUpperCase()} `, password: PASSWORD })).resolves.toBeTruthy();
+    expect(
+      await rejection(service.createPasswordUser({ email: address.toUpperCase(), password: PASSWORD })),
+    ).toMatchObject({ errorType: 'duplicate_email' });
+    expect(await rejection(service.createPasswordUser({ email: email(), password: 'short' }))).toMatchObject({
+      errorType: 'weak_password',
+    });
+    expect(await rejection(service.createPasswordUser({ email: 'not an email', password: PASSWORD }))).toMatchObject({
+      errorType: 'invalid_email',
+    });
+    await expect(
+      service.authenticatePassword({ email: ` ${address.toUpperCase()} `, password: PASSWORD }),
+    ).resolves.toBeTruthy();
   });
 
   it('adds the password factor to an existing session of the same user when given its token', async () => {
     const address = email();
     const created = await service.createPasswordUser({ email: address, password: PASSWORD });
     clock.advance(MINUTE);
-    const again = await service.authenticatePassword({ email: address, password: PASSWORD, sessionToken: created.sessionToken });
+    const again = await service.authenticatePassword({
+      email: address,
+      password: PASSWORD,
+      sessionToken: created.sessionToken,
+    });
     expect(again.session.session_id).toBe(created.session.session_id);
     expect(again.session.authentication_factors).toHaveLength(1);
     expect(again.session.authentication_factors[0]?.last_authenticated_at).toBe(clock.now().toISOString());
     const other = await service.createPasswordUser({ email: email(), password: PASSWORD });
-    expect(await rejection(service.authenticatePassword({ email: address, password: PASSWORD, sessionToken: other.sessionToken }))).toMatchObject({
+    expect(
+      await rejection(
+        service.authenticatePassword({ email: address, password: PASSWORD, sessionToken: other.sessionToken }),
+      ),
+    ).toMatchObject({
       errorType: 'unauthorized_credentials',
     });
   });
 
   it('rotates keys: new JWTs use the new kid, old JWTs verify during the overlap, and not after it', async () => {
-    const before = await service.createPasswordUser({ email: email(), password: PASSWORD, sessionDurationMinutes: 600 });
+    const before = await service.createPasswordUser({
+      email: email(),
+      password: PASSWORD,
+      sessionDurationMinutes: 600,
+    });
     const oldKid = decodeProtectedHeader(before.sessionJwt).kid;
     const rotation = await service.rotateSigningKeys({ overlapMs: 60 * MINUTE });
     expect(rotation.retired.map((r) => r.kid)).toEqual([oldKid]);
@@ -234,10 +325,12 @@ describe('StytchLikeSessionService', () => {
       errorType: 'invalid_session_jwt',
       details: { reason: 'unknown_key' },
     });
-    expect(await rejection(service.rotateSigningKeys({ overlapMs: MINUTE }))).toMatchObject({ errorType: 'invalid_request_body' });
+    expect(await rejection(service.rotateSigningKeys({ overlapMs: MINUTE }))).toMatchObject({
+      errorType: 'invalid_request_body',
+    });
   });
 
-  it('persists signing keys in the store: a second service over the same store verifies the first one\'s JWTs', async () => {
+  it("persists signing keys in the store: a second service over the same store verifies the first one's JWTs", async () => {
     const { sessionJwt } = await service.createPasswordUser({ email: email(), password: PASSWORD });
     const twin = new StytchLikeSessionService({ store, projectId, clock: clock.now, sweepIntervalMs: 0 });
     await expect(twin.verifySessionJwt(sessionJwt)).resolves.toMatchObject({ expired: false });
@@ -259,6 +352,9 @@ describe('StytchLikeSessionService', () => {
 
   it('refuses calls after close with service_unavailable', async () => {
     await service.close();
-    expect(await rejection(service.listSessions('user-test-x'))).toMatchObject({ errorType: 'service_unavailable', statusCode: 503 });
+    expect(await rejection(service.listSessions('user-test-x'))).toMatchObject({
+      errorType: 'service_unavailable',
+      statusCode: 503,
+    });
   });
 });

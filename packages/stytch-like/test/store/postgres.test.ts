@@ -18,9 +18,14 @@ describe('PostgresSessionStore, checked straight in the database', () => {
   it('creates its schema on open, also when two open at once', async () => {
     const otherSchema = uniqueName('stytch_like_test');
     try {
-      const stores = await Promise.all([0, 1].map(() => PostgresSessionStore.open({ connectionString: POSTGRES_URL, schema: otherSchema })));
+      const stores = await Promise.all(
+        [0, 1].map(() => PostgresSessionStore.open({ connectionString: POSTGRES_URL, schema: otherSchema })),
+      );
       const tables = await withPostgres((client) =>
-        client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [otherSchema]),
+        client.query<{ table_name: string }>(
+          'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1',
+          [otherSchema],
+        ),
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual(['counters', 'sessions', 'signing_keys', 'users']);
       await Promise.all(stores.map((s) => s.close()));
@@ -31,10 +36,22 @@ describe('PostgresSessionStore, checked straight in the database', () => {
 
   it('keeps only the SHA-256 of the token secret in its row', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
     try {
-      const { sessionToken, session } = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: 'a long password here' });
-      const row = await withPostgres((client) => client.query(`SELECT row_to_json(s)::text AS json FROM "${schema}".sessions s WHERE session_id = $1`, [session.session_id]));
+      const { sessionToken, session } = await service.createPasswordUser({
+        email: `u-${randomUUID()}@example.test`,
+        password: 'a long password here',
+      });
+      const row = await withPostgres((client) =>
+        client.query(`SELECT row_to_json(s)::text AS json FROM "${schema}".sessions s WHERE session_id = $1`, [
+          session.session_id,
+        ]),
+      );
       const json = String(row.rows[0]?.json);
       expect(json).toContain(session.session_id);
       expect(json).not.toContain(sessionToken.slice(16));
@@ -48,7 +65,15 @@ describe('PostgresSessionStore, checked straight in the database', () => {
   it('closes its pool: its connections leave pg_stat_activity', async () => {
     const applicationName = uniqueName('stytch-like-close-test');
     const connections = () =>
-      withPostgres(async (client) => Number((await client.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows[0]?.n));
+      withPostgres(async (client) =>
+        Number(
+          (
+            await client.query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [
+              applicationName,
+            ])
+          ).rows[0]?.n,
+        ),
+      );
     const store = await PostgresSessionStore.open({ connectionString: POSTGRES_URL, schema, applicationName });
     await Promise.all(Array.from({ length: 4 }, () => store.ping()));
     expect(await connections()).toBeGreaterThan(0);
@@ -58,7 +83,9 @@ describe('PostgresSessionStore, checked straight in the database', () => {
 
   it('reports an unreachable server as UNAVAILABLE within the connect timeout', async () => {
     const started = Date.now();
-    await expect(PostgresSessionStore.open({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 1000 })).rejects.toMatchObject({
+    await expect(
+      PostgresSessionStore.open({ connectionString: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 1000 }),
+    ).rejects.toMatchObject({
       name: 'SessionStoreError',
       code: 'UNAVAILABLE',
     });

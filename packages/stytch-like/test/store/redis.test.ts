@@ -18,7 +18,12 @@ describe('RedisSessionStore, checked straight in Redis', () => {
 
   it('expires sessions by TTL (expiry plus the retention hour), keeps a per-user index, and stores no token', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
     try {
       const { sessionToken, session } = await service.createPasswordUser({
         email: `u-${randomUUID()}@example.test`,
@@ -31,7 +36,9 @@ describe('RedisSessionStore, checked straight in Redis', () => {
         const expected = 10 * 60_000 + EXPIRED_SESSION_RETENTION_MS;
         expect(ttl).toBeGreaterThan(expected - 10_000);
         expect(ttl).toBeLessThanOrEqual(expected);
-        expect(await client.pTTL(`${prefix}session-by-token:${sessionToken.slice(0, 16)}`)).toBeGreaterThan(expected - 10_000);
+        expect(await client.pTTL(`${prefix}session-by-token:${sessionToken.slice(0, 16)}`)).toBeGreaterThan(
+          expected - 10_000,
+        );
         expect(await client.zRange(`${prefix}user-sessions:${session.user_id}`, 0, -1)).toEqual([session.session_id]);
         const raw = (await client.get(key)) ?? '';
         expect(raw).toContain(session.session_id);
@@ -45,7 +52,8 @@ describe('RedisSessionStore, checked straight in Redis', () => {
 
   it('closes its connection: its client leaves CLIENT LIST', async () => {
     const clientName = uniqueName('stytch-like-close-test');
-    const connected = () => withRedis(async (client) => (await client.clientList()).some((entry) => entry.name === clientName));
+    const connected = () =>
+      withRedis(async (client) => (await client.clientList()).some((entry) => entry.name === clientName));
     const store = await RedisSessionStore.open({ url: REDIS_URL, keyPrefix: prefix, clientName });
     expect(await connected()).toBe(true);
     await store.close();
@@ -63,16 +71,34 @@ describe('RedisSessionStore, checked straight in Redis', () => {
 
   it('updates atomically: session checks racing an extension and a claims change never write the old values back', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
     try {
-      const { session } = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: 'a long password here', sessionDurationMinutes: 10 });
+      const { session } = await service.createPasswordUser({
+        email: `u-${randomUUID()}@example.test`,
+        password: 'a long password here',
+        sessionDurationMinutes: 10,
+      });
       const stale = (await store.findSessionById(session.session_id))!;
       const extendedTo = new Date(stale.expiresAt.getTime() + 24 * 60 * 60_000);
       for (let round = 0; round < 5; round++) {
         // Every check read the session before the extension; all land on Redis's one connection interleaved with it.
-        const check = (i: number) => store.updateSession(stale.sessionId, { ...stale, lastAccessedAt: new Date(stale.lastAccessedAt.getTime() + i) }, { lastAccessOnly: true });
+        const check = (i: number) =>
+          store.updateSession(
+            stale.sessionId,
+            { ...stale, lastAccessedAt: new Date(stale.lastAccessedAt.getTime() + i) },
+            { lastAccessOnly: true },
+          );
         const before = Array.from({ length: 20 }, (_, i) => check(i));
-        const extension = store.updateSession(stale.sessionId, { ...stale, expiresAt: extendedTo, customClaims: { round } });
+        const extension = store.updateSession(stale.sessionId, {
+          ...stale,
+          expiresAt: extendedTo,
+          customClaims: { round },
+        });
         const after = Array.from({ length: 20 }, (_, i) => check(20 + i));
         await Promise.all([...before, extension, ...after]);
         const now = (await store.findSessionById(stale.sessionId))!;
@@ -92,9 +118,18 @@ describe('RedisSessionStore, checked straight in Redis', () => {
 
   it('sweeps from one server at a time: a held sweep lock makes the others return at once', async () => {
     const stores = [await location.open(), await location.open()];
-    const service = new StytchLikeSessionService({ store: stores[0]!, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
+    const service = new StytchLikeSessionService({
+      store: stores[0]!,
+      ...testProject(),
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
     try {
-      const { session } = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: 'a long password here', sessionDurationMinutes: 5 });
+      const { session } = await service.createPasswordUser({
+        email: `u-${randomUUID()}@example.test`,
+        password: 'a long password here',
+        sessionDurationMinutes: 5,
+      });
       const future = new Date(Date.now() + 60 * 60_000);
       await withRedis((client) => client.set(`${prefix}sweep-lock`, 'another server', { PX: 60_000 }));
       expect(await stores[1]!.deleteSessionsExpiredBefore(future)).toBe(0);

@@ -30,15 +30,26 @@ describe('SqliteSessionStore, read straight from the file', () => {
   it('writes a last-access-only update to the file like any other', async () => {
     const store = await location.open();
     const clock = new ManualClock(new Date());
-    const service = new StytchLikeSessionService({ store, ...testProject(), clock: clock.now, passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
-    const { sessionToken, session } = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: 'a long password here' });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      clock: clock.now,
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
+    const { sessionToken, session } = await service.createPasswordUser({
+      email: `u-${randomUUID()}@example.test`,
+      password: 'a long password here',
+    });
     clock.advance(60_000);
     const touched = await service.authenticateSession({ sessionToken });
     await service.close();
     await store.close();
     const db = new DatabaseSync(path, { readOnly: true });
     try {
-      const row = db.prepare('SELECT last_accessed_at, expires_at FROM sessions WHERE session_id = ?').get(session.session_id);
+      const row = db
+        .prepare('SELECT last_accessed_at, expires_at FROM sessions WHERE session_id = ?')
+        .get(session.session_id);
       expect(row).toEqual({ last_accessed_at: clock.now().getTime(), expires_at: Date.parse(session.expires_at) });
       expect(touched.session.last_accessed_at).toBe(clock.now().toISOString());
     } finally {
@@ -48,16 +59,26 @@ describe('SqliteSessionStore, read straight from the file', () => {
 
   it('never writes a session token or its secret to disk, only the SHA-256 of the secret', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({ store, ...testProject(), passwordHashing: FAST_PASSWORD_HASHING, sweepIntervalMs: 0 });
-    const { sessionToken, session } = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: 'a long password here' });
+    const service = new StytchLikeSessionService({
+      store,
+      ...testProject(),
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 0,
+    });
+    const { sessionToken, session } = await service.createPasswordUser({
+      email: `u-${randomUUID()}@example.test`,
+      password: 'a long password here',
+    });
     await service.close();
-    const onDisk = ['', '-wal'].map((suffix) => {
-      try {
-        return readFileSync(path + suffix).toString('latin1');
-      } catch {
-        return '';
-      }
-    }).join('');
+    const onDisk = ['', '-wal']
+      .map((suffix) => {
+        try {
+          return readFileSync(path + suffix).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
     expect(onDisk).toContain(session.session_id);
     expect(onDisk).not.toContain(sessionToken.slice(16));
     await store.close();

@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionStoreError, type SessionRecord, type SessionStore, type SigningKeyRecord, type UserRecord } from '../../src/server/store/session-store.js';
+import {
+  SessionStoreError,
+  type SessionRecord,
+  type SessionStore,
+  type SigningKeyRecord,
+  type UserRecord,
+} from '../../src/server/store/session-store.js';
 import { waitFor } from '../helpers/poll.js';
 import type { TestStoreLocation } from '../helpers/stores.js';
 
@@ -62,7 +68,10 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       const update = {
         lastAccessedAt: later,
         expiresAt: new Date(later.getTime() + 120 * MINUTE),
-        authenticationFactors: [...session.authenticationFactors, { ...session.authenticationFactors[0]!, updated_at: later.toISOString() }],
+        authenticationFactors: [
+          ...session.authenticationFactors,
+          { ...session.authenticationFactors[0]!, updated_at: later.toISOString() },
+        ],
         customClaims: { role: 'admin' },
       };
       const updated = await store.updateSession(session.sessionId, update);
@@ -110,7 +119,10 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
     it('deletes sessions expired at or before a cutoff and keeps the others', async () => {
       const userId = `user-test-${randomUUID()}`;
       const now = Date.now();
-      const expired = newSession(userId, { startedAt: new Date(now - 30 * MINUTE), expiresAt: new Date(now - 2 * MINUTE) });
+      const expired = newSession(userId, {
+        startedAt: new Date(now - 30 * MINUTE),
+        expiresAt: new Date(now - 2 * MINUTE),
+      });
       const alive = newSession(userId, { expiresAt: new Date(now + 30 * MINUTE) });
       await store.insertSession(expired);
       await store.insertSession(alive);
@@ -202,7 +214,9 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
     it('counts in one atomic step per increment, shared by a second handle on the same store', async () => {
       const key = `test:${randomUUID()}`;
       const started = new Date();
-      const counts = await Promise.all(Array.from({ length: 40 }, () => store.incrementCounter(key, 60 * MINUTE, new Date())));
+      const counts = await Promise.all(
+        Array.from({ length: 40 }, () => store.incrementCounter(key, 60 * MINUTE, new Date())),
+      );
       // No lost update: every increment saw a different count.
       expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       const other = location.kind === 'memory' ? store : await location.open();
@@ -225,7 +239,10 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       const key = `test:${randomUUID()}`;
       await store.incrementCounter(key, 200, new Date());
       expect((await store.incrementCounter(key, 200, new Date())).count).toBe(2);
-      await waitFor(async () => (await store.readCounter(key, new Date())) === null, { timeoutMs: 5000, what: 'the counter window to end' });
+      await waitFor(async () => (await store.readCounter(key, new Date())) === null, {
+        timeoutMs: 5000,
+        what: 'the counter window to end',
+      });
       await store.deleteCountersExpiredBefore(new Date());
       expect((await store.incrementCounter(key, 60 * MINUTE, new Date())).count).toBe(1);
     });
@@ -233,7 +250,9 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
     it('upgrades a password hash only while it is still the hash that was read', async () => {
       const user = newUser();
       await store.insertUser(user);
-      expect(await store.upgradePasswordHash(user.userId, '$scrypt$not-the-current-one', '$scrypt$stronger')).toBe(false);
+      expect(await store.upgradePasswordHash(user.userId, '$scrypt$not-the-current-one', '$scrypt$stronger')).toBe(
+        false,
+      );
       expect(await store.findUserById(user.userId)).toEqual(user);
       expect(await store.upgradePasswordHash(user.userId, user.passwordHash, '$scrypt$stronger')).toBe(true);
       expect(await store.findUserByEmail(user.email)).toEqual({ ...user, passwordHash: '$scrypt$stronger' });
@@ -276,7 +295,9 @@ function newSession(userId: string, overrides: Partial<SessionRecord> = {}): Ses
     lastAccessedAt: startedAt,
     expiresAt: new Date(startedAt.getTime() + 60 * MINUTE),
     attributes: { ip_address: '203.0.113.7', user_agent: 'vitest' },
-    authenticationFactors: [{ type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at }],
+    authenticationFactors: [
+      { type: 'password', delivery_method: 'knowledge', last_authenticated_at: at, created_at: at, updated_at: at },
+    ],
     customClaims: {},
     ...overrides,
   };

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { CliUsageError, isLoopbackHost, parseCliArguments, scryptLogCostFromEnv } from '../../src/server/cli/arguments.js';
+import {
+  CliUsageError,
+  isLoopbackHost,
+  parseCliArguments,
+  scryptLogCostFromEnv,
+} from '../../src/server/cli/arguments.js';
 import { createStytchLikeServer } from '../../src/server/http/server.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
@@ -30,8 +35,16 @@ describe('CLI arguments', () => {
       STYTCH_LIKE_PROJECT_ID: 'project-test-env',
       STYTCH_LIKE_SECRET: 'e'.repeat(20),
     };
-    expect(parseCliArguments(['serve'], env)).toMatchObject({ port: 4000, host: '0.0.0.0', storeUrl: 'memory:', projectId: 'project-test-env' });
-    expect(parseCliArguments(['serve', '--port', '5000', '--store', 'redis://r:6379'], env)).toMatchObject({ port: 5000, storeUrl: 'redis://r:6379' });
+    expect(parseCliArguments(['serve'], env)).toMatchObject({
+      port: 4000,
+      host: '0.0.0.0',
+      storeUrl: 'memory:',
+      projectId: 'project-test-env',
+    });
+    expect(parseCliArguments(['serve', '--port', '5000', '--store', 'redis://r:6379'], env)).toMatchObject({
+      port: 5000,
+      storeUrl: 'redis://r:6379',
+    });
     expect(parseCliArguments(['serve', '--port=0', ...required], {})).toMatchObject({ port: 0 });
   });
 
@@ -44,7 +57,9 @@ describe('CLI arguments', () => {
       dropPrevious: false,
       keyEncryptionKeys: undefined,
     });
-    expect(parseCliArguments(['rotate-keys', '--overlap', '90m'], { STYTCH_LIKE_STORE: 'memory:' })).toMatchObject({ overlapMs: 90 * 60_000 });
+    expect(parseCliArguments(['rotate-keys', '--overlap', '90m'], { STYTCH_LIKE_STORE: 'memory:' })).toMatchObject({
+      overlapMs: 90 * 60_000,
+    });
   });
 
   it('recognise help and version', () => {
@@ -86,8 +101,18 @@ describe('CLI arguments', () => {
   });
 
   it('tell loopback from everything else, including look-alikes', () => {
-    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.10.0.1', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', 'localhost.example.com', '127.0.0.1.nip.io', '']) {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.10.0.1', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      '128.0.0.1',
+      '::ffff:10.0.0.1',
+      'localhost.example.com',
+      '127.0.0.1.nip.io',
+      '',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
   });
@@ -95,8 +120,24 @@ describe('CLI arguments', () => {
   it('read TLS files, several secrets, the key-encryption key and lifetimes from flags and the environment', () => {
     const kek = randomBytes(32).toString('base64');
     const parsed = parseCliArguments(
-      ['serve', '--project-id', 'project-test-a', '--host', '0.0.0.0', '--tls-cert', 'c.pem', '--max-session-lifetime', '30d', '--expired-jwt-max-age', '0s'],
-      { STYTCH_LIKE_TLS_KEY: 'k.pem', STYTCH_LIKE_SECRETS: `${'a'.repeat(16)}, ${'b'.repeat(16)}`, STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek },
+      [
+        'serve',
+        '--project-id',
+        'project-test-a',
+        '--host',
+        '0.0.0.0',
+        '--tls-cert',
+        'c.pem',
+        '--max-session-lifetime',
+        '30d',
+        '--expired-jwt-max-age',
+        '0s',
+      ],
+      {
+        STYTCH_LIKE_TLS_KEY: 'k.pem',
+        STYTCH_LIKE_SECRETS: `${'a'.repeat(16)}, ${'b'.repeat(16)}`,
+        STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek,
+      },
     );
     expect(parsed).toMatchObject({
       tls: { certFile: 'c.pem', keyFile: 'k.pem' },
@@ -105,8 +146,12 @@ describe('CLI arguments', () => {
       expiredJwtMaxAgeSeconds: 0,
     });
     expect((parsed as unknown as { keyEncryptionKeys: Uint8Array[] }).keyEncryptionKeys).toHaveLength(1);
-    expect(parseCliArguments(['rotate-keys', '--store', 'memory:', '--drop-previous'], {})).toMatchObject({ dropPrevious: true });
-    expect(parseCliArguments(['encrypt-keys', '--store', 'memory:'], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek })).toMatchObject({ command: 'encrypt-keys' });
+    expect(parseCliArguments(['rotate-keys', '--store', 'memory:', '--drop-previous'], {})).toMatchObject({
+      dropPrevious: true,
+    });
+    expect(
+      parseCliArguments(['encrypt-keys', '--store', 'memory:'], { STYTCH_LIKE_KEY_ENCRYPTION_KEY: kek }),
+    ).toMatchObject({ command: 'encrypt-keys' });
     expect(parseCliArguments(['revoke-sessions', '--store', 'memory:', '--user-id', 'user-test-a'], {})).toEqual({
       command: 'revoke-sessions',
       storeUrl: 'memory:',
@@ -117,13 +162,25 @@ describe('CLI arguments', () => {
   it('refuse weak or ambiguous security settings, naming the setting and never the value', () => {
     const secret = 'super-secret-value-1234';
     const cases: [string[], Record<string, string>, RegExp][] = [
-      [['serve', '--project-id', 'p', '--host', '10.1.2.3'], { STYTCH_LIKE_SECRET: secret }, /refusing plain HTTP on 10\.1\.2\.3/],
+      [
+        ['serve', '--project-id', 'p', '--host', '10.1.2.3'],
+        { STYTCH_LIKE_SECRET: secret },
+        /refusing plain HTTP on 10\.1\.2\.3/,
+      ],
       [['serve', '--project-id', 'p', '--tls-key', 'k.pem'], { STYTCH_LIKE_SECRET: secret }, /give both or none/],
       [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRET: secret, STYTCH_LIKE_SECRETS: secret }, /not both/],
       [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRETS: `${secret},${secret}` }, /same secret twice/],
       [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRETS: `${secret},` }, /secret 2 must be at least 16/],
-      [['serve', '--project-id', 'p'], { STYTCH_LIKE_SECRET: secret, STYTCH_LIKE_KEY_ENCRYPTION_KEY: secret }, /not 32 bytes/],
-      [['serve', '--project-id', 'p', '--max-session-lifetime', '1m'], { STYTCH_LIKE_SECRET: secret }, /--max-session-lifetime .* at least 5m/],
+      [
+        ['serve', '--project-id', 'p'],
+        { STYTCH_LIKE_SECRET: secret, STYTCH_LIKE_KEY_ENCRYPTION_KEY: secret },
+        /not 32 bytes/,
+      ],
+      [
+        ['serve', '--project-id', 'p', '--max-session-lifetime', '1m'],
+        { STYTCH_LIKE_SECRET: secret },
+        /--max-session-lifetime .* at least 5m/,
+      ],
       [['rotate-keys', '--store', 'memory:', '--drop-previous', '--overlap', '1d'], {}, /takes no --overlap/],
       [['encrypt-keys', '--store', 'memory:'], {}, /STYTCH_LIKE_KEY_ENCRYPTION_KEY is required/],
       [['revoke-sessions', '--store', 'memory:'], {}, /--user-id is required/],
@@ -142,8 +199,19 @@ describe('CLI arguments', () => {
   });
 
   it('hold the library to the CLI’s secret rules', async () => {
-    const service = new StytchLikeSessionService({ store: new MemorySessionStore(), projectId: 'project-test-a', sweepIntervalMs: 0 });
-    for (const secret of ['', 'x', 'fifteen-chars-!', [], ['a'.repeat(16), 'short'], ['a'.repeat(16), 'a'.repeat(16)]]) {
+    const service = new StytchLikeSessionService({
+      store: new MemorySessionStore(),
+      projectId: 'project-test-a',
+      sweepIntervalMs: 0,
+    });
+    for (const secret of [
+      '',
+      'x',
+      'fifteen-chars-!',
+      [],
+      ['a'.repeat(16), 'short'],
+      ['a'.repeat(16), 'a'.repeat(16)],
+    ]) {
       expect(() => createStytchLikeServer({ service, secret }), JSON.stringify(secret)).toThrow(TypeError);
     }
     const server = createStytchLikeServer({ service, secret: ['a'.repeat(16), 'b'.repeat(16)] });

@@ -6,7 +6,10 @@ import { toSessionTokenErrorFromApi } from '../../src/provider/error-mapping.js'
 
 describe('mapping Stytch errors to core codes', () => {
   const code = (errorType: string, details?: Record<string, string>, statusCode?: number) =>
-    toSessionTokenErrorFromApi(new StytchLikeApiError(errorType, { ...(details ? { details } : {}), ...(statusCode ? { statusCode } : {}) }), 'stytch-like').code;
+    toSessionTokenErrorFromApi(
+      new StytchLikeApiError(errorType, { ...(details ? { details } : {}), ...(statusCode ? { statusCode } : {}) }),
+      'stytch-like',
+    ).code;
 
   it('maps session, credential, argument and availability errors', () => {
     expect(code('session_not_found')).toBe('INVALID_TOKEN');
@@ -22,17 +25,38 @@ describe('mapping Stytch errors to core codes', () => {
   });
 
   it('keeps the given cause (the server error body over HTTP)', () => {
-    const body = { status_code: 404, request_id: 'r', error_type: 'session_not_found', error_message: 'm', error_url: 'u' };
-    const error = toSessionTokenErrorFromApi(new StytchLikeApiError('session_not_found', { cause: body }), 'stytch-like', body);
+    const body = {
+      status_code: 404,
+      request_id: 'r',
+      error_type: 'session_not_found',
+      error_message: 'm',
+      error_url: 'u',
+    };
+    const error = toSessionTokenErrorFromApi(
+      new StytchLikeApiError('session_not_found', { cause: body }),
+      'stytch-like',
+      body,
+    );
     expect(error.cause).toBe(body);
   });
 });
 
 describe('turning server failures into Stytch error bodies', () => {
   it('maps Fastify body errors and hides unexpected ones behind a bare 500', () => {
-    expect(toApiError({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })).toMatchObject({ errorType: 'invalid_json', statusCode: 400 });
-    expect(toApiError({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).toMatchObject({ errorType: 'request_too_large', statusCode: 400 });
-    expect(toApiError({ statusCode: 400, validation: [{ instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'x"<y' } }] })).toMatchObject({
+    expect(toApiError({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 })).toMatchObject({
+      errorType: 'invalid_json',
+      statusCode: 400,
+    });
+    expect(toApiError({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).toMatchObject({
+      errorType: 'request_too_large',
+      statusCode: 400,
+    });
+    expect(
+      toApiError({
+        statusCode: 400,
+        validation: [{ instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'x"<y' } }],
+      }),
+    ).toMatchObject({
       errorType: 'unknown_field',
       message: expect.stringContaining('"x??y"'),
     });
@@ -45,9 +69,13 @@ describe('turning server failures into Stytch error bodies', () => {
 describe('HTTP Basic authentication', () => {
   const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   it('accepts exactly project_id:secret', () => {
-    expect(basicAuthMatches(header('project-test-a', 'secret:with:colons'), 'project-test-a', 'secret:with:colons')).toBe(true);
+    expect(
+      basicAuthMatches(header('project-test-a', 'secret:with:colons'), 'project-test-a', 'secret:with:colons'),
+    ).toBe(true);
     expect(basicAuthMatches(header('project-test-a', 'wrong'), 'project-test-a', 'secret:with:colons')).toBe(false);
-    expect(basicAuthMatches(header('project-test-b', 'secret:with:colons'), 'project-test-a', 'secret:with:colons')).toBe(false);
+    expect(
+      basicAuthMatches(header('project-test-b', 'secret:with:colons'), 'project-test-a', 'secret:with:colons'),
+    ).toBe(false);
     expect(basicAuthMatches(undefined, 'p', 's')).toBe(false);
     expect(basicAuthMatches('Basic !!!', 'p', 's')).toBe(false);
     expect(basicAuthMatches(`Basic ${Buffer.from('no-colon').toString('base64')}`, 'p', 's')).toBe(false);

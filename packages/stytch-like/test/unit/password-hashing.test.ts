@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_PARAMETERS, PasswordHasher, PasswordHashingBusyError } from '../../src/server/service/password-hashing.js';
+import {
+  DEFAULT_SCRYPT_PARAMETERS,
+  PasswordHasher,
+  PasswordHashingBusyError,
+} from '../../src/server/service/password-hashing.js';
 
 describe('PasswordHasher (scrypt)', () => {
   const hasher = new PasswordHasher({ cost: 2 ** 10 });
@@ -22,7 +26,12 @@ describe('PasswordHasher (scrypt)', () => {
   });
 
   it('refuses unreadable or absurd stored hashes instead of running them', async () => {
-    for (const stored of ['', 'plain', '$scrypt$ln=40,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5', '$bcrypt$whatever']) {
+    for (const stored of [
+      '',
+      'plain',
+      '$scrypt$ln=40,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5',
+      '$bcrypt$whatever',
+    ]) {
       expect(await hasher.verify('x', stored)).toBe(false);
     }
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hashTokenSecret, issueSessionToken, parseSessionToken, tokenSecretMatches } from '../../src/server/service/session-token.js';
+import {
+  hashTokenSecret,
+  issueSessionToken,
+  parseSessionToken,
+  tokenSecretMatches,
+} from '../../src/server/service/session-token.js';
 
 describe('session tokens (id + secret)', () => {
   it('are 44 URL-safe characters: a 16-character id and a 28-character secret (168 random bits)', () => {
@@ -21,12 +26,25 @@ describe('session tokens (id + secret)', () => {
     expect(issued.secretHash).toBe(hashTokenSecret(secret));
     expect(issued.secretHash).not.toContain(secret);
     expect(tokenSecretMatches(secret, issued.secretHash)).toBe(true);
-    expect(tokenSecretMatches(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`, issued.secretHash)).toBe(false);
+    expect(tokenSecretMatches(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`, issued.secretHash)).toBe(
+      false,
+    );
     expect(tokenSecretMatches(secret, 'not hex')).toBe(false);
   });
 
   it('parse to null for anything not shaped like a token', () => {
-    for (const bad of ['', 'short', 'x'.repeat(43), 'x'.repeat(45), `${'x'.repeat(43)}=`, `${'x'.repeat(43)}.`, 42, null, undefined, {}]) {
+    for (const bad of [
+      '',
+      'short',
+      'x'.repeat(43),
+      'x'.repeat(45),
+      `${'x'.repeat(43)}=`,
+      `${'x'.repeat(43)}.`,
+      42,
+      null,
+      undefined,
+      {},
+    ]) {
       expect(parseSessionToken(bad)).toBeNull();
     }
   });

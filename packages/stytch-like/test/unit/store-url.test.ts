@@ -7,7 +7,10 @@ describe('store URLs', () => {
   it('parse memory:, sqlite:<path>, postgres:// with ?schema and redis:// with ?prefix', () => {
     expect(parseStoreUrl('memory:')).toEqual({ kind: 'memory' });
     expect(parseStoreUrl('sqlite:./data/sessions.sqlite')).toEqual({ kind: 'sqlite', path: './data/sessions.sqlite' });
-    expect(parseStoreUrl('sqlite:///var/lib/sessions.sqlite')).toEqual({ kind: 'sqlite', path: '/var/lib/sessions.sqlite' });
+    expect(parseStoreUrl('sqlite:///var/lib/sessions.sqlite')).toEqual({
+      kind: 'sqlite',
+      path: '/var/lib/sessions.sqlite',
+    });
     expect(parseStoreUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', path: ':memory:' });
     expect(parseStoreUrl('postgres://u:p@db:5432/app?schema=auth&sslmode=require')).toEqual({
       kind: 'postgres',
@@ -15,12 +18,25 @@ describe('store URLs', () => {
       schema: 'auth',
     });
     expect(parseStoreUrl('postgresql://db/app')).toMatchObject({ kind: 'postgres', schema: undefined });
-    expect(parseStoreUrl('redis://cache:6379/2?prefix=app:')).toEqual({ kind: 'redis', url: 'redis://cache:6379/2', keyPrefix: 'app:' });
+    expect(parseStoreUrl('redis://cache:6379/2?prefix=app:')).toEqual({
+      kind: 'redis',
+      url: 'redis://cache:6379/2',
+      keyPrefix: 'app:',
+    });
     expect(parseStoreUrl('rediss://cache')).toMatchObject({ kind: 'redis', keyPrefix: undefined });
   });
 
   it('refuse anything else with INVALID_URL, never repeating the URL', () => {
-    for (const url of ['', 'memory:x', 'sqlite:', 'mysql://u:hunter2@db/app', 'postgres://u:hunter2@', 'redis://', 'no scheme at all', 'postgres://u:hunter2@db/a?schema=1&schema=2']) {
+    for (const url of [
+      '',
+      'memory:x',
+      'sqlite:',
+      'mysql://u:hunter2@db/app',
+      'postgres://u:hunter2@',
+      'redis://',
+      'no scheme at all',
+      'postgres://u:hunter2@db/a?schema=1&schema=2',
+    ]) {
       let error: unknown;
       try {
         parseStoreUrl(url);
@@ -34,7 +50,9 @@ describe('store URLs', () => {
   });
 
   it('refuse schema names and key prefixes that are not safe identifiers when the store opens', async () => {
-    await expect(openStore('postgres://127.0.0.1/test?schema=drop;table')).rejects.toMatchObject({ code: 'INVALID_URL' });
+    await expect(openStore('postgres://127.0.0.1/test?schema=drop;table')).rejects.toMatchObject({
+      code: 'INVALID_URL',
+    });
     await expect(openStore('redis://127.0.0.1?prefix=a b')).rejects.toMatchObject({ code: 'INVALID_URL' });
   });
 

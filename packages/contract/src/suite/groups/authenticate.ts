@@ -14,8 +14,14 @@ export const authenticateGroup: ContractGroupFactory = (options) => ({
               const { provider } = await ctx.opened();
               const before = heldState(provider);
               for (const durationMinutes of [0, -5, 1.5, Number.NaN]) {
-                await ctx.rejects(() => provider.authenticate({ durationMinutes }), ['INVALID_ARGUMENT'], `authenticate({ durationMinutes: ${durationMinutes} })`);
-                ctx.expect(heldState(provider), `what the provider holds after durationMinutes ${durationMinutes}`).toBe(before);
+                await ctx.rejects(
+                  () => provider.authenticate({ durationMinutes }),
+                  ['INVALID_ARGUMENT'],
+                  `authenticate({ durationMinutes: ${durationMinutes} })`,
+                );
+                ctx
+                  .expect(heldState(provider), `what the provider holds after durationMinutes ${durationMinutes}`)
+                  .toBe(before);
               }
             },
           },
@@ -38,10 +44,18 @@ export const authenticateGroup: ContractGroupFactory = (options) => ({
             const before = info.expiresAt?.getTime();
             ctx.expect(typeof before, 'open() reports expiresAt').toBe('number');
             const minutes = options.extendDurationMinutes ?? 10_080;
-            const extended = await ctx.within(provider.authenticate({ durationMinutes: minutes }), 'authenticate({ durationMinutes })');
+            const extended = await ctx.within(
+              provider.authenticate({ durationMinutes: minutes }),
+              'authenticate({ durationMinutes })',
+            );
             const after = extended.expiresAt?.getTime() ?? 0;
             ctx.expect(after, 'expiresAt after authenticate({ durationMinutes })').toBeGreaterThan(before!);
-            ctx.expect(Math.abs(after - (Date.now() + minutes * 60_000)) < 5 * 60_000, 'expiresAt is durationMinutes from now').toBe(true);
+            ctx
+              .expect(
+                Math.abs(after - (Date.now() + minutes * 60_000)) < 5 * 60_000,
+                'expiresAt is durationMinutes from now',
+              )
+              .toBe(true);
             ctx.expect(provider.getSession()?.expiresAt?.getTime(), 'getSession() reflects the extension').toBe(after);
             const other = await ctx.provider();
             const seen = await ctx.within(other.setSessionToken(provider.getTokens()!), 'reattach after extending');
@@ -52,7 +66,11 @@ export const authenticateGroup: ContractGroupFactory = (options) => ({
           name: 'authenticate({ durationMinutes }) rejects with NOT_SUPPORTED and keeps the session',
           async body(ctx) {
             const { provider, info } = await ctx.opened();
-            await ctx.rejects(() => provider.authenticate({ durationMinutes: 60 }), ['NOT_SUPPORTED'], 'authenticate({ durationMinutes })');
+            await ctx.rejects(
+              () => provider.authenticate({ durationMinutes: 60 }),
+              ['NOT_SUPPORTED'],
+              'authenticate({ durationMinutes })',
+            );
             ctx.expect(provider.getSession()?.subject, 'the session survives').toBe(info.subject);
           },
         },

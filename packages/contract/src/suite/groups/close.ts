@@ -14,7 +14,9 @@ function liveHandles(): Map<string, number> {
 }
 
 function leaked(baseline: Map<string, number>): string[] {
-  return [...liveHandles()].filter(([kind, n]) => n > (baseline.get(kind) ?? 0)).map(([kind, n]) => `${n - (baseline.get(kind) ?? 0)} ${kind}`);
+  return [...liveHandles()]
+    .filter(([kind, n]) => n > (baseline.get(kind) ?? 0))
+    .map(([kind, n]) => `${n - (baseline.get(kind) ?? 0)} ${kind}`);
 }
 
 /**
@@ -63,11 +65,15 @@ export const closeGroup: ContractGroupFactory = (options) => ({
         for (const [label, operation] of operations) {
           const provider = (await ctx.provider()) as SessionTokenProvider<unknown, never>;
           if (label === 'authenticate()') await ctx.within(provider.setSessionToken(token), 'setSessionToken(token)');
-          await ctx.rejects(async () => {
-            const outcome = settleLater(operation(provider));
-            await ctx.within(provider.close(), `close() during ${label}`);
-            return outcome();
-          }, ['CLOSED'], `${label} interrupted by close()`);
+          await ctx.rejects(
+            async () => {
+              const outcome = settleLater(operation(provider));
+              await ctx.within(provider.close(), `close() during ${label}`);
+              return outcome();
+            },
+            ['CLOSED'],
+            `${label} interrupted by close()`,
+          );
           ctx.expect(provider.getSession(), `getSession() after close() interrupted ${label}`).toBeNull();
           ctx.expect(provider.getSessionToken(), `getSessionToken() after close() interrupted ${label}`).toBe('');
         }
@@ -91,7 +97,8 @@ export const closeGroup: ContractGroupFactory = (options) => ({
         }
         const deadline = Date.now() + ctx.timeoutMs;
         for (let left = leaked(baseline); left.length > 0; left = leaked(baseline)) {
-          if (Date.now() > deadline) throw new ContractViolation(`close() left handles that keep the process alive: ${left.join(', ')}`);
+          if (Date.now() > deadline)
+            throw new ContractViolation(`close() left handles that keep the process alive: ${left.join(', ')}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       },

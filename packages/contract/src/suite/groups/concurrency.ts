@@ -11,11 +11,20 @@ export const concurrencyGroup: ContractGroupFactory = (options) => {
         async body(ctx) {
           const { info, token } = await ctx.opened();
           const providers = await Promise.all(Array.from({ length: n }, () => ctx.provider()));
-          const results = await ctx.within(Promise.allSettled(providers.map((p) => p.setSessionToken(token))), `${n} parallel reattaches`);
+          const results = await ctx.within(
+            Promise.allSettled(providers.map((p) => p.setSessionToken(token))),
+            `${n} parallel reattaches`,
+          );
           const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-          ctx.expect(failures.map((f) => String(f.reason)), 'failed reattaches').toEqual([]);
+          ctx
+            .expect(
+              failures.map((f) => String(f.reason)),
+              'failed reattaches',
+            )
+            .toEqual([]);
           for (const result of results) {
-            if (result.status === 'fulfilled') ctx.expect(result.value.subject, 'subject of each reattach').toBe(info.subject);
+            if (result.status === 'fulfilled')
+              ctx.expect(result.value.subject, 'subject of each reattach').toBe(info.subject);
           }
         },
       },

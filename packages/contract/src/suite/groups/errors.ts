@@ -45,15 +45,25 @@ export const errorsGroup: ContractGroupFactory = (options) => ({
           errors.push({ label, error, secrets: [...secretsOf(value), ...secretsOf(live)] });
         }
         await ctx.within(other.close(), 'close()');
-        const closed = await ctx.rejects(() => other.setSessionToken(live), ['CLOSED'], 'setSessionToken(token) after close');
+        const closed = await ctx.rejects(
+          () => other.setSessionToken(live),
+          ['CLOSED'],
+          'setSessionToken(token) after close',
+        );
         errors.push({ label: 'a closed provider', error: closed, secrets: secretsOf(live) });
-        const refusedLogin = await ctx.rejects(async () => (await ctx.provider()).open(await options.badCredentials()), ['BAD_CREDENTIALS'], 'open(bad credentials)');
+        const refusedLogin = await ctx.rejects(
+          async () => (await ctx.provider()).open(await options.badCredentials()),
+          ['BAD_CREDENTIALS'],
+          'open(bad credentials)',
+        );
         errors.push({ label: 'bad credentials', error: refusedLogin, secrets: secretsOf(live) });
         for (const { label, error, secrets } of errors) {
           const forms = formsOf(error);
           const leaked = secrets.filter((secret) => forms.some((form) => form.includes(secret)));
           if (leaked.length > 0) {
-            throw new ContractViolation(`the error for ${label} (${error.code}) carries ${leaked.length} token value(s) in its message, String(), JSON form or cause chain`);
+            throw new ContractViolation(
+              `the error for ${label} (${error.code}) carries ${leaked.length} token value(s) in its message, String(), JSON form or cause chain`,
+            );
           }
         }
       },

@@ -33,17 +33,24 @@ export const expiryGroup: ContractGroupFactory = (options) => ({
             if (error instanceof SessionTokenError && error.code === expiry.code) return;
             await ctx.rejects(() => Promise.reject(error), [expiry.code], 'setSessionToken(expired token)');
           }
-          if (Date.now() > deadline) throw new ContractViolation(`a short-lived session was still accepted after ${maxWaitMs} ms`);
+          if (Date.now() > deadline)
+            throw new ContractViolation(`a short-lived session was still accepted after ${maxWaitMs} ms`);
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       },
     },
-    ...(options.expiry.openShortLived ? [heldSessionExpires(options.expiry.openShortLived, options.expiry.maxWaitMs ?? 30_000, options.expiry.code)] : []),
+    ...(options.expiry.openShortLived
+      ? [heldSessionExpires(options.expiry.openShortLived, options.expiry.maxWaitMs ?? 30_000, options.expiry.code)]
+      : []),
   ],
 });
 
 /** A provider holding a session that then expires on the backend rejects authenticate() and forgets the session. */
-function heldSessionExpires<C>(openShortLived: OpenShortLived, maxWaitMs: number, code: SessionTokenErrorCode): ContractTestDefinition<C> {
+function heldSessionExpires<C>(
+  openShortLived: OpenShortLived,
+  maxWaitMs: number,
+  code: SessionTokenErrorCode,
+): ContractTestDefinition<C> {
   return {
     name: `a held session that expires on the backend makes authenticate() reject with ${code} and is forgotten`,
     async body(ctx) {
@@ -52,7 +59,10 @@ function heldSessionExpires<C>(openShortLived: OpenShortLived, maxWaitMs: number
       const watched: SessionChangeEvent[] = [];
       provider.onChange((event) => events.push(event));
       watcher.onChange((event) => watched.push(event));
-      await ctx.within(Promise.all([openShortLived(provider as never), openShortLived(watcher as never)]), 'expiry.openShortLived()');
+      await ctx.within(
+        Promise.all([openShortLived(provider as never), openShortLived(watcher as never)]),
+        'expiry.openShortLived()',
+      );
       provider.setSessionToken(true);
       // Read once before it runs out; a session already gone by now cannot show the offline check.
       const knownExpiry = watcher.getSession()?.expiresAt ?? null;
@@ -66,21 +76,31 @@ function heldSessionExpires<C>(openShortLived: OpenShortLived, maxWaitMs: number
           await ctx.rejects(() => Promise.reject(error), [code], 'authenticate() after the session expired');
           break;
         }
-        if (Date.now() > deadline) throw new ContractViolation(`a held short-lived session still authenticated after ${maxWaitMs} ms`);
+        if (Date.now() > deadline)
+          throw new ContractViolation(`a held short-lived session still authenticated after ${maxWaitMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       ctx.expect(provider.getSession(), 'getSession() after the session expired').toBeNull();
       ctx.expect(provider.getSessionToken(), 'getSessionToken() after the session expired').toBe('');
       ctx.expect(provider.getTokens(), 'getTokens() after the session expired').toBeNull();
       ctx.expect(events.at(-1), 'the last event').toEqual({ reason: 'expired', session: null });
-      await ctx.rejects(() => provider.authenticate(), ['NO_SESSION'], 'authenticate() after the session was forgotten');
+      await ctx.rejects(
+        () => provider.authenticate(),
+        ['NO_SESSION'],
+        'authenticate() after the session was forgotten',
+      );
       if (knownExpiry === null) return;
       // A provider that knows when its session ends forgets it then, without a round trip.
       while (watcher.getSession() !== null) {
-        if (Date.now() > deadline) throw new ContractViolation(`getSession() still returned a session ${Date.now() - knownExpiry.getTime()} ms after its expiresAt`);
+        if (Date.now() > deadline)
+          throw new ContractViolation(
+            `getSession() still returned a session ${Date.now() - knownExpiry.getTime()} ms after its expiresAt`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      ctx.expect(watched.at(-1), 'the last event of the watching provider').toEqual({ reason: 'expired', session: null });
+      ctx
+        .expect(watched.at(-1), 'the last event of the watching provider')
+        .toEqual({ reason: 'expired', session: null });
     },
   };
 }

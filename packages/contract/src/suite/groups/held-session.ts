@@ -41,8 +41,17 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
           provider.setSessionToken(tokenMode);
           const before = heldState(provider);
           for (const { label, value, codes } of refused) {
-            await ctx.rejects(() => provider.setSessionToken(value), codes, `setSessionToken(${label}) while holding a session`);
-            ctx.expect(heldState(provider), `what the provider holds after refusing ${label} (token mode ${tokenMode ? 'on' : 'off'})`).toBe(before);
+            await ctx.rejects(
+              () => provider.setSessionToken(value),
+              codes,
+              `setSessionToken(${label}) while holding a session`,
+            );
+            ctx
+              .expect(
+                heldState(provider),
+                `what the provider holds after refusing ${label} (token mode ${tokenMode ? 'on' : 'off'})`,
+              )
+              .toBe(before);
           }
           await ctx.work(provider, 'after refused reattaches');
         }
@@ -53,9 +62,18 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         const { provider, info } = await ctx.opened();
         const { attributes } = provider.getSession()!;
-        ctx.expect(typeof attributes === 'object' && attributes !== null && Object.isFrozen(attributes), 'getSession().attributes is a frozen object').toBe(true);
+        ctx
+          .expect(
+            typeof attributes === 'object' && attributes !== null && Object.isFrozen(attributes),
+            'getSession().attributes is a frozen object',
+          )
+          .toBe(true);
         const before = heldState(provider);
-        for (const [what, value] of [['open()', info], ['getSession()', provider.getSession()], ['getTokens()', provider.getTokens()]] as const) {
+        for (const [what, value] of [
+          ['open()', info],
+          ['getSession()', provider.getSession()],
+          ['getTokens()', provider.getTokens()],
+        ] as const) {
           const copy = withoutDates(value);
           tryToChange(value);
           ctx.expect(withoutDates(value), `what ${what} returned is frozen`).toBe(copy);
@@ -70,15 +88,26 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
         const provider = await ctx.provider();
         provider.setSessionToken(true);
         const credentials = await Promise.all([options.credentials(), options.credentials()]);
-        const results = await ctx.within(Promise.allSettled(credentials.map((c) => provider.open(c))), 'two racing open() calls');
+        const results = await ctx.within(
+          Promise.allSettled(credentials.map((c) => provider.open(c))),
+          'two racing open() calls',
+        );
         for (const result of results) {
-          if (result.status === 'rejected') ctx.expect(result.reason instanceof SessionTokenError, 'a racing open() rejects only with SessionTokenError').toBe(true);
+          if (result.status === 'rejected')
+            ctx
+              .expect(result.reason instanceof SessionTokenError, 'a racing open() rejects only with SessionTokenError')
+              .toBe(true);
         }
         const held = provider.getSession();
         ctx.expect(held === null, 'getSession() after two racing open() calls').toBe(false);
         const other = await ctx.provider();
-        const seen = await ctx.within(other.setSessionToken(provider.getTokens()!), 'reattach with the token the provider holds');
-        ctx.expect({ sessionId: seen.sessionId, subject: seen.subject }, 'the session of the held token').toEqual({ sessionId: held!.sessionId, subject: held!.subject });
+        const seen = await ctx.within(
+          other.setSessionToken(provider.getTokens()!),
+          'reattach with the token the provider holds',
+        );
+        ctx
+          .expect({ sessionId: seen.sessionId, subject: seen.subject }, 'the session of the held token')
+          .toEqual({ sessionId: held!.sessionId, subject: held!.subject });
         await ctx.work(provider, 'after two racing open() calls');
       },
     },
@@ -87,8 +116,17 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         const { provider } = await ctx.opened();
         const { info: next, token } = await ctx.opened();
-        const [revoked, reattached] = await ctx.within(Promise.allSettled([provider.revoke(), provider.setSessionToken(token)]), 'revoke() racing setSessionToken(token)');
-        if (revoked.status === 'rejected') ctx.expect(revoked.reason instanceof SessionTokenError, 'a racing revoke() rejects only with SessionTokenError').toBe(true);
+        const [revoked, reattached] = await ctx.within(
+          Promise.allSettled([provider.revoke(), provider.setSessionToken(token)]),
+          'revoke() racing setSessionToken(token)',
+        );
+        if (revoked.status === 'rejected')
+          ctx
+            .expect(
+              revoked.reason instanceof SessionTokenError,
+              'a racing revoke() rejects only with SessionTokenError',
+            )
+            .toBe(true);
         ctx.expect(reattached.status, 'the racing reattach').toBe('fulfilled');
         ctx.expect(provider.getSession()?.sessionId, 'the session held after both settled').toBe(next.sessionId);
         ctx.expect(provider.getSessionToken(), 'the token held after both settled').toBe(token);

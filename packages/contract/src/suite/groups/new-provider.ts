@@ -19,7 +19,9 @@ export const newProviderGroup: ContractGroupFactory = (options) => ({
       name: 'declares a name and the expected capabilities',
       async body(ctx) {
         const provider = await ctx.provider();
-        ctx.expect(typeof provider.name === 'string' && provider.name.length > 0, 'provider.name is a non-empty string').toBe(true);
+        ctx
+          .expect(typeof provider.name === 'string' && provider.name.length > 0, 'provider.name is a non-empty string')
+          .toBe(true);
         const declared = Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, provider.capabilities[name]]));
         const expected = Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, options.capabilities[name]]));
         ctx.expect(declared, 'provider.capabilities').toEqual(expected);

@@ -27,7 +27,12 @@ async function eventsOf<C>(
   }
   const lastLive = events.filter((e) => !ENDING.includes(e.reason)).at(-1);
   if (lastLive && events.at(-1) === lastLive) {
-    ctx.expect(JSON.stringify(lastLive.session), `the ${lastLive.reason} event of ${label} carries the session after the change`).toBe(JSON.stringify(provider.getSession()));
+    ctx
+      .expect(
+        JSON.stringify(lastLive.session),
+        `the ${lastLive.reason} event of ${label} carries the session after the change`,
+      )
+      .toBe(JSON.stringify(provider.getSession()));
   }
   return events.map((e) => e.reason);
 }
@@ -98,17 +103,40 @@ export const onChangeGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         const provider = await ctx.provider();
         const credentials = await options.credentials();
-        ctx.expect(await eventsOf(ctx, provider, 'open()', () => provider.open(credentials)), 'events of open()').toContain('opened');
+        ctx
+          .expect(await eventsOf(ctx, provider, 'open()', () => provider.open(credentials)), 'events of open()')
+          .toContain('opened');
         provider.setSessionToken(true);
-        const extend = options.capabilities.slidingExpiry ? { durationMinutes: options.extendDurationMinutes ?? 10_080 } : {};
-        ctx.expect(await eventsOf(ctx, provider, 'authenticate()', () => provider.authenticate(extend)), 'events of authenticate()').toContain('authenticated');
+        const extend = options.capabilities.slidingExpiry
+          ? { durationMinutes: options.extendDurationMinutes ?? 10_080 }
+          : {};
+        ctx
+          .expect(
+            await eventsOf(ctx, provider, 'authenticate()', () => provider.authenticate(extend)),
+            'events of authenticate()',
+          )
+          .toContain('authenticated');
         const other = await ctx.provider();
         const token = provider.getSessionToken();
-        ctx.expect(await eventsOf(ctx, other, 'setSessionToken(token)', () => other.setSessionToken(token)), 'events of a reattach').toContain('reattached');
-        ctx.expect(await eventsOf(ctx, other, 'revoke()', () => other.revoke()), 'events of revoke()').toContain('revoked');
-        ctx.expect(await eventsOf(ctx, provider, 'close()', () => provider.close()), 'events of close() with a session').toContain('closed');
+        ctx
+          .expect(
+            await eventsOf(ctx, other, 'setSessionToken(token)', () => other.setSessionToken(token)),
+            'events of a reattach',
+          )
+          .toContain('reattached');
+        ctx
+          .expect(await eventsOf(ctx, other, 'revoke()', () => other.revoke()), 'events of revoke()')
+          .toContain('revoked');
+        ctx
+          .expect(await eventsOf(ctx, provider, 'close()', () => provider.close()), 'events of close() with a session')
+          .toContain('closed');
         const idle = await ctx.provider();
-        ctx.expect(await eventsOf(ctx, idle, 'close() of a provider without a session', () => idle.close()), 'events of close() without a session').toEqual([]);
+        ctx
+          .expect(
+            await eventsOf(ctx, idle, 'close() of a provider without a session', () => idle.close()),
+            'events of close() without a session',
+          )
+          .toEqual([]);
       },
     },
   ],

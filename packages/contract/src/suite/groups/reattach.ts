@@ -24,7 +24,10 @@ export const reattachGroup: ContractGroupFactory = () => ({
         const tokens = provider.getTokens();
         ctx.expect(tokens === null, 'getTokens() with token mode on and a session').toBe(false);
         const other = await ctx.provider();
-        const reattached = await ctx.within(other.setSessionToken(tokens!), 'setSessionToken({ sessionToken, sessionJwt })');
+        const reattached = await ctx.within(
+          other.setSessionToken(tokens!),
+          'setSessionToken({ sessionToken, sessionJwt })',
+        );
         ctx.expect(reattached.subject, 'subject after reattach').toBe(info.subject);
         ctx.expect(other.getTokens()?.sessionToken, 'getTokens().sessionToken after reattach').toBeTruthy();
         await ctx.work(other, 'after reattach with tokens');

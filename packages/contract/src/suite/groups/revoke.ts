@@ -15,7 +15,11 @@ export const revokeGroup: ContractGroupFactory = (options) => ({
             ctx.expect(provider.getSession(), 'getSession() after revoke').toBeNull();
             ctx.expect(provider.getSessionToken(), 'getSessionToken() after revoke').toBe('');
             const other = await ctx.provider();
-            await ctx.rejects(() => other.setSessionToken(token), options.revokedCodes ?? ['REVOKED', 'INVALID_TOKEN'], 'setSessionToken(revoked token)');
+            await ctx.rejects(
+              () => other.setSessionToken(token),
+              options.revokedCodes ?? ['REVOKED', 'INVALID_TOKEN'],
+              'setSessionToken(revoked token)',
+            );
           },
         }
       : {
@@ -45,11 +49,21 @@ export const revokeGroup: ContractGroupFactory = (options) => ({
               await ctx.within(provider.revoke(), 'revoke() through the first provider');
               const events: SessionChangeEvent[] = [];
               holder.onChange((event) => events.push(event));
-              const error = await ctx.rejects(() => holder.authenticate(), codes, 'authenticate() of a session revoked elsewhere');
+              const error = await ctx.rejects(
+                () => holder.authenticate(),
+                codes,
+                'authenticate() of a session revoked elsewhere',
+              );
               ctx.expect(holder.getSession(), 'getSession() after the backend refused the session').toBeNull();
               ctx.expect(holder.getSessionToken(), 'getSessionToken() after the backend refused the session').toBe('');
-              ctx.expect(events, 'events of the refused session').toEqual([{ reason: error.code === 'REVOKED' ? 'revoked' : 'expired', session: null }]);
-              await ctx.rejects(() => holder.authenticate(), ['NO_SESSION'], 'authenticate() after the session was forgotten');
+              ctx
+                .expect(events, 'events of the refused session')
+                .toEqual([{ reason: error.code === 'REVOKED' ? 'revoked' : 'expired', session: null }]);
+              await ctx.rejects(
+                () => holder.authenticate(),
+                ['NO_SESSION'],
+                'authenticate() after the session was forgotten',
+              );
 
               const { token: second } = await ctx.opened();
               const other = await ctx.provider();

@@ -10,7 +10,9 @@ export const tokenModeGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         const provider = await ctx.provider();
         const info = await ctx.within(provider.open(await options.credentials()), 'open(credentials)');
-        ctx.expect(typeof info.subject === 'string' && info.subject.length > 0, 'open() resolves with a subject').toBe(true);
+        ctx
+          .expect(typeof info.subject === 'string' && info.subject.length > 0, 'open() resolves with a subject')
+          .toBe(true);
         ctx.expect(provider.getSession()?.subject, 'getSession().subject').toBe(info.subject);
         await ctx.work(provider, 'with token mode off');
         ctx.expect(provider.getSessionToken(), 'getSessionToken() with token mode off').toBe('');

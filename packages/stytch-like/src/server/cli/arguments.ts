@@ -42,7 +42,8 @@ export function scryptLogCostFromEnv(env: Readonly<Record<string, string | undef
   const text = env[SCRYPT_LOG_COST_ENV];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!/^\d{2}$/.test(text) || value < 10 || value > 20) throw new CliUsageError(`${SCRYPT_LOG_COST_ENV} must be a whole number from 10 to 20`);
+  if (!/^\d{2}$/.test(text) || value < 10 || value > 20)
+    throw new CliUsageError(`${SCRYPT_LOG_COST_ENV} must be a whole number from 10 to 20`);
   return value;
 }
 
@@ -89,7 +90,10 @@ const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const MIN_OVERLAP_MS = 5 * 60_000;
 
 /** Parses `argv` (without `node` and the script) with `env` as fallback for flags. Throws {@link CliUsageError}. */
-export function parseCliArguments(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
+export function parseCliArguments(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): CliCommand {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     const topic = rest[0];
@@ -140,10 +144,12 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
   const storeUrl = checkStoreUrl(pick(values['store'], env[ENV.store]) ?? SERVE_DEFAULTS.store);
   const projectId = pick(values['project-id'], env[ENV.projectId]);
   if (projectId === undefined) throw new CliUsageError(`--project-id (or ${ENV.projectId}) is required`);
-  if (!PROJECT_ID.test(projectId)) throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
+  if (!PROJECT_ID.test(projectId))
+    throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
   const secrets = parseSecrets(values['secret'], env);
   const logLevel = pick(values['log-level'], env[ENV.logLevel]) ?? SERVE_DEFAULTS.logLevel;
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new CliUsageError(`--log-level (${ENV.logLevel}) must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new CliUsageError(`--log-level (${ENV.logLevel}) must be one of ${LOG_LEVELS.join(', ')}`);
   const certFile = pick(values['tls-cert'], env[ENV.tlsCert]);
   const keyFile = pick(values['tls-key'], env[ENV.tlsKey]);
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -171,9 +177,13 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     maxSessionLifetimeMinutes:
       lifetime === undefined
         ? undefined
-        : Math.floor(parseDuration(lifetime, `--max-session-lifetime (${ENV.maxSessionLifetime})`, 5 * 60_000) / 60_000),
+        : Math.floor(
+            parseDuration(lifetime, `--max-session-lifetime (${ENV.maxSessionLifetime})`, 5 * 60_000) / 60_000,
+          ),
     expiredJwtMaxAgeSeconds:
-      maxAge === undefined ? undefined : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
+      maxAge === undefined
+        ? undefined
+        : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
   };
 }
 
@@ -255,7 +265,8 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
   if (values['help'] === true) return { command: 'help', topic: 'rotate-keys' };
   const storeUrl = requireStore(values['store'], env);
   const projectId = pick(values['project-id'], env[ENV.projectId]);
-  if (projectId !== undefined && !PROJECT_ID.test(projectId)) throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
+  if (projectId !== undefined && !PROJECT_ID.test(projectId))
+    throw new CliUsageError(`--project-id (${ENV.projectId}) must be 1 to 128 characters from A-Z a-z 0-9 _ -`);
   const dropPrevious = values['drop-previous'] === true;
   if (dropPrevious && values['overlap'] !== undefined) {
     throw new CliUsageError('--drop-previous deletes the previous keys at once: it takes no --overlap');
@@ -275,7 +286,9 @@ function parseFlags(args: readonly string[], options: FlagSpec): Record<string, 
   } catch (error) {
     if (error instanceof CliUsageError) throw error;
     // node:util's messages name the flag and are one line.
-    throw new CliUsageError((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'invalid arguments');
+    throw new CliUsageError(
+      (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'invalid arguments',
+    );
   }
 }
 
@@ -286,7 +299,8 @@ function pick(flag: string | boolean | undefined, fromEnv: string | undefined): 
 
 function parsePort(text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(port >= 0 && port <= 65535)) throw new CliUsageError(`--port (${ENV.port}) must be an integer from 0 to 65535, got "${clip(text)}"`);
+  if (!(port >= 0 && port <= 65535))
+    throw new CliUsageError(`--port (${ENV.port}) must be an integer from 0 to 65535, got "${clip(text)}"`);
   return port;
 }
 

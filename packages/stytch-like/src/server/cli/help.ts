@@ -1,6 +1,13 @@
 import { LOG_LEVELS } from '../http/logging.js';
 import { STORE_URL_FORMS } from '../store/open-store.js';
-import { DEFAULT_ROTATION_OVERLAP, ENV, MIN_SECRET_LENGTH, SCRYPT_LOG_COST_ENV, SERVE_DEFAULTS, type CommandName } from './arguments.js';
+import {
+  DEFAULT_ROTATION_OVERLAP,
+  ENV,
+  MIN_SECRET_LENGTH,
+  SCRYPT_LOG_COST_ENV,
+  SERVE_DEFAULTS,
+  type CommandName,
+} from './arguments.js';
 
 export const BIN = 'sessiontoken-stytch-like';
 

@@ -15,4 +15,8 @@ const waitForShutdown = () =>
     process.on('SIGINT', onSignal);
   });
 
-process.exitCode = await runCli(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr, waitForShutdown });
+process.exitCode = await runCli(process.argv.slice(2), process.env, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  waitForShutdown,
+});

@@ -26,7 +26,11 @@ export interface CliIo {
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /** Runs one command line; resolves with the exit code. Never throws. */
-export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: CliIo,
+): Promise<number> {
   let command: CliCommand;
   let scryptLogCost: number | undefined;
   try {
@@ -60,7 +64,11 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   }
 }
 
-async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliIo, scryptLogCost: number | undefined): Promise<number> {
+async function serve(
+  config: Extract<CliCommand, { command: 'serve' }>,
+  io: CliIo,
+  scryptLogCost: number | undefined,
+): Promise<number> {
   const tls = config.tls
     ? { cert: readPem(config.tls.certFile, '--tls-cert'), key: readPem(config.tls.keyFile, '--tls-key') }
     : undefined;
@@ -75,7 +83,9 @@ async function serve(config: Extract<CliCommand, { command: 'serve' }>, io: CliI
     ...(config.maxSessionLifetimeMinutes === undefined
       ? {}
       : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),
-    ...(config.expiredJwtMaxAgeSeconds === undefined ? {} : { expiredJwtMaxAgeSeconds: config.expiredJwtMaxAgeSeconds }),
+    ...(config.expiredJwtMaxAgeSeconds === undefined
+      ? {}
+      : { expiredJwtMaxAgeSeconds: config.expiredJwtMaxAgeSeconds }),
   });
   let server: ReturnType<typeof createStytchLikeServer>;
   try {
@@ -178,7 +188,9 @@ function readPem(file: string, flag: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new Error(`cannot read ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? oneLine(error)}`, { cause: error });
+    throw new Error(`cannot read ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? oneLine(error)}`, {
+      cause: error,
+    });
   }
 }
 

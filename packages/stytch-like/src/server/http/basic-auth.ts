@@ -8,7 +8,8 @@ export const MIN_SECRET_LENGTH = 16;
  * Returns them as a list (one secret, or several while a secret rotates). Messages never repeat a secret.
  */
 export function checkProjectSecrets(secret: string | readonly string[]): readonly string[] {
-  const secrets: unknown[] = typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...(secret as unknown[])] : [];
+  const secrets: unknown[] =
+    typeof secret === 'string' ? [secret] : Array.isArray(secret) ? [...(secret as unknown[])] : [];
   if (secrets.length === 0) throw new TypeError('secret must be a string or a non-empty list of strings');
   for (const [index, value] of secrets.entries()) {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) {

@@ -15,9 +15,17 @@ interface ValidationIssue {
  */
 export function toApiError(error: unknown): StytchLikeApiError {
   if (error instanceof StytchLikeApiError) return error;
-  const fastifyError = error as { code?: unknown; statusCode?: unknown; validation?: unknown; validationContext?: unknown };
+  const fastifyError = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    validation?: unknown;
+    validationContext?: unknown;
+  };
   if (Array.isArray(fastifyError.validation)) {
-    return fromValidation(fastifyError.validation as ValidationIssue[], typeof fastifyError.validationContext === 'string' ? fastifyError.validationContext : 'body');
+    return fromValidation(
+      fastifyError.validation as ValidationIssue[],
+      typeof fastifyError.validationContext === 'string' ? fastifyError.validationContext : 'body',
+    );
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -45,15 +53,21 @@ function fromValidation(issues: ValidationIssue[], context: string): StytchLikeA
   const path = (issue.instancePath ?? '').split('/').filter(Boolean);
   if (issue.keyword === 'additionalProperties') {
     const name = describeName([...path, textParam(issue, 'additionalProperty')].join('.'));
-    return new StytchLikeApiError('unknown_field', { message: `Unknown ${where} ${name}: this endpoint does not accept it.` });
+    return new StytchLikeApiError('unknown_field', {
+      message: `Unknown ${where} ${name}: this endpoint does not accept it.`,
+    });
   }
   const field = issue.keyword === 'required' ? textParam(issue, 'missingProperty') : (path[0] ?? '');
   const errorType = FIELD_ERROR_TYPES[field] ?? 'invalid_request_body';
   if (path.length === 0 && issue.keyword !== 'required') {
-    return new StytchLikeApiError('invalid_request_body', { message: `The request ${context === 'querystring' ? 'query' : 'body'} must be a JSON object.` });
+    return new StytchLikeApiError('invalid_request_body', {
+      message: `The request ${context === 'querystring' ? 'query' : 'body'} must be a JSON object.`,
+    });
   }
   const problem = issue.keyword === 'required' ? 'is required' : describeProblem(issue);
-  return new StytchLikeApiError(errorType, { message: `The ${where} ${describeName([...path].join('.') || field)} ${problem}.` });
+  return new StytchLikeApiError(errorType, {
+    message: `The ${where} ${describeName([...path].join('.') || field)} ${problem}.`,
+  });
 }
 
 function describeProblem(issue: ValidationIssue): string {

@@ -5,7 +5,11 @@ import { MAX_SESSION_DURATION_MINUTES, MIN_SESSION_DURATION_MINUTES } from '../.
  * types are not coerced; the error handler turns a failure into a Stytch-shaped 400.
  */
 
-const sessionDuration = { type: 'integer', minimum: MIN_SESSION_DURATION_MINUTES, maximum: MAX_SESSION_DURATION_MINUTES } as const;
+const sessionDuration = {
+  type: 'integer',
+  minimum: MIN_SESSION_DURATION_MINUTES,
+  maximum: MAX_SESSION_DURATION_MINUTES,
+} as const;
 const sessionToken = { type: 'string', minLength: 1, maxLength: 4096 } as const;
 const sessionJwt = { type: 'string', minLength: 1, maxLength: 8192 } as const;
 const customClaims = { type: 'object' } as const;

@@ -140,7 +140,11 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     void reply.code(404).send(new StytchLikeApiError('route_not_found').toBody(request.id));
   });
 
-  const ok = <T extends object>(request: FastifyRequest, body: T) => ({ status_code: 200, request_id: request.id, ...body });
+  const ok = <T extends object>(request: FastifyRequest, body: T) => ({
+    status_code: 200,
+    request_id: request.id,
+    ...body,
+  });
   const authenticated = (request: FastifyRequest, result: SessionAuthentication) =>
     ok(request, {
       user_id: result.user.user_id,
@@ -164,12 +168,16 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     return ok(request, { status: 'ok' });
   });
 
-  app.get<{ Params: { project_id: string } }>('/v1/sessions/jwks/:project_id', { schema: { params: jwksParams } }, async (request, reply) => {
-    if (request.params.project_id !== service.projectId) throw new StytchLikeApiError('project_not_found');
-    const jwks = await service.getJwks();
-    void reply.header('cache-control', 'public, max-age=60');
-    return ok(request, jwks);
-  });
+  app.get<{ Params: { project_id: string } }>(
+    '/v1/sessions/jwks/:project_id',
+    { schema: { params: jwksParams } },
+    async (request, reply) => {
+      if (request.params.project_id !== service.projectId) throw new StytchLikeApiError('project_not_found');
+      const jwks = await service.getJwks();
+      void reply.header('cache-control', 'public, max-age=60');
+      return ok(request, jwks);
+    },
+  );
 
   void app.register(async (api) => {
     api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -185,13 +193,19 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       if (service.passwordHashingSaturated) throw tooManyRequests('password_hashing_busy', 1000);
     };
 
-    const signupRoute = { schema: { body: createPasswordBody }, config: addressLimits.signupRoute, onRequest: refuseWhenHashingIsFull };
+    const signupRoute = {
+      schema: { body: createPasswordBody },
+      config: addressLimits.signupRoute,
+      onRequest: refuseWhenHashingIsFull,
+    };
     api.post<{ Body: CreatePasswordBody }>('/v1/passwords', signupRoute, async (request) => {
       const body = request.body;
       const result = await service.createPasswordUser({
         email: body.email,
         password: body.password,
-        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+        ...(body.session_duration_minutes === undefined
+          ? {}
+          : { sessionDurationMinutes: body.session_duration_minutes }),
         ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
         ...(body.name === undefined ? {} : { name: body.name }),
         attributes: attributesOf(request),
@@ -211,32 +225,45 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
           password: body.password,
           ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
           ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-          ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_duration_minutes === undefined
+            ? {}
+            : { sessionDurationMinutes: body.session_duration_minutes }),
           ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
           attributes: attributesOf(request),
         });
       } catch (error) {
-        if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials') await addressLimits.countLoginFailure(request);
+        if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials')
+          await addressLimits.countLoginFailure(request);
         throw error;
       }
       return authenticated(request, result);
     });
 
-    api.get<{ Querystring: { user_id: string } }>('/v1/sessions', { schema: { querystring: listSessionsQuery } }, async (request) => {
-      return ok(request, { sessions: await service.listSessions(request.query.user_id) });
-    });
+    api.get<{ Querystring: { user_id: string } }>(
+      '/v1/sessions',
+      { schema: { querystring: listSessionsQuery } },
+      async (request) => {
+        return ok(request, { sessions: await service.listSessions(request.query.user_id) });
+      },
+    );
 
-    api.post<{ Body: AuthenticateSessionBody }>('/v1/sessions/authenticate', { schema: { body: authenticateSessionBody } }, async (request) => {
-      const body = request.body;
-      const result = await service.authenticateSession({
-        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
-        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
-      });
-      const { user_id: _userId, ...response } = authenticated(request, result);
-      return response;
-    });
+    api.post<{ Body: AuthenticateSessionBody }>(
+      '/v1/sessions/authenticate',
+      { schema: { body: authenticateSessionBody } },
+      async (request) => {
+        const body = request.body;
+        const result = await service.authenticateSession({
+          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+          ...(body.session_duration_minutes === undefined
+            ? {}
+            : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+        });
+        const { user_id: _userId, ...response } = authenticated(request, result);
+        return response;
+      },
+    );
 
     api.post<{ Body: ResetByExistingPasswordBody }>(
       '/v1/passwords/existing_password/reset',
@@ -247,7 +274,9 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
           email: body.email,
           existingPassword: body.existing_password,
           newPassword: body.new_password,
-          ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_duration_minutes === undefined
+            ? {}
+            : { sessionDurationMinutes: body.session_duration_minutes }),
           ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
           attributes: attributesOf(request),
         });
@@ -262,7 +291,9 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
         password: body.password,
         ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
         ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-        ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+        ...(body.session_duration_minutes === undefined
+          ? {}
+          : { sessionDurationMinutes: body.session_duration_minutes }),
         ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
       });
       return authenticated(request, result);
@@ -275,23 +306,27 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       return ok(request, { user_id: request.params.user_id });
     });
 
-    api.post<{ Body: RevokeSessionBody }>('/v1/sessions/revoke', { schema: { body: revokeSessionBody } }, async (request) => {
-      const body = request.body;
-      // `user_id` ends every session of the user, as `member_id` does in Stytch's B2B revoke.
-      if (body.user_id !== undefined) {
-        if (body.session_id !== undefined || body.session_token !== undefined || body.session_jwt !== undefined) {
-          throw new StytchLikeApiError('too_many_session_arguments');
+    api.post<{ Body: RevokeSessionBody }>(
+      '/v1/sessions/revoke',
+      { schema: { body: revokeSessionBody } },
+      async (request) => {
+        const body = request.body;
+        // `user_id` ends every session of the user, as `member_id` does in Stytch's B2B revoke.
+        if (body.user_id !== undefined) {
+          if (body.session_id !== undefined || body.session_token !== undefined || body.session_jwt !== undefined) {
+            throw new StytchLikeApiError('too_many_session_arguments');
+          }
+          await service.revokeAllSessions(body.user_id);
+          return ok(request, {});
         }
-        await service.revokeAllSessions(body.user_id);
+        await service.revokeSession({
+          ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
+          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+        });
         return ok(request, {});
-      }
-      await service.revokeSession({
-        ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
-        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-      });
-      return ok(request, {});
-    });
+      },
+    );
   });
 
   let url: string | undefined;

@@ -67,7 +67,10 @@ async function importKeyPair(
   let privateJwk = record.retiresAt === null ? record.privateJwk : null;
   if (privateJwk !== null && isEncryptedPrivateJwk(privateJwk)) {
     if (!cipher) {
-      throw new KeyEncryptionError('KEY_MISSING', `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV}`);
+      throw new KeyEncryptionError(
+        'KEY_MISSING',
+        `the signing keys in the store are encrypted: set ${KEY_ENCRYPTION_KEY_ENV}`,
+      );
     }
     privateJwk = await cipher.decrypt(record.kid, privateJwk);
   }
@@ -182,7 +185,9 @@ export class SigningKeyRing {
     options: { dropPrevious?: boolean } = {},
   ): Promise<KeyRotation> {
     if (!Number.isFinite(overlapMs) || overlapMs < MIN_KEY_ROTATION_OVERLAP_MS) {
-      throw new RangeError(`the rotation overlap must be at least ${MIN_KEY_ROTATION_OVERLAP_MS / 60_000} minutes, the lifetime of a session JWT`);
+      throw new RangeError(
+        `the rotation overlap must be at least ${MIN_KEY_ROTATION_OVERLAP_MS / 60_000} minutes, the lifetime of a session JWT`,
+      );
     }
     const previous = await this.#store.listSigningKeys();
     if (!this.#cipher && previous.some((record) => isEncryptedPrivateJwk(record.privateJwk))) {
@@ -247,7 +252,11 @@ export class SigningKeyRing {
     let current: LoadedKey | undefined;
     for (const key of this.#keys.values()) {
       if (key.record.retiresAt !== null || !key.privateKey) continue;
-      if (!current || key.record.createdAt > current.record.createdAt || (+key.record.createdAt === +current.record.createdAt && key.record.kid > current.record.kid)) {
+      if (
+        !current ||
+        key.record.createdAt > current.record.createdAt ||
+        (+key.record.createdAt === +current.record.createdAt && key.record.kid > current.record.kid)
+      ) {
         current = key;
       }
     }
@@ -299,7 +308,10 @@ export class SigningKeyRing {
   }
 
   async #generate(): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(SESSION_JWT_ALGORITHM, { modulusLength: 2048, extractable: true });
+    const { publicKey, privateKey } = await generateKeyPair(SESSION_JWT_ALGORITHM, {
+      modulusLength: 2048,
+      extractable: true,
+    });
     const kid = newStytchId('jwk', this.#environment);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SESSION_JWT_ALGORITHM, use: 'sig' } as JsonObject;
     const plainJwk = { ...(await exportJWK(privateKey)), kid, alg: SESSION_JWT_ALGORITHM } as JsonObject;

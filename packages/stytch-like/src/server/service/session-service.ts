@@ -1,7 +1,19 @@
 import { SESSION_EXPIRED_REASON, StytchLikeApiError } from '../../model/api-error.js';
 import { isPlainObject, type JsonObject } from '../../model/json.js';
-import type { StytchAuthenticationFactor, StytchJwk, StytchSession, StytchUser, StytchUserName } from '../../model/stytch-types.js';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS, SessionJwtError, signSessionJwt, verifySessionJwt, type VerifiedSessionJwt } from '../../jwt/session-jwt.js';
+import type {
+  StytchAuthenticationFactor,
+  StytchJwk,
+  StytchSession,
+  StytchUser,
+  StytchUserName,
+} from '../../model/stytch-types.js';
+import {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  SessionJwtError,
+  signSessionJwt,
+  verifySessionJwt,
+  type VerifiedSessionJwt,
+} from '../../jwt/session-jwt.js';
 import { KeyEncryptionError, SigningKeyCipher, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
 import { SigningKeyRing, type KeyEncryptionReport, type KeyRotation } from '../keys/signing-key-ring.js';
 import {
@@ -15,7 +27,12 @@ import {
 import { systemClock, type Clock } from '../../model/clock.js';
 import { mergeCustomClaims } from '../../model/custom-claims.js';
 import { isProjectId, newStytchId, projectEnvironment, type ProjectEnvironment } from '../../model/ids.js';
-import { bruteForceLimits, emailFailureCounterKey, tooManyRequests, type BruteForceLimits } from './brute-force-limits.js';
+import {
+  bruteForceLimits,
+  emailFailureCounterKey,
+  tooManyRequests,
+  type BruteForceLimits,
+} from './brute-force-limits.js';
 import { PasswordHasher, PasswordHashingBusyError, type PasswordHashingOptions } from './password-hashing.js';
 import { sessionResource, userResource } from './resources.js';
 import {
@@ -208,7 +225,11 @@ export class StytchLikeSessionService {
         : { cipher: new SigningKeyCipher(typeof kek === 'string' ? parseKeyEncryptionKeys(kek) : kek) }),
     });
     this.#onBackgroundError =
-      options.onBackgroundError ?? ((error) => console.warn(`stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`));
+      options.onBackgroundError ??
+      ((error) =>
+        console.warn(
+          `stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`,
+        ));
     const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     if (sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
@@ -229,7 +250,10 @@ export class StytchLikeSessionService {
     return this.#guard(async () => {
       const email = normalizeEmail(input.email);
       const password = checkNewPassword(input.password);
-      const durationMinutes = input.sessionDurationMinutes === undefined ? DEFAULT_SESSION_DURATION_MINUTES : checkSessionDuration(input.sessionDurationMinutes);
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined
+          ? DEFAULT_SESSION_DURATION_MINUTES
+          : checkSessionDuration(input.sessionDurationMinutes);
       const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
       const name = checkName(input.name);
       const attributes = checkAttributes(input.attributes);
@@ -262,8 +286,10 @@ export class StytchLikeSessionService {
   authenticatePassword(input: AuthenticatePasswordInput): Promise<SessionAuthentication> {
     return this.#guard(async () => {
       const email = normalizeEmail(input.email);
-      if (typeof input.password !== 'string') throw new StytchLikeApiError('invalid_request_body', { message: 'password must be a string.' });
-      const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
+      if (typeof input.password !== 'string')
+        throw new StytchLikeApiError('invalid_request_body', { message: 'password must be a string.' });
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
       const withSession = countPresent(input.sessionToken, input.sessionJwt);
       if (withSession > 1) throw new StytchLikeApiError('too_many_session_arguments');
       // Known and unknown emails take the same steps (count read, user read, one hash, count write on failure).
@@ -273,7 +299,9 @@ export class StytchLikeSessionService {
         throw tooManyRequests('email_locked', failures.resetAt.getTime() - this.#clock().getTime());
       }
       const user = await this.#store.findUserByEmail(email);
-      const matches = user ? await this.#hasher.verify(input.password, user.passwordHash) : await this.#hasher.verifyAgainstNothing(input.password);
+      const matches = user
+        ? await this.#hasher.verify(input.password, user.passwordHash)
+        : await this.#hasher.verifyAgainstNothing(input.password);
       if (!user || !matches) {
         await this.#store.incrementCounter(failureKey, this.bruteForceLimits.emailWindowMs, this.#clock());
         throw new StytchLikeApiError('unauthorized_credentials', { message: 'The email or password is wrong.' });
@@ -285,7 +313,13 @@ export class StytchLikeSessionService {
       if (withSession === 0) {
         const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
         const attributes = checkAttributes(input.attributes);
-        const { record, token } = await this.#startSession(user, now, durationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES, customClaims, attributes);
+        const { record, token } = await this.#startSession(
+          user,
+          now,
+          durationMinutes ?? DEFAULT_SESSION_DURATION_MINUTES,
+          customClaims,
+          attributes,
+        );
         return this.#authenticated(record, token, now, user);
       }
       const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
@@ -307,7 +341,8 @@ export class StytchLikeSessionService {
       const present = countPresent(input.sessionToken, input.sessionJwt);
       if (present === 0) throw new StytchLikeApiError('no_session_arguments');
       if (present > 1) throw new StytchLikeApiError('too_many_session_arguments');
-      const durationMinutes = input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
+      const durationMinutes =
+        input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
       const now = this.#clock();
       const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
       const updated = await this.#touch(record, now, durationMinutes, input.sessionCustomClaims, false);
@@ -323,7 +358,8 @@ export class StytchLikeSessionService {
       if (present > 1) throw new StytchLikeApiError('too_many_session_arguments');
       let sessionId: string;
       if (input.sessionId !== undefined) {
-        if (typeof input.sessionId !== 'string' || input.sessionId === '' || input.sessionId.length > 200) throw new StytchLikeApiError('invalid_session_id');
+        if (typeof input.sessionId !== 'string' || input.sessionId === '' || input.sessionId.length > 200)
+          throw new StytchLikeApiError('invalid_session_id');
         sessionId = input.sessionId;
       } else {
         sessionId = (await this.#findSession(input.sessionToken, input.sessionJwt, this.#clock())).record.sessionId;
@@ -360,7 +396,9 @@ export class StytchLikeSessionService {
       }
       const newPassword = checkNewPassword(input.newPassword);
       const durationMinutes =
-        input.sessionDurationMinutes === undefined ? DEFAULT_SESSION_DURATION_MINUTES : checkSessionDuration(input.sessionDurationMinutes);
+        input.sessionDurationMinutes === undefined
+          ? DEFAULT_SESSION_DURATION_MINUTES
+          : checkSessionDuration(input.sessionDurationMinutes);
       const customClaims = mergeCustomClaims({}, input.sessionCustomClaims);
       const attributes = checkAttributes(input.attributes);
       const user = await this.#store.findUserByEmail(email);
@@ -397,7 +435,8 @@ export class StytchLikeSessionService {
       const now = this.#clock();
       const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
       const recent = record.authenticationFactors.some(
-        (factor) => factor.type === 'password' && now.getTime() - Date.parse(factor.last_authenticated_at) <= RECENT_FACTOR_MS,
+        (factor) =>
+          factor.type === 'password' && now.getTime() - Date.parse(factor.last_authenticated_at) <= RECENT_FACTOR_MS,
       );
       if (!recent) throw new StytchLikeApiError('session_too_old_to_reset_password');
       const passwordHash = await this.#hasher.hash(newPassword);
@@ -446,7 +485,8 @@ export class StytchLikeSessionService {
       try {
         return await this.#keys.rotate(options.overlapMs, { dropPrevious: options.dropPrevious ?? false });
       } catch (error) {
-        if (error instanceof RangeError) throw new StytchLikeApiError('invalid_request_body', { message: error.message });
+        if (error instanceof RangeError)
+          throw new StytchLikeApiError('invalid_request_body', { message: error.message });
         throw error;
       }
     });
@@ -471,7 +511,9 @@ export class StytchLikeSessionService {
 
   /** Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). */
   sweepExpiredSessions(): Promise<number> {
-    return this.#guard(() => this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)));
+    return this.#guard(() =>
+      this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)),
+    );
   }
 
   /** Deletes brute-force counters whose window has ended. */
@@ -528,10 +570,17 @@ export class StytchLikeSessionService {
   }
 
   /** Finds the session a token or JWT names and checks that it is alive. */
-  async #findPresentedSession(sessionToken: unknown, sessionJwt: unknown, now: Date): Promise<{ record: SessionRecord; token: string }> {
+  async #findPresentedSession(
+    sessionToken: unknown,
+    sessionJwt: unknown,
+    now: Date,
+  ): Promise<{ record: SessionRecord; token: string }> {
     const found = await this.#findSession(sessionToken, sessionJwt, now);
     if (this.#endOf(found.record) <= now.getTime()) {
-      throw new StytchLikeApiError('session_not_found', { message: 'The session has expired.', details: { reason: SESSION_EXPIRED_REASON } });
+      throw new StytchLikeApiError('session_not_found', {
+        message: 'The session has expired.',
+        details: { reason: SESSION_EXPIRED_REASON },
+      });
     }
     return found;
   }
@@ -564,7 +613,8 @@ export class StytchLikeSessionService {
       const parsed = parseSessionToken(sessionToken);
       if (!parsed) throw new StytchLikeApiError('invalid_session_token');
       const record = await this.#store.findSessionByTokenId(parsed.tokenId);
-      if (!record || !tokenSecretMatches(parsed.secret, record.secretHash)) throw new StytchLikeApiError('session_not_found');
+      if (!record || !tokenSecretMatches(parsed.secret, record.secretHash))
+        throw new StytchLikeApiError('session_not_found');
       return { record, token: parsed.tokenId + parsed.secret };
     }
     const verified = await this.#verifyJwt(sessionJwt, true);
@@ -580,9 +630,17 @@ export class StytchLikeSessionService {
   }
 
   /** Records an access: extends (with a duration), merges custom claims, refreshes the password factor when asked. */
-  async #touch(record: SessionRecord, now: Date, durationMinutes: number | undefined, claimChanges: unknown, passwordUsed: boolean): Promise<SessionRecord> {
+  async #touch(
+    record: SessionRecord,
+    now: Date,
+    durationMinutes: number | undefined,
+    claimChanges: unknown,
+    passwordUsed: boolean,
+  ): Promise<SessionRecord> {
     const customClaims = mergeCustomClaims(record.customClaims, claimChanges);
-    const authenticationFactors = passwordUsed ? withPasswordFactor(record.authenticationFactors, now) : record.authenticationFactors;
+    const authenticationFactors = passwordUsed
+      ? withPasswordFactor(record.authenticationFactors, now)
+      : record.authenticationFactors;
     const lastAccessOnly = durationMinutes === undefined && claimChanges === undefined && !passwordUsed;
     const updated = await this.#store.updateSession(
       record.sessionId,
@@ -592,7 +650,9 @@ export class StytchLikeSessionService {
         expiresAt:
           durationMinutes === undefined
             ? record.expiresAt
-            : new Date(Math.min(now.getTime() + durationMinutes * 60_000, record.startedAt.getTime() + this.#maxLifetimeMs)),
+            : new Date(
+                Math.min(now.getTime() + durationMinutes * 60_000, record.startedAt.getTime() + this.#maxLifetimeMs),
+              ),
         authenticationFactors,
         customClaims,
       },
@@ -603,9 +663,17 @@ export class StytchLikeSessionService {
     return updated;
   }
 
-  async #authenticated(record: SessionRecord, token: string, now: Date, knownUser?: UserRecord): Promise<SessionAuthentication> {
+  async #authenticated(
+    record: SessionRecord,
+    token: string,
+    now: Date,
+    knownUser?: UserRecord,
+  ): Promise<SessionAuthentication> {
     const user = knownUser ?? (await this.#store.findUserById(record.userId));
-    if (!user) throw new StytchLikeApiError('session_not_found', { message: 'The session belongs to a user that no longer exists.' });
+    if (!user)
+      throw new StytchLikeApiError('session_not_found', {
+        message: 'The session belongs to a user that no longer exists.',
+      });
     const session = sessionResource(this.#capped(record));
     const sessionJwt = signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
     return { user: userResource(user), session, sessionToken: token, sessionJwt };
@@ -623,12 +691,17 @@ export class StytchLikeSessionService {
     } catch (error) {
       if (!(error instanceof SessionJwtError)) throw error;
       if (error.failure === 'malformed') throw new StytchLikeApiError('unable_to_parse_session_jwt', { cause: error });
-      throw new StytchLikeApiError('invalid_session_jwt', { message: `session_jwt failed verification: ${error.message}.`, details: { reason: error.failure }, cause: error });
+      throw new StytchLikeApiError('invalid_session_jwt', {
+        message: `session_jwt failed verification: ${error.message}.`,
+        details: { reason: error.failure },
+        cause: error,
+      });
     }
   }
 
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StytchLikeApiError('service_unavailable', { message: 'The session service was closed.' });
+    if (this.#closed)
+      throw new StytchLikeApiError('service_unavailable', { message: 'The session service was closed.' });
     try {
       return await operation();
     } catch (error) {
@@ -637,7 +710,8 @@ export class StytchLikeSessionService {
       if (error instanceof KeyEncryptionError) {
         throw new StytchLikeApiError('signing_key_unavailable', { message: error.message, cause: error });
       }
-      if (isSessionStoreError(error, 'UNAVAILABLE', 'CLOSED')) throw new StytchLikeApiError('service_unavailable', { cause: error });
+      if (isSessionStoreError(error, 'UNAVAILABLE', 'CLOSED'))
+        throw new StytchLikeApiError('service_unavailable', { cause: error });
       throw new StytchLikeApiError('internal_server_error', { cause: error });
     }
   }
@@ -664,7 +738,11 @@ function normalizeEmail(email: unknown): string {
 }
 
 function checkNewPassword(password: unknown): string {
-  if (typeof password !== 'string' || [...password].length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+  if (
+    typeof password !== 'string' ||
+    [...password].length < MIN_PASSWORD_LENGTH ||
+    password.length > MAX_PASSWORD_LENGTH
+  ) {
     throw new StytchLikeApiError('weak_password');
   }
   return password;
@@ -672,11 +750,18 @@ function checkNewPassword(password: unknown): string {
 
 function checkName(name: unknown): StytchUserName {
   if (name === undefined) return {};
-  if (!isPlainObject(name)) throw new StytchLikeApiError('invalid_request_body', { message: 'name must be an object.' });
+  if (!isPlainObject(name))
+    throw new StytchLikeApiError('invalid_request_body', { message: 'name must be an object.' });
   const result: StytchUserName = {};
   for (const [part, value] of Object.entries(name)) {
-    if ((part !== 'first_name' && part !== 'middle_name' && part !== 'last_name') || typeof value !== 'string' || value.length > MAX_NAME_PART_LENGTH) {
-      throw new StytchLikeApiError('invalid_request_body', { message: 'name may have first_name, middle_name and last_name, each a string.' });
+    if (
+      (part !== 'first_name' && part !== 'middle_name' && part !== 'last_name') ||
+      typeof value !== 'string' ||
+      value.length > MAX_NAME_PART_LENGTH
+    ) {
+      throw new StytchLikeApiError('invalid_request_body', {
+        message: 'name may have first_name, middle_name and last_name, each a string.',
+      });
     }
     result[part] = value;
   }
@@ -697,5 +782,7 @@ function withPasswordFactor(factors: readonly StytchAuthenticationFactor[], now:
   const at = now.toISOString();
   const existing = factors.some((factor) => factor.type === 'password');
   if (!existing) return [...factors, passwordFactor(now)];
-  return factors.map((factor) => (factor.type === 'password' ? { ...factor, last_authenticated_at: at, updated_at: at } : { ...factor }));
+  return factors.map((factor) =>
+    factor.type === 'password' ? { ...factor, last_authenticated_at: at, updated_at: at } : { ...factor },
+  );
 }

@@ -29,7 +29,8 @@ export class MemorySessionStore implements SessionStore {
 
   async insertUser(user: UserRecord): Promise<void> {
     this.#assertOpen();
-    if (this.#userIdsByEmail.has(user.email)) throw new SessionStoreError(this.kind, 'DUPLICATE', 'a user with this email already exists');
+    if (this.#userIdsByEmail.has(user.email))
+      throw new SessionStoreError(this.kind, 'DUPLICATE', 'a user with this email already exists');
     this.#users.set(user.userId, structuredClone(user));
     this.#userIdsByEmail.set(user.email, user.userId);
   }
@@ -136,7 +137,8 @@ export class MemorySessionStore implements SessionStore {
 
   async insertSigningKey(key: SigningKeyRecord): Promise<void> {
     this.#assertOpen();
-    if (this.#keys.has(key.kid)) throw new SessionStoreError(this.kind, 'DUPLICATE', 'a signing key with this kid already exists');
+    if (this.#keys.has(key.kid))
+      throw new SessionStoreError(this.kind, 'DUPLICATE', 'a signing key with this kid already exists');
     this.#keys.set(key.kid, structuredClone(key));
   }
 
@@ -154,7 +156,9 @@ export class MemorySessionStore implements SessionStore {
   async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
     this.#assertOpen();
     const running = this.#runningCounter(key, now);
-    const next = running ? { count: running.count + 1, resetAt: running.resetAt } : { count: 1, resetAt: new Date(now.getTime() + windowMs) };
+    const next = running
+      ? { count: running.count + 1, resetAt: running.resetAt }
+      : { count: 1, resetAt: new Date(now.getTime() + windowMs) };
     this.#counters.set(key, next);
     return { ...next };
   }

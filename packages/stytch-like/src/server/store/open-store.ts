@@ -12,7 +12,8 @@ export type StoreLocation =
   | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string | undefined };
 
 /** The forms {@link parseStoreUrl} accepts, for messages. */
-export const STORE_URL_FORMS = 'memory:, sqlite:<path>, postgres://… (optional ?schema=name) or redis://… (optional ?prefix=name:)';
+export const STORE_URL_FORMS =
+  'memory:, sqlite:<path>, postgres://… (optional ?schema=name) or redis://… (optional ?prefix=name:)';
 
 /**
  * Parses a store URL: `memory:`, `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` with an
@@ -20,7 +21,8 @@ export const STORE_URL_FORMS = 'memory:, sqlite:<path>, postgres://… (optional
  * Throws `SessionStoreError` with code `INVALID_URL`; messages never repeat the URL (it may hold a password).
  */
 export function parseStoreUrl(url: string): StoreLocation {
-  if (typeof url !== 'string' || url.trim() === '') throw invalid('store', `the store URL is empty; use ${STORE_URL_FORMS}`);
+  if (typeof url !== 'string' || url.trim() === '')
+    throw invalid('store', `the store URL is empty; use ${STORE_URL_FORMS}`);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   switch (scheme) {
     case 'memory':
@@ -28,14 +30,16 @@ export function parseStoreUrl(url: string): StoreLocation {
       return { kind: 'memory' };
     case 'sqlite': {
       const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-      if (path === '') throw invalid('sqlite', 'the sqlite store URL needs a file path: sqlite:<path>, e.g. sqlite:./sessions.sqlite');
+      if (path === '')
+        throw invalid('sqlite', 'the sqlite store URL needs a file path: sqlite:<path>, e.g. sqlite:./sessions.sqlite');
       if (path.includes('\0')) throw invalid('sqlite', 'the sqlite file path contains a NUL character');
       return { kind: 'sqlite', path };
     }
     case 'postgres':
     case 'postgresql': {
       const parsed = parseUrl('postgres', url);
-      if (!parsed.hostname) throw invalid('postgres', 'the postgres store URL needs a host: postgres://user@host:5432/database');
+      if (!parsed.hostname)
+        throw invalid('postgres', 'the postgres store URL needs a host: postgres://user@host:5432/database');
       const schema = takeParam('postgres', parsed, 'schema');
       return { kind: 'postgres', connectionString: parsed.toString(), schema };
     }
@@ -65,7 +69,10 @@ export async function openStore(url: string): Promise<SessionStore> {
         ...(location.schema === undefined ? {} : { schema: location.schema }),
       });
     case 'redis':
-      return RedisSessionStore.open({ url: location.url, ...(location.keyPrefix === undefined ? {} : { keyPrefix: location.keyPrefix }) });
+      return RedisSessionStore.open({
+        url: location.url,
+        ...(location.keyPrefix === undefined ? {} : { keyPrefix: location.keyPrefix }),
+      });
   }
 }
 

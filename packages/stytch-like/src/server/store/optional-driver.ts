@@ -23,5 +23,10 @@ export async function importOptionalDriver<T>(store: string, packageName: string
 function isModuleNotFound(error: unknown, packageName: string): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(error.message)) && error.message.includes(packageName);
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' ||
+      code === 'MODULE_NOT_FOUND' ||
+      /Cannot find (package|module)/.test(error.message)) &&
+    error.message.includes(packageName)
+  );
 }

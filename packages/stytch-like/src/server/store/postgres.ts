@@ -47,14 +47,23 @@ export class PostgresSessionStore implements SessionStore {
   private constructor(pool: Pool, schema: string) {
     this.#pool = pool;
     const quoted = `"${schema}"`;
-    this.#tables = { users: `${quoted}.users`, sessions: `${quoted}.sessions`, keys: `${quoted}.signing_keys`, counters: `${quoted}.counters` };
+    this.#tables = {
+      users: `${quoted}.users`,
+      sessions: `${quoted}.sessions`,
+      keys: `${quoted}.signing_keys`,
+      counters: `${quoted}.counters`,
+    };
   }
 
   /** Connects, and creates the schema and its tables when missing (under an advisory lock, so servers may start together). */
   static async open(options: PostgresSessionStoreOptions): Promise<PostgresSessionStore> {
     const schema = options.schema ?? 'stytch_like';
     if (!SCHEMA_NAME.test(schema)) {
-      throw new SessionStoreError(KIND, 'INVALID_URL', 'the schema name must be 1 to 63 lower-case letters, digits or _, starting with a letter or _');
+      throw new SessionStoreError(
+        KIND,
+        'INVALID_URL',
+        'the schema name must be 1 to 63 lower-case letters, digits or _, starting with a letter or _',
+      );
     }
     const { Pool } = await importOptionalDriver(KIND, 'pg', () => import('pg'));
     const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
@@ -135,7 +144,15 @@ export class PostgresSessionStore implements SessionStore {
   async insertUser(user: UserRecord): Promise<void> {
     await this.#query(
       `INSERT INTO ${this.#tables.users} (user_id, email, email_id, password_id, password_hash, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [user.userId, user.email, user.emailId, user.passwordId, user.passwordHash, JSON.stringify(user.name), user.createdAt],
+      [
+        user.userId,
+        user.email,
+        user.emailId,
+        user.passwordId,
+        user.passwordHash,
+        JSON.stringify(user.name),
+        user.createdAt,
+      ],
     );
   }
 
@@ -182,13 +199,21 @@ export class PostgresSessionStore implements SessionStore {
     const rows = await this.#query(
       `UPDATE ${this.#tables.sessions} SET last_accessed_at = $1, expires_at = $2, authentication_factors = $3, custom_claims = $4
        WHERE session_id = $5 RETURNING *`,
-      [update.lastAccessedAt, update.expiresAt, JSON.stringify(update.authenticationFactors), JSON.stringify(update.customClaims), sessionId],
+      [
+        update.lastAccessedAt,
+        update.expiresAt,
+        JSON.stringify(update.authenticationFactors),
+        JSON.stringify(update.customClaims),
+        sessionId,
+      ],
     );
     return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
-    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE session_id = $1 RETURNING session_id`, [sessionId]);
+    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE session_id = $1 RETURNING session_id`, [
+      sessionId,
+    ]);
     return rows.length > 0;
   }
 
@@ -201,15 +226,17 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
-    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE expires_at <= $1 RETURNING session_id`, [cutoff]);
+    const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE expires_at <= $1 RETURNING session_id`, [
+      cutoff,
+    ]);
     return rows.length;
   }
 
   async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
-    const rows = await this.#query(`UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`, [
-      passwordHash,
-      userId,
-    ]);
+    const rows = await this.#query(
+      `UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 RETURNING user_id`,
+      [passwordHash, userId],
+    );
     return rows.length > 0;
   }
 
@@ -263,7 +290,10 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async readCounter(key: string, now: Date): Promise<CounterState | null> {
-    const rows = await this.#query(`SELECT count, reset_at FROM ${this.#tables.counters} WHERE key = $1 AND reset_at > $2`, [key, now]);
+    const rows = await this.#query(
+      `SELECT count, reset_at FROM ${this.#tables.counters} WHERE key = $1 AND reset_at > $2`,
+      [key, now],
+    );
     return rows[0] ? counterFromRow(rows[0]) : null;
   }
 
@@ -328,19 +358,34 @@ function counterFromRow(row: Row | undefined): CounterState {
   return { count, resetAt };
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 
 function toStoreError(error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : '';
-  if (code === '23505') return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause: error });
+  if (code === '23505')
+    return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause: error });
   if (
-    (typeof code === 'string' && (CONNECTION_ERRORS.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03' || code === '57014')) ||
+    (typeof code === 'string' &&
+      (CONNECTION_ERRORS.has(code) ||
+        code.startsWith('08') ||
+        code === '57P01' ||
+        code === '57P03' ||
+        code === '57014')) ||
     /timeout|terminated|Connection|ECONNREFUSED/i.test(message)
   ) {
-    return new SessionStoreError(KIND, 'UNAVAILABLE', 'PostgreSQL could not be reached or did not answer in time', { cause: error });
+    return new SessionStoreError(KIND, 'UNAVAILABLE', 'PostgreSQL could not be reached or did not answer in time', {
+      cause: error,
+    });
   }
   return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause: error });
 }
-

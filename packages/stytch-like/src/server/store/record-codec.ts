@@ -152,7 +152,8 @@ export function signingKeyFromDocument(store: string, document: unknown): Signin
     publicJwk: readJsonObject(store, document['public_jwk'], 'public key'),
     privateJwk: readPrivateJwk(store, document['private_jwk']),
     createdAt: readDate(store, document['created_at'], 'signing key creation time'),
-    retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
+    retiresAt:
+      retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
   };
 }
 
@@ -202,6 +203,7 @@ export function signingKeyFromRow(store: string, row: SqlRow, json: JsonColumnRe
     publicJwk: readJsonObject(store, json(store, row['public_jwk'], 'public key'), 'public key'),
     privateJwk: readPrivateJwk(store, json(store, row['private_jwk'], 'private key')),
     createdAt: readDate(store, row['created_at'], 'signing key creation time'),
-    retiresAt: retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
+    retiresAt:
+      retiresAt === null || retiresAt === undefined ? null : readDate(store, retiresAt, 'signing key retirement time'),
   };
 }

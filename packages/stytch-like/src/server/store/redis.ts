@@ -126,7 +126,11 @@ export class RedisSessionStore implements SessionStore {
   static async open(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
     const prefix = options.keyPrefix ?? 'stytch-like:';
     if (!KEY_PREFIX.test(prefix)) {
-      throw new SessionStoreError(KIND, 'INVALID_URL', 'the key prefix must be 1 to 100 characters from A-Z a-z 0-9 : _ . -');
+      throw new SessionStoreError(
+        KIND,
+        'INVALID_URL',
+        'the key prefix must be 1 to 100 characters from A-Z a-z 0-9 : _ . -',
+      );
     }
     const { createClient, ErrorReply } = await importOptionalDriver(KIND, 'redis', () => import('redis'));
     let connected = false;
@@ -211,10 +215,17 @@ export class RedisSessionStore implements SessionStore {
    * session check racing an extension or a claims change cannot write the old expiry or claims back; no update
    * moves `lastAccessedAt` backwards.
    */
-  async updateSession(sessionId: string, update: SessionUpdate, options: SessionUpdateOptions = {}): Promise<SessionRecord | null> {
+  async updateSession(
+    sessionId: string,
+    update: SessionUpdate,
+    options: SessionUpdateOptions = {},
+  ): Promise<SessionRecord | null> {
     if (options.lastAccessOnly) {
       const touched = await this.#run(() =>
-        this.#client.eval(TOUCH_SESSION, { keys: [this.#key('session', sessionId)], arguments: [String(update.lastAccessedAt.getTime())] }),
+        this.#client.eval(TOUCH_SESSION, {
+          keys: [this.#key('session', sessionId)],
+          arguments: [String(update.lastAccessedAt.getTime())],
+        }),
       );
       return typeof touched === 'string' ? sessionFromDocument(KIND, parseJsonText(KIND, touched, 'session')) : null;
     }
@@ -222,13 +233,20 @@ export class RedisSessionStore implements SessionStore {
       const text = await this.#run(() => this.#client.get(this.#key('session', sessionId)));
       if (text === null) return null;
       const current = sessionFromDocument(KIND, parseJsonText(KIND, text, 'session'));
-      const lastAccessedAt = current.lastAccessedAt.getTime() > update.lastAccessedAt.getTime() ? current.lastAccessedAt : update.lastAccessedAt;
+      const lastAccessedAt =
+        current.lastAccessedAt.getTime() > update.lastAccessedAt.getTime()
+          ? current.lastAccessedAt
+          : update.lastAccessedAt;
       const next: SessionRecord = { ...current, ...update, lastAccessedAt };
       const written = await this.#writeSession(next, text);
       if (written === 1) return next;
       if (written === 0) return null;
     }
-    throw new SessionStoreError(KIND, 'FAILED', `the session changed under each of ${UPDATE_ATTEMPTS} attempts to update it`);
+    throw new SessionStoreError(
+      KIND,
+      'FAILED',
+      `the session changed under each of ${UPDATE_ATTEMPTS} attempts to update it`,
+    );
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {
@@ -250,7 +268,9 @@ export class RedisSessionStore implements SessionStore {
     const ids = await this.#run(() => this.#client.zRangeByScore(index, `(${activeAt.getTime()}`, '+inf'));
     if (ids.length === 0) return [];
     const texts = await this.#run(() => this.#client.mGet(ids.map((id) => this.#key('session', id))));
-    const sessions = texts.flatMap((text) => (text === null ? [] : [sessionFromDocument(KIND, parseJsonText(KIND, text, 'session'))]));
+    const sessions = texts.flatMap((text) =>
+      text === null ? [] : [sessionFromDocument(KIND, parseJsonText(KIND, text, 'session'))],
+    );
     return sessions
       .filter((s) => s.expiresAt.getTime() > activeAt.getTime())
       .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.sessionId.localeCompare(b.sessionId));
@@ -276,7 +296,9 @@ export class RedisSessionStore implements SessionStore {
     let deleted = 0;
     let cursor = '0';
     do {
-      const page = await this.#run(() => this.#client.scan(cursor, { MATCH: `${this.#prefix}user-sessions:*`, COUNT: 200 }));
+      const page = await this.#run(() =>
+        this.#client.scan(cursor, { MATCH: `${this.#prefix}user-sessions:*`, COUNT: 200 }),
+      );
       cursor = String(page.cursor);
       for (const index of page.keys) {
         const ids = await this.#run(() => this.#client.zRangeByScore(index, '-inf', cutoff.getTime()));
@@ -327,7 +349,9 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async insertSigningKey(key: SigningKeyRecord): Promise<void> {
-    const added = await this.#run(() => this.#client.hSetNX(this.#key('signing-keys'), key.kid, JSON.stringify(signingKeyToDocument(key))));
+    const added = await this.#run(() =>
+      this.#client.hSetNX(this.#key('signing-keys'), key.kid, JSON.stringify(signingKeyToDocument(key))),
+    );
     if (!added) throw new SessionStoreError(KIND, 'DUPLICATE', 'a signing key with this kid already exists');
   }
 
@@ -335,7 +359,9 @@ export class RedisSessionStore implements SessionStore {
     const text = await this.#run(() => this.#client.hGet(this.#key('signing-keys'), kid));
     if (text === null || text === undefined) return;
     const key = signingKeyFromDocument(KIND, parseJsonText(KIND, text, 'signing key'));
-    await this.#run(() => this.#client.hSet(this.#key('signing-keys'), kid, JSON.stringify(signingKeyToDocument({ ...key, retiresAt }))));
+    await this.#run(() =>
+      this.#client.hSet(this.#key('signing-keys'), kid, JSON.stringify(signingKeyToDocument({ ...key, retiresAt }))),
+    );
   }
 
   async deleteSigningKey(kid: string): Promise<void> {
@@ -344,10 +370,14 @@ export class RedisSessionStore implements SessionStore {
 
   async incrementCounter(key: string, windowMs: number, now: Date): Promise<CounterState> {
     const reply = await this.#run(() =>
-      this.#client.eval(INCREMENT_COUNTER, { keys: [this.#key('counter', key)], arguments: [String(Math.max(1, Math.trunc(windowMs)))] }),
+      this.#client.eval(INCREMENT_COUNTER, {
+        keys: [this.#key('counter', key)],
+        arguments: [String(Math.max(1, Math.trunc(windowMs)))],
+      }),
     );
     const [count, ttl] = Array.isArray(reply) ? reply.map(Number) : [];
-    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(ttl)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter could not be read');
+    if (!Number.isSafeInteger(count) || !Number.isSafeInteger(ttl))
+      throw new SessionStoreError(KIND, 'CORRUPT', 'a counter could not be read');
     return { count: count!, resetAt: new Date(now.getTime() + ttl!) };
   }
 
@@ -376,7 +406,9 @@ export class RedisSessionStore implements SessionStore {
     const user = userFromDocument(KIND, parseJsonText(KIND, text, 'user'));
     if (user.passwordHash !== currentHash) return false;
     const next = JSON.stringify(userToDocument({ ...user, passwordHash: newHash }));
-    const updated = await this.#run(() => this.#client.eval(REPLACE_IF_UNCHANGED, { keys: [key], arguments: [text, next] }));
+    const updated = await this.#run(() =>
+      this.#client.eval(REPLACE_IF_UNCHANGED, { keys: [key], arguments: [text, next] }),
+    );
     return updated === 1;
   }
 
@@ -410,7 +442,11 @@ export class RedisSessionStore implements SessionStore {
     const ttlMs = Math.max(1000, session.expiresAt.getTime() + EXPIRED_SESSION_RETENTION_MS - Date.now());
     const written = await this.#run(() =>
       this.#client.eval(WRITE_SESSION, {
-        keys: [this.#key('session', session.sessionId), this.#key('session-by-token', session.tokenId), this.#key('user-sessions', session.userId)],
+        keys: [
+          this.#key('session', session.sessionId),
+          this.#key('session-by-token', session.tokenId),
+          this.#key('user-sessions', session.userId),
+        ],
         arguments: [
           JSON.stringify(sessionToDocument(session)),
           String(ttlMs),
@@ -437,7 +473,9 @@ export class RedisSessionStore implements SessionStore {
       if (this.#isErrorReply(error)) {
         throw new SessionStoreError(KIND, 'FAILED', 'Redis refused the command', { cause: error });
       }
-      throw new SessionStoreError(KIND, 'UNAVAILABLE', 'Redis could not be reached or did not answer in time', { cause: error });
+      throw new SessionStoreError(KIND, 'UNAVAILABLE', 'Redis could not be reached or did not answer in time', {
+        cause: error,
+      });
     }
   }
 }

@@ -90,7 +90,11 @@ export interface SessionStore {
   findSessionById(sessionId: string): Promise<SessionRecord | null>;
   findSessionByTokenId(tokenId: string): Promise<SessionRecord | null>;
   /** Applies `update` to an existing session; returns `null` (and writes nothing) when the session is gone. */
-  updateSession(sessionId: string, update: SessionUpdate, options?: SessionUpdateOptions): Promise<SessionRecord | null>;
+  updateSession(
+    sessionId: string,
+    update: SessionUpdate,
+    options?: SessionUpdateOptions,
+  ): Promise<SessionRecord | null>;
   /** Deletes a session; `false` when there was none. */
   deleteSession(sessionId: string): Promise<boolean>;
   /** The user's sessions with `expiresAt` after `activeAt`, oldest first. */

@@ -106,7 +106,15 @@ export class SqliteSessionStore implements SessionStore {
     this.#run(() =>
       this.#statement(
         'INSERT INTO users (user_id, email, email_id, password_id, password_hash, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(user.userId, user.email, user.emailId, user.passwordId, user.passwordHash, JSON.stringify(user.name), user.createdAt.getTime()),
+      ).run(
+        user.userId,
+        user.email,
+        user.emailId,
+        user.passwordId,
+        user.passwordHash,
+        JSON.stringify(user.name),
+        user.createdAt.getTime(),
+      ),
     );
   }
 
@@ -150,7 +158,11 @@ export class SqliteSessionStore implements SessionStore {
     return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
   }
 
-  async updateSession(sessionId: string, update: SessionUpdate, options: SessionUpdateOptions = {}): Promise<SessionRecord | null> {
+  async updateSession(
+    sessionId: string,
+    update: SessionUpdate,
+    options: SessionUpdateOptions = {},
+  ): Promise<SessionRecord | null> {
     const row = this.#run(() =>
       this.#withSynchronous(options.lastAccessOnly === true ? 'NORMAL' : 'FULL', () =>
         this.#statement(
@@ -175,7 +187,9 @@ export class SqliteSessionStore implements SessionStore {
 
   async listActiveSessions(userId: string, activeAt: Date): Promise<SessionRecord[]> {
     const rows = this.#run(() =>
-      this.#statement('SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY started_at, session_id').all(userId, activeAt.getTime()),
+      this.#statement(
+        'SELECT * FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY started_at, session_id',
+      ).all(userId, activeAt.getTime()),
     );
     return rows.map((row) => sessionFromRow(KIND, row, textJsonColumn));
   }
@@ -218,7 +232,9 @@ export class SqliteSessionStore implements SessionStore {
 
   async insertSigningKey(key: SigningKeyRecord): Promise<void> {
     this.#run(() =>
-      this.#statement('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at, retires_at) VALUES (?, ?, ?, ?, ?)').run(
+      this.#statement(
+        'INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at, retires_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(
         key.kid,
         JSON.stringify(key.publicJwk),
         JSON.stringify(key.privateJwk),
@@ -229,7 +245,9 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async retireSigningKey(kid: string, retiresAt: Date): Promise<void> {
-    this.#run(() => this.#statement('UPDATE signing_keys SET retires_at = ? WHERE kid = ?').run(retiresAt.getTime(), kid));
+    this.#run(() =>
+      this.#statement('UPDATE signing_keys SET retires_at = ? WHERE kid = ?').run(retiresAt.getTime(), kid),
+    );
   }
 
   async deleteSigningKey(kid: string): Promise<void> {
@@ -253,12 +271,16 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async readCounter(key: string, now: Date): Promise<CounterState | null> {
-    const row = this.#run(() => this.#statement('SELECT count, reset_at FROM counters WHERE key = ? AND reset_at > ?').get(key, now.getTime()));
+    const row = this.#run(() =>
+      this.#statement('SELECT count, reset_at FROM counters WHERE key = ? AND reset_at > ?').get(key, now.getTime()),
+    );
     return row ? counterFromRow(row) : null;
   }
 
   async deleteCounter(key: string): Promise<void> {
-    this.#run(() => this.#withSynchronous('NORMAL', () => this.#statement('DELETE FROM counters WHERE key = ?').run(key)));
+    this.#run(() =>
+      this.#withSynchronous('NORMAL', () => this.#statement('DELETE FROM counters WHERE key = ?').run(key)),
+    );
   }
 
   async deleteCountersExpiredBefore(now: Date): Promise<number> {
@@ -268,7 +290,11 @@ export class SqliteSessionStore implements SessionStore {
 
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
     const result = this.#run(() =>
-      this.#statement('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?').run(newHash, userId, currentHash),
+      this.#statement('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?').run(
+        newHash,
+        userId,
+        currentHash,
+      ),
     );
     return Number(result.changes) > 0;
   }
@@ -326,7 +352,8 @@ export class SqliteSessionStore implements SessionStore {
 function counterFromRow(row: Record<string, unknown> | undefined): CounterState {
   const count = Number(row?.['count']);
   const resetAt = Number(row?.['reset_at']);
-  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(resetAt)) throw new SessionStoreError(KIND, 'CORRUPT', 'a counter row could not be read');
+  if (!Number.isSafeInteger(count) || !Number.isSafeInteger(resetAt))
+    throw new SessionStoreError(KIND, 'CORRUPT', 'a counter row could not be read');
   return { count, resetAt: new Date(resetAt) };
 }
 
@@ -358,4 +385,3 @@ function toStoreError(error: unknown): SessionStoreError {
   }
   return new SessionStoreError(KIND, 'FAILED', 'the database refused the operation', { cause: error });
 }
-
