@@ -260,42 +260,36 @@ function caseArbitrary(s: Seeds): fc.Arbitrary<FuzzCase> {
     ),
     {
       weight: 12,
-      arbitrary: fc
-        .tuple(anyJsonPath, damagedText(texts))
-        .map(([path, body]): FuzzCase => ({
-          kind: 'damaged JSON text',
-          method: 'POST',
-          path,
-          body,
-          contentType: 'application/json',
-          auth: 'right',
-        })),
+      arbitrary: fc.tuple(anyJsonPath, damagedText(texts)).map(([path, body]): FuzzCase => ({
+        kind: 'damaged JSON text',
+        method: 'POST',
+        path,
+        body,
+        contentType: 'application/json',
+        auth: 'right',
+      })),
     },
     {
       weight: 12,
-      arbitrary: fc
-        .tuple(sessionPaths, fc.jsonValue({ maxDepth: 4 }))
-        .map(([path, value]): FuzzCase => ({
-          kind: 'random JSON',
-          method: 'POST',
-          path,
-          body: JSON.stringify(value) ?? 'null',
-          contentType: 'application/json',
-          auth: 'right',
-        })),
+      arbitrary: fc.tuple(sessionPaths, fc.jsonValue({ maxDepth: 4 })).map(([path, value]): FuzzCase => ({
+        kind: 'random JSON',
+        method: 'POST',
+        path,
+        body: JSON.stringify(value) ?? 'null',
+        contentType: 'application/json',
+        auth: 'right',
+      })),
     },
     {
       weight: 6,
-      arbitrary: fc
-        .tuple(sessionPaths, fc.uint8Array({ maxLength: 256 }))
-        .map(([path, bytes]): FuzzCase => ({
-          kind: 'random bytes',
-          method: 'POST',
-          path,
-          body: Buffer.from(bytes).toString('latin1'),
-          contentType: 'application/json',
-          auth: 'right',
-        })),
+      arbitrary: fc.tuple(sessionPaths, fc.uint8Array({ maxLength: 256 })).map(([path, bytes]): FuzzCase => ({
+        kind: 'random bytes',
+        method: 'POST',
+        path,
+        body: Buffer.from(bytes).toString('latin1'),
+        contentType: 'application/json',
+        auth: 'right',
+      })),
     },
     {
       weight: 3,
@@ -385,16 +379,14 @@ function caseArbitrary(s: Seeds): fc.Arbitrary<FuzzCase> {
     },
     {
       weight: 3,
-      arbitrary: fc
-        .oneof(fc.constant(s.projectId), oddString, fc.string({ maxLength: 300 }))
-        .map((id): FuzzCase => ({
-          kind: 'fuzzed JWKS path',
-          method: 'GET',
-          path: `/v1/sessions/jwks/${percentEncoded(id)}`,
-          body: null,
-          contentType: null,
-          auth: 'none',
-        })),
+      arbitrary: fc.oneof(fc.constant(s.projectId), oddString, fc.string({ maxLength: 300 })).map((id): FuzzCase => ({
+        kind: 'fuzzed JWKS path',
+        method: 'GET',
+        path: `/v1/sessions/jwks/${percentEncoded(id)}`,
+        body: null,
+        contentType: null,
+        auth: 'none',
+      })),
     },
     {
       weight: 4,

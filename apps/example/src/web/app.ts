@@ -150,16 +150,14 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
     const reason = request.query.reason;
     // Own keys only: `?reason=constructor` or `?reason=__proto__` must not reach Object.prototype.
     const message = reason && Object.hasOwn(LOGIN_MESSAGES, reason) ? LOGIN_MESSAGES[reason as LoginReason] : undefined;
-    return reply
-      .type('text/html')
-      .send(
-        loginPage({
-          backend: backend.name,
-          loginLabel: backend.loginLabel,
-          demoUser: backend.demoUser,
-          ...(message ? { message } : {}),
-        }),
-      );
+    return reply.type('text/html').send(
+      loginPage({
+        backend: backend.name,
+        loginLabel: backend.loginLabel,
+        demoUser: backend.demoUser,
+        ...(message ? { message } : {}),
+      }),
+    );
   });
 
   app.post<{ Body: { login?: unknown; password?: unknown } }>('/login', async (request, reply) => {
@@ -209,16 +207,14 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
 
   app.get('/cart', (request, reply) =>
     withSession(request, reply, async (_provider, session) =>
-      reply
-        .type('text/html')
-        .send(
-          cartPage({
-            backend: backend.name,
-            session,
-            displayName: nameOf(session),
-            lines: carts.list(session.subject),
-          }),
-        ),
+      reply.type('text/html').send(
+        cartPage({
+          backend: backend.name,
+          session,
+          displayName: nameOf(session),
+          lines: carts.list(session.subject),
+        }),
+      ),
     ),
   );
 
@@ -240,17 +236,15 @@ export async function buildShopApp(options: ShopAppOptions): Promise<FastifyInst
 
   app.get('/session', (request, reply) =>
     withSession(request, reply, async (provider, session) =>
-      reply
-        .type('text/html')
-        .send(
-          sessionPage({
-            backend: backend.name,
-            session,
-            displayName: nameOf(session),
-            jwtExpiresAt: jwtExpiry(provider.getTokens()?.sessionJwt ?? null),
-            cartCount: carts.list(session.subject).reduce((n, l) => n + l.quantity, 0),
-          }),
-        ),
+      reply.type('text/html').send(
+        sessionPage({
+          backend: backend.name,
+          session,
+          displayName: nameOf(session),
+          jwtExpiresAt: jwtExpiry(provider.getTokens()?.sessionJwt ?? null),
+          cartCount: carts.list(session.subject).reduce((n, l) => n + l.quantity, 0),
+        }),
+      ),
     ),
   );
 
