@@ -23,6 +23,7 @@ export type { DecodedRecord } from './serializer/record-decoder.js';
 export { encodeRecord } from './serializer/record-encoder.js';
 export type { EncodableDocument } from './serializer/record-encoder.js';
 export { DecodeBudget } from './serializer/decode-budget.js';
+export type { Failing as DecodeFailing } from './serializer/decode-budget.js';
 export { decodeProjection } from './serializer/projection-decoder.js';
 export { parseOrientDBToken, parseOrientDBTokenBytes, encodeOrientDBTokenPayload } from './token/orientdb-token.js';
 export type { OrientDBTokenPayload, ParsedOrientDBToken } from './token/orientdb-token.js';

@@ -5,7 +5,7 @@ import { invalidArgument, stytchLikeError } from '../model/adapter.js';
 import { StytchLikeApiError } from '../model/api-error.js';
 import { isPlainObject } from '../model/json.js';
 
-/** Options for {@link StytchLikeHttpClient}. */
+/** Options for the HTTP client a provider uses. */
 export interface StytchLikeHttpClientOptions {
   /** Origin of the server, e.g. `http://127.0.0.1:3300` (the API is served at the origin root). */
   readonly baseUrl: string;

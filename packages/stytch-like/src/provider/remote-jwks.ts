@@ -4,7 +4,7 @@ import { DEFAULT_CLOCK_TOLERANCE_SECONDS, SESSION_JWT_ALGORITHM } from '../jwt/s
 import { isPlainObject } from '../model/json.js';
 import type { StytchLikeHttpClient } from './http-client.js';
 
-/** Options for {@link RemoteJwks}, and for verifying JWTs against it. */
+/** Options for the JWKS cache, and for verifying JWTs against it. */
 export interface RemoteJwksOptions {
   /** How long a fetched JWKS is used before it is fetched again. Default 10 minutes (as jose's remote JWKS). */
   readonly maxAgeMs?: number;

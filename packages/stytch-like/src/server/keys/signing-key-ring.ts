@@ -30,7 +30,7 @@ export interface SigningKeyRingOptions {
   readonly cipher?: SigningKeyCipher;
 }
 
-/** What {@link SigningKeyRing.encryptStoredKeys} did. */
+/** What the key ring's `encryptStoredKeys` (the CLI's `encrypt-keys`) did. */
 export interface KeyEncryptionReport {
   /** Keys whose private half was encrypted (or re-encrypted under the first key-encryption key). */
   readonly encrypted: readonly string[];
@@ -38,7 +38,7 @@ export interface KeyEncryptionReport {
   readonly erased: readonly string[];
 }
 
-/** What {@link SigningKeyRing.rotate} did. */
+/** What a key rotation (`rotate-keys`) did. */
 export interface KeyRotation {
   /** The key that signs from now on. */
   readonly kid: string;

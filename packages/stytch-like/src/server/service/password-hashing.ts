@@ -22,7 +22,7 @@ export interface PasswordHashingQueueOptions {
    * pool (`UV_THREADPOOL_SIZE`, 4 by default), so the event loop keeps a core and the pool keeps a thread.
    */
   readonly concurrency?: number;
-  /** Hashes that may wait for a turn; one more is refused at once with {@link PasswordHashingBusyError}. Default 8 × concurrency. */
+  /** Hashes that may wait for a turn; one more is refused at once with `PasswordHashingBusyError` (`too_many_requests`). Default 8 × concurrency. */
   readonly maxQueued?: number;
 }
 
@@ -149,7 +149,7 @@ export class PasswordHasher {
     return this.#running >= this.concurrency && this.#waiting.length >= this.maxQueued;
   }
 
-  /** A new hash with the current parameters. Rejects with {@link PasswordHashingBusyError} when the queue is full. */
+  /** A new hash with the current parameters. Rejects with `PasswordHashingBusyError` (`too_many_requests`) when the queue is full. */
   async hash(password: string): Promise<string> {
     const { cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;
     const salt = randomBytes(saltLength);
@@ -161,7 +161,7 @@ export class PasswordHasher {
 
   /**
    * True when `password` matches `encoded`; false for a wrong password or an unreadable hash. Constant time in the
-   * key. Rejects with {@link PasswordHashingBusyError} when the queue is full.
+   * key. Rejects with `PasswordHashingBusyError` (`too_many_requests`) when the queue is full.
    */
   async verify(password: string, encoded: string): Promise<boolean> {
     const decoded = decodeHash(encoded);
