@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { createStytchLikeServer, type StytchLikeServer } from '../../src/server/http/server.js';
 import type { ServerLogOptions } from '../../src/server/http/logging.js';
 import type { Clock } from '../../src/model/clock.js';
+import type { SessionJwtAlgorithm } from '../../src/jwt/session-jwt.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import type { SessionStore } from '../../src/server/store/session-store.js';
@@ -25,7 +26,13 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { store?: SessionStore; logger?: ServerLogOptions; bodyLimitBytes?: number; closeStore?: boolean } = {},
+  options: {
+    store?: SessionStore;
+    logger?: ServerLogOptions;
+    bodyLimitBytes?: number;
+    closeStore?: boolean;
+    jwtAlgorithm?: SessionJwtAlgorithm;
+  } = {},
 ): Promise<TestServer> {
   const { projectId, secret } = testProject();
   const store = options.store ?? new MemorySessionStore();
@@ -34,6 +41,7 @@ export async function startTestServer(
     projectId,
     passwordHashing: FAST_PASSWORD_HASHING,
     sweepIntervalMs: 0,
+    ...(options.jwtAlgorithm ? { jwtAlgorithm: options.jwtAlgorithm } : {}),
   });
   const server = createStytchLikeServer({
     service,

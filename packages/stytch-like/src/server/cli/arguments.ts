@@ -5,6 +5,7 @@ import { LOG_LEVELS, type LogLevel } from '../http/logging.js';
 import { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
 import { parseStoreUrl } from '../store/open-store.js';
 import { isSessionStoreError } from '../store/session-store.js';
+import { isSessionJwtAlgorithm, SESSION_JWT_ALGORITHMS, type SessionJwtAlgorithm } from '../../jwt/session-jwt.js';
 
 /** Defaults of `serve`; one place, used by the parser and the help text. */
 export const SERVE_DEFAULTS = {
@@ -32,6 +33,7 @@ export const ENV = {
   keyEncryptionKey: KEY_ENCRYPTION_KEY_ENV,
   maxSessionLifetime: 'STYTCH_LIKE_MAX_SESSION_LIFETIME',
   expiredJwtMaxAge: 'STYTCH_LIKE_EXPIRED_JWT_MAX_AGE',
+  jwtAlg: 'STYTCH_LIKE_JWT_ALG',
 } as const;
 
 /** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
@@ -69,6 +71,7 @@ export type CliCommand =
       readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
       readonly maxSessionLifetimeMinutes: number | undefined;
       readonly expiredJwtMaxAgeSeconds: number | undefined;
+      readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
     }
   | {
       readonly command: 'rotate-keys';
@@ -77,6 +80,7 @@ export type CliCommand =
       readonly overlapMs: number;
       readonly dropPrevious: boolean;
       readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
+      readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
     }
   | { readonly command: 'encrypt-keys'; readonly storeUrl: string; readonly keyEncryptionKeys: readonly Uint8Array[] }
   | { readonly command: 'revoke-sessions'; readonly storeUrl: string; readonly userId: string };
@@ -134,6 +138,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'insecure-http': { type: 'boolean' },
     'max-session-lifetime': { type: 'string' },
     'expired-jwt-max-age': { type: 'string' },
+    'jwt-alg': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'serve' };
@@ -184,7 +189,21 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
       maxAge === undefined
         ? undefined
         : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
+    jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
   };
+}
+
+/** `--jwt-alg` (`STYTCH_LIKE_JWT_ALG`): RS256, ES256 or EdDSA; `undefined` for the default (RS256). */
+function parseJwtAlgorithm(
+  flag: string | boolean | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): SessionJwtAlgorithm | undefined {
+  const text = pick(flag, env[ENV.jwtAlg]);
+  if (text === undefined) return undefined;
+  if (!isSessionJwtAlgorithm(text)) {
+    throw new CliUsageError(`--jwt-alg (${ENV.jwtAlg}) must be one of ${SESSION_JWT_ALGORITHMS.join(', ')}`);
+  }
+  return text;
 }
 
 /** `--secret`, `STYTCH_LIKE_SECRET` or `STYTCH_LIKE_SECRETS` (comma-separated), exactly one of them. */
@@ -260,6 +279,7 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
     'project-id': { type: 'string' },
     overlap: { type: 'string' },
     'drop-previous': { type: 'boolean' },
+    'jwt-alg': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'rotate-keys' };
@@ -273,7 +293,15 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
   }
   const overlapText = (values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP;
   const overlapMs = parseDuration(overlapText, '--overlap', MIN_OVERLAP_MS);
-  return { command: 'rotate-keys', storeUrl, projectId, overlapMs, dropPrevious, keyEncryptionKeys: parseKek(env) };
+  return {
+    command: 'rotate-keys',
+    storeUrl,
+    projectId,
+    overlapMs,
+    dropPrevious,
+    keyEncryptionKeys: parseKek(env),
+    jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
+  };
 }
 
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;

@@ -33,6 +33,8 @@ Options (each falls back to an environment variable):
   --max-session-lifetime <d>  absolute session lifetime, e.g. 30d ${ENV.maxSessionLifetime}  default 366d
   --expired-jwt-max-age <d>   how long past exp a session_jwt still finds its session, e.g. 1h, 0s
                                                          ${ENV.expiredJwtMaxAge}  default 1h
+  --jwt-alg <alg>      session_jwt signing algorithm: RS256, ES256 (P-256) or EdDSA (Ed25519)
+                                                         ${ENV.jwtAlg}  default RS256; a change rotates the key
   --log-level <level>  ${LOG_LEVELS.join(', ')}
                                                          ${ENV.logLevel}   default ${SERVE_DEFAULTS.logLevel}
   -h, --help           show this help
@@ -72,6 +74,8 @@ Options:
   --overlap <d>        how long the previous key stays in the JWKS, e.g. 30d, 12h, 90m (at least 5m)
                                                          default ${DEFAULT_ROTATION_OVERLAP}
   --drop-previous      delete the previous keys now instead
+  --jwt-alg <alg>      the new key's algorithm: RS256, ES256 or EdDSA   ${ENV.jwtAlg}  default RS256
+                       (servers signing with another would rotate back: give them the same --jwt-alg)
   --project-id <id>    only sets the key id's test/live marker   ${ENV.projectId}
   -h, --help           show this help
 `;
@@ -100,7 +104,7 @@ Options:
 const MAIN_HELP = `Usage: ${BIN} <command> [options]
 
 A self-hostable session service in Stytch's model: an opaque session_token that can be revoked at once, plus a
-short-lived session_jwt (RS256, JWKS) that services can verify locally.
+short-lived session_jwt (RS256 by default, ES256 or EdDSA with --jwt-alg; JWKS) that services can verify locally.
 
 Commands:
   serve            run the HTTP API

@@ -12,6 +12,7 @@ import {
   SessionJwtError,
   signSessionJwt,
   verifySessionJwt,
+  type SessionJwtAlgorithm,
   type VerifiedSessionJwt,
 } from '../../jwt/session-jwt.js';
 import { KeyEncryptionError, SigningKeyCipher, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
@@ -88,6 +89,13 @@ export interface StytchLikeSessionServiceOptions {
    * fresh JWT for a live session). Default 3600 s; 0 refuses every expired JWT.
    */
   readonly expiredJwtMaxAgeSeconds?: number;
+  /**
+   * The algorithm session JWTs are signed with: `RS256` (default, as Stytch), `ES256` (P-256) or `EdDSA` (Ed25519).
+   * Keys of it are made, rotated and published in the JWKS with their `alg`; verification accepts what the JWKS
+   * publishes. Changing it rotates to a key of the new algorithm on the next signature (the old key keeps verifying
+   * through the rotation overlap). Every server sharing a store must use the same algorithm.
+   */
+  readonly jwtAlgorithm?: SessionJwtAlgorithm;
 }
 
 /** Where a session was started from, recorded as `session.attributes`. */
@@ -220,6 +228,7 @@ export class StytchLikeSessionService {
       clock: this.#clock,
       environment: this.#environment,
       ...(options.keyRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.keyRefreshIntervalMs }),
+      ...(options.jwtAlgorithm === undefined ? {} : { algorithm: options.jwtAlgorithm }),
       ...(kek === undefined
         ? {}
         : { cipher: new SigningKeyCipher(typeof kek === 'string' ? parseKeyEncryptionKeys(kek) : kek) }),
