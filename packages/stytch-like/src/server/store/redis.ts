@@ -450,8 +450,10 @@ export class RedisSessionStore implements SessionStore {
           }),
         );
         step.scanPages++;
-        for (const index of page.keys) {
-          const { deleted, stale } = await this.#sweepIndex(index, cutoff);
+        // A page's indexes are swept in one pipeline: each script is atomic on its own, and a page is at most a few
+        // hundred of them.
+        const swept = await Promise.all(page.keys.map((index) => this.#sweepIndex(index, cutoff)));
+        for (const { deleted, stale } of swept) {
           step.indexesVisited++;
           step.deleted += deleted;
           step.staleEntriesRemoved += stale;
