@@ -325,6 +325,34 @@ describe('RedisSessionStore expired-session sweep, in steps shared by every serv
     });
   }, 90_000);
 
+  it("stops a step whose lock another server took over, without moving that server's cursor", async () => {
+    await withSweepFixture(async ({ prefix, open }) => {
+      // One key per SCAN page: a long walk, with a lock long enough that it does not expire on its own.
+      const walker = await open({ scanPagesPerCall: 3000, scanCount: 1, lockMs: 60_000 });
+      const now = Date.now();
+      await populate(walker, { users: 500, expiredEach: 1, liveEach: 1, now });
+      let settled = false;
+      const walking = walker.sweepExpiredSessionsStep(new Date(now + 60 * MINUTE)).finally(() => {
+        settled = true;
+      });
+      await waitFor(() => withRedis((client) => client.exists(`${prefix}sweep-lock`)), {
+        what: 'the walk to take the lock',
+      });
+      // As if the lock had expired and another server had taken it and saved its own cursor.
+      await withRedis(async (client) => {
+        await client.set(`${prefix}sweep-lock`, 'another server', { PX: 60_000 });
+        await client.set(`${prefix}sweep-cursor`, '12345');
+      });
+      const tookOverMidWalk = !settled;
+      const step = await walking;
+      expect(tookOverMidWalk).toBe(true);
+      expect(step).toMatchObject({ ran: true, lockLost: true, passComplete: false });
+      expect(step.scanPages).toBeLessThan(3000);
+      expect(await withRedis((client) => client.get(`${prefix}sweep-cursor`))).toBe('12345');
+      expect(await withRedis((client) => client.get(`${prefix}sweep-lock`))).toBe('another server');
+    });
+  }, 90_000);
+
   it('refuses sweep options out of range with a TypeError', async () => {
     for (const sweep of [{ scanCount: 0 }, { scanPagesPerCall: 1.5 }, { lockMs: 10 }, { scanCount: Number.NaN }]) {
       await expect(RedisSessionStore.open({ url: REDIS_URL, sweep })).rejects.toBeInstanceOf(TypeError);
