@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { RedisSessionStore, type RedisSweepOptions, type RedisSweepStep } from '../../src/server/store/redis.js';
 import { EXPIRED_SESSION_RETENTION_MS, type SessionRecord } from '../../src/server/store/session-store.js';
@@ -156,7 +156,10 @@ describe('RedisSessionStore expired-session sweep, in steps shared by every serv
   it('does bounded work per call; calls from two stores continue one pass until every expired session of 500 users is gone and every live one kept', async () => {
     await withSweepFixture(async ({ prefix, open }) => {
       const sweep = { scanPagesPerCall: 4, scanCount: 50 };
-      const [a, b] = [await open(sweep), await open(sweep)];
+      // Store a reaches Redis through a proxy that counts the commands it sends.
+      const proxy = await startTcpProxy(REDIS_URL);
+      onTestFinished(() => proxy.close());
+      const [a, b] = [await open(sweep, proxy.url), await open(sweep)];
       const now = Date.now();
       const { users, expired, live } = await populate(a, { users: 500, expiredEach: 2, liveEach: 2, now });
       // An entry whose session already went (by TTL): the sweep removes the entry too.
@@ -165,11 +168,16 @@ describe('RedisSessionStore expired-session sweep, in steps shared by every serv
       await withRedis((client) => client.del(`${prefix}session:${vanished.sessionId}`));
       const cutoff = new Date(now + 60 * MINUTE);
 
+      const sent = proxy.redisCommands();
       const first = await a.sweepExpiredSessionsStep(cutoff);
+      const commands = proxy.redisCommands() - sent;
       expect(first).toMatchObject({ ran: true, startCursor: '0', passComplete: false, lockLost: false, scanPages: 4 });
       // SCAN's COUNT is a hint; twice it bounds what one page returns.
       expect(first.indexesVisited).toBeLessThanOrEqual(4 * 50 * 2);
       expect(first.deleted).toBeLessThanOrEqual(first.indexesVisited * 2);
+      // Counted on the wire: the lock, a SCAN and a checkpoint per page, one script per index, the release.
+      expect(commands).toBe(2 + 2 * first.scanPages + first.indexesVisited);
+      expect(commands).toBeLessThanOrEqual(2 + 2 * 4 + 4 * 50 * 2);
       // In Redis itself: only what the step reports is gone, and the cursor waits for whichever server is next.
       expect(await countKeys(prefix, 'session', expired)).toBe(expired.length - first.deleted);
       expect(await withRedis((client) => client.get(`${prefix}sweep-cursor`))).toBe(first.nextCursor);
