@@ -202,7 +202,9 @@ const ABSENT_USER_ID = 'user-absent-0000000000000000000000000000';
 /**
  * Stores everything in Redis through the official `redis` client (an optional peer dependency, loaded when this
  * store is opened). Sessions expire by TTL (their expiry plus {@link EXPIRED_SESSION_RETENTION_MS}); each user has
- * a sorted-set index of session ids scored by expiry.
+ * a sorted-set index of session ids scored by expiry. Servers sharing the store share the expired-session sweep:
+ * bounded steps, one server at a time, each continuing where the last stopped
+ * ({@link RedisSessionStore.sweepExpiredSessionsStep}).
  */
 export class RedisSessionStore implements SessionStore {
   readonly kind = KIND;
