@@ -67,7 +67,11 @@ export interface StytchLikeSessionServiceOptions {
   readonly passwordHashing?: PasswordHashingOptions;
   /** Brute-force limits (defaults in `DEFAULT_BRUTE_FORCE_LIMITS`), counted in the store. */
   readonly bruteForce?: Partial<BruteForceLimits>;
-  /** How often expired sessions are deleted. Default 60 000 ms; 0 turns the sweep off. */
+  /**
+   * How often expired sessions (and ended counters) are swept. Default 60 000 ms; 0 turns the sweep off. Each sweep
+   * is scheduled after the previous one has finished, at a random delay between half and one and a half intervals,
+   * so servers started together do not sweep a shared store at the same moment.
+   */
   readonly sweepIntervalMs?: number;
   /** How often signing keys are re-read from the store (to see rotations by other processes). Default 60 000 ms. */
   readonly keyRefreshIntervalMs?: number;
@@ -192,7 +196,7 @@ export class StytchLikeSessionService {
   readonly #environment: ProjectEnvironment;
   readonly #hasher: PasswordHasher;
   readonly #keys: SigningKeyRing;
-  readonly #sweepTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #maxLifetimeMs: number;
   readonly #expiredJwtMaxAgeMs: number;
@@ -240,13 +244,26 @@ export class StytchLikeSessionService {
           `stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`,
         ));
     const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    if (sweepIntervalMs > 0) {
-      this.#sweepTimer = setInterval(() => {
-        this.sweepExpiredSessions().catch(this.#onBackgroundError);
-        this.sweepExpiredCounters().catch(this.#onBackgroundError);
-      }, sweepIntervalMs);
-      this.#sweepTimer.unref();
+    if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {
+      throw new TypeError('sweepIntervalMs must be 0 (no sweep) or more');
     }
+    if (sweepIntervalMs > 0) this.#scheduleSweep(sweepIntervalMs);
+  }
+
+  /** Runs the next sweep after a jittered delay, and schedules the one after it once this one has finished. */
+  #scheduleSweep(intervalMs: number): void {
+    this.#sweepTimer = setTimeout(
+      () => {
+        void Promise.all([
+          this.sweepExpiredSessions().catch(this.#onBackgroundError),
+          this.sweepExpiredCounters().catch(this.#onBackgroundError),
+        ]).finally(() => {
+          if (!this.#closed) this.#scheduleSweep(intervalMs);
+        });
+      },
+      sweepDelayMs(intervalMs, Math.random()),
+    );
+    this.#sweepTimer.unref();
   }
 
   /** True while password hashing is at capacity: a login or sign-up now would be refused with `too_many_requests`. */
@@ -518,7 +535,10 @@ export class StytchLikeSessionService {
     return this.#guard(() => this.#keys.encryptStoredKeys());
   }
 
-  /** Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). */
+  /**
+   * Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). With
+   * the Redis store one call does a bounded part of a pass (see `RedisSessionStore.sweepExpiredSessionsStep`).
+   */
   sweepExpiredSessions(): Promise<number> {
     return this.#guard(() =>
       this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)),
@@ -541,7 +561,7 @@ export class StytchLikeSessionService {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#sweepTimer);
+    clearTimeout(this.#sweepTimer);
     await this.#hasher.close();
   }
 
@@ -728,6 +748,15 @@ export class StytchLikeSessionService {
       throw new StytchLikeApiError('internal_server_error', { cause: error });
     }
   }
+}
+
+/**
+ * The delay before the next background sweep: `intervalMs` scaled by a factor from 0.5 to 1.5 taken from `random`
+ * (in [0, 1)), so that on average sweeps come once an interval and servers started together drift apart.
+ */
+export function sweepDelayMs(intervalMs: number, random: number): number {
+  const factor = 0.5 + Math.min(Math.max(random, 0), 1);
+  return Math.max(1, Math.round(intervalMs * factor));
 }
 
 /** How recent a password factor must be to change the password by session, as in Stytch. */
