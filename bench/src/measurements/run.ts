@@ -86,6 +86,10 @@ const GROUPS: readonly Group[] = [
     keys: ['authenticate_vs_floor_postgres'],
     run: async (teardown) => [await measureAuthenticateVsFloor('postgres', teardown)],
   },
+  ...(['sqlite', 'redis', 'postgres'] as const).map((kind) => ({
+    keys: [`authenticate_vs_floor_${kind}_es256` as RatioKey],
+    run: async (teardown: Teardown) => [await measureAuthenticateVsFloor(kind, teardown, 'ES256')],
+  })),
   {
     keys: ['authenticate_growth_sqlite'],
     run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)],
