@@ -10,15 +10,16 @@ import { alternate, nowMs, runFor } from './stats.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 
 /** Creates `count` sessions with custom claims and returns their JWTs, plus a server publishing the JWKS. */
-async function sessionJwts(
+export async function sessionJwts(
   count: number,
   teardown: Teardown,
+  jwtAlgorithm: 'RS256' | 'ES256' = 'RS256',
 ): Promise<{ url: string; projectId: string; secret: string; jwts: string[] }> {
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
   const secret = `secret-${randomBytes(18).toString('base64url')}`;
   const store = teardown.add(new MemorySessionStore(), 'JWT memory store', (s) => s.close());
   const service = teardown.add(
-    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }),
+    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 }, jwtAlgorithm }),
     'JWT service',
     (s) => s.close(),
   );
