@@ -108,7 +108,10 @@ describe('the frontend-SDK API (/sdk/v1), tokens in the body', () => {
     for (const origin of [OTHER, 'null', `${APP}:8443`, 'http://app.shop.test', `${APP}.evil.test`]) {
       const preflight = await call('OPTIONS', '/passwords', { origin, auth: null });
       expect(preflight.status, origin).toBe(403);
-      expect([...preflight.headers.keys()].filter((name) => name.startsWith('access-control-')), origin).toEqual([]);
+      expect(
+        [...preflight.headers.keys()].filter((name) => name.startsWith('access-control-')),
+        origin,
+      ).toEqual([]);
       const signup = await call('POST', '/passwords', { origin, body: { email, password: PASSWORD } });
       expect(signup.status, origin).toBe(403);
       expect(signup.body['error_type']).toBe('origin_not_allowed');
@@ -230,7 +233,10 @@ describe('the frontend-SDK API with HttpOnly session cookies', () => {
   /** The cookie pairs of Set-Cookie headers, as a browser would send them back. */
   const cookieHeader = (setCookies: string[]) => setCookies.map((line) => line.split(';')[0]).join('; ');
   const cookieValue = (setCookies: string[], name: string) =>
-    setCookies.find((line) => line.startsWith(`${name}=`))?.split(';')[0]?.slice(name.length + 1);
+    setCookies
+      .find((line) => line.startsWith(`${name}=`))
+      ?.split(';')[0]
+      ?.slice(name.length + 1);
 
   it('sets both cookies HttpOnly; Secure; SameSite=Lax on the parent domain and leaves the tokens out', async () => {
     const created = await call('POST', '/passwords', { body: { email: newEmail(), password: PASSWORD } });

@@ -83,9 +83,9 @@ describe('CLI arguments', () => {
       cookieDomain: 'shop.test',
     });
     // A flag replaces the variable's list.
-    expect(
-      parseCliArguments(['serve', ...required, '--allowed-origin', 'https://c.shop.test'], env),
-    ).toMatchObject({ allowedOrigins: ['https://c.shop.test'] });
+    expect(parseCliArguments(['serve', ...required, '--allowed-origin', 'https://c.shop.test'], env)).toMatchObject({
+      allowedOrigins: ['https://c.shop.test'],
+    });
   });
 
   it('refuse origins that are not exactly scheme://host[:port], unknown cookie modes and a stray cookie domain', () => {

@@ -24,11 +24,10 @@ export const newProviderGroup: ContractGroupFactory = (options) => ({
           .expect(typeof provider.name === 'string' && provider.name.length > 0, 'provider.name is a non-empty string')
           .toBe(true);
         // `exposesTokens` may be left out, meaning true.
-        const flags = (capabilities: ProviderCapabilities) =>
-          Object.fromEntries([
-            ...CAPABILITY_NAMES.map((name) => [name, capabilities[name]]),
-            ['exposesTokens', capabilities.exposesTokens ?? true],
-          ]);
+        const flags = (capabilities: ProviderCapabilities): Record<string, boolean> => {
+          const entries = CAPABILITY_NAMES.map((name): [string, boolean] => [name, capabilities[name]]);
+          return Object.fromEntries([...entries, ['exposesTokens', capabilities.exposesTokens ?? true]]);
+        };
         const declared = flags(provider.capabilities);
         const expected = flags(options.capabilities);
         ctx.expect(declared, 'provider.capabilities').toEqual(expected);

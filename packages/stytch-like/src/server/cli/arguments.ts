@@ -226,7 +226,9 @@ function parseSdkOptions(
   }
   const mode = pick(values['session-cookies'], env[ENV.sessionCookies]) ?? 'none';
   if (!(SESSION_COOKIE_MODES as readonly string[]).includes(mode)) {
-    throw new CliUsageError(`--session-cookies (${ENV.sessionCookies}) must be one of ${SESSION_COOKIE_MODES.join(', ')}`);
+    throw new CliUsageError(
+      `--session-cookies (${ENV.sessionCookies}) must be one of ${SESSION_COOKIE_MODES.join(', ')}`,
+    );
   }
   const domain = pick(values['cookie-domain'], env[ENV.cookieDomain]);
   if (domain !== undefined && mode !== 'httponly') {
@@ -336,10 +338,7 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
 type FlagValue = string | boolean | string[] | undefined;
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
-function parseFlags(
-  args: readonly string[],
-  options: FlagSpec,
-): Record<string, FlagValue> {
+function parseFlags(args: readonly string[], options: FlagSpec): Record<string, FlagValue> {
   try {
     const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${clip(positionals[0] ?? '')}"`);

@@ -69,7 +69,7 @@ export async function registerSdkApi(sdk: FastifyInstance, options: SdkApiOption
   sdk.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text === '') done(null, {});
-    else parseJson(request, text, done);
+    else void parseJson(request, text, done);
   });
 
   sdk.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -137,7 +137,8 @@ export async function registerSdkApi(sdk: FastifyInstance, options: SdkApiOption
       session: result.session,
     };
     if (httpOnly) {
-      const expires = new Date(result.session.expires_at);
+      // Cookie expiry has whole seconds: rounded up, so that the cookie never goes before its session does.
+      const expires = new Date(Math.ceil(Date.parse(result.session.expires_at) / 1000) * 1000);
       // A session authenticated by its JWT cookie has no token to give back; the token cookie stays as it is.
       if (result.sessionToken !== '') void reply.setCookie(SESSION_COOKIE, result.sessionToken, cookieOptions(expires));
       void reply.setCookie(SESSION_JWT_COOKIE, result.sessionJwt, cookieOptions(expires));

@@ -294,7 +294,10 @@ export class SqliteSessionStore implements SessionStore {
 
   async ensureSetting(name: string, value: string): Promise<string> {
     return this.#run(() => {
-      this.#statement('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, value);
+      this.#statement('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(
+        name,
+        value,
+      );
       const row = this.#statement('SELECT value FROM settings WHERE name = ?').get(name);
       if (typeof row?.['value'] !== 'string')
         throw new SessionStoreError(KIND, 'CORRUPT', `the setting ${name} is not text`);
