@@ -185,7 +185,10 @@ export class StytchLikeBrowserSessionProvider extends BaseSessionTokenProvider<
     return activeSession(read.session, read.sessionToken || (knownToken ?? ''), read.sessionJwt);
   }
 
-  /** Keeps one refresh timer while a session is held and the provider is open; none otherwise. */
+  /**
+   * Keeps one refresh timer while a session is held and the provider is open; none otherwise. The timer is not
+   * unref'd: like a socket, it is the provider's until `close()` (the contract suite checks that none is left).
+   */
   #scheduleRefresh(): void {
     if (this.closed || this.currentSession === null || this.#refreshIntervalMs === 0) {
       clearTimeout(this.#refreshTimer);
@@ -202,7 +205,5 @@ export class StytchLikeBrowserSessionProvider extends BaseSessionTokenProvider<
         () => this.#scheduleRefresh(),
       );
     }, this.#refreshIntervalMs);
-    // In Node, a pending refresh does not keep the process alive (browsers have no unref).
-    (this.#refreshTimer as { unref?: () => void }).unref?.();
   }
 }
