@@ -208,6 +208,25 @@ describe('the frontend-SDK API (/sdk/v1), tokens in the body', () => {
     expect(locked.headers.get('access-control-allow-origin')).toBe(APP);
   });
 
+  it('refuses a form or text/plain body with 415: no request a page can send without a preflight reaches a handler', async () => {
+    const email = newEmail();
+    for (const [type, body] of [
+      [
+        'application/x-www-form-urlencoded',
+        `email=${encodeURIComponent(email)}&password=${encodeURIComponent(PASSWORD)}`,
+      ],
+      ['text/plain', JSON.stringify({ email, password: PASSWORD })],
+    ] as const) {
+      const answer = await fetch(`${server.url}/sdk/v1/passwords`, {
+        method: 'POST',
+        headers: { 'content-type': type, origin: APP },
+        body,
+      });
+      expect(answer.status, type).toBe(415);
+    }
+    expect(await server.store.findUserByEmail(email)).toBeNull();
+  });
+
   it('accepts the telemetry batch with a 2xx', async () => {
     const answer = await call('POST', '/events', { auth: null, body: [{ event_name: 'x' }] });
     expect(answer.status).toBe(200);
