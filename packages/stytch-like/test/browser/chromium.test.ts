@@ -223,10 +223,13 @@ for (const mode of ['none', 'httponly'] as const satisfies readonly SessionCooki
         expect(checked.session.session_id).toBe(sessionId);
 
         const jwtBefore = (await server.service.authenticateSession({ sessionToken: liveToken })).sessionJwt;
+        const eventsBefore = (await events()).length;
         const refreshed = await page.evaluate(() =>
           (globalThis as unknown as PageGlobals).stytch.session.authenticate({ session_duration_minutes: 120 }),
         );
         expect(refreshed.session.session_id).toBe(sessionId);
+        // The extension changed the session: onChange saw it.
+        await expect.poll(async () => (await events()).slice(eventsBefore)).toContain(sessionId);
         const freshJwt =
           mode === 'none'
             ? refreshed.session_jwt
