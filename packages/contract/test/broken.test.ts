@@ -154,6 +154,25 @@ describe('the contract suite tells a correct provider from a broken one', () => 
     ['writable session copies', broken.SessionCopiesNotFrozen, 'the held session', 'changing what getSession()'],
     ['a session without attributes', broken.SessionWithoutAttributes, 'the held session', 'changing what getSession()'],
     ['a session reported past its known expiry', broken.ExpiryOnlyOnRoundTrip, 'expiry', 'a held session that expires'],
+    ['the end of a session reported twice', broken.ExpiryReportedTwice, 'expiry', 'a held session that expires'],
+    [
+      'a network fault taken for the end of the session',
+      broken.UnreachableEndsSession,
+      'the held session',
+      'a provider cut off from its backend',
+    ],
+    [
+      'revoke() reported done when the backend did not answer',
+      broken.RevokeIgnoresFailures,
+      'the held session',
+      'a provider cut off from its backend',
+    ],
+    [
+      'nested attributes left writable',
+      broken.NestedAttributesWritable,
+      'the held session',
+      'changing what getSession()',
+    ],
     [
       'errors that do not name their adapter',
       broken.ErrorsWithoutAdapter,

@@ -8,5 +8,11 @@ export type { StytchLikeJwtVerifierOptions, VerifySessionJwtOptions } from './pr
 export type { RemoteJwksOptions } from './provider/remote-jwks.js';
 export type { StytchLikeHttpClientOptions } from './provider/http-client.js';
 
-export { SESSION_JWT_LIFETIME_SECONDS, sessionJwtIssuer } from './jwt/session-jwt.js';
-export type { VerifiedSessionJwt } from './jwt/session-jwt.js';
+export {
+  DEFAULT_SESSION_JWT_ALGORITHM,
+  isSessionJwtAlgorithm,
+  SESSION_JWT_ALGORITHMS,
+  SESSION_JWT_LIFETIME_SECONDS,
+  sessionJwtIssuer,
+} from './jwt/session-jwt.js';
+export type { SessionJwtAlgorithm, VerifiedSessionJwt } from './jwt/session-jwt.js';

@@ -88,7 +88,7 @@ function toActiveSession(token: string, record: MemorySessionRecord): ActiveSess
       startedAt: record.startedAt,
       expiresAt: new Date(record.expiresAt),
       lastAccessedAt: new Date(record.lastAccessedAt),
-      attributes: {},
+      attributes: record.attributes,
     },
   };
 }

@@ -63,4 +63,4 @@ export type { SqliteSessionStoreOptions } from './store/sqlite.js';
 export { PostgresSessionStore } from './store/postgres.js';
 export type { PostgresSessionStoreOptions } from './store/postgres.js';
 export { RedisSessionStore } from './store/redis.js';
-export type { RedisSessionStoreOptions } from './store/redis.js';
+export type { RedisSessionStoreOptions, RedisSweepOptions, RedisSweepStep } from './store/redis.js';

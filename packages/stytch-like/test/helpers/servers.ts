@@ -7,6 +7,7 @@ import {
 import type { ServerLogOptions } from '../../src/server/http/logging.js';
 import type { Clock } from '../../src/model/clock.js';
 import type { BruteForceLimits } from '../../src/server/service/brute-force-limits.js';
+import type { SessionJwtAlgorithm } from '../../src/jwt/session-jwt.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import type { SessionStore } from '../../src/server/store/session-store.js';
@@ -41,6 +42,7 @@ export async function startTestServer(
     bruteForce?: Partial<BruteForceLimits>;
     /** Frontend-SDK API and TLS options passed to the server as they are. */
     server?: Pick<StytchLikeServerOptions, 'allowedOrigins' | 'sessionCookies' | 'cookieDomain' | 'tls'>;
+    jwtAlgorithm?: SessionJwtAlgorithm;
   } = {},
 ): Promise<TestServer> {
   const { projectId, secret } = testProject();
@@ -51,6 +53,7 @@ export async function startTestServer(
     passwordHashing: FAST_PASSWORD_HASHING,
     sweepIntervalMs: 0,
     ...(options.bruteForce ? { bruteForce: options.bruteForce } : {}),
+    ...(options.jwtAlgorithm ? { jwtAlgorithm: options.jwtAlgorithm } : {}),
   });
   const server = createStytchLikeServer({
     service,

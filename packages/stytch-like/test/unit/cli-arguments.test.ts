@@ -29,6 +29,7 @@ describe('CLI arguments', () => {
       allowedOrigins: [],
       sessionCookies: 'none',
       cookieDomain: undefined,
+      jwtAlgorithm: undefined,
     });
     const env = {
       STYTCH_LIKE_PORT: '4000',
@@ -113,10 +114,28 @@ describe('CLI arguments', () => {
       overlapMs: 30 * 86_400_000,
       dropPrevious: false,
       keyEncryptionKeys: undefined,
+      jwtAlgorithm: undefined,
     });
     expect(parseCliArguments(['rotate-keys', '--overlap', '90m'], { STYTCH_LIKE_STORE: 'memory:' })).toMatchObject({
       overlapMs: 90 * 60_000,
     });
+  });
+
+  it('take the JWT algorithm from --jwt-alg or STYTCH_LIKE_JWT_ALG for serve and rotate-keys, and refuse others', () => {
+    for (const alg of ['RS256', 'ES256', 'EdDSA']) {
+      expect(parseCliArguments(['serve', ...required, '--jwt-alg', alg], {})).toMatchObject({ jwtAlgorithm: alg });
+      expect(parseCliArguments(['serve', ...required], { STYTCH_LIKE_JWT_ALG: alg })).toMatchObject({
+        jwtAlgorithm: alg,
+      });
+      expect(parseCliArguments(['rotate-keys', '--store', 'memory:', '--jwt-alg', alg], {})).toMatchObject({
+        jwtAlgorithm: alg,
+      });
+    }
+    for (const bad of ['HS256', 'none', 'rs256', 'ES384']) {
+      expect(() => parseCliArguments(['serve', ...required, '--jwt-alg', bad], {})).toThrow(
+        new CliUsageError('--jwt-alg (STYTCH_LIKE_JWT_ALG) must be one of RS256, ES256, EdDSA'),
+      );
+    }
   });
 
   it('recognise help and version', () => {

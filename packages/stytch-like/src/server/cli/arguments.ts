@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevel } from '../http/logging.js';
 import { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
 import { parseStoreUrl } from '../store/open-store.js';
 import { isSessionStoreError } from '../store/session-store.js';
+import { isSessionJwtAlgorithm, SESSION_JWT_ALGORITHMS, type SessionJwtAlgorithm } from '../../jwt/session-jwt.js';
 
 /** Defaults of `serve`; one place, used by the parser and the help text. */
 export const SERVE_DEFAULTS = {
@@ -41,6 +42,7 @@ export const ENV = {
   allowedOrigins: 'STYTCH_LIKE_ALLOWED_ORIGINS',
   sessionCookies: 'STYTCH_LIKE_SESSION_COOKIES',
   cookieDomain: 'STYTCH_LIKE_COOKIE_DOMAIN',
+  jwtAlg: 'STYTCH_LIKE_JWT_ALG',
 } as const;
 
 /** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
@@ -82,6 +84,7 @@ export type CliCommand =
       readonly allowedOrigins: readonly string[];
       readonly sessionCookies: SessionCookieMode;
       readonly cookieDomain: string | undefined;
+      readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
     }
   | {
       readonly command: 'rotate-keys';
@@ -90,6 +93,7 @@ export type CliCommand =
       readonly overlapMs: number;
       readonly dropPrevious: boolean;
       readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
+      readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
     }
   | { readonly command: 'encrypt-keys'; readonly storeUrl: string; readonly keyEncryptionKeys: readonly Uint8Array[] }
   | { readonly command: 'revoke-sessions'; readonly storeUrl: string; readonly userId: string };
@@ -150,6 +154,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'allowed-origin': { type: 'string', multiple: true },
     'session-cookies': { type: 'string' },
     'cookie-domain': { type: 'string' },
+    'jwt-alg': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'serve' };
@@ -204,6 +209,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     allowedOrigins,
     sessionCookies,
     cookieDomain,
+    jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
   };
 }
 
@@ -243,6 +249,19 @@ function parseSdkOptions(
   } catch (error) {
     throw new CliUsageError(`--cookie-domain (${ENV.cookieDomain}): ${(error as Error).message}`);
   }
+}
+
+/** `--jwt-alg` (`STYTCH_LIKE_JWT_ALG`): RS256, ES256 or EdDSA; `undefined` for the default (RS256). */
+function parseJwtAlgorithm(
+  flag: FlagValue,
+  env: Readonly<Record<string, string | undefined>>,
+): SessionJwtAlgorithm | undefined {
+  const text = pick(flag, env[ENV.jwtAlg]);
+  if (text === undefined) return undefined;
+  if (!isSessionJwtAlgorithm(text)) {
+    throw new CliUsageError(`--jwt-alg (${ENV.jwtAlg}) must be one of ${SESSION_JWT_ALGORITHMS.join(', ')}`);
+  }
+  return text;
 }
 
 /** `--secret`, `STYTCH_LIKE_SECRET` or `STYTCH_LIKE_SECRETS` (comma-separated), exactly one of them. */
@@ -318,6 +337,7 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
     'project-id': { type: 'string' },
     overlap: { type: 'string' },
     'drop-previous': { type: 'boolean' },
+    'jwt-alg': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'rotate-keys' };
@@ -331,7 +351,15 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
   }
   const overlapText = (values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP;
   const overlapMs = parseDuration(overlapText, '--overlap', MIN_OVERLAP_MS);
-  return { command: 'rotate-keys', storeUrl, projectId, overlapMs, dropPrevious, keyEncryptionKeys: parseKek(env) };
+  return {
+    command: 'rotate-keys',
+    storeUrl,
+    projectId,
+    overlapMs,
+    dropPrevious,
+    keyEncryptionKeys: parseKek(env),
+    jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
+  };
 }
 
 /** A parsed flag: a string, a boolean switch, or the strings of a repeatable flag. */

@@ -43,6 +43,8 @@ Options (each falls back to an environment variable):
                        tokens left out of the body (the SDK's getTokens() is null)   ${ENV.sessionCookies}
   --cookie-domain <domain>   Domain of the HttpOnly cookies: the parent domain of the API and the pages, e.g.
                        shop.example for api.shop.example and app.shop.example   ${ENV.cookieDomain}
+  --jwt-alg <alg>      session_jwt signing algorithm: RS256, ES256 (P-256) or EdDSA (Ed25519)
+                                                         ${ENV.jwtAlg}  default RS256; a change rotates the key
   --log-level <level>  ${LOG_LEVELS.join(', ')}
                                                          ${ENV.logLevel}   default ${SERVE_DEFAULTS.logLevel}
   -h, --help           show this help
@@ -82,6 +84,8 @@ Options:
   --overlap <d>        how long the previous key stays in the JWKS, e.g. 30d, 12h, 90m (at least 5m)
                                                          default ${DEFAULT_ROTATION_OVERLAP}
   --drop-previous      delete the previous keys now instead
+  --jwt-alg <alg>      the new key's algorithm: RS256, ES256 or EdDSA   ${ENV.jwtAlg}  default RS256
+                       (servers signing with another would rotate back: give them the same --jwt-alg)
   --project-id <id>    only sets the key id's test/live marker   ${ENV.projectId}
   -h, --help           show this help
 `;
@@ -110,7 +114,7 @@ Options:
 const MAIN_HELP = `Usage: ${BIN} <command> [options]
 
 A self-hostable session service in Stytch's model: an opaque session_token that can be revoked at once, plus a
-short-lived session_jwt (RS256, JWKS) that services can verify locally.
+short-lived session_jwt (RS256 by default, ES256 or EdDSA with --jwt-alg; JWKS) that services can verify locally.
 
 Commands:
   serve            run the HTTP API

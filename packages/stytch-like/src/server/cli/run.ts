@@ -80,6 +80,7 @@ async function serve(
     ...(scryptLogCost === undefined ? {} : { passwordHashing: { cost: 2 ** scryptLogCost } }),
     onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
+    ...(config.jwtAlgorithm === undefined ? {} : { jwtAlgorithm: config.jwtAlgorithm }),
     ...(config.maxSessionLifetimeMinutes === undefined
       ? {}
       : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),
@@ -147,6 +148,7 @@ async function rotateKeys(config: Extract<CliCommand, { command: 'rotate-keys' }
       clock: () => new Date(),
       environment: projectEnvironment(config.projectId ?? ''),
       ...(config.keyEncryptionKeys ? { cipher: new SigningKeyCipher(config.keyEncryptionKeys) } : {}),
+      ...(config.jwtAlgorithm === undefined ? {} : { algorithm: config.jwtAlgorithm }),
     });
     const rotation = await keys.rotate(config.overlapMs, { dropPrevious: config.dropPrevious });
     io.stdout.write(`signing with new key ${rotation.kid}\n`);

@@ -386,8 +386,9 @@ function toStoreError(error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : '';
+  const cause = withoutData(error);
   if (code === '23505')
-    return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause: error });
+    return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause });
   if (
     (typeof code === 'string' &&
       (CONNECTION_ERRORS.has(code) ||
@@ -398,8 +399,50 @@ function toStoreError(error: unknown): SessionStoreError {
     /timeout|terminated|Connection|ECONNREFUSED/i.test(message)
   ) {
     return new SessionStoreError(KIND, 'UNAVAILABLE', 'PostgreSQL could not be reached or did not answer in time', {
-      cause: error,
+      cause,
     });
   }
-  return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause: error });
+  return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause });
+}
+
+/**
+ * An error PostgreSQL answered with, as a store error's `cause`: its SQLSTATE `code`, `severity` and the names of
+ * what it concerns, without the fields that can quote stored values (`detail` says "Failing row contains (…)" with
+ * every column, token id and secret hash included; `where` can quote data too).
+ */
+class PostgresServerError extends Error {
+  override readonly name = 'PostgresServerError';
+  readonly code: string;
+  readonly severity: string | undefined;
+  readonly schema: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  readonly constraint: string | undefined;
+  readonly routine: string | undefined;
+
+  constructor(error: Record<string, unknown>, code: string) {
+    // Data exceptions (class 22) quote the value in the message itself, and a trigger's RAISE (P0) may say anything.
+    super(
+      /^(22|P0)/.test(code)
+        ? `PostgreSQL error ${code} (message withheld: it may quote stored data)`
+        : String(error['message']),
+    );
+    const text = (name: string) => (typeof error[name] === 'string' ? error[name] : undefined);
+    this.code = code;
+    this.severity = text('severity');
+    this.schema = text('schema');
+    this.table = text('table');
+    this.column = text('column');
+    this.constraint = text('constraint');
+    this.routine = text('routine');
+  }
+}
+
+/** A server error reduced to a {@link PostgresServerError}; connection and client errors carry no data and stay. */
+function withoutData(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const fields = error as Record<string, unknown>;
+  const code = fields['code'];
+  if (typeof code === 'string' && typeof fields['severity'] === 'string') return new PostgresServerError(fields, code);
+  return error;
 }

@@ -99,7 +99,11 @@ export interface SessionStore {
   deleteSession(sessionId: string): Promise<boolean>;
   /** The user's sessions with `expiresAt` after `activeAt`, oldest first. */
   listActiveSessions(userId: string, activeAt: Date): Promise<SessionRecord[]>;
-  /** Deletes sessions with `expiresAt` at or before `cutoff`; returns how many (stores that expire by TTL may return 0). */
+  /**
+   * Deletes sessions with `expiresAt` at or before `cutoff` (never one extended past it meanwhile); returns how many.
+   * A store may do this in bounded steps, a part per call (the Redis store does), and one that expires sessions by
+   * TTL may return 0; the service calls it every sweep interval.
+   */
   deleteSessionsExpiredBefore(cutoff: Date): Promise<number>;
 
   /** Updates a user's password hash; `false` when the user is gone. */
