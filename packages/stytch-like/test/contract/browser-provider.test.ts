@@ -37,6 +37,8 @@ for (const mode of ['none', 'httponly'] as const) {
     let publicToken: string;
     let existingEmail: string;
     const jars = new WeakMap<object, CookieJar>();
+    // Providers whose network is down: their fetch fails as a browser's does offline (a TypeError, nothing sent).
+    const offline = new WeakSet<object>();
 
     beforeAll(async () => {
       server = await startTestServer({
@@ -56,10 +58,12 @@ for (const mode of ['none', 'httponly'] as const) {
 
     const createProvider = (options: { refreshIntervalMs?: number; jar?: CookieJar; fetch?: FetchFunction } = {}) => {
       const jar = options.jar ?? new CookieJar();
-      const provider = new StytchLikeBrowserSessionProvider({
+      const send = options.fetch ?? jar.fetch;
+      const provider: StytchLikeBrowserSessionProvider = new StytchLikeBrowserSessionProvider({
         baseUrl: server.url,
         publicToken,
-        fetch: options.fetch ?? jar.fetch,
+        fetch: (input, init) =>
+          offline.has(provider) ? Promise.reject(new TypeError('Failed to fetch')) : send(input, init),
         httpOnlyCookies: mode === 'httponly',
         ...(options.refreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.refreshIntervalMs }),
       });
@@ -121,6 +125,12 @@ for (const mode of ['none', 'httponly'] as const) {
           code: 'EXPIRED',
         },
         revokedCodes: ['REVOKED', 'INVALID_TOKEN'],
+        outage: async (provider) => {
+          offline.add(provider);
+          return async () => {
+            offline.delete(provider);
+          };
+        },
       },
     );
 
