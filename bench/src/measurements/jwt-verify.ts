@@ -1,7 +1,7 @@
 // jwt_verify_vs_sdk: local session-JWT verifications per second, our StytchLikeJwtVerifier against the official SDK's
 // sessions.authenticateJwtLocal, on the same JWTs and the same JWKS (served by one Stytch-like server).
 import { randomBytes } from 'node:crypto';
-import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like';
+import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like/node';
 import { MemorySessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { Client } from 'stytch';
 import { SETTINGS } from './config.ts';

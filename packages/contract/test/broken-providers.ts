@@ -7,7 +7,7 @@ import {
   type SessionInfo,
   type SessionTokens,
 } from '@sessiontoken/core';
-import { MemorySessionProvider, type MemoryCredentials } from '../src/index.js';
+import { MemorySessionProvider, type MemoryCredentials, type MemorySessionBackend } from '../src/index.js';
 
 /** Shows the token even while token mode is off. */
 export class TokenVisibleWhileDisabled extends MemorySessionProvider {
@@ -355,6 +355,27 @@ export class SessionWithoutAttributes extends MemorySessionProvider {
   override getSession(): SessionInfo | null {
     const session = super.getSession();
     return session && Object.freeze({ ...session, attributes: undefined as never });
+  }
+}
+
+/** A provider whose session is cookie-managed (`exposesTokens: false`); the test reads its tokens as a jar would. */
+export class HiddenTokens extends MemorySessionProvider {
+  constructor(backend: MemorySessionBackend) {
+    super(backend, { exposesTokens: false });
+  }
+  /** The tokens a browser's cookie jar would hold for it. */
+  heldTokens(): SessionTokens | null {
+    return this.currentSession?.tokens ?? null;
+  }
+}
+
+/** Declares that its tokens are hidden in HttpOnly cookies, yet hands them out. */
+export class HiddenTokensShown extends HiddenTokens {
+  override getTokens(): SessionTokens | null {
+    return this.heldTokens();
+  }
+  override getSessionToken(): string {
+    return this.heldTokens()?.sessionToken ?? '';
   }
 }
 

@@ -91,7 +91,8 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
 
   getTokens(): SessionTokens | null {
     const session = this.#live();
-    return this.#tokenMode && session ? session.tokens : null;
+    // Tokens held in HttpOnly cookies are the browser's, not this provider's to give out.
+    return this.#tokenMode && session && this.capabilities.exposesTokens !== false ? session.tokens : null;
   }
 
   getSession(): SessionInfo | null {

@@ -118,6 +118,27 @@ describe('BaseSessionTokenProvider', () => {
     expect(provider.getSessionToken()).toBe('');
   });
 
+  it('gives no token with a live session when the capabilities say tokens are not exposed (HttpOnly cookies)', async () => {
+    class CookieManaged extends TableProvider {
+      override readonly capabilities: ProviderCapabilities = {
+        ...new TableProvider(new Map()).capabilities,
+        exposesTokens: false,
+      };
+    }
+    const table = new Map<string, ActiveSession>();
+    const provider = new CookieManaged(table);
+    provider.setSessionToken(true);
+    await provider.open({ user: 'ada' });
+    expect(provider.getSession()?.subject).toBe('ada');
+    expect(provider.getTokens()).toBeNull();
+    expect(provider.getSessionToken()).toBe('');
+    // The same provider declaring exposed tokens gives them (the check can fail).
+    const exposed = new TableProvider(table);
+    exposed.setSessionToken(true);
+    await exposed.open({ user: 'ada' });
+    expect(exposed.getSessionToken()).toBe('t2');
+  });
+
   it('wraps a raw error from an adapter as INTERNAL, keeping it as cause', async () => {
     const provider = new TableProvider(new Map());
     const raw = new TypeError('boom');

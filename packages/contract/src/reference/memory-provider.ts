@@ -17,6 +17,11 @@ export interface MemoryCredentials {
 export interface MemorySessionProviderOptions {
   /** Whether `authenticate({ durationMinutes })` extends sessions. Default true. */
   readonly slidingExpiry?: boolean;
+  /**
+   * Whether `getTokens()` gives the tokens. `false` makes it behave like a browser provider whose session lives in
+   * HttpOnly cookies (`getTokens()` is `null` with a live session), to test code written for one. Default true.
+   */
+  readonly exposesTokens?: boolean;
 }
 
 /**
@@ -45,6 +50,7 @@ export class MemorySessionProvider extends BaseSessionTokenProvider<MemoryCreden
       slidingExpiry: options.slidingExpiry ?? true,
       statelessReattach: true,
       tokenRenewal: false,
+      exposesTokens: options.exposesTokens ?? true,
     });
   }
 

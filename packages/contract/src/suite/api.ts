@@ -94,6 +94,15 @@ export interface ContractOptions<Credentials> {
   readonly testTimeoutMs?: number;
   /** Parallel operations in the concurrency tests. Default 50. */
   readonly concurrency?: number;
+  /**
+   * Where the test reads the tokens of a provider whose tokens are not exposed (`capabilities.exposesTokens: false`,
+   * sessions in HttpOnly cookies): the cookie jar its requests go through, say, as a browser's developer tools would
+   * show it. Required then: the suite checks that `getTokens()` is `null` with a live session, and hands these tokens
+   * to other providers to reattach, as another browser context would. `null` when the provider holds no session.
+   */
+  readonly hiddenTokens?: (
+    provider: SessionTokenProvider<Credentials, never>,
+  ) => SessionTokens | null | Promise<SessionTokens | null>;
   /** Run only these behaviour groups, e.g. `['reattach']` while building an adapter. Default: every group. */
   readonly only?: readonly ContractGroupId[];
 }

@@ -28,7 +28,13 @@ describe('PostgresSessionStore, checked straight in the database', () => {
           [otherSchema],
         ),
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['counters', 'sessions', 'signing_keys', 'users']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'counters',
+        'sessions',
+        'settings',
+        'signing_keys',
+        'users',
+      ]);
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS "${otherSchema}" CASCADE`));

@@ -266,6 +266,16 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       expect(await store.upgradePasswordHash(`user-test-${randomUUID()}`, user.passwordHash, '$scrypt$x')).toBe(false);
     });
 
+    it('keeps the first value of a setting, also when writers race, and answers every writer with it', async () => {
+      const name = `test-setting-${randomUUID()}`;
+      const candidates = Array.from({ length: 8 }, (_, index) => `value-${index}-${randomUUID()}`);
+      const answers = await Promise.all(candidates.map((value) => store.ensureSetting(name, value)));
+      expect(new Set(answers).size).toBe(1);
+      expect(candidates).toContain(answers[0]);
+      expect(await store.ensureSetting(name, 'a later value')).toBe(answers[0]);
+      expect(await store.ensureSetting(`test-setting-${randomUUID()}`, 'its own value')).toBe('its own value');
+    });
+
     it('closes idempotently; afterwards every operation rejects with CLOSED', async () => {
       const own = await location.open();
       await own.close();

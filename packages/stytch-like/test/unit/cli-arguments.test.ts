@@ -26,6 +26,9 @@ describe('CLI arguments', () => {
       keyEncryptionKeys: undefined,
       maxSessionLifetimeMinutes: undefined,
       expiredJwtMaxAgeSeconds: undefined,
+      allowedOrigins: [],
+      sessionCookies: 'none',
+      cookieDomain: undefined,
       jwtAlgorithm: undefined,
     });
     const env = {
@@ -47,6 +50,60 @@ describe('CLI arguments', () => {
       storeUrl: 'redis://r:6379',
     });
     expect(parseCliArguments(['serve', '--port=0', ...required], {})).toMatchObject({ port: 0 });
+  });
+
+  it('parse the frontend-SDK options: repeatable --allowed-origin, --session-cookies and --cookie-domain', () => {
+    const parsed = parseCliArguments(
+      [
+        'serve',
+        ...required,
+        '--allowed-origin',
+        'https://app.shop.test',
+        '--allowed-origin',
+        'http://localhost:5173',
+        '--session-cookies',
+        'httponly',
+        '--cookie-domain',
+        'shop.test',
+      ],
+      {},
+    );
+    expect(parsed).toMatchObject({
+      allowedOrigins: ['https://app.shop.test', 'http://localhost:5173'],
+      sessionCookies: 'httponly',
+      cookieDomain: 'shop.test',
+    });
+    const env = {
+      STYTCH_LIKE_ALLOWED_ORIGINS: 'https://a.shop.test, https://b.shop.test',
+      STYTCH_LIKE_SESSION_COOKIES: 'httponly',
+      STYTCH_LIKE_COOKIE_DOMAIN: 'shop.test',
+    };
+    expect(parseCliArguments(['serve', ...required], env)).toMatchObject({
+      allowedOrigins: ['https://a.shop.test', 'https://b.shop.test'],
+      sessionCookies: 'httponly',
+      cookieDomain: 'shop.test',
+    });
+    // A flag replaces the variable's list.
+    expect(parseCliArguments(['serve', ...required, '--allowed-origin', 'https://c.shop.test'], env)).toMatchObject({
+      allowedOrigins: ['https://c.shop.test'],
+    });
+  });
+
+  it('refuse origins that are not exactly scheme://host[:port], unknown cookie modes and a stray cookie domain', () => {
+    const refused: Array<[string[], RegExp]> = [
+      [['--allowed-origin', 'https://app.shop.test/'], /--allowed-origin .*scheme:\/\/host\[:port\]/],
+      [['--allowed-origin', 'https://app.shop.test/login'], /--allowed-origin/],
+      [['--allowed-origin', '*'], /--allowed-origin/],
+      [['--allowed-origin', 'ftp://app.shop.test'], /--allowed-origin/],
+      [['--session-cookies', 'readable'], /--session-cookies .*none, httponly/],
+      [['--cookie-domain', 'shop.test'], /--cookie-domain .*goes with --session-cookies httponly/],
+      [['--session-cookies', 'httponly', '--cookie-domain', '.shop.test'], /--cookie-domain/],
+      [['--session-cookies', 'httponly', '--cookie-domain', 'localhost:8443'], /--cookie-domain/],
+    ];
+    for (const [args, message] of refused) {
+      expect(() => parseCliArguments(['serve', ...required, ...args], {}), args.join(' ')).toThrow(CliUsageError);
+      expect(() => parseCliArguments(['serve', ...required, ...args], {}), args.join(' ')).toThrow(message);
+    }
   });
 
   it('parse rotate-keys with its overlap', () => {

@@ -20,7 +20,7 @@ export const expiryGroup: ContractGroupFactory = (options) => ({
         }
         await ctx.within(expiry.openShortLived(provider as never), 'expiry.openShortLived()');
         provider.setSessionToken(true);
-        const token = provider.getSessionToken();
+        const token = (await ctx.tokensOf(provider)).sessionToken;
         ctx.expect(token.length > 0, 'a short-lived session exposes a token').toBe(true);
         const maxWaitMs = expiry.maxWaitMs ?? 30_000;
         const deadline = Date.now() + maxWaitMs;

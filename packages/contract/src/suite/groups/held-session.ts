@@ -38,7 +38,7 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         for (const tokenMode of [true, false]) {
           const { provider } = await ctx.opened();
-          const refused = await rejectedTokens(ctx, provider.getTokens()!);
+          const refused = await rejectedTokens(ctx, await ctx.tokensOf(provider));
           provider.setSessionToken(tokenMode);
           const before = heldState(provider);
           for (const { label, value, codes } of refused) {
@@ -103,7 +103,7 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
         ctx.expect(held === null, 'getSession() after two racing open() calls').toBe(false);
         const other = await ctx.provider();
         const seen = await ctx.within(
-          other.setSessionToken(provider.getTokens()!),
+          other.setSessionToken(await ctx.tokensOf(provider)),
           'reattach with the token the provider holds',
         );
         ctx
@@ -130,7 +130,7 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
             .toBe(true);
         ctx.expect(reattached.status, 'the racing reattach').toBe('fulfilled');
         ctx.expect(provider.getSession()?.sessionId, 'the session held after both settled').toBe(next.sessionId);
-        ctx.expect(provider.getSessionToken(), 'the token held after both settled').toBe(token);
+        ctx.expect((await ctx.tokensOf(provider)).sessionToken, 'the token held after both settled').toBe(token);
       },
     },
     ...(options.outage ? [backendOutage(options.outage, options.capabilities.serverRevocation)] : []),

@@ -200,6 +200,7 @@ export class StytchLikeSessionService {
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #maxLifetimeMs: number;
   readonly #expiredJwtMaxAgeMs: number;
+  #publicToken: string | undefined;
   #closed = false;
 
   constructor(options: StytchLikeSessionServiceOptions) {
@@ -264,6 +265,21 @@ export class StytchLikeSessionService {
       sweepDelayMs(intervalMs, Math.random()),
     );
     this.#sweepTimer.unref();
+  }
+
+  /**
+   * The project's public token (`public-token-test-…`, `public-token-live-…`), the user name of the frontend-SDK API's
+   * Basic authentication. Made with the project the first time it is asked for and kept in the store, so that it
+   * survives restarts and every server sharing the store answers to the same one. Not a secret: pages carry it.
+   */
+  publicToken(): Promise<string> {
+    return this.#guard(async () => {
+      this.#publicToken ??= await this.#store.ensureSetting(
+        PUBLIC_TOKEN_SETTING,
+        newStytchId('public-token', this.#environment),
+      );
+      return this.#publicToken;
+    });
   }
 
   /** True while password hashing is at capacity: a login or sign-up now would be refused with `too_many_requests`. */
@@ -749,6 +765,9 @@ export class StytchLikeSessionService {
     }
   }
 }
+
+/** The store setting that holds the project's public token. */
+const PUBLIC_TOKEN_SETTING = 'public_token';
 
 /**
  * The delay before the next background sweep: `intervalMs` scaled by a factor from 0.5 to 1.5 taken from `random`

@@ -41,7 +41,7 @@ type Row = Record<string, unknown>;
 export class PostgresSessionStore implements SessionStore {
   readonly kind = KIND;
   readonly #pool: Pool;
-  readonly #tables: { users: string; sessions: string; keys: string; counters: string };
+  readonly #tables: { users: string; sessions: string; keys: string; counters: string; settings: string };
   #closed = false;
 
   private constructor(pool: Pool, schema: string) {
@@ -52,6 +52,7 @@ export class PostgresSessionStore implements SessionStore {
       sessions: `${quoted}.sessions`,
       keys: `${quoted}.signing_keys`,
       counters: `${quoted}.counters`,
+      settings: `${quoted}.settings`,
     };
   }
 
@@ -90,7 +91,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async #createSchema(schema: string): Promise<void> {
-    const { users, sessions, keys, counters } = this.#tables;
+    const { users, sessions, keys, counters, settings } = this.#tables;
     const client = await this.#connect();
     try {
       await client.query('BEGIN');
@@ -128,6 +129,7 @@ export class PostgresSessionStore implements SessionStore {
         count integer NOT NULL,
         reset_at timestamptz NOT NULL)`);
       await client.query(`CREATE INDEX IF NOT EXISTS counters_by_reset ON ${counters} (reset_at)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${settings} (name text PRIMARY KEY, value text NOT NULL)`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -304,6 +306,18 @@ export class PostgresSessionStore implements SessionStore {
   async deleteCountersExpiredBefore(now: Date): Promise<number> {
     const rows = await this.#query(`DELETE FROM ${this.#tables.counters} WHERE reset_at <= $1 RETURNING key`, [now]);
     return rows.length;
+  }
+
+  async ensureSetting(name: string, value: string): Promise<string> {
+    // The no-op update makes RETURNING answer on a conflict too, in one statement.
+    const rows = await this.#query(
+      `INSERT INTO ${this.#tables.settings} (name, value) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET value = ${this.#tables.settings}.value RETURNING value`,
+      [name, value],
+    );
+    const stored: unknown = rows[0]?.['value'];
+    if (typeof stored !== 'string') throw new SessionStoreError(KIND, 'CORRUPT', `the setting ${name} is not text`);
+    return stored;
   }
 
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {

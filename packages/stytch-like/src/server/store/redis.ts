@@ -600,6 +600,13 @@ export class RedisSessionStore implements SessionStore {
     return 0;
   }
 
+  async ensureSetting(name: string, value: string): Promise<string> {
+    const key = this.#key('setting', name);
+    // SET NX GET: one command that writes only when absent and answers with what was there.
+    const previous = await this.#run(() => this.#client.set(key, value, { NX: true, GET: true }));
+    return typeof previous === 'string' ? previous : value;
+  }
+
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
     const key = this.#key('user', userId);
     const text = await this.#run(() => this.#client.get(key));

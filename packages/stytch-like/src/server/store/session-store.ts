@@ -139,6 +139,12 @@ export interface SessionStore {
    */
   upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean>;
 
+  /**
+   * A project setting (the project's public token): stores `value` under `name` unless a value is stored there
+   * already, in one atomic step, and resolves with the stored value, so that servers sharing the store agree.
+   */
+  ensureSetting(name: string, value: string): Promise<string>;
+
   /** Releases every connection. Idempotent; later calls reject with code `CLOSED`. */
   close(): Promise<void>;
 }
