@@ -11,7 +11,7 @@ import { alternate } from './stats.ts';
 import type { StoreKind } from './stores.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 import { within } from '../shared/wait.ts';
-import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like';
+import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 
 const PATH = '/v1/sessions/authenticate';
 const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'http-target.ts');

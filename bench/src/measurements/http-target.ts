@@ -5,7 +5,7 @@
 //   parent → child  { type: 'close' }              close everything, then exit
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
-import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like';
+import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 import { StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { benchStoreLocation, type StoreKind } from './stores.ts';
 import { Teardown } from '../shared/cleanup.ts';

@@ -2,7 +2,7 @@
 // base64url and JSON decoding, header, key and claim checks, the signature, the session claim read) against the limit:
 // a bare `crypto.verify` of the same signatures over the same signing inputs, decoded beforehand, with the same key.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like';
+import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like/node';
 import { SETTINGS, type RatioKey } from './config.ts';
 import { sessionJwts } from './jwt-verify.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
