@@ -4,9 +4,8 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like/node';
 import { SETTINGS, type RatioKey } from './config.ts';
-import { sessionJwts } from './jwt-verify.ts';
+import { alternateVerifiers, sessionJwts } from './jwt-verify.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
-import { alternate, nowMs, runFor } from './stats.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 
 export async function measureJwtVerifyVsRawCrypto(
@@ -37,19 +36,9 @@ export async function measureJwtVerifyVsRawCrypto(
     const { input, signature } = signed[rawNext++ % signed.length]!;
     if (!verify('sha256', input, rawKey, signature)) throw new Error('raw: signature did not verify');
   };
-  await runFor(warmupMs, oursVerify);
-  await runFor(warmupMs, rawVerify);
-  const latencies = { ours: [] as number[], raw: [] as number[] };
-  const elapsed = { ours: 0, raw: 0 };
-  const round = (side: 'ours' | 'raw', operation: () => Promise<void>) => async () => {
-    const t0 = nowMs();
-    const { latenciesMs } = await runFor(roundMs, operation);
-    elapsed[side] += nowMs() - t0;
-    latencies[side].push(...latenciesMs);
-  };
-  await alternate(rounds, { ours: round('ours', oursVerify), raw: round('raw', rawVerify) });
+  const { latencies, elapsed } = await alternateVerifiers({ ours: oursVerify, peer: rawVerify });
   const oursSide = sideFromLatencies(`StytchLikeJwtVerifier.verify (${alg})`, latencies.ours, elapsed.ours);
-  const rawSide = sideFromLatencies(`crypto.verify of the signature alone (${alg})`, latencies.raw, elapsed.raw);
+  const rawSide = sideFromLatencies(`crypto.verify of the signature alone (${alg})`, latencies.peer, elapsed.peer);
   return {
     key: (alg === 'RS256' ? 'jwt_verify_vs_raw_crypto' : 'jwt_verify_vs_raw_crypto_es256') as RatioKey,
     title: `Local session-JWT verification vs a bare signature check (${alg})`,

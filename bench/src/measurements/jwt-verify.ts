@@ -38,6 +38,29 @@ export async function sessionJwts(
   return { url, projectId, secret, jwts };
 }
 
+/**
+ * Warms up each side, then runs them in alternating rounds (SETTINGS.jwt), one call at a time, awaited: the latencies
+ * and the time each side ran.
+ */
+export async function alternateVerifiers(operations: {
+  ours: () => Promise<void>;
+  peer: () => Promise<void>;
+}): Promise<{ latencies: Record<'ours' | 'peer', number[]>; elapsed: Record<'ours' | 'peer', number> }> {
+  const { warmupMs, rounds, roundMs } = SETTINGS.jwt;
+  await runFor(warmupMs, operations.ours);
+  await runFor(warmupMs, operations.peer);
+  const latencies = { ours: [] as number[], peer: [] as number[] };
+  const elapsed = { ours: 0, peer: 0 };
+  const round = (side: 'ours' | 'peer') => async () => {
+    const t0 = nowMs();
+    const { latenciesMs } = await runFor(roundMs, operations[side]);
+    elapsed[side] += nowMs() - t0;
+    latencies[side].push(...latenciesMs);
+  };
+  await alternate(rounds, { ours: round('ours'), peer: round('peer') });
+  return { latencies, elapsed };
+}
+
 export async function measureJwtVerifyVsSdk(teardown: Teardown): Promise<MeasurementResult> {
   const { tokens, warmupMs, rounds, roundMs } = SETTINGS.jwt;
   const { url, projectId, secret, jwts } = await sessionJwts(tokens, teardown);
@@ -59,19 +82,9 @@ export async function measureJwtVerifyVsSdk(teardown: Teardown): Promise<Measure
     if (!session.session_id) throw new Error('SDK: no session id');
   };
   // The first call of each fetches the JWKS; the warm-up includes it, the measurement never does.
-  await runFor(warmupMs, oursVerify);
-  await runFor(warmupMs, sdkVerify);
-  const latencies = { ours: [] as number[], sdk: [] as number[] };
-  const elapsed = { ours: 0, sdk: 0 };
-  const round = (side: 'ours' | 'sdk', operation: () => Promise<void>) => async () => {
-    const t0 = nowMs();
-    const { latenciesMs } = await runFor(roundMs, operation);
-    elapsed[side] += nowMs() - t0;
-    latencies[side].push(...latenciesMs);
-  };
-  await alternate(rounds, { ours: round('ours', oursVerify), sdk: round('sdk', sdkVerify) });
+  const { latencies, elapsed } = await alternateVerifiers({ ours: oursVerify, peer: sdkVerify });
   const oursSide = sideFromLatencies('StytchLikeJwtVerifier.verify', latencies.ours, elapsed.ours);
-  const sdkSide = sideFromLatencies('stytch 14.2.0 sessions.authenticateJwtLocal', latencies.sdk, elapsed.sdk);
+  const sdkSide = sideFromLatencies('stytch 14.2.0 sessions.authenticateJwtLocal', latencies.peer, elapsed.peer);
   return {
     key: 'jwt_verify_vs_sdk',
     title: 'Local session-JWT verification vs the official stytch SDK',

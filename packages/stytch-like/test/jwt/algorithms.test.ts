@@ -1,20 +1,15 @@
 // Session JWTs signed with RS256, ES256 or EdDSA: keys of the project's algorithm made and published with their `alg`,
 // verified by the service and by StytchLikeJwtVerifier through the JWKS, a change of algorithm rotating the signing
 // key while JWTs of the old one keep verifying, and a JWT whose header names another algorithm than its key refused.
-import { randomUUID, sign } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  SESSION_JWT_ALGORITHMS,
-  sessionJwtIssuer,
-  verifySessionJwt,
-  type SessionJwtAlgorithm,
-} from '../../src/jwt/session-jwt.js';
-import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
+import { SESSION_JWT_ALGORITHMS, verifySessionJwt, type SessionJwtAlgorithm } from '../../src/jwt/session-jwt.js';
 import { StytchLikeJwtVerifier } from '../../src/provider/jwt-verifier.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
+import { sessionJwtClaims, signRawJwt } from '../helpers/jwt-claims.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';
 
 const PASSWORD = 'a long and unguessable password';
@@ -119,24 +114,7 @@ describe('a JWKS that publishes a key under another algorithm', () => {
   it('does not let an EC key verify a JWT whose header says RS256, nor an RSA key one that says ES256', async () => {
     const { projectId } = testProject();
     const now = new Date();
-    const seconds = Math.floor(now.getTime() / 1000);
-    const claims = {
-      sub: 'user-test-1',
-      iss: sessionJwtIssuer(projectId),
-      aud: [projectId],
-      iat: seconds,
-      nbf: seconds,
-      exp: seconds + 300,
-      [SESSION_CLAIM]: {
-        id: 'session-test-1',
-        started_at: now.toISOString(),
-        last_accessed_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + 3_600_000).toISOString(),
-        attributes: { ip_address: '', user_agent: '' },
-        authentication_factors: [],
-        roles: ['stytch_user'],
-      },
-    };
+    const claims = sessionJwtClaims(projectId, now);
     for (const [keyAlg, headerAlg] of [
       ['ES256', 'RS256'],
       ['RS256', 'ES256'],
@@ -148,18 +126,7 @@ describe('a JWKS that publishes a key under another algorithm', () => {
         ...(keyAlg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
       });
       const pem = await exportPKCS8(pair.privateKey);
-      const jwtWithHeaderAlg = (alg: string) => {
-        const input = Buffer.from(
-          `${Buffer.from(JSON.stringify({ alg, typ: 'JWT', kid: 'k' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`,
-        );
-        const signature =
-          keyAlg === 'EdDSA'
-            ? sign(null, input, pem)
-            : keyAlg === 'ES256'
-              ? sign('sha256', input, { key: pem, dsaEncoding: 'ieee-p1363' })
-              : sign('sha256', input, pem);
-        return `${input.toString()}.${signature.toString('base64url')}`;
-      };
+      const jwtWithHeaderAlg = (alg: string) => signRawJwt(keyAlg, pem, { alg, typ: 'JWT', kid: 'k' }, claims);
       const verify = (jwt: string) => verifySessionJwt(jwt, async () => pair.publicKey, { projectId, now });
       // The control: with the key's own algorithm in the header, the same JWT verifies.
       await expect(verify(jwtWithHeaderAlg(keyAlg))).resolves.toMatchObject({ userId: 'user-test-1' });

@@ -1,4 +1,4 @@
-import { randomBytes, sign } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { exportPKCS8, generateKeyPair, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isCanonicalBase64url } from '../../src/jwt/jws-verify.js';
@@ -10,6 +10,7 @@ import {
   type SessionJwtAlgorithm,
 } from '../../src/jwt/session-jwt.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
+import { sessionJwtClaims, signRawJwt } from '../helpers/jwt-claims.js';
 
 // `pnpm --filter @sessiontoken/stytch-like fuzz:jwt` runs 100 000 cases; `pnpm test` a short version.
 const CASES = Number(process.env['JWT_FUZZ_CASES'] ?? 3000);
@@ -51,37 +52,9 @@ describe.each(SESSION_JWT_ALGORITHMS)(
       privatePem = await exportPKCS8(pair.privateKey);
     });
 
-    const b64 = (value: unknown) =>
-      Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-    const signRaw = (header: unknown, payload: unknown) => {
-      const input = Buffer.from(`${b64(header)}.${b64(payload)}`);
-      const signature =
-        alg === 'EdDSA'
-          ? sign(null, input, privatePem)
-          : alg === 'ES256'
-            ? sign('sha256', input, { key: privatePem, dsaEncoding: 'ieee-p1363' })
-            : sign('sha256', input, privatePem);
-      return `${input.toString()}.${signature.toString('base64url')}`;
-    };
+    const signRaw = (header: unknown, payload: unknown) => signRawJwt(alg, privatePem, header, payload);
     const goodHeader = () => ({ alg, typ: 'JWT', kid: KID });
-    const goodClaims = (): JWTPayload => ({
-      sub: 'user-test-1',
-      iss: sessionJwtIssuer(PROJECT),
-      aud: [PROJECT],
-      iat: seconds,
-      nbf: seconds,
-      exp: seconds + 300,
-      plan: 'pro',
-      [SESSION_CLAIM]: {
-        id: 'session-test-1',
-        started_at: now.toISOString(),
-        last_accessed_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + 3_600_000).toISOString(),
-        attributes: { ip_address: '', user_agent: '' },
-        authentication_factors: [],
-        roles: ['stytch_user'],
-      },
-    });
+    const goodClaims = (): JWTPayload => sessionJwtClaims(PROJECT, now);
 
     /** Header and claim variations, each signed with the real key so that only the claim logic can refuse them. */
     const claimVariants = (): string[] => {

@@ -1,8 +1,7 @@
-import { createSign } from 'node:crypto';
 import { SignJWT, exportPKCS8, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
-import { SessionJwtError, sessionJwtIssuer, verifySessionJwt } from '../../src/jwt/session-jwt.js';
+import { SessionJwtError, verifySessionJwt } from '../../src/jwt/session-jwt.js';
+import { sessionJwtClaims, signRawJwt } from '../helpers/jwt-claims.js';
 
 const PROJECT = 'project-test-verify';
 const KID = 'jwk-test-verify';
@@ -17,31 +16,11 @@ describe('verifySessionJwt', () => {
   let privatePem: string;
   const now = new Date();
   const seconds = Math.floor(now.getTime() / 1000);
-  const claims = (): JWTPayload => ({
-    sub: 'user-test-1',
-    iss: sessionJwtIssuer(PROJECT),
-    aud: [PROJECT],
-    iat: seconds,
-    nbf: seconds,
-    exp: seconds + 300,
-    plan: 'pro',
-    [SESSION_CLAIM]: {
-      id: 'session-test-1',
-      started_at: now.toISOString(),
-      last_accessed_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + 3_600_000).toISOString(),
-      attributes: { ip_address: '', user_agent: '' },
-      authentication_factors: [],
-      roles: ['stytch_user'],
-    },
-  });
+  const claims = (): JWTPayload => sessionJwtClaims(PROJECT, now);
   const sign = (payload: JWTPayload, header: Record<string, unknown> = {}) =>
     new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: KID, ...header }).sign(privateKey);
   /** Signs whatever header and payload it is given, bypassing jose's own checks. */
-  const signRaw = (header: object, payload: object) => {
-    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${input}.${createSign('sha256').update(input).sign(privatePem, 'base64url')}`;
-  };
+  const signRaw = (header: object, payload: object) => signRawJwt('RS256', privatePem, header, payload);
   const verify = (jwt: string, allowExpired = false) =>
     verifySessionJwt(jwt, async (kid) => (kid === KID ? publicKey : null), { projectId: PROJECT, now, allowExpired });
   const failure = (jwt: string, allowExpired = false) =>
