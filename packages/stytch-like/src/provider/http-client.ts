@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { SessionTokenError } from '@sessiontoken/core';
 import { invalidArgument, stytchLikeError } from '../model/adapter.js';
+import { parseBaseUrl } from './provider-options.js';
 import { readResponse, scrub, secretsOf } from './response-reading.js';
 
 /** Options for the HTTP client a provider uses. */
@@ -36,15 +37,7 @@ export class StytchLikeHttpClient {
   #closed = false;
 
   constructor(options: StytchLikeHttpClientOptions) {
-    let baseUrl: URL;
-    try {
-      baseUrl = new URL(options.baseUrl);
-    } catch {
-      throw invalidArgument('baseUrl is not a valid URL');
-    }
-    if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') {
-      throw invalidArgument('baseUrl must be an http: or https: URL');
-    }
+    const baseUrl = parseBaseUrl(options.baseUrl);
     if (typeof options.projectId !== 'string' || options.projectId === '') {
       throw invalidArgument('projectId must be a non-empty string');
     }

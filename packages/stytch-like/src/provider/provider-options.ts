@@ -8,6 +8,20 @@ import {
 
 // What every Stytch-like provider shares before any I/O (the Node, embedded and browser providers): no node: import.
 
+/** The server's base URL from a provider's options: an http: or https: URL, or an INVALID_ARGUMENT error. */
+export function parseBaseUrl(text: string): URL {
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(text);
+  } catch {
+    throw invalidArgument('baseUrl is not a valid URL');
+  }
+  if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') {
+    throw invalidArgument('baseUrl must be an http: or https: URL');
+  }
+  return baseUrl;
+}
+
 /** What both Stytch-like providers can do; each flag is checked by the contract suite. */
 export const STYTCH_LIKE_CAPABILITIES: ProviderCapabilities = Object.freeze({
   jwt: true,

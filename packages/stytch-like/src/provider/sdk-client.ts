@@ -1,4 +1,5 @@
 import { invalidArgument, stytchLikeError } from '../model/adapter.js';
+import { parseBaseUrl } from './provider-options.js';
 import { isPlainObject } from '../model/json.js';
 import { describeBody, readResponse, scrub, secretsOf } from './response-reading.js';
 
@@ -38,15 +39,7 @@ export class StytchLikeSdkClient {
   #closed = false;
 
   constructor(options: StytchLikeSdkClientOptions) {
-    let baseUrl: URL;
-    try {
-      baseUrl = new URL(options.baseUrl);
-    } catch {
-      throw invalidArgument('baseUrl is not a valid URL');
-    }
-    if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') {
-      throw invalidArgument('baseUrl must be an http: or https: URL');
-    }
+    const baseUrl = parseBaseUrl(options.baseUrl);
     if (typeof options.publicToken !== 'string' || !/^[\w-]{1,200}$/.test(options.publicToken)) {
       throw invalidArgument('publicToken must be the project public token, e.g. public-token-test-…');
     }
