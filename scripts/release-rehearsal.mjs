@@ -18,8 +18,12 @@ import { publicPackages, runConsumerChecks, writeConsumerManifest } from './cons
 const root = fileURLToPath(new URL('..', import.meta.url));
 const keep = process.argv.includes('--keep');
 const COMMAND_TIMEOUT_MS = 240_000;
-/** Largest packed tarball we accept for one package; the release test reports every size. */
-const MAX_TARBALL_BYTES = 200 * 1024;
+/**
+ * Largest packed tarball we accept for one package; the release test reports every size. Source maps (with their
+ * sources) are about two thirds of each package and stay, for readable stack traces; the largest package,
+ * stytch-like, holds four entries (browser client, Node client, server, CLI) at about 230 KiB.
+ */
+const MAX_TARBALL_BYTES = 256 * 1024;
 /** The packages the consumer installs from the registry. */
 const CONSUMED = [
   '@sessiontoken/core',
