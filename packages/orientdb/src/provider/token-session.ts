@@ -124,7 +124,8 @@ export class OrientDBTokenSession implements SessionTransport {
   ): Promise<OrientDBRow[]> {
     // One deadline for the whole call: reconnecting and every page share it.
     const deadlineAt = Date.now() + this.#endpoint.timeoutMs;
-    const connection = await this.#usableConnection(deadlineAt);
+    const open = this.#closed ? null : this.#connection;
+    const connection = open?.isOpen ? open : await this.#usableConnection(deadlineAt);
     const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: this.#token.payload.expiresAt };
     const channel = (sessionId: number, token: HeldToken): QueryChannel => ({
       sessionId,
