@@ -150,6 +150,15 @@ describe('the invariants of the figures', () => {
     expect(soakViolations({ ...soak, socketsAtEnd: 1 }, bounds)).toHaveLength(1);
   });
 
+  it('without a rate bound, let skipped ticks and a slow rate pass but still report a failed request or a leak', () => {
+    const unjudged = { ...bounds, minRateShare: null };
+    expect(soakViolations({ ...soak, stytch: { ok: 400, skipped: 100 }, stytchPerSecond: 80 }, unjudged)).toEqual([]);
+    expect(soakViolations({ ...soak, orientdbPerSecond: 1 }, unjudged)).toEqual([]);
+    expect(soakViolations({ ...soak, stytch: { ok: 499, UNAVAILABLE: 1 } }, unjudged)).toHaveLength(1);
+    expect(soakViolations({ ...soak, heapGrowthMb: 12 }, unjudged)).toHaveLength(1);
+    expect(soakViolations({ ...soak, socketsAtEnd: 1 }, unjudged)).toHaveLength(1);
+  });
+
   it('report a 5xx, a malformed answer, a dead process and an unhealthy server', () => {
     expect(httpFuzzViolations({ ...fuzz, serverErrors: 1 }, 100)).toHaveLength(1);
     expect(httpFuzzViolations({ ...fuzz, malformed: 2 }, 100)).toHaveLength(1);

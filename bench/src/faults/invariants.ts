@@ -105,26 +105,34 @@ export interface SoakBounds {
   readonly rssGrowthMb: number;
   /** Sockets open at once during the soak. */
   readonly sockets: number;
-  /** Share of the target rate the soak must reach. */
-  readonly minRateShare: number;
+  /**
+   * Share of the target rate the soak must reach, and whether ticks skipped while the server was behind count against
+   * it. `null` judges neither: the short soak in `bench/test` runs beside other test processes, where falling behind
+   * says more about the machine than the code; the documented run (`pnpm reliability`) judges both.
+   */
+  readonly minRateShare: number | null;
 }
 
 export function soakViolations(f: SoakFigure, bounds: SoakBounds): string[] {
   const v: string[] = [];
-  const stytchFailed = unexpected(f.stytch, ['ok']);
+  const judgeRate = bounds.minRateShare !== null;
+  const allowed = judgeRate ? ['ok'] : ['ok', 'skipped'];
+  const stytchFailed = unexpected(f.stytch, allowed);
   check(v, stytchFailed.length === 0, `Stytch-like requests failed or were skipped: ${stytchFailed.join(', ')}`);
-  const orientFailed = unexpected(f.orientdb, ['ok']);
+  const orientFailed = unexpected(f.orientdb, allowed);
   check(v, orientFailed.length === 0, `OrientDB rounds failed or were skipped: ${orientFailed.join(', ')}`);
-  check(
-    v,
-    f.stytchPerSecond >= f.stytchRate * bounds.minRateShare,
-    `Stytch-like ran at ${f.stytchPerSecond}/s of ${f.stytchRate}/s`,
-  );
-  check(
-    v,
-    f.orientdbPerSecond >= f.orientdbRate * bounds.minRateShare,
-    `OrientDB ran at ${f.orientdbPerSecond}/s of ${f.orientdbRate}/s`,
-  );
+  if (bounds.minRateShare !== null) {
+    check(
+      v,
+      f.stytchPerSecond >= f.stytchRate * bounds.minRateShare,
+      `Stytch-like ran at ${f.stytchPerSecond}/s of ${f.stytchRate}/s`,
+    );
+    check(
+      v,
+      f.orientdbPerSecond >= f.orientdbRate * bounds.minRateShare,
+      `OrientDB ran at ${f.orientdbPerSecond}/s of ${f.orientdbRate}/s`,
+    );
+  }
   check(
     v,
     f.heapGrowthMb <= bounds.heapGrowthMb,

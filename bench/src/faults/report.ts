@@ -220,7 +220,7 @@ function soakSection(results: ReliabilityResults): string {
     bytesPerRequest: ((f.heapGrowthMb * 1024 * 1024) / Math.max(1, requests)).toFixed(0),
     nativeGrowthMb: String(f.nativeGrowthMb),
     bounds: {
-      minRatePercent: String(Math.round(b.minRateShare * 100)),
+      minRatePercent: b.minRateShare === null ? 'not judged' : String(Math.round(b.minRateShare * 100)),
       heapGrowthMb: String(b.heapGrowthMb),
       nativeGrowthMb: String(b.nativeGrowthMb),
       rssGrowthMb: String(b.rssGrowthMb),

@@ -30,7 +30,12 @@ export type { KeyEncryptionReport, KeyRotation } from './keys/signing-key-ring.j
 export { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from './keys/key-encryption.js';
 export type { KeyEncryptionErrorCode } from './keys/key-encryption.js';
 
-export { createStytchLikeServer, DEFAULT_BODY_LIMIT_BYTES } from './http/server.js';
+export {
+  createStytchLikeServer,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_MAX_HELD_REFUSALS,
+  DEFAULT_REFUSAL_DELAY_MS,
+} from './http/server.js';
 export type { StytchLikeServer, StytchLikeServerOptions } from './http/server.js';
 export { MIN_SECRET_LENGTH } from './http/basic-auth.js';
 export { LOG_LEVELS } from './http/logging.js';

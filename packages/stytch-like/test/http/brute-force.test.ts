@@ -214,7 +214,7 @@ describe('the bounded password-hashing queue under a flood', () => {
   });
   afterAll(() => a?.close());
 
-  it('answers a flood of 24 wrong-password logins with 401 or an immediate 429, and session checks keep answering', async () => {
+  it('answers a flood of 24 wrong-password logins with 401 or 429, and session checks keep answering', async () => {
     const email = `user-${randomUUID()}@example.test`;
     const created = await post(a, '/v1/passwords', { email, password: PASSWORD });
     expect(created.status).toBe(200);
@@ -230,5 +230,119 @@ describe('the bounded password-hashing queue under a flood', () => {
     // At most one running and two waiting at any time: most of 24 simultaneous requests are refused.
     expect(busy.length).toBeGreaterThan(0);
     for (const answer of busy) expectTooManyRequests(answer, 'password_hashing_busy', 1);
+  });
+});
+
+describe('refusals held for their delay, so a flood that ignores Retry-After is slowed', () => {
+  const location = testStoreLocation('memory');
+  const DELAY_MS = 300;
+
+  async function pacedInstance(maxHeldRefusals: number, refusalDelayMs = DELAY_MS) {
+    const store = await location.open();
+    // Hashing never finishes during the test: one slow hash running, none queued, so every other login is refused.
+    const service = new StytchLikeSessionService({
+      store,
+      projectId: project.projectId,
+      passwordHashing: { cost: 2 ** 17, concurrency: 1, maxQueued: 0 },
+      bruteForce: { maxFailuresPerEmail: 1000, maxFailuresPerAddress: 100_000 },
+      sweepIntervalMs: 0,
+    });
+    const server = createStytchLikeServer({
+      service,
+      secret: project.secret,
+      refusalDelayMs,
+      maxHeldRefusals,
+    });
+    const url = await server.listen({ port: 0, host: '127.0.0.1' });
+    return { url, service, server, store };
+  }
+
+  it('answers 8 clients that resend the moment they are refused at most once per delay each', async () => {
+    const { url, service, server, store } = await pacedInstance(1024);
+    const instance = { url, service, close: () => Promise.resolve() };
+    try {
+      // Occupy the only hashing slot.
+      const occupying = login(instance, `busy-${randomUUID()}@example.test`, 'not the password');
+      await waitFor(() => service.passwordHashingSaturated, { timeoutMs: 10_000, what: 'hashing to be saturated' });
+      const started = performance.now();
+      const deadline = started + 1200;
+      const statuses: number[] = [];
+      const held: number[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (performance.now() < deadline) {
+            const sent = performance.now();
+            const answer = await login(instance, `flood-${randomUUID()}@example.test`, 'not the password');
+            statuses.push(answer.status);
+            held.push(performance.now() - sent);
+            if (answer.status === 429) expectTooManyRequests(answer, 'password_hashing_busy', 1);
+          }
+        }),
+      );
+      const elapsed = performance.now() - started;
+      // 401 once the occupying hash is done and a flood login gets the slot; everything else is refused.
+      expect(statuses.every((status) => status === 429 || status === 401)).toBe(true);
+      const refused = held.filter((_, i) => statuses[i] === 429);
+      expect(refused.length).toBeGreaterThan(0);
+      // Each client gets at most one refusal per delay: without the delay these clients get thousands.
+      expect(refused.length).toBeLessThanOrEqual(8 * Math.ceil(elapsed / DELAY_MS));
+      expect(Math.min(...refused)).toBeGreaterThanOrEqual(DELAY_MS - 20);
+      await occupying;
+    } finally {
+      await server.close();
+      await service.close();
+      await store.close();
+    }
+  });
+
+  it('answers at once past maxHeldRefusals, and close() sends held refusals without waiting out the delay', async () => {
+    // A delay far longer than anything else here, so "at once" and "before the delay" cannot be confused under load.
+    const LONG_DELAY_MS = 30_000;
+    const { url, service, server, store } = await pacedInstance(2, LONG_DELAY_MS);
+    const instance = { url, service, close: () => Promise.resolve() };
+    let closed = false;
+    try {
+      const occupying = login(instance, `busy-${randomUUID()}@example.test`, 'not the password');
+      await waitFor(() => service.passwordHashingSaturated, { timeoutMs: 10_000, what: 'hashing to be saturated' });
+      // Two refusals are held; the third is answered while they still wait.
+      let heldAnswered = false;
+      const heldAnswers = Promise.all(
+        [1, 2].map(() => login(instance, `f-${randomUUID()}@example.test`, 'not the password')),
+      ).finally(() => {
+        heldAnswered = true;
+      });
+      await waitFor(() => server.heldRefusals === 2, { timeoutMs: 10_000, what: 'two refusals to be held' });
+      const third = await login(instance, `f-${randomUUID()}@example.test`, 'not the password');
+      expect(third.status).toBe(429);
+      expect(heldAnswered).toBe(false);
+      expect(server.heldRefusals).toBe(2);
+      // Closing sends the held ones now, long before their delay.
+      const closeStarted = performance.now();
+      const closing = server.close();
+      const answers = await heldAnswers;
+      expect(answers.map((answer) => answer.status)).toEqual([429, 429]);
+      await occupying.catch(() => undefined);
+      await closing;
+      closed = true;
+      expect(performance.now() - closeStarted).toBeLessThan(LONG_DELAY_MS / 2);
+      expect(server.heldRefusals).toBe(0);
+    } finally {
+      if (!closed) await server.close();
+      await service.close();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('refuses a negative or fractional delay, or a negative cap, with a RangeError', async () => {
+    const store = await location.open();
+    const service = new StytchLikeSessionService({ store, projectId: project.projectId, sweepIntervalMs: 0 });
+    try {
+      for (const bad of [{ refusalDelayMs: -1 }, { refusalDelayMs: 0.5 }, { maxHeldRefusals: -1 }]) {
+        expect(() => createStytchLikeServer({ service, secret: project.secret, ...bad })).toThrow(RangeError);
+      }
+    } finally {
+      await service.close();
+      await store.close();
+    }
   });
 });

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HASHING_THREAD_NICE } from '../../src/server/service/scrypt-workers.js';
 import {
   DEFAULT_SCRYPT_PARAMETERS,
   PasswordHasher,
@@ -74,5 +76,63 @@ describe('PasswordHasher (scrypt)', () => {
     expect(() => new PasswordHasher({ saltLength: 8 })).toThrow(RangeError);
     expect(() => new PasswordHasher({ concurrency: 0 })).toThrow(RangeError);
     expect(() => new PasswordHasher({ maxQueued: -1 })).toThrow(RangeError);
+  });
+});
+
+// The worker threads: off libuv's pool, at a low CPU priority where the OS allows it, bounded, gone after close().
+const FAST = { cost: 2 ** 12 };
+
+/** Nice values of this process's threads (Linux), from /proc/self/task/<tid>/stat (field 19). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[16]);
+  });
+}
+
+describe('password hashing in worker threads', () => {
+  const hashers: PasswordHasher[] = [];
+  afterEach(async () => {
+    await Promise.all(hashers.splice(0).map((h) => h.close()));
+  });
+
+  it('hashes and verifies in a worker started on first use, at nice 10 on Linux', async () => {
+    const hasher = new PasswordHasher({ ...FAST, concurrency: 1 });
+    hashers.push(hasher);
+    expect(hasher.threads).toBe(0);
+    const before = threadNiceValues().filter((nice) => nice === HASHING_THREAD_NICE).length;
+    const encoded = await hasher.hash('correct horse battery staple');
+    expect(hasher.threads).toBe(1);
+    expect(await hasher.verify('correct horse battery staple', encoded)).toBe(true);
+    expect(await hasher.verify('wrong', encoded)).toBe(false);
+    if (process.platform === 'linux') {
+      expect(hasher.lowPriority).toBe(true);
+      expect(threadNiceValues().filter((nice) => nice === HASHING_THREAD_NICE).length).toBe(before + 1);
+    }
+  });
+
+  it('runs at most `concurrency` workers however many hashes are asked for, and refuses past the queue', async () => {
+    const hasher = new PasswordHasher({ ...FAST, concurrency: 2, maxQueued: 3 });
+    hashers.push(hasher);
+    const accepted = Array.from({ length: 5 }, (_, i) => hasher.hash(`password ${i}`));
+    await expect(hasher.hash('one too many')).rejects.toBeInstanceOf(PasswordHashingBusyError);
+    const hashes = await Promise.all(accepted);
+    expect(new Set(hashes).size).toBe(5);
+    expect(hasher.threads).toBe(2);
+  });
+
+  it('ends its threads on close(): running and waiting hashes reject, later ones too, and no thread is left', async () => {
+    const threadsBefore = readdirSync('/proc/self/task').length;
+    const hasher = new PasswordHasher({ cost: 2 ** 16, concurrency: 1, maxQueued: 2 });
+    const running = expect(hasher.hash('a')).rejects.toThrow('password hashing has been closed');
+    const waiting = expect(hasher.hash('b')).rejects.toThrow('password hashing has been closed');
+    await hasher.close();
+    await running;
+    await waiting;
+    await expect(hasher.hash('c')).rejects.toThrow('password hashing has been closed');
+    expect(hasher.threads).toBe(0);
+    expect(readdirSync('/proc/self/task').length).toBeLessThanOrEqual(threadsBefore);
   });
 });

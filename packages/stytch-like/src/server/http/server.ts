@@ -5,6 +5,7 @@ import { newStytchId, projectEnvironment } from '../../model/ids.js';
 import type { SessionAuthentication, StytchLikeSessionService } from '../service/session-service.js';
 import { tooManyRequests } from '../service/brute-force-limits.js';
 import { registerAddressLimits } from './address-limits.js';
+import { RefusalPacer } from './refusal-pacing.js';
 import { basicAuthMatches, checkProjectSecrets } from './basic-auth.js';
 import { toApiError } from './error-responses.js';
 import { serverLoggerOptions, type ServerLogOptions } from './logging.js';
@@ -22,6 +23,10 @@ import {
 
 /** Largest request body accepted by default: far above any valid request (custom claims are capped at 4 KB). */
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+/** How long a 429 answer is held by default (see {@link StytchLikeServerOptions.refusalDelayMs}). */
+export const DEFAULT_REFUSAL_DELAY_MS = 500;
+/** Refusals held at once by default (see {@link StytchLikeServerOptions.maxHeldRefusals}). */
+export const DEFAULT_MAX_HELD_REFUSALS = 1024;
 
 /** Options for {@link createStytchLikeServer}. */
 export interface StytchLikeServerOptions {
@@ -44,6 +49,14 @@ export interface StytchLikeServerOptions {
   readonly keepAliveTimeoutMs?: number;
   /** Trust `X-Forwarded-For` for `session.attributes.ip_address` (behind a proxy). Default false. */
   readonly trustProxy?: boolean;
+  /**
+   * How long a `429 too_many_requests` answer (a brute-force limit, or a full password-hashing queue) is held before it
+   * is sent, so that a flood which ignores `Retry-After` is slowed to its client count per delay instead of costing the
+   * event loop thousands of refusals a second. `0` answers at once. Default 500 ms.
+   */
+  readonly refusalDelayMs?: number;
+  /** Refusals held at once; past this they are answered at once. Default 1024. */
+  readonly maxHeldRefusals?: number;
 }
 
 /** A Stytch-compatible HTTP server over a {@link StytchLikeSessionService}. */
@@ -54,7 +67,9 @@ export interface StytchLikeServer {
   listen(options?: { port?: number; host?: string }): Promise<string>;
   /** The base URL once listening. */
   readonly url: string | undefined;
-  /** Stops accepting connections, closes idle ones, waits for requests in flight. Idempotent. */
+  /** `429` answers being held now (see {@link StytchLikeServerOptions.refusalDelayMs}). */
+  readonly heldRefusals: number;
+  /** Stops accepting connections, closes idle ones, sends held refusals, waits for requests in flight. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -129,12 +144,28 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   }) as unknown as FastifyInstance;
   app.removeContentTypeParser('text/plain');
+  const refusals = new RefusalPacer({
+    delayMs: options.refusalDelayMs ?? DEFAULT_REFUSAL_DELAY_MS,
+    maxHeld: options.maxHeldRefusals ?? DEFAULT_MAX_HELD_REFUSALS,
+  });
+  // Once closing, held refusals are sent at once and every answer still in flight ends its connection, so close()
+  // waits neither for a refusal's delay nor for a keep-alive connection's idle timeout.
+  let shuttingDown = false;
+  app.addHook('preClose', (done) => {
+    shuttingDown = true;
+    refusals.releaseAll();
+    done();
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) void reply.header('connection', 'close');
+  });
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.statusCode >= 500) request.log.error({ err: apiError.cause ?? apiError }, 'request failed');
+    if (apiError.statusCode === 429) await refusals.hold();
     if (apiError.retryAfterSeconds !== undefined) void reply.header('retry-after', String(apiError.retryAfterSeconds));
-    void reply.code(apiError.statusCode).send(apiError.toBody(request.id));
+    return reply.code(apiError.statusCode).send(apiError.toBody(request.id));
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(new StytchLikeApiError('route_not_found').toBody(request.id));
@@ -335,6 +366,9 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     app,
     get url() {
       return url;
+    },
+    get heldRefusals() {
+      return refusals.held;
     },
     async listen(listenOptions = {}) {
       await app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });

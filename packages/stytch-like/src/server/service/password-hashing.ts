@@ -1,5 +1,6 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { ScryptWorkers } from './scrypt-workers.js';
 
 /** scrypt cost parameters. The one place they are set; see {@link DEFAULT_SCRYPT_PARAMETERS}. */
 export interface ScryptParameters {
@@ -18,8 +19,8 @@ export interface ScryptParameters {
 /** How many password hashes run at once, and how many may wait. */
 export interface PasswordHashingQueueOptions {
   /**
-   * Hashes computed at once. Default: one less than the cores (at least 1) and at most one less than libuv's thread
-   * pool (`UV_THREADPOOL_SIZE`, 4 by default), so the event loop keeps a core and the pool keeps a thread.
+   * Hashes computed at once, each in a worker thread of its own at a low CPU priority (nice 10). Default: one less than
+   * the cores (at least 1), so the event loop keeps a core.
    */
   readonly concurrency?: number;
   /** Hashes that may wait for a turn; one more is refused at once with `PasswordHashingBusyError` (`too_many_requests`). Default 8 × concurrency. */
@@ -90,14 +91,13 @@ function decodeHash(encoded: string): DecodedHash | null {
 }
 
 function defaultConcurrency(): number {
-  const pool = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
-  return Math.max(1, Math.min(availableParallelism() - 1, pool - 1));
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /**
  * Hashes and checks passwords with scrypt from `node:crypto`, through a bounded queue: at most `concurrency` hashes
- * run at once (so libuv's thread pool and a core stay free for everything else), at most `maxQueued` wait, and one
- * more is refused at once. Hashes are self-describing (`$scrypt$ln=17,r=8,p=1$<salt>$<key>`, base64url), so the
+ * run at once, each in a worker thread at a low CPU priority (nice 10) (so libuv's thread pool stays free, and a session
+ * check takes a core from a hash whenever both want it), at most `maxQueued` wait, and one more is refused at once. Hashes are self-describing (`$scrypt$ln=17,r=8,p=1$<salt>$<key>`, base64url), so the
  * parameters can be raised without invalidating old hashes, which {@link needsUpgrade} then reports.
  */
 export class PasswordHasher {
@@ -107,6 +107,7 @@ export class PasswordHasher {
   /** A hash of nothing with the current parameters, made at construction: unknown emails cost one real check. */
   readonly #dummyHash: string;
   readonly #waiting: (() => void)[] = [];
+  readonly #workers: ScryptWorkers;
   #running = 0;
 
   constructor(options: PasswordHashingOptions = {}) {
@@ -135,8 +136,25 @@ export class PasswordHasher {
     this.maxQueued = maxQueued ?? 8 * this.concurrency;
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0)
       throw new RangeError('password hashing maxQueued must be a whole number >= 0');
+    this.#workers = new ScryptWorkers(this.concurrency);
     // Random salt and key: verifying against it costs exactly one hash with the current parameters and never matches.
     this.#dummyHash = this.#encode(randomBytes(merged.saltLength), randomBytes(merged.keyLength));
+  }
+
+  /** Whether hashes run at the low CPU priority (Linux); undefined until the first hash has started a worker. */
+  get lowPriority(): boolean | undefined {
+    return this.#workers.lowPriority;
+  }
+
+  /** Worker threads running now (they start on first use). */
+  get threads(): number {
+    return this.#workers.threads;
+  }
+
+  /** Ends the worker threads; hashes running or waiting reject. */
+  async close(): Promise<void> {
+    await this.#workers.close();
+    for (const waiting of this.#waiting.splice(0)) waiting();
   }
 
   /** Hashes running now and waiting for a turn. */
@@ -154,7 +172,7 @@ export class PasswordHasher {
     const { cost, blockSize, parallelization, keyLength, saltLength } = this.parameters;
     const salt = randomBytes(saltLength);
     const key = await this.#queued(() =>
-      derive(password, salt, keyLength, { N: cost, r: blockSize, p: parallelization }),
+      this.#workers.derive(password, salt, keyLength, { N: cost, r: blockSize, p: parallelization }),
     );
     return this.#encode(salt, key);
   }
@@ -168,7 +186,7 @@ export class PasswordHasher {
     if (!decoded) return false;
     const { logCost, blockSize, parallelization, salt, key } = decoded;
     const actual = await this.#queued(() =>
-      derive(password, salt, key.length, { N: 2 ** logCost, r: blockSize, p: parallelization }),
+      this.#workers.derive(password, salt, key.length, { N: 2 ** logCost, r: blockSize, p: parallelization }),
     );
     return timingSafeEqual(actual, key);
   }
@@ -216,18 +234,4 @@ export class PasswordHasher {
       else this.#running--;
     }
   }
-}
-
-function derive(
-  password: string,
-  salt: Buffer,
-  keyLength: number,
-  options: ScryptOptions & { N: number; r: number; p: number },
-): Promise<Buffer> {
-  const maxmem = 128 * options.N * options.r * options.p + 32 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, keyLength, { ...options, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
 }

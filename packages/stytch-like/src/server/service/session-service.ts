@@ -526,10 +526,14 @@ export class StytchLikeSessionService {
     return this.#guard(() => this.#store.ping());
   }
 
-  /** Stops the sweep timer; later calls reject with `service_unavailable`. Does not close the store. */
+  /**
+   * Stops the sweep timer and ends the password-hashing worker threads; later calls reject with `service_unavailable`.
+   * Does not close the store.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    await this.#hasher.close();
   }
 
   /** Re-hashes a password checked against a hash with weaker parameters; skipped (until next time) when hashing is busy. */
