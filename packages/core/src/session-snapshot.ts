@@ -11,8 +11,34 @@ export function snapshotSessionInfo(info: SessionInfo): SessionInfo {
     startedAt: copyDate(info.startedAt),
     expiresAt: copyDate(info.expiresAt),
     lastAccessedAt: copyDate(info.lastAccessedAt),
-    attributes: deepFreeze(structuredClone(info.attributes)),
+    attributes: copyAttributes(info.attributes),
   });
+}
+
+/**
+ * A frozen deep copy of `attributes`. Flat attributes (strings, numbers, booleans, null: what most adapters report)
+ * are copied field by field; anything nested goes through `structuredClone`, which costs several times more.
+ */
+function copyAttributes(attributes: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const prototype = Object.getPrototypeOf(attributes) as unknown;
+  if (prototype === Object.prototype || prototype === null) {
+    const copy: Record<string, unknown> = {};
+    let flat = true;
+    for (const key of Object.keys(attributes)) {
+      const value = attributes[key];
+      if (typeof value === 'object' && value !== null) {
+        flat = false;
+        break;
+      }
+      if (typeof value === 'function' || typeof value === 'symbol' || key === '__proto__') {
+        flat = false;
+        break;
+      }
+      copy[key] = value;
+    }
+    if (flat) return Object.freeze(copy);
+  }
+  return deepFreeze(structuredClone(attributes));
 }
 
 /** A frozen copy of `tokens`, so that changing what `getTokens()` returned cannot change the held token. */
