@@ -13,6 +13,8 @@ export default tseslint.config(
       'reports/**',
       '.stryker-tmp/**',
       '.reports/**',
+      // The rendered API reference (pnpm run docs).
+      'docs/api/**',
       '**/tsup.config.bundled_*',
       // Type-checked inside the temporary consumer project that installs the packed tarballs.
       'scripts/consumer/**',

@@ -1,5 +1,6 @@
 // Mutation testing of the contract suite (pnpm test:mutation): Stryker mutates the reference provider and core's
-// BaseSessionTokenProvider, and the contract suite run against the reference provider must kill the mutants.
+// BaseSessionTokenProvider; the contract suite run against the reference provider must kill the mutants, with core's
+// unit tests of BaseSessionTokenProvider for what only an adapter's internals reach (packages/contract/vitest.mutation.config.ts).
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSessionTokenError } from '@sessiontoken/core';
-import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
+import { StytchLikeBrowserSessionProvider } from '@sessiontoken/stytch-like';
+import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like/node';
 import {
   EmbeddedStytchLikeSessionProvider,
   MemorySessionStore,
@@ -17,7 +18,7 @@ import {
 
 const password = 'a long and unguessable password';
 
-// The client entry loads no server code: no Fastify, no store, no node:sqlite.
+// The client entry loads no server code and no node: module at all (it runs in browsers).
 const loadedByRoot = JSON.parse(
   execFileSync(
     process.execPath,
@@ -38,7 +39,7 @@ assert.ok(
   'the root entry was not loaded',
 );
 assert.deepEqual(
-  loadedByRoot.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:sqlite$/.test(url)),
+  loadedByRoot.filter((url) => /[/\\]node_modules[/\\](fastify|pg|redis)[/\\]|^node:/.test(url)),
   [],
 );
 
@@ -97,6 +98,13 @@ const revoked = await second.authenticate().catch((e) => e);
 assert.ok(isSessionTokenError(revoked, 'INVALID_TOKEN', 'REVOKED'), String(revoked));
 await first.close();
 await second.close();
+
+// The browser provider over the frontend-SDK API, with the project's public token.
+const browser = new StytchLikeBrowserSessionProvider({ baseUrl, publicToken: await service.publicToken() });
+await browser.open({ email: 'ada@example.test', password });
+await browser.authenticate({ durationMinutes: 30 });
+await browser.revoke();
+await browser.close();
 await server.close();
 await service.close();
 await store.close();
@@ -121,5 +129,5 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(
-  '@sessiontoken/stytch-like: published build works (client entry without server code, server, HTTP provider, embedded SQLite, bin, optional drivers)',
+  '@sessiontoken/stytch-like: published build works (client entry without node: modules, server, HTTP and browser providers, embedded SQLite, bin, optional drivers)',
 );

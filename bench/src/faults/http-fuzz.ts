@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
+import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like/node';
 import { newProject } from './config.ts';
 import { withCleanup } from '../shared/cleanup.ts';
 import { basicAuth, createPasswordUser, isHealthy, rawRequest, type RawRequest } from './http-request.ts';

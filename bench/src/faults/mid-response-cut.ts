@@ -2,7 +2,7 @@
 // the call fails with a typed error at once, and the provider (and a new one) works again afterwards.
 import { randomInt, randomUUID } from 'node:crypto';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
-import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
+import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like/node';
 import { MemorySessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { newProject } from './config.ts';
 import { withCleanup, type CleanupStack } from '../shared/cleanup.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { OrientDBSessionProvider } from '@sessiontoken/orientdb';
-import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
+import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like/node';
 import { SqliteSessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { newProject } from './config.ts';
 import { withCleanup } from '../shared/cleanup.ts';

@@ -1,6 +1,6 @@
 // Figure 1: the Stytch-like server killed with SIGKILL under load; every session it acknowledged must survive.
 import { randomUUID } from 'node:crypto';
-import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like';
+import { StytchLikeSessionProvider } from '@sessiontoken/stytch-like/node';
 import { newProject } from './config.ts';
 import { withCleanup } from '../shared/cleanup.ts';
 import { createPasswordUser } from './http-request.ts';

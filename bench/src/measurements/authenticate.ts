@@ -11,6 +11,7 @@ import { alternate } from './stats.ts';
 import type { StoreKind } from './stores.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 import { within } from '../shared/wait.ts';
+import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 
 const PATH = '/v1/sessions/authenticate';
 const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'http-target.ts');
@@ -23,7 +24,7 @@ interface Load {
 }
 
 /** Starts the servers in a child process; the child (and everything it opened) is closed by `teardown`. */
-async function startTarget(kind: StoreKind, teardown: Teardown): Promise<HttpTarget> {
+async function startTarget(kind: StoreKind, alg: SessionJwtAlgorithm, teardown: Teardown): Promise<HttpTarget> {
   // The child gets this process's Node flags (e.g. --import hooks), plus --cpu-prof when profiling.
   const execArgv = [
     ...process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof')),
@@ -32,7 +33,7 @@ async function startTarget(kind: StoreKind, teardown: Teardown): Promise<HttpTar
       : []),
   ];
   const child = teardown.add(
-    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions)], {
+    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions), alg], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -90,9 +91,17 @@ function storeTitle(kind: StoreKind): string {
   return { sqlite: 'SQLite', redis: 'Redis', postgres: 'PostgreSQL' }[kind];
 }
 
-export async function measureAuthenticateVsFloor(kind: StoreKind, teardown: Teardown): Promise<MeasurementResult> {
+/**
+ * `authenticate_vs_floor_<store>` with RS256 session JWTs (Stytch's), `authenticate_vs_floor_<store>_es256` with ES256
+ * ones: the same servers and load, only the signing algorithm differs.
+ */
+export async function measureAuthenticateVsFloor(
+  kind: StoreKind,
+  teardown: Teardown,
+  alg: 'RS256' | 'ES256' = 'RS256',
+): Promise<MeasurementResult> {
   const { connections, warmupSeconds, rounds, roundSeconds, sessions } = SETTINGS.http;
-  const target = await startTarget(kind, teardown);
+  const target = await startTarget(kind, alg, teardown);
   await load(target.floorUrl, target, warmupSeconds);
   await load(target.oursUrl, target, warmupSeconds);
   const runs: Record<'ours' | 'floor', Load[]> = { ours: [], floor: [] };
@@ -110,14 +119,14 @@ export async function measureAuthenticateVsFloor(kind: StoreKind, teardown: Tear
   if (ours.failed > 0 || floor.failed > 0)
     throw new Error(`${kind}: ${ours.failed} of our requests and ${floor.failed} floor requests failed`);
   const oursSide = sideFromLatencies(
-    `Stytch-like server, ${storeTitle(kind)} store`,
+    `Stytch-like server, ${storeTitle(kind)} store, ${alg}`,
     ours.latencies,
     ours.seconds * 1000,
   );
   const floorSide = sideFromLatencies('bare Fastify route', floor.latencies, floor.seconds * 1000);
   return {
-    key: `authenticate_vs_floor_${kind}` as RatioKey,
-    title: `POST /v1/sessions/authenticate (${storeTitle(kind)}) vs bare-HTTP floor`,
+    key: (alg === 'RS256' ? `authenticate_vs_floor_${kind}` : `authenticate_vs_floor_${kind}_es256`) as RatioKey,
+    title: `POST /v1/sessions/authenticate (${storeTitle(kind)}, ${alg} JWTs) vs bare-HTTP floor`,
     ours: oursSide,
     peer: floorSide,
     ratio: oursSide.throughputPerSecond / floorSide.throughputPerSecond,
@@ -127,7 +136,7 @@ export async function measureAuthenticateVsFloor(kind: StoreKind, teardown: Tear
       `autocannon 9 in the bench process, ${connections} connections, against servers in a child process (one core each, ` +
       `roughly). Ours: \`createStytchLikeServer\` over \`StytchLikeSessionService\` and the ${storeTitle(kind)} store, ` +
       `${sessions} live sessions whose \`{"session_token": …}\` bodies are cycled through; every answer is a 200 with a fresh ` +
-      `RS256 session JWT. Floor: \`Fastify()\` with default options, the same route parsing the same JSON body and answering ` +
+      `${alg} session JWT. Floor: \`Fastify()\` with default options, the same route parsing the same JSON body and answering ` +
       `a captured authenticate response (${target.responseBytes} bytes). ${warmupSeconds} s warm-up per side, then ${rounds} ` +
       `alternating rounds of ${roundSeconds} s per side; latencies are autocannon's per-response times.`,
     extra: { response_bytes: target.responseBytes, sessions },

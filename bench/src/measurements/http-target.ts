@@ -5,6 +5,7 @@
 //   parent → child  { type: 'close' }              close everything, then exit
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
+import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 import { StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { benchStoreLocation, type StoreKind } from './stores.ts';
 import { Teardown } from '../shared/cleanup.ts';
@@ -25,14 +26,19 @@ export type TargetMessage =
 
 const PATH = '/v1/sessions/authenticate';
 
-async function start(kind: StoreKind, sessions: number, teardown: Teardown): Promise<HttpTarget> {
+async function start(
+  kind: StoreKind,
+  sessions: number,
+  jwtAlgorithm: SessionJwtAlgorithm,
+  teardown: Teardown,
+): Promise<HttpTarget> {
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
   const secret = `secret-${randomBytes(18).toString('base64url')}`;
   const location = teardown.add(benchStoreLocation(kind, 'http'), `${kind} store data`, (l) => l.remove());
   const store = teardown.add(await location.open(), `${kind} store`, (s) => s.close());
   // scrypt is lowered only to create the sessions quickly; authenticate never hashes a password.
   const service = teardown.add(
-    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }),
+    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 }, jwtAlgorithm }),
     'service',
     (s) => s.close(),
   );
@@ -79,6 +85,7 @@ async function start(kind: StoreKind, sessions: number, teardown: Teardown): Pro
 async function main(): Promise<void> {
   const kind = process.argv[2] as StoreKind;
   const sessions = Number(process.argv[3] ?? 256);
+  const jwtAlgorithm = (process.argv[4] ?? 'RS256') as SessionJwtAlgorithm;
   const teardown = new Teardown();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
   // The parent went away: nobody will ask us to close, so close now.
   process.on('disconnect', () => void close());
   try {
-    const target = await start(kind, sessions, teardown);
+    const target = await start(kind, sessions, jwtAlgorithm, teardown);
     process.send!({ type: 'ready', target } satisfies TargetMessage);
   } catch (error) {
     process.send!({

@@ -1,7 +1,7 @@
 // jwt_verify_vs_sdk: local session-JWT verifications per second, our StytchLikeJwtVerifier against the official SDK's
 // sessions.authenticateJwtLocal, on the same JWTs and the same JWKS (served by one Stytch-like server).
 import { randomBytes } from 'node:crypto';
-import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like';
+import { StytchLikeJwtVerifier } from '@sessiontoken/stytch-like/node';
 import { MemorySessionStore, StytchLikeSessionService, createStytchLikeServer } from '@sessiontoken/stytch-like/server';
 import { Client } from 'stytch';
 import { SETTINGS } from './config.ts';
@@ -10,15 +10,16 @@ import { alternate, nowMs, runFor } from './stats.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 
 /** Creates `count` sessions with custom claims and returns their JWTs, plus a server publishing the JWKS. */
-async function sessionJwts(
+export async function sessionJwts(
   count: number,
   teardown: Teardown,
+  jwtAlgorithm: 'RS256' | 'ES256' = 'RS256',
 ): Promise<{ url: string; projectId: string; secret: string; jwts: string[] }> {
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
   const secret = `secret-${randomBytes(18).toString('base64url')}`;
   const store = teardown.add(new MemorySessionStore(), 'JWT memory store', (s) => s.close());
   const service = teardown.add(
-    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 } }),
+    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 }, jwtAlgorithm }),
     'JWT service',
     (s) => s.close(),
   );

@@ -9,6 +9,7 @@ import { measureAuthenticateVsFloor } from './authenticate.ts';
 import { CHART_FILE, DOCS_FILE, ONLY, QUICK, RESULTS_DIR, type RatioKey } from './config.ts';
 import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
+import { measureJwtVerifyVsRawCrypto } from './jwt-raw.ts';
 import { databaseVersions, machineInfo, versions } from '../shared/machine.ts';
 import { measureClientCpuVsBareSocket } from './orientdb-cpu.ts';
 import {
@@ -75,6 +76,14 @@ const GROUPS: readonly Group[] = [
   },
   { keys: ['jwt_verify_vs_sdk'], run: async (teardown) => [await measureJwtVerifyVsSdk(teardown)] },
   {
+    keys: ['jwt_verify_vs_raw_crypto'],
+    run: async (teardown) => [await measureJwtVerifyVsRawCrypto(teardown, 'RS256')],
+  },
+  {
+    keys: ['jwt_verify_vs_raw_crypto_es256'],
+    run: async (teardown) => [await measureJwtVerifyVsRawCrypto(teardown, 'ES256')],
+  },
+  {
     keys: ['authenticate_vs_floor_sqlite'],
     run: async (teardown) => [await measureAuthenticateVsFloor('sqlite', teardown)],
   },
@@ -86,6 +95,10 @@ const GROUPS: readonly Group[] = [
     keys: ['authenticate_vs_floor_postgres'],
     run: async (teardown) => [await measureAuthenticateVsFloor('postgres', teardown)],
   },
+  ...(['sqlite', 'redis', 'postgres'] as const).map((kind) => ({
+    keys: [`authenticate_vs_floor_${kind}_es256` as RatioKey],
+    run: async (teardown: Teardown) => [await measureAuthenticateVsFloor(kind, teardown, 'ES256')],
+  })),
   {
     keys: ['authenticate_growth_sqlite'],
     run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)],

@@ -24,6 +24,7 @@ export type {
   ContractOptions,
   ContractTestApi,
   OpenShortLived,
+  Outage,
 } from './suite/api.js';
 export { ContractViolation } from './suite/context.js';
 export { MemorySessionBackend } from './reference/memory-backend.js';

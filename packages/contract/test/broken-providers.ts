@@ -7,7 +7,7 @@ import {
   type SessionInfo,
   type SessionTokens,
 } from '@sessiontoken/core';
-import { MemorySessionProvider, type MemoryCredentials } from '../src/index.js';
+import { MemorySessionProvider, type MemoryCredentials, type MemorySessionBackend } from '../src/index.js';
 
 /** Shows the token even while token mode is off. */
 export class TokenVisibleWhileDisabled extends MemorySessionProvider {
@@ -355,5 +355,72 @@ export class SessionWithoutAttributes extends MemorySessionProvider {
   override getSession(): SessionInfo | null {
     const session = super.getSession();
     return session && Object.freeze({ ...session, attributes: undefined as never });
+  }
+}
+
+/** A provider whose session is cookie-managed (`exposesTokens: false`); the test reads its tokens as a jar would. */
+export class HiddenTokens extends MemorySessionProvider {
+  constructor(backend: MemorySessionBackend) {
+    super(backend, { exposesTokens: false });
+  }
+  /** The tokens a browser's cookie jar would hold for it. */
+  heldTokens(): SessionTokens | null {
+    return this.currentSession?.tokens ?? null;
+  }
+}
+
+/** Declares that its tokens are hidden in HttpOnly cookies, yet hands them out. */
+export class HiddenTokensShown extends HiddenTokens {
+  override getTokens(): SessionTokens | null {
+    return this.heldTokens();
+  }
+  override getSessionToken(): string {
+    return this.heldTokens()?.sessionToken ?? '';
+  }
+}
+
+/** Also announces the end of a session itself when authenticate() finds it expired: the end is reported twice. */
+export class ExpiryReportedTwice extends MemorySessionProvider {
+  readonly #listeners = new Set<SessionChangeListener>();
+  override onChange(listener: SessionChangeListener): () => void {
+    this.#listeners.add(listener);
+    const unsubscribe = super.onChange(listener);
+    return () => {
+      this.#listeners.delete(listener);
+      unsubscribe();
+    };
+  }
+  override async authenticate(options?: AuthenticateOptions): Promise<SessionInfo> {
+    try {
+      return await super.authenticate(options);
+    } catch (error) {
+      if (error instanceof SessionTokenError && error.code === 'EXPIRED')
+        for (const listener of this.#listeners) listener({ reason: 'expired', session: null });
+      throw error;
+    }
+  }
+}
+
+/** Takes a backend that does not answer for a session that is gone: a network fault ends the user's session. */
+export class UnreachableEndsSession extends MemorySessionProvider {
+  protected override toSessionTokenError(error: unknown): SessionTokenError {
+    const mapped = super.toSessionTokenError(error);
+    if (mapped.code !== 'UNAVAILABLE') return mapped;
+    return new SessionTokenError('INVALID_TOKEN', 'the session could not be confirmed', { adapter: this.name });
+  }
+}
+
+/** Reports revoke() as done whatever the backend said, so a revoke the backend never received forgets the session. */
+export class RevokeIgnoresFailures extends MemorySessionProvider {
+  protected override async revokeSession(session: ActiveSession): Promise<void> {
+    await super.revokeSession(session).catch(() => {});
+  }
+}
+
+/** Freezes the attributes it hands out but not the objects inside them. */
+export class NestedAttributesWritable extends MemorySessionProvider {
+  override getSession(): SessionInfo | null {
+    const session = super.getSession();
+    return session && Object.freeze({ ...session, attributes: Object.freeze(structuredClone(session.attributes)) });
   }
 }

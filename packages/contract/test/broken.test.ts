@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { contractTests, MemorySessionProvider, type MemorySessionBackend } from '../src/index.js';
+import type { SessionTokenProvider } from '@sessiontoken/core';
+import {
+  contractTests,
+  MemorySessionProvider,
+  type ContractOptions,
+  type MemoryCredentials,
+  type MemorySessionBackend,
+} from '../src/index.js';
 import * as broken from './broken-providers.js';
-import { memoryContractOptions } from './fixtures.js';
+import { MEMORY_CAPABILITIES, memoryContractOptions } from './fixtures.js';
 
 interface Outcome {
   readonly group: string;
@@ -10,9 +17,12 @@ interface Outcome {
 }
 
 /** Runs every contract test against providers made by `create` and returns the failures. */
-async function failuresFor(create: (backend: MemorySessionBackend) => MemorySessionProvider): Promise<Outcome[]> {
+async function failuresFor(
+  create: (backend: MemorySessionBackend) => MemorySessionProvider,
+  overrides: Partial<ContractOptions<MemoryCredentials>> = {},
+): Promise<Outcome[]> {
   const failures: Outcome[] = [];
-  for (const test of contractTests(memoryContractOptions('under test', create), expect)) {
+  for (const test of contractTests(memoryContractOptions('under test', create, overrides), expect)) {
     try {
       await test.run();
     } catch (error) {
@@ -33,6 +43,35 @@ describe('the contract suite tells a correct provider from a broken one', () => 
       (await failuresFor((backend) => new MemorySessionProvider(backend))).map((f) => `${f.name}: ${String(f.error)}`),
     ).toEqual([]);
   });
+
+  // Sessions in HttpOnly cookies: the suite reads the tokens where the test says (here, the provider's own state).
+  const hidden: Partial<ContractOptions<MemoryCredentials>> = {
+    capabilities: { ...MEMORY_CAPABILITIES, exposesTokens: false },
+    hiddenTokens: (provider: SessionTokenProvider<MemoryCredentials, never>) =>
+      (provider as unknown as broken.HiddenTokens).heldTokens(),
+  };
+
+  it('passes the reference provider with its tokens hidden (exposesTokens: false)', async () => {
+    expect(
+      (await failuresFor((backend) => new broken.HiddenTokens(backend), hidden)).map(
+        (f) => `${f.group} / ${f.name}: ${String(f.error)}`,
+      ),
+    ).toEqual([]);
+  }, 60_000);
+
+  it('fails a provider that claims hidden tokens and hands them out (in group "token mode")', async () => {
+    const failures = await failuresFor((backend) => new broken.HiddenTokensShown(backend), hidden);
+    expect(failures.filter((f) => f.group === 'token mode').length).toBeGreaterThan(0);
+    // The claim is checked wherever the suite opens a session, not only in one group.
+    expect(new Set(failures.map((f) => f.group)).size).toBeGreaterThan(3);
+  }, 60_000);
+
+  it('fails an exposing provider declared as hiding its tokens, and the reverse (in group "a new provider")', async () => {
+    const declaredHidden = await failuresFor((backend) => new MemorySessionProvider(backend), hidden);
+    expect(declaredHidden.some((f) => f.group === 'a new provider')).toBe(true);
+    const declaredExposed = await failuresFor((backend) => new broken.HiddenTokens(backend));
+    expect(declaredExposed.some((f) => f.group === 'a new provider')).toBe(true);
+  }, 60_000);
 
   // The last element, when given, names the test that must catch it.
   const cases: Array<[string, new (backend: MemorySessionBackend) => MemorySessionProvider, string, string?]> = [
@@ -115,6 +154,25 @@ describe('the contract suite tells a correct provider from a broken one', () => 
     ['writable session copies', broken.SessionCopiesNotFrozen, 'the held session', 'changing what getSession()'],
     ['a session without attributes', broken.SessionWithoutAttributes, 'the held session', 'changing what getSession()'],
     ['a session reported past its known expiry', broken.ExpiryOnlyOnRoundTrip, 'expiry', 'a held session that expires'],
+    ['the end of a session reported twice', broken.ExpiryReportedTwice, 'expiry', 'a held session that expires'],
+    [
+      'a network fault taken for the end of the session',
+      broken.UnreachableEndsSession,
+      'the held session',
+      'a provider cut off from its backend',
+    ],
+    [
+      'revoke() reported done when the backend did not answer',
+      broken.RevokeIgnoresFailures,
+      'the held session',
+      'a provider cut off from its backend',
+    ],
+    [
+      'nested attributes left writable',
+      broken.NestedAttributesWritable,
+      'the held session',
+      'changing what getSession()',
+    ],
     [
       'errors that do not name their adapter',
       broken.ErrorsWithoutAdapter,

@@ -91,7 +91,8 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
 
   getTokens(): SessionTokens | null {
     const session = this.#live();
-    return this.#tokenMode && session ? session.tokens : null;
+    // Tokens held in HttpOnly cookies are the browser's, not this provider's to give out.
+    return this.#tokenMode && session && this.capabilities.exposesTokens !== false ? session.tokens : null;
   }
 
   getSession(): SessionInfo | null {
@@ -155,6 +156,7 @@ export abstract class BaseSessionTokenProvider<Credentials, OpenOptions = undefi
       throw this.toSessionTokenError(error);
     } finally {
       if (hadSession) this.#listeners.emit({ reason: 'closed', session: null });
+      // Stryker disable next-line CallExpression: nothing emits after close() (no session is held and updateSession returns), so this only lets the listeners be collected
       this.#listeners.clear();
     }
   }

@@ -58,7 +58,8 @@ export interface SessionTokenProvider<Credentials = unknown, OpenOptions = unkno
 
   /**
    * `{ sessionToken, sessionJwt }` of the current session (Stytch `session.getTokens()`), or `null` when there is
-   * no active session or token mode is off. `sessionJwt` is `null` where the backend has none.
+   * no active session, token mode is off, or the session is managed by HttpOnly cookies the client cannot read
+   * (`capabilities.exposesTokens` is `false`). `sessionJwt` is `null` where the backend has none.
    */
   getTokens(): SessionTokens | null;
 

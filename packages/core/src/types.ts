@@ -41,6 +41,12 @@ export interface ProviderCapabilities {
   readonly statelessReattach: boolean;
   /** The backend may hand out a renewed token during normal use (reported through `onChange` as `renewed`). */
   readonly tokenRenewal: boolean;
+  /**
+   * `getTokens()` and `getSessionToken()` give the session's tokens (with token mode on). `false` where the session
+   * is held in HttpOnly cookies the client cannot read: they are then `null` and `''` although the session is live,
+   * as Stytch's `session.getTokens()` is. Absent means `true`.
+   */
+  readonly exposesTokens?: boolean;
 }
 
 /** Options for `authenticate`. */

@@ -1,21 +1,17 @@
-// The client entry: providers over HTTP, the JWT verifier and the Stytch model. It loads no Fastify, no store and no
-// `node:sqlite`; the service, stores, HTTP server, CLI and embedded provider are in `@sessiontoken/stytch-like/server`.
-export { StytchLikeSessionProvider } from './provider/http-provider.js';
-export type { StytchLikeSessionProviderOptions } from './provider/http-provider.js';
-export { STYTCH_LIKE_CAPABILITIES } from './provider/session-operations.js';
+// The client entry, safe in a browser: the provider over the frontend-SDK API (fetch), the Stytch model and its
+// errors. It loads no `node:` module at all. The Node providers over the backend API (node:http) and the JWT verifier
+// are in `@sessiontoken/stytch-like/node`; the service, stores, HTTP server, CLI and embedded provider in
+// `@sessiontoken/stytch-like/server`.
+export { StytchLikeBrowserSessionProvider, DEFAULT_REFRESH_INTERVAL_MS } from './provider/browser-provider.js';
+export type { StytchLikeBrowserSessionProviderOptions } from './provider/browser-provider.js';
+export type { FetchFunction, StytchLikeSdkClientOptions } from './provider/sdk-client.js';
+export { STYTCH_LIKE_CAPABILITIES } from './provider/provider-options.js';
 export type {
   StytchLikeCredentials,
   StytchLikeOpenOptions,
   StytchLikeProviderDefaults,
-} from './provider/session-operations.js';
+} from './provider/provider-options.js';
 export type { StytchLikeSessionAttributes } from './provider/active-session.js';
-export { StytchLikeJwtVerifier } from './provider/jwt-verifier.js';
-export type { StytchLikeJwtVerifierOptions, VerifySessionJwtOptions } from './provider/jwt-verifier.js';
-export type { RemoteJwksOptions } from './provider/remote-jwks.js';
-export type { StytchLikeHttpClientOptions } from './provider/http-client.js';
-
-export { SESSION_JWT_LIFETIME_SECONDS, sessionJwtIssuer } from './jwt/session-jwt.js';
-export type { VerifiedSessionJwt } from './jwt/session-jwt.js';
 
 export { MAX_CUSTOM_CLAIMS_BYTES, RESERVED_CLAIMS } from './model/custom-claims.js';
 export {

@@ -17,6 +17,11 @@ export interface MemoryCredentials {
 export interface MemorySessionProviderOptions {
   /** Whether `authenticate({ durationMinutes })` extends sessions. Default true. */
   readonly slidingExpiry?: boolean;
+  /**
+   * Whether `getTokens()` gives the tokens. `false` makes it behave like a browser provider whose session lives in
+   * HttpOnly cookies (`getTokens()` is `null` with a live session), to test code written for one. Default true.
+   */
+  readonly exposesTokens?: boolean;
 }
 
 /**
@@ -45,6 +50,7 @@ export class MemorySessionProvider extends BaseSessionTokenProvider<MemoryCreden
       slidingExpiry: options.slidingExpiry ?? true,
       statelessReattach: true,
       tokenRenewal: false,
+      exposesTokens: options.exposesTokens ?? true,
     });
   }
 
@@ -82,7 +88,7 @@ function toActiveSession(token: string, record: MemorySessionRecord): ActiveSess
       startedAt: record.startedAt,
       expiresAt: new Date(record.expiresAt),
       lastAccessedAt: new Date(record.lastAccessedAt),
-      attributes: {},
+      attributes: record.attributes,
     },
   };
 }

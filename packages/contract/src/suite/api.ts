@@ -34,6 +34,12 @@ export type AnyProvider<Credentials = unknown> = SessionTokenProvider<Credential
 export type OpenShortLived = (provider: AnyProvider<never>) => Promise<void>;
 
 /**
+ * Cuts `provider` off from its backend, as a network fault would (its later requests find nothing answering), and
+ * resolves with a function that connects it again. Only `provider` may be affected: other tests may run meanwhile.
+ */
+export type Outage = (provider: AnyProvider<never>) => Promise<() => Promise<void>>;
+
+/**
  * How the suite gets expired sessions: a token that has already expired, a session that expires soon, or both.
  * With `openShortLived` the suite also checks that a provider holding a session that expires on the backend
  * rejects `authenticate()` with `code` and forgets the session.
@@ -73,6 +79,11 @@ export interface ContractOptions<Credentials> {
   readonly work?: (provider: SessionTokenProvider<Credentials, never>) => Promise<unknown>;
   /** How to obtain an expired session. */
   readonly expiry: ContractExpiry;
+  /**
+   * Cuts a provider off from the backend. With it the suite checks that a provider that cannot reach its backend
+   * rejects with `UNAVAILABLE` and keeps the session it holds, which works again once the backend answers.
+   */
+  readonly outage?: Outage;
   /** What a revoked token rejects with when `serverRevocation` is declared. Default `['REVOKED', 'INVALID_TOKEN']`. */
   readonly revokedCodes?: readonly SessionTokenErrorCode[];
   /** Minutes `authenticate({ durationMinutes })` extends to when `slidingExpiry` is declared. Default 10080 (a week). */
@@ -83,6 +94,15 @@ export interface ContractOptions<Credentials> {
   readonly testTimeoutMs?: number;
   /** Parallel operations in the concurrency tests. Default 50. */
   readonly concurrency?: number;
+  /**
+   * Where the test reads the tokens of a provider whose tokens are not exposed (`capabilities.exposesTokens: false`,
+   * sessions in HttpOnly cookies): the cookie jar its requests go through, say, as a browser's developer tools would
+   * show it. Required then: the suite checks that `getTokens()` is `null` with a live session, and hands these tokens
+   * to other providers to reattach, as another browser context would. `null` when the provider holds no session.
+   */
+  readonly hiddenTokens?: (
+    provider: SessionTokenProvider<Credentials, never>,
+  ) => SessionTokens | null | Promise<SessionTokens | null>;
   /** Run only these behaviour groups, e.g. `['reattach']` while building an adapter. Default: every group. */
   readonly only?: readonly ContractGroupId[];
 }

@@ -4,6 +4,7 @@ import {
   type SessionInfo,
   type SessionTokenErrorCode,
   type SessionTokenProvider,
+  type SessionTokens,
 } from '@sessiontoken/core';
 import type { ContractAssertion, ContractOptions } from './api.js';
 
@@ -16,6 +17,7 @@ export { ContractViolation };
 export interface OpenedSession<Credentials> {
   readonly provider: SessionTokenProvider<Credentials, never>;
   readonly info: SessionInfo;
+  /** The session token: `getSessionToken()`, or where tokens are not exposed, `options.hiddenTokens`. */
   readonly token: string;
 }
 
@@ -35,6 +37,11 @@ export class ContractContext<Credentials> {
     this.expect = labelledExpect(expect);
   }
 
+  /** True unless the adapter declares `exposesTokens: false` (sessions in HttpOnly cookies). */
+  get exposesTokens(): boolean {
+    return this.options.capabilities.exposesTokens !== false;
+  }
+
   get timeoutMs(): number {
     return this.options.operationTimeoutMs ?? 10_000;
   }
@@ -52,6 +59,10 @@ export class ContractContext<Credentials> {
     const credentials = await this.within(Promise.resolve(this.options.credentials()), 'credentials()');
     const info = await this.within(provider.open(credentials), 'open(credentials)');
     provider.setSessionToken(true);
+    if (!this.exposesTokens) {
+      this.expectTokensHidden(provider, 'after open() and setSessionToken(true)');
+      return { provider, info, token: (await this.tokensOf(provider)).sessionToken };
+    }
     const token = provider.getSessionToken();
     if (!isCookieSafeToken(token)) {
       throw new ContractViolation(
@@ -59,6 +70,39 @@ export class ContractContext<Credentials> {
       );
     }
     return { provider, info, token };
+  }
+
+  /**
+   * The tokens of the session `provider` holds, to hand to another provider: `getTokens()`, or where tokens are not
+   * exposed, `options.hiddenTokens`. Fails the test when there are none.
+   */
+  async tokensOf(provider: SessionTokenProvider<Credentials, never>): Promise<SessionTokens> {
+    if (this.exposesTokens) {
+      const tokens = provider.getTokens();
+      if (!tokens) throw new ContractViolation('getTokens() is null with token mode on and a session held');
+      return tokens;
+    }
+    if (!this.options.hiddenTokens)
+      throw new ContractViolation('capabilities.exposesTokens is false: the options need hiddenTokens(provider)');
+    const tokens = await this.within(Promise.resolve(this.options.hiddenTokens(provider)), 'hiddenTokens(provider)');
+    if (!tokens || !isCookieSafeToken(tokens.sessionToken))
+      throw new ContractViolation(`hiddenTokens(provider) has no session token for a provider holding a session`);
+    return tokens;
+  }
+
+  /** Checks the claim `exposesTokens: false`: a live session, and yet no token from `getTokens()` or `getSessionToken()`. */
+  expectTokensHidden(provider: SessionTokenProvider<Credentials, never>, when: string): void {
+    if (provider.getSession() === null) throw new ContractViolation(`${when}, getSession() must hold the session`);
+    const tokens = provider.getTokens();
+    if (tokens !== null)
+      throw new ContractViolation(
+        `${when}, getTokens() must be null: capabilities.exposesTokens is false, yet it returned tokens`,
+      );
+    const token = provider.getSessionToken();
+    if (token !== '')
+      throw new ContractViolation(
+        `${when}, getSessionToken() must be '': capabilities.exposesTokens is false, yet it returned ${describeToken(token)}`,
+      );
   }
 
   /** Does the backend work that proves a session is usable. */

@@ -4,28 +4,32 @@ import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
 import { isReservedClaim } from '../model/custom-claims.js';
 import {
-  checkRs256Header,
+  checkJwsHeader,
   decodeJsonObject,
   parseCompactJws,
-  verifyRs256Signature,
+  verifyJwsSignature,
   type CompactJws,
-} from './rs256-verify.js';
+  type SessionJwtAlgorithm,
+} from './jws-verify.js';
+
+export { isSessionJwtAlgorithm, SESSION_JWT_ALGORITHMS, type SessionJwtAlgorithm } from './jws-verify.js';
 
 /** A session JWT is good for five minutes (or until its session expires, if sooner), as in Stytch. */
 export const SESSION_JWT_LIFETIME_SECONDS = 300;
 /** Clock skew allowed for `nbf` and `exp` by default, in seconds (the server's checks and the local verifier's). */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
-/** The only algorithm issued and accepted. */
-export const SESSION_JWT_ALGORITHM = 'RS256';
+/** The algorithm session JWTs are signed with unless a project chooses another (as Stytch's, RS256). */
+export const DEFAULT_SESSION_JWT_ALGORITHM: SessionJwtAlgorithm = 'RS256';
 
 /** `iss` of this project's session JWTs. */
 export function sessionJwtIssuer(projectId: string): string {
   return `stytch.com/${projectId}`;
 }
 
-/** A private key ready to sign with. */
+/** A private key ready to sign with, and the algorithm it signs for. */
 export interface SigningKey {
   readonly kid: string;
+  readonly alg: SessionJwtAlgorithm;
   readonly privateKey: CryptoKey;
 }
 
@@ -41,9 +45,9 @@ function signingKeyObject(key: CryptoKey): KeyObject {
 }
 
 /**
- * Signs the session JWT for `session`: RS256, `typ: JWT`, `kid`; Stytch's claims; custom claims at the top level.
- * The RSA signature is made synchronously with `node:crypto` on the calling thread: WebCrypto (jose 6) would queue
- * it on libuv's thread pool, behind any password hashes, and a session check would wait for them.
+ * Signs the session JWT for `session` with the key's algorithm (RS256, ES256 or EdDSA), `typ: JWT`, `kid`; Stytch's
+ * claims; custom claims at the top level. The signature is made synchronously with `node:crypto` on the calling
+ * thread: WebCrypto (jose 6) would queue it on libuv's thread pool, and a session check would wait behind other work.
  */
 export function signSessionJwt(options: {
   session: StytchSession;
@@ -73,9 +77,15 @@ export function signSessionJwt(options: {
     nbf: issuedAt,
     exp: Math.min(issuedAt + SESSION_JWT_LIFETIME_SECONDS, Math.max(sessionEnd, issuedAt)),
   };
-  const header = { alg: SESSION_JWT_ALGORITHM, typ: 'JWT', kid: key.kid };
+  const header = { alg: key.alg, typ: 'JWT', kid: key.kid };
   const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  const signature = sign('sha256', Buffer.from(signingInput), signingKeyObject(key.privateKey));
+  const keyObject = signingKeyObject(key.privateKey);
+  const signature =
+    key.alg === 'EdDSA'
+      ? sign(null, Buffer.from(signingInput), keyObject)
+      : key.alg === 'ES256'
+        ? sign('sha256', Buffer.from(signingInput), { key: keyObject, dsaEncoding: 'ieee-p1363' })
+        : sign('sha256', Buffer.from(signingInput), keyObject);
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
@@ -128,8 +138,9 @@ export interface SessionJwtVerifyOptions {
 }
 
 /**
- * Verifies a session JWT: RS256 only, `typ: JWT`, a known `kid`, the signature, `iss`, `aud`, `nbf`, `exp`, and a
- * well-formed session claim, with the checks of jose's `jwtVerify` (see rs256-verify.ts for why not jose itself).
+ * Verifies a session JWT: RS256, ES256 or EdDSA, each only with a key of its type (so the JWKS decides what is
+ * accepted), `typ: JWT`, a known `kid`, the signature, `iss`, `aud`, `nbf`, `exp`, and a well-formed session claim,
+ * with the checks of jose's `jwtVerify` (see jws-verify.ts for why not jose itself).
  * With `allowExpired`, a JWT that passes everything except `exp` is returned with `expired: true`.
  */
 export async function verifySessionJwt(
@@ -151,8 +162,9 @@ export async function verifySessionJwt(
   const kid = header['kid'];
   if (typeof kid !== 'string' || kid === '') throw new SessionJwtError('invalid', 'the JWT header has no kid');
   let payload: JWTPayload;
+  let alg: SessionJwtAlgorithm;
   try {
-    checkRs256Header(header);
+    alg = checkJwsHeader(header);
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (header)', { cause: error });
   }
@@ -160,7 +172,7 @@ export async function verifySessionJwt(
   const key = await resolveKey(kid);
   if (!key) throw new SessionJwtError('unknown_key', 'the JWT was signed with a key that is not in the JWKS');
   try {
-    if (!verifyRs256Signature(key, jws)) throw new TypeError('signature verification failed');
+    if (!verifyJwsSignature(key, jws, alg)) throw new TypeError('signature verification failed');
     payload = decodeJsonObject(jws.encodedPayload, 'claims set');
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (signature)', { cause: error });

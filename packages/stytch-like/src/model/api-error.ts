@@ -41,6 +41,11 @@ export const STYTCH_ERROR_TYPES = {
   },
   signing_key_unavailable: { status: 500, message: 'The JWT signing keys cannot be used (see the server log).' },
   project_not_found: { status: 404, message: 'Project could not be found.' },
+  invalid_public_token: {
+    status: 401,
+    message: "The public token (the HTTP Basic user name) is missing or is not this project's.",
+  },
+  origin_not_allowed: { status: 403, message: "This origin is not one of the project's authorized origins." },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   request_too_large: { status: 400, message: 'The request body is larger than this server accepts.' },
   unknown_field: { status: 400, message: 'The request has a field this endpoint does not accept.' },

@@ -22,7 +22,7 @@ export function mergeCustomClaims(current: JsonObject, changes: unknown): JsonOb
     if (value === null) delete next[key];
     else next[key] = value;
   }
-  if (Buffer.byteLength(JSON.stringify(next), 'utf8') > MAX_CUSTOM_CLAIMS_BYTES)
+  if (new TextEncoder().encode(JSON.stringify(next)).byteLength > MAX_CUSTOM_CLAIMS_BYTES)
     throw new StytchLikeApiError('custom_claims_too_large');
   return next;
 }

@@ -12,9 +12,9 @@ export function projectEnvironment(projectId: string): ProjectEnvironment {
   return projectId.startsWith('project-live-') ? 'live' : 'test';
 }
 
-/** A Stytch-style id: `user-test-<uuid>`, `session-live-<uuid>`, `request-id-test-<uuid>`, … */
+/** A Stytch-style id: `user-test-<uuid>`, `session-live-<uuid>`, `public-token-test-<uuid>`, … */
 export function newStytchId(
-  kind: 'user' | 'session' | 'email' | 'password' | 'request-id' | 'jwk',
+  kind: 'user' | 'session' | 'email' | 'password' | 'request-id' | 'jwk' | 'public-token',
   environment: ProjectEnvironment,
 ): string {
   return `${kind}-${environment}-${randomUUID()}`;

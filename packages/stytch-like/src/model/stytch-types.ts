@@ -60,16 +60,19 @@ export interface StytchUser {
   untrusted_metadata: JsonObject;
 }
 
-/** One public key of `GET /v1/sessions/jwks/:project_id`. */
-export interface StytchJwk {
-  kty: string;
+/**
+ * One public key of `GET /v1/sessions/jwks/:project_id`: an RSA key (`n`, `e`) for RS256, a P-256 key (`crv`, `x`,
+ * `y`) for ES256, or an Ed25519 key (`crv`, `x`) for EdDSA.
+ */
+export type StytchJwk = {
+  kid: string;
   use: 'sig';
   key_ops: ['verify'];
-  alg: 'RS256';
-  kid: string;
-  n: string;
-  e: string;
-}
+} & (
+  | { kty: 'RSA'; alg: 'RS256'; n: string; e: string }
+  | { kty: 'EC'; alg: 'ES256'; crv: 'P-256'; x: string; y: string }
+  | { kty: 'OKP'; alg: 'EdDSA'; crv: 'Ed25519'; x: string }
+);
 
 /** The session claim of a session JWT, under {@link SESSION_CLAIM}. */
 export interface StytchSessionClaim {

@@ -76,6 +76,21 @@ export function readAuthenticationResponse(
   return { session: readSession(body['session'], fail), sessionToken, sessionJwt };
 }
 
+/**
+ * Reads `session` from an answer that carries no tokens (the frontend-SDK API with HttpOnly cookies); `PROTOCOL` as
+ * {@link readAuthenticationResponse} for anything else.
+ */
+export function readSessionOnly(body: Record<string, unknown>, adapter: string): StytchSession {
+  return readSession(
+    body['session'],
+    (what) =>
+      new SessionTokenError('PROTOCOL', `the authentication response has no valid ${what}`, {
+        adapter,
+        cause: { fields: Object.keys(body).slice(0, 32) },
+      }),
+  );
+}
+
 function readSession(value: unknown, fail: (what: string) => SessionTokenError): StytchSession {
   if (!isPlainObject(value)) throw fail('session');
   const strings = ['session_id', 'user_id', 'started_at', 'last_accessed_at', 'expires_at'] as const;

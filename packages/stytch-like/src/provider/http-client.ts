@@ -2,8 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { SessionTokenError } from '@sessiontoken/core';
 import { invalidArgument, stytchLikeError } from '../model/adapter.js';
-import { StytchLikeApiError } from '../model/api-error.js';
-import { isPlainObject } from '../model/json.js';
+import { readResponse, scrub, secretsOf } from './response-reading.js';
 
 /** Options for the HTTP client a provider uses. */
 export interface StytchLikeHttpClientOptions {
@@ -23,7 +22,7 @@ export interface StytchLikeHttpClientOptions {
 /**
  * A small JSON client for the Stytch-like API over `node:http` / `node:https`, with its own keep-alive agent, so
  * that `close()` can destroy every socket it opened. Rejects with `SessionTokenError` (`UNAVAILABLE` for network
- * failures and timeouts, `PROTOCOL` for a body that is not JSON) or with {@link StytchLikeApiError} for an error
+ * failures and timeouts, `PROTOCOL` for a body that is not JSON) or with `StytchLikeApiError` for an error
  * response, which the caller maps.
  */
 export class StytchLikeHttpClient {
@@ -170,70 +169,4 @@ export class StytchLikeHttpClient {
 function unavailable(method: string, url: URL, cause: unknown): SessionTokenError {
   const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : 'error';
   return stytchLikeError('UNAVAILABLE', `${method} ${url.pathname} failed: ${reason}`, { cause });
-}
-
-/** Values of the request that must not come back in an error: a hostile or broken server may echo them. */
-function secretsOf(body: object | undefined): string[] {
-  if (!body) return [];
-  return Object.entries(body)
-    .filter(
-      (entry): entry is [string, string] =>
-        /^(session_token|session_jwt|password)$/.test(entry[0]) && typeof entry[1] === 'string' && entry[1] !== '',
-    )
-    .map(([, value]) => value);
-}
-
-/** The response text with every echoed secret of the request cut out, before any of it can reach an error. */
-function scrub(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) result = result.replaceAll(secret, '[redacted]');
-  return result;
-}
-
-/**
- * What a malformed answer looked like, for an error's `cause`: its status, size and field names, never its values
- * (a 2xx answer carries freshly issued tokens).
- */
-function describeBody(status: number, body: unknown, bytes?: number): Record<string, unknown> {
-  const shape = isPlainObject(body)
-    ? { fields: Object.keys(body).slice(0, 32) }
-    : { type: Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body };
-  return { status, ...(bytes === undefined ? {} : { bytes }), ...shape };
-}
-
-/** Parses a response: a 2xx JSON object, or a Stytch error body turned into {@link StytchLikeApiError}. */
-function readResponse(status: number, text: string): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not the SyntaxError: its message quotes the text.
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} with a body that is not JSON`, {
-      cause: { status, bytes: text.length },
-    });
-  }
-  if (!isPlainObject(body))
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} with JSON that is not an object`, {
-      cause: describeBody(status, body),
-    });
-  if (status >= 200 && status < 300) return body;
-  if (typeof body['error_type'] !== 'string') {
-    throw stytchLikeError('PROTOCOL', `the server answered ${status} without a Stytch error body`, {
-      cause: describeBody(status, body),
-    });
-  }
-  const details = isPlainObject(body['error_details'])
-    ? Object.fromEntries(
-        Object.entries(body['error_details']).filter(
-          (entry): entry is [string, string] => typeof entry[1] === 'string',
-        ),
-      )
-    : undefined;
-  throw new StytchLikeApiError(body['error_type'], {
-    statusCode: status,
-    message: typeof body['error_message'] === 'string' ? body['error_message'] : body['error_type'],
-    ...(details ? { details } : {}),
-    ...(typeof body['request_id'] === 'string' ? { requestId: body['request_id'] } : {}),
-    cause: body,
-  });
 }

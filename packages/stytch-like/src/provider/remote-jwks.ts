@@ -1,6 +1,6 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { importJWK, type CryptoKey, type JWK } from 'jose';
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS, SESSION_JWT_ALGORITHM } from '../jwt/session-jwt.js';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, type SessionJwtAlgorithm } from '../jwt/session-jwt.js';
 import { isPlainObject } from '../model/json.js';
 import type { StytchLikeHttpClient } from './http-client.js';
 
@@ -30,7 +30,7 @@ export interface RemoteJwksOptions {
  * fetched again when it is older than `maxAgeMs` or when a JWT names a `kid` it does not have (at most once per
  * `cooldownMs`). At most one fetch is in flight. When a fetch fails, the cached keys keep verifying (for up to
  * `staleIfErrorMs`) and the next fetch waits a doubling backoff; without usable cached keys the failure is passed
- * on. Only RS256 signing keys are kept.
+ * on. Only signing keys of the session JWT algorithms are kept (RSA for RS256, P-256 for ES256, Ed25519 for EdDSA).
  */
 export class RemoteJwks {
   readonly clockToleranceSeconds: number;
@@ -103,14 +103,11 @@ export class RemoteJwks {
         );
         const keys = new Map<string, CryptoKey>();
         for (const jwk of Array.isArray(body['keys']) ? body['keys'] : []) {
-          if (!isPlainObject(jwk) || typeof jwk['kid'] !== 'string' || jwk['kty'] !== 'RSA') continue;
-          if (
-            (jwk['alg'] !== undefined && jwk['alg'] !== SESSION_JWT_ALGORITHM) ||
-            (jwk['use'] !== undefined && jwk['use'] !== 'sig')
-          )
-            continue;
+          if (!isPlainObject(jwk) || typeof jwk['kid'] !== 'string') continue;
+          const alg = signatureAlgorithmOf(jwk);
+          if (alg === null || (jwk['use'] !== undefined && jwk['use'] !== 'sig')) continue;
           try {
-            keys.set(jwk['kid'], (await importJWK(jwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey);
+            keys.set(jwk['kid'], (await importJWK(jwk as JWK, alg)) as CryptoKey);
           } catch {
             // A key this client cannot use is skipped like one for another algorithm.
           }
@@ -138,4 +135,21 @@ export class RemoteJwks {
     })();
     await this.#fetching;
   }
+}
+
+/**
+ * The session JWT algorithm a JWK is for: RS256 for an RSA key, ES256 for a P-256 key, EdDSA for an Ed25519 key; its
+ * `alg`, when present, must say the same. `null` for any other key (skipped, as jose's JWKS sets skip them).
+ */
+function signatureAlgorithmOf(jwk: Record<string, unknown>): SessionJwtAlgorithm | null {
+  const inferred: SessionJwtAlgorithm | null =
+    jwk['kty'] === 'RSA'
+      ? 'RS256'
+      : jwk['kty'] === 'EC' && jwk['crv'] === 'P-256'
+        ? 'ES256'
+        : jwk['kty'] === 'OKP' && jwk['crv'] === 'Ed25519'
+          ? 'EdDSA'
+          : null;
+  if (inferred === null || (jwk['alg'] !== undefined && jwk['alg'] !== inferred)) return null;
+  return inferred;
 }

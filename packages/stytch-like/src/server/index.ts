@@ -38,6 +38,9 @@ export {
 } from './http/server.js';
 export type { StytchLikeServer, StytchLikeServerOptions } from './http/server.js';
 export { MIN_SECRET_LENGTH } from './http/basic-auth.js';
+export { SDK_API_PREFIX, SESSION_COOKIE, SESSION_JWT_COOKIE } from './http/sdk-api.js';
+export { SESSION_COOKIE_MODES } from './http/sdk-origins.js';
+export type { SessionCookieMode } from './http/sdk-origins.js';
 export { LOG_LEVELS } from './http/logging.js';
 export type { LogLevel, ServerLogOptions } from './http/logging.js';
 
@@ -60,4 +63,4 @@ export type { SqliteSessionStoreOptions } from './store/sqlite.js';
 export { PostgresSessionStore } from './store/postgres.js';
 export type { PostgresSessionStoreOptions } from './store/postgres.js';
 export { RedisSessionStore } from './store/redis.js';
-export type { RedisSessionStoreOptions } from './store/redis.js';
+export type { RedisSessionStoreOptions, RedisSweepOptions, RedisSweepStep } from './store/redis.js';

@@ -149,6 +149,28 @@ describe('the sessiontoken-stytch-like CLI', () => {
     expect(stderr).not.toContain(created.session_token);
   });
 
+  it('prints the project public token, the same after a restart on the same store, and serves the SDK API', async () => {
+    const { projectId, secret } = testProject();
+    const args = ['--port', '0', '--store', `sqlite:${join(dir, 'public-token.sqlite')}`, '--project-id', projectId];
+    const origin = 'https://app.shop.test';
+    const publicTokenOf = (output: string) => /^public token (\S+)$/m.exec(output)?.[1];
+    const first = await startServerProcess([...args, '--allowed-origin', origin], { STYTCH_LIKE_SECRET: secret });
+    const publicToken = publicTokenOf(first.output().stdout);
+    expect(publicToken).toMatch(/^public-token-test-[0-9a-f-]{36}$/);
+    const bootstrap = await fetch(`${first.url}/sdk/v1/projects/bootstrap/${publicToken}`, { headers: { origin } });
+    expect(bootstrap.status).toBe(200);
+    expect(bootstrap.headers.get('access-control-allow-origin')).toBe(origin);
+    const refused = await fetch(`${first.url}/sdk/v1/projects/bootstrap/${publicToken}`, {
+      headers: { origin: 'https://other.test' },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await first.stop()).toBe(0);
+    const second = await startServerProcess(args, { STYTCH_LIKE_SECRET: secret });
+    expect(publicTokenOf(second.output().stdout)).toBe(publicToken);
+    expect(await second.stop()).toBe(0);
+  });
+
   it('serves from environment variables alone and exits 0 on SIGINT', async () => {
     const { projectId, secret } = testProject();
     const server = await startServerProcess([], {

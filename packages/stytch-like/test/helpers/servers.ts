@@ -1,7 +1,13 @@
 import type { Socket } from 'node:net';
-import { createStytchLikeServer, type StytchLikeServer } from '../../src/server/http/server.js';
+import {
+  createStytchLikeServer,
+  type StytchLikeServer,
+  type StytchLikeServerOptions,
+} from '../../src/server/http/server.js';
 import type { ServerLogOptions } from '../../src/server/http/logging.js';
 import type { Clock } from '../../src/model/clock.js';
+import type { BruteForceLimits } from '../../src/server/service/brute-force-limits.js';
+import type { SessionJwtAlgorithm } from '../../src/jwt/session-jwt.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import type { SessionStore } from '../../src/server/store/session-store.js';
@@ -25,7 +31,19 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { store?: SessionStore; logger?: ServerLogOptions; bodyLimitBytes?: number; closeStore?: boolean } = {},
+  options: {
+    store?: SessionStore;
+    logger?: ServerLogOptions;
+    bodyLimitBytes?: number;
+    closeStore?: boolean;
+    /** Port to listen on (443 for the official frontend SDK). Default: a free one. */
+    port?: number;
+    /** Brute-force limits of the service. */
+    bruteForce?: Partial<BruteForceLimits>;
+    /** Frontend-SDK API and TLS options passed to the server as they are. */
+    server?: Pick<StytchLikeServerOptions, 'allowedOrigins' | 'sessionCookies' | 'cookieDomain' | 'tls'>;
+    jwtAlgorithm?: SessionJwtAlgorithm;
+  } = {},
 ): Promise<TestServer> {
   const { projectId, secret } = testProject();
   const store = options.store ?? new MemorySessionStore();
@@ -34,12 +52,15 @@ export async function startTestServer(
     projectId,
     passwordHashing: FAST_PASSWORD_HASHING,
     sweepIntervalMs: 0,
+    ...(options.bruteForce ? { bruteForce: options.bruteForce } : {}),
+    ...(options.jwtAlgorithm ? { jwtAlgorithm: options.jwtAlgorithm } : {}),
   });
   const server = createStytchLikeServer({
     service,
     secret,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...options.server,
   });
   const sockets = new Set<Socket>();
   const requestCounts = new Map<string, number>();
@@ -51,7 +72,7 @@ export async function startTestServer(
     const path = (request.url ?? '').split('?')[0] ?? '';
     requestCounts.set(path, (requestCounts.get(path) ?? 0) + 1);
   });
-  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  const url = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const extraServices: StytchLikeSessionService[] = [];
   return {
     url,

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A test CA and a server certificate it signed for `localhost` and 127.0.0.1, made with the machine's openssl. */
+/**
+ * A test CA and a server certificate it signed for `localhost`, 127.0.0.1 and any further `dnsNames`, made with the
+ * machine's openssl.
+ */
 export interface TestCertificates {
   readonly dir: string;
   readonly caFile: string;
@@ -12,7 +15,7 @@ export interface TestCertificates {
   cleanup(): void;
 }
 
-export function makeTestCertificates(): TestCertificates {
+export function makeTestCertificates(dnsNames: readonly string[] = []): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'stytch-like-tls-'));
   const file = (name: string) => join(dir, name);
   const openssl = (...args: string[]) =>
@@ -38,7 +41,7 @@ export function makeTestCertificates(): TestCertificates {
   openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   writeFileSync(
     file('server.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
+    `subjectAltName=${['DNS:localhost', 'IP:127.0.0.1', ...dnsNames.map((name) => `DNS:${name}`)].join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
   );
   openssl(
     'x509',

@@ -1,18 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Client, StytchError } from 'stytch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SESSION_JWT_ALGORITHMS } from '../../src/jwt/session-jwt.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';
 import { testStoreLocation, type TestStoreLocation } from '../helpers/stores.js';
 
-/** The unmodified official Node SDK (npm `stytch`) pointed at our server: the proof of compatibility. */
-describe('the official stytch SDK against the server', () => {
+/** JWKS members of each algorithm's keys. */
+const JWK_SHAPE = {
+  RS256: { kty: 'RSA', members: ['alg', 'e', 'key_ops', 'kid', 'kty', 'n', 'use'] },
+  ES256: { kty: 'EC', members: ['alg', 'crv', 'key_ops', 'kid', 'kty', 'use', 'x', 'y'] },
+  EdDSA: { kty: 'OKP', members: ['alg', 'crv', 'key_ops', 'kid', 'kty', 'use', 'x'] },
+} as const;
+
+/**
+ * The unmodified official Node SDK (npm `stytch`) pointed at our server: the proof of compatibility, with session JWTs
+ * signed by each algorithm (the SDK verifies JWTs locally with jose against the JWKS without pinning RS256).
+ */
+describe.each(SESSION_JWT_ALGORITHMS)('the official stytch SDK against the server, session JWTs in %s', (alg) => {
   let location: TestStoreLocation;
   let server: TestServer;
   let client: Client;
 
   beforeAll(async () => {
     location = testStoreLocation('sqlite');
-    server = await startTestServer({ store: await location.open() });
+    server = await startTestServer({ store: await location.open(), jwtAlgorithm: alg });
     // The SDK warns once about a custom env; that is expected here.
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     client = new Client({ project_id: server.projectId, secret: server.secret, env: `${server.url}/` });
@@ -51,6 +62,7 @@ describe('the official stytch SDK against the server', () => {
     const byJwt = await client.sessions.authenticate({ session_jwt: created.session_jwt });
     expect(byJwt.session.session_id).toBe(created.session?.session_id);
 
+    expect(JSON.parse(Buffer.from(byToken.session_jwt.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg });
     const local = await client.sessions.authenticateJwtLocal({ session_jwt: byToken.session_jwt });
     expect(local).toMatchObject({
       session_id: created.session?.session_id,
@@ -105,12 +117,13 @@ describe('the official stytch SDK against the server', () => {
     expect(server.requestCounts.get('/v1/sessions/authenticate')).toBe(before + 1);
   });
 
-  it('gets JWKS keys that jose accepts (use sig, key_ops verify, RS256) and no private key material', async () => {
+  it(`gets JWKS keys that jose accepts (use sig, key_ops verify, ${alg}) and no private key material`, async () => {
     const jwks = await client.sessions.getJWKS({ project_id: server.projectId });
     expect(jwks.keys.length).toBeGreaterThan(0);
+    const { kty, members } = JWK_SHAPE[alg];
     for (const key of jwks.keys) {
-      expect(key).toMatchObject({ kty: 'RSA', use: 'sig', key_ops: ['verify'], alg: 'RS256', kid: expect.any(String) });
-      expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'key_ops', 'kid', 'kty', 'n', 'use']);
+      expect(key).toMatchObject({ kty, use: 'sig', key_ops: ['verify'], alg, kid: expect.any(String) });
+      expect(Object.keys(key).sort()).toEqual(members);
     }
   });
 

@@ -3,11 +3,12 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
-import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { StytchLikeSessionService, sweepDelayMs } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import { EXPIRED_SESSION_RETENTION_MS, type SessionStore } from '../../src/server/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
+import { waitFor } from '../helpers/poll.js';
 
 const MINUTE = 60_000;
 const PASSWORD = 'correct horse battery staple';
@@ -356,5 +357,64 @@ describe('StytchLikeSessionService', () => {
       errorType: 'service_unavailable',
       statusCode: 503,
     });
+  });
+});
+
+describe('the background sweep', () => {
+  it('waits between half and one and a half intervals, drawn at random', () => {
+    expect(sweepDelayMs(60_000, 0)).toBe(30_000);
+    expect(sweepDelayMs(60_000, 0.5)).toBe(60_000);
+    expect(sweepDelayMs(60_000, 0.9999)).toBeLessThanOrEqual(90_000);
+    const delays = Array.from({ length: 500 }, () => sweepDelayMs(1000, Math.random()));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(500);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(1500);
+    // Spread over the range, so servers started together drift apart.
+    expect(Math.min(...delays)).toBeLessThan(700);
+    expect(Math.max(...delays)).toBeGreaterThan(1300);
+  });
+
+  it('sweeps again and again, never two sweeps at once even when one outlasts the interval', async () => {
+    const memory = new MemorySessionStore();
+    let sweeps = 0;
+    let running = 0;
+    let mostAtOnce = 0;
+    // The real store, with its sweep made slower than the interval.
+    const store = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'deleteSessionsExpiredBefore') {
+          return async (cutoff: Date) => {
+            sweeps++;
+            mostAtOnce = Math.max(mostAtOnce, ++running);
+            try {
+              await new Promise((resolve) => setTimeout(resolve, 40));
+              return await target.deleteSessionsExpiredBefore(cutoff);
+            } finally {
+              running--;
+            }
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as SessionStore;
+    const service = new StytchLikeSessionService({
+      store,
+      projectId: testProject().projectId,
+      passwordHashing: FAST_PASSWORD_HASHING,
+      sweepIntervalMs: 10,
+    });
+    try {
+      await waitFor(() => sweeps >= 5, { what: 'five background sweeps' });
+      expect(mostAtOnce).toBe(1);
+    } finally {
+      await service.close();
+      await waitFor(() => running === 0, { what: 'the last sweep to finish' });
+      await memory.close();
+    }
+  });
+
+  it('refuses a negative sweep interval', () => {
+    const options = { store: new MemorySessionStore(), projectId: testProject().projectId, sweepIntervalMs: -1 };
+    expect(() => new StytchLikeSessionService(options)).toThrow(TypeError);
   });
 });

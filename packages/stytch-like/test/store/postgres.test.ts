@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { PostgresSessionStore } from '../../src/server/store/postgres.js';
 import { FAST_PASSWORD_HASHING, POSTGRES_URL, testProject, uniqueName } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, withPostgres } from '../helpers/stores.js';
-import { describeSessionStoreContract } from './store-contract.js';
+import { describeSessionStoreContract, newSession } from './store-contract.js';
 
 const location = testStoreLocation('postgres');
 afterAll(() => location.cleanup());
@@ -27,7 +28,13 @@ describe('PostgresSessionStore, checked straight in the database', () => {
           [otherSchema],
         ),
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['counters', 'sessions', 'signing_keys', 'users']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'counters',
+        'sessions',
+        'settings',
+        'signing_keys',
+        'users',
+      ]);
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await withPostgres((client) => client.query(`DROP SCHEMA IF EXISTS "${otherSchema}" CASCADE`));
@@ -90,5 +97,30 @@ describe('PostgresSessionStore, checked straight in the database', () => {
       code: 'UNAVAILABLE',
     });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('keeps no stored value in its errors: a refused write carries the SQLSTATE and constraint, not the failing row', async () => {
+    const store = await location.open();
+    const sessions = `"${schema}".sessions`;
+    try {
+      await withPostgres((client) =>
+        client.query(`ALTER TABLE ${sessions} ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID`),
+      );
+      const session = newSession(`user-test-${randomUUID()}`);
+      const error = await store.insertSession(session).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'SessionStoreError',
+        code: 'FAILED',
+        cause: { name: 'PostgresServerError', code: '23514', table: 'sessions', constraint: 'refuse_writes' },
+      });
+      // PostgreSQL's own answer quotes the whole row in its detail: the token id, the secret hash, the user.
+      const shown = `${inspect(error, { depth: 10 })}${JSON.stringify((error as Error).cause)}`;
+      for (const value of [session.tokenId, session.secretHash, session.sessionId, session.userId]) {
+        expect(shown).not.toContain(value);
+      }
+    } finally {
+      await withPostgres((client) => client.query(`ALTER TABLE ${sessions} DROP CONSTRAINT IF EXISTS refuse_writes`));
+      await store.close();
+    }
   });
 });

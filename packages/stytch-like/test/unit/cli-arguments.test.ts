@@ -26,6 +26,10 @@ describe('CLI arguments', () => {
       keyEncryptionKeys: undefined,
       maxSessionLifetimeMinutes: undefined,
       expiredJwtMaxAgeSeconds: undefined,
+      allowedOrigins: [],
+      sessionCookies: 'none',
+      cookieDomain: undefined,
+      jwtAlgorithm: undefined,
     });
     const env = {
       STYTCH_LIKE_PORT: '4000',
@@ -48,6 +52,60 @@ describe('CLI arguments', () => {
     expect(parseCliArguments(['serve', '--port=0', ...required], {})).toMatchObject({ port: 0 });
   });
 
+  it('parse the frontend-SDK options: repeatable --allowed-origin, --session-cookies and --cookie-domain', () => {
+    const parsed = parseCliArguments(
+      [
+        'serve',
+        ...required,
+        '--allowed-origin',
+        'https://app.shop.test',
+        '--allowed-origin',
+        'http://localhost:5173',
+        '--session-cookies',
+        'httponly',
+        '--cookie-domain',
+        'shop.test',
+      ],
+      {},
+    );
+    expect(parsed).toMatchObject({
+      allowedOrigins: ['https://app.shop.test', 'http://localhost:5173'],
+      sessionCookies: 'httponly',
+      cookieDomain: 'shop.test',
+    });
+    const env = {
+      STYTCH_LIKE_ALLOWED_ORIGINS: 'https://a.shop.test, https://b.shop.test',
+      STYTCH_LIKE_SESSION_COOKIES: 'httponly',
+      STYTCH_LIKE_COOKIE_DOMAIN: 'shop.test',
+    };
+    expect(parseCliArguments(['serve', ...required], env)).toMatchObject({
+      allowedOrigins: ['https://a.shop.test', 'https://b.shop.test'],
+      sessionCookies: 'httponly',
+      cookieDomain: 'shop.test',
+    });
+    // A flag replaces the variable's list.
+    expect(parseCliArguments(['serve', ...required, '--allowed-origin', 'https://c.shop.test'], env)).toMatchObject({
+      allowedOrigins: ['https://c.shop.test'],
+    });
+  });
+
+  it('refuse origins that are not exactly scheme://host[:port], unknown cookie modes and a stray cookie domain', () => {
+    const refused: Array<[string[], RegExp]> = [
+      [['--allowed-origin', 'https://app.shop.test/'], /--allowed-origin .*scheme:\/\/host\[:port\]/],
+      [['--allowed-origin', 'https://app.shop.test/login'], /--allowed-origin/],
+      [['--allowed-origin', '*'], /--allowed-origin/],
+      [['--allowed-origin', 'ftp://app.shop.test'], /--allowed-origin/],
+      [['--session-cookies', 'readable'], /--session-cookies .*none, httponly/],
+      [['--cookie-domain', 'shop.test'], /--cookie-domain .*goes with --session-cookies httponly/],
+      [['--session-cookies', 'httponly', '--cookie-domain', '.shop.test'], /--cookie-domain/],
+      [['--session-cookies', 'httponly', '--cookie-domain', 'localhost:8443'], /--cookie-domain/],
+    ];
+    for (const [args, message] of refused) {
+      expect(() => parseCliArguments(['serve', ...required, ...args], {}), args.join(' ')).toThrow(CliUsageError);
+      expect(() => parseCliArguments(['serve', ...required, ...args], {}), args.join(' ')).toThrow(message);
+    }
+  });
+
   it('parse rotate-keys with its overlap', () => {
     expect(parseCliArguments(['rotate-keys', '--store', 'memory:'], {})).toEqual({
       command: 'rotate-keys',
@@ -56,10 +114,28 @@ describe('CLI arguments', () => {
       overlapMs: 30 * 86_400_000,
       dropPrevious: false,
       keyEncryptionKeys: undefined,
+      jwtAlgorithm: undefined,
     });
     expect(parseCliArguments(['rotate-keys', '--overlap', '90m'], { STYTCH_LIKE_STORE: 'memory:' })).toMatchObject({
       overlapMs: 90 * 60_000,
     });
+  });
+
+  it('take the JWT algorithm from --jwt-alg or STYTCH_LIKE_JWT_ALG for serve and rotate-keys, and refuse others', () => {
+    for (const alg of ['RS256', 'ES256', 'EdDSA']) {
+      expect(parseCliArguments(['serve', ...required, '--jwt-alg', alg], {})).toMatchObject({ jwtAlgorithm: alg });
+      expect(parseCliArguments(['serve', ...required], { STYTCH_LIKE_JWT_ALG: alg })).toMatchObject({
+        jwtAlgorithm: alg,
+      });
+      expect(parseCliArguments(['rotate-keys', '--store', 'memory:', '--jwt-alg', alg], {})).toMatchObject({
+        jwtAlgorithm: alg,
+      });
+    }
+    for (const bad of ['HS256', 'none', 'rs256', 'ES384']) {
+      expect(() => parseCliArguments(['serve', ...required, '--jwt-alg', bad], {})).toThrow(
+        new CliUsageError('--jwt-alg (STYTCH_LIKE_JWT_ALG) must be one of RS256, ES256, EdDSA'),
+      );
+    }
   });
 
   it('recognise help and version', () => {

@@ -20,7 +20,7 @@ const LAYERS = [
   'server/provider',
   'server/cli',
 ] as const;
-const ENTRIES = ['index.ts', 'server/index.ts'];
+const ENTRIES = ['index.ts', 'node.ts', 'server/index.ts'];
 // Same rank: neither may import the other (the HTTP server and the embedded provider both stand on the service).
 const RANK: Record<string, number> = { 'server/http': 6, 'server/provider': 6, 'server/cli': 7 };
 
@@ -69,7 +69,7 @@ function upwardImports(graph: Map<string, string[]>): string[] {
         continue;
       }
       if (ENTRIES.includes(file)) {
-        if (file === 'index.ts' && imported.startsWith('server/')) found.push(`${file} -> ${imported}`);
+        if (file !== 'server/index.ts' && imported.startsWith('server/')) found.push(`${file} -> ${imported}`);
         continue;
       }
       const from = layerOf(file);

@@ -58,7 +58,10 @@ export const authenticateGroup: ContractGroupFactory = (options) => ({
               .toBe(true);
             ctx.expect(provider.getSession()?.expiresAt?.getTime(), 'getSession() reflects the extension').toBe(after);
             const other = await ctx.provider();
-            const seen = await ctx.within(other.setSessionToken(provider.getTokens()!), 'reattach after extending');
+            const seen = await ctx.within(
+              other.setSessionToken(await ctx.tokensOf(provider)),
+              'reattach after extending',
+            );
             ctx.expect(seen.expiresAt?.getTime(), 'the backend keeps the extension').toBe(after);
           },
         }

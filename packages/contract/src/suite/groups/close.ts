@@ -90,7 +90,10 @@ export const closeGroup: ContractGroupFactory = (options) => ({
           provider.setSessionToken(true);
           await ctx.work(provider, 'before close');
           const other = await ctx.options.createProvider();
-          await ctx.within(other.setSessionToken(provider.getSessionToken()), 'setSessionToken(token)');
+          await ctx.within(
+            other.setSessionToken((await ctx.tokensOf(provider)).sessionToken),
+            'setSessionToken(token)',
+          );
           await ctx.within(other.close(), 'close() of a reattached provider');
         } finally {
           await ctx.within(provider.close(), 'close()');

@@ -42,7 +42,7 @@ export const concurrencyGroup: ContractGroupFactory = (options) => {
             ),
             `${n} parallel opens`,
           );
-          const tokens = new Set(providers.map((p) => p.getSessionToken()));
+          const tokens = new Set(await Promise.all(providers.map(async (p) => (await ctx.tokensOf(p)).sessionToken)));
           tokens.delete('');
           ctx.expect(tokens.size, 'distinct non-empty tokens').toBe(n);
         },

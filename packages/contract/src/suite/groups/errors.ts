@@ -36,7 +36,7 @@ export const errorsGroup: ContractGroupFactory = (options) => ({
       name: "no error's message, String(), JSON form or cause chain contains a token or JWT value",
       async body(ctx) {
         const { provider } = await ctx.opened();
-        const live = provider.getTokens()!;
+        const live = await ctx.tokensOf(provider);
         const refused = await rejectedTokens(ctx, live);
         const errors: Array<{ label: string; error: SessionTokenError; secrets: string[] }> = [];
         const other = await ctx.provider();

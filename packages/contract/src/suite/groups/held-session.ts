@@ -1,5 +1,6 @@
 import { SessionTokenError } from '@sessiontoken/core';
-import type { ContractGroupFactory } from '../define.js';
+import type { Outage } from '../api.js';
+import type { ContractGroupFactory, ContractTestDefinition } from '../define.js';
 import { heldState, rejectedTokens } from '../rejected-tokens.js';
 
 /** Tries to change every part of a value the provider handed out; frozen parts throw, which is fine. */
@@ -37,7 +38,7 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
       async body(ctx) {
         for (const tokenMode of [true, false]) {
           const { provider } = await ctx.opened();
-          const refused = await rejectedTokens(ctx, provider.getTokens()!);
+          const refused = await rejectedTokens(ctx, await ctx.tokensOf(provider));
           provider.setSessionToken(tokenMode);
           const before = heldState(provider);
           for (const { label, value, codes } of refused) {
@@ -102,7 +103,7 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
         ctx.expect(held === null, 'getSession() after two racing open() calls').toBe(false);
         const other = await ctx.provider();
         const seen = await ctx.within(
-          other.setSessionToken(provider.getTokens()!),
+          other.setSessionToken(await ctx.tokensOf(provider)),
           'reattach with the token the provider holds',
         );
         ctx
@@ -129,8 +130,59 @@ export const heldSessionGroup: ContractGroupFactory = (options) => ({
             .toBe(true);
         ctx.expect(reattached.status, 'the racing reattach').toBe('fulfilled');
         ctx.expect(provider.getSession()?.sessionId, 'the session held after both settled').toBe(next.sessionId);
-        ctx.expect(provider.getSessionToken(), 'the token held after both settled').toBe(token);
+        ctx.expect((await ctx.tokensOf(provider)).sessionToken, 'the token held after both settled').toBe(token);
       },
     },
+    ...(options.outage ? [backendOutage(options.outage, options.capabilities.serverRevocation)] : []),
   ],
 });
+
+/**
+ * A provider cut off from its backend rejects with `UNAVAILABLE` and keeps its session: a network fault must not end
+ * a user's session, and `revoke()` must not report success for a session the backend never heard about.
+ */
+function backendOutage<C>(outage: Outage, serverRevocation: boolean): ContractTestDefinition<C> {
+  return {
+    name: 'a provider cut off from its backend rejects with UNAVAILABLE and keeps its session until the backend answers again',
+    async body(ctx) {
+      const { provider, token } = await ctx.opened();
+      const other = await ctx.provider();
+      const credentials = await ctx.within(Promise.resolve(ctx.options.credentials()), 'credentials()');
+      const before = heldState(provider);
+      const reconnect = [
+        await ctx.within(outage(provider as never), 'outage(provider)'),
+        await ctx.within(outage(other as never), 'outage(another provider)'),
+      ];
+      try {
+        const attempts: Array<[string, () => Promise<unknown>]> = [
+          ['authenticate()', () => provider.authenticate()],
+          ['setSessionToken(token)', () => provider.setSessionToken(token)],
+        ];
+        if (serverRevocation) attempts.push(['revoke()', () => provider.revoke()]);
+        for (const [label, attempt] of attempts) {
+          await ctx.rejects(attempt, ['UNAVAILABLE'], `${label} while the backend does not answer`);
+          ctx.expect(heldState(provider), `what the provider holds after ${label} found no backend`).toBe(before);
+        }
+        await ctx.rejects(
+          () => other.setSessionToken(token),
+          ['UNAVAILABLE'],
+          'setSessionToken(token) of another provider while the backend does not answer',
+        );
+        await ctx.rejects(
+          () => other.open(credentials),
+          ['UNAVAILABLE'],
+          'open(credentials) while the backend does not answer',
+        );
+        ctx.expect(other.getSession(), 'getSession() of a provider that never reached the backend').toBeNull();
+      } finally {
+        for (const connect of reconnect) await ctx.within(connect(), 'connecting again after outage()');
+      }
+      await ctx.work(provider, 'after the backend answers again');
+      const seen = await ctx.within(
+        other.setSessionToken(token),
+        'setSessionToken(token) after the backend answers again',
+      );
+      ctx.expect(seen.subject, 'the session after the backend answers again').toBe(provider.getSession()?.subject);
+    },
+  };
+}

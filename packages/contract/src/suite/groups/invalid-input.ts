@@ -85,7 +85,7 @@ export const invalidInputGroup: ContractGroupFactory = (options) => ({
             name: 'a valid session token with a tampered session JWT rejects with INVALID_TOKEN',
             async body(ctx: ContractContext<unknown>) {
               const { provider } = await ctx.opened();
-              const { sessionToken, sessionJwt } = provider.getTokens()!;
+              const { sessionToken, sessionJwt } = await ctx.tokensOf(provider);
               await expectInvalid(ctx, [{ sessionToken, sessionJwt: forgedJwt(sessionJwt!) }], 'tampered JWT');
             },
           },

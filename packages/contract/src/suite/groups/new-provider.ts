@@ -1,3 +1,4 @@
+import type { ProviderCapabilities } from '@sessiontoken/core';
 import type { ContractGroupFactory } from '../define.js';
 
 const CAPABILITY_NAMES = ['jwt', 'serverRevocation', 'slidingExpiry', 'statelessReattach', 'tokenRenewal'] as const;
@@ -22,8 +23,13 @@ export const newProviderGroup: ContractGroupFactory = (options) => ({
         ctx
           .expect(typeof provider.name === 'string' && provider.name.length > 0, 'provider.name is a non-empty string')
           .toBe(true);
-        const declared = Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, provider.capabilities[name]]));
-        const expected = Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, options.capabilities[name]]));
+        // `exposesTokens` may be left out, meaning true.
+        const flags = (capabilities: ProviderCapabilities): Record<string, boolean> => {
+          const entries = CAPABILITY_NAMES.map((name): [string, boolean] => [name, capabilities[name]]);
+          return Object.fromEntries([...entries, ['exposesTokens', capabilities.exposesTokens ?? true]]);
+        };
+        const declared = flags(provider.capabilities);
+        const expected = flags(options.capabilities);
         ctx.expect(declared, 'provider.capabilities').toEqual(expected);
       },
     },

@@ -50,7 +50,7 @@ export const onChangeGroup: ContractGroupFactory = (options) => ({
         await ctx.within(provider.open(await options.credentials()), 'open(credentials)');
         ctx.expect(seen, 'events after open').toContain('opened');
         provider.setSessionToken(true);
-        const token = provider.getSessionToken();
+        const token = (await ctx.tokensOf(provider)).sessionToken;
 
         const other = await ctx.provider();
         const otherSeen: SessionChangeReason[] = [];
@@ -117,7 +117,7 @@ export const onChangeGroup: ContractGroupFactory = (options) => ({
           )
           .toContain('authenticated');
         const other = await ctx.provider();
-        const token = provider.getSessionToken();
+        const { sessionToken: token } = await ctx.tokensOf(provider);
         ctx
           .expect(
             await eventsOf(ctx, other, 'setSessionToken(token)', () => other.setSessionToken(token)),

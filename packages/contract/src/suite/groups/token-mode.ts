@@ -1,5 +1,6 @@
 import { isCookieSafeToken } from '@sessiontoken/core';
-import type { ContractGroupFactory } from '../define.js';
+import type { ContractOptions } from '../api.js';
+import type { ContractGroupFactory, ContractTestDefinition } from '../define.js';
 
 export const tokenModeGroup: ContractGroupFactory = (options) => ({
   id: 'token-mode',
@@ -19,6 +20,13 @@ export const tokenModeGroup: ContractGroupFactory = (options) => ({
         ctx.expect(provider.getTokens(), 'getTokens() with token mode off').toBeNull();
       },
     },
+    ...(options.capabilities.exposesTokens === false ? hiddenTokenTests(options) : exposedTokenTests(options)),
+  ],
+});
+
+/** Where tokens are exposed: token mode shows and hides them. */
+function exposedTokenTests<Credentials>(options: ContractOptions<Credentials>): ContractTestDefinition<Credentials>[] {
+  return [
     {
       name: 'setSessionToken(true) exposes a cookie-safe token and setSessionToken(false) hides it again',
       async body(ctx) {
@@ -51,5 +59,37 @@ export const tokenModeGroup: ContractGroupFactory = (options) => ({
         ctx.expect(isCookieSafeToken(provider.getSessionToken()), 'getSessionToken() after open').toBe(true);
       },
     },
-  ],
-});
+  ];
+}
+
+/** Where sessions are held in HttpOnly cookies (`exposesTokens: false`): no token shows, whatever token mode is. */
+function hiddenTokenTests<Credentials>(options: ContractOptions<Credentials>): ContractTestDefinition<Credentials>[] {
+  return [
+    {
+      name: 'exposes no token with a live session, token mode on or off (exposesTokens: false)',
+      async body(ctx) {
+        const provider = await ctx.provider();
+        provider.setSessionToken(true);
+        await ctx.within(provider.open(await options.credentials()), 'open(credentials)');
+        ctx.expectTokensHidden(provider, 'after open() with token mode on');
+        await ctx.work(provider, 'with the tokens hidden');
+        ctx.expectTokensHidden(provider, 'after backend work');
+        provider.setSessionToken(false);
+        ctx.expect(provider.getTokens(), 'getTokens() with token mode off').toBeNull();
+        ctx.expect(provider.getSession()?.subject, 'the session survives turning token mode off').toBeTruthy();
+      },
+    },
+    {
+      name: 'holds a session whose hidden tokens the backend accepts, although getTokens() is null',
+      async body(ctx) {
+        const { provider, info } = await ctx.opened();
+        const other = await ctx.provider();
+        const seen = await ctx.within(
+          other.setSessionToken(await ctx.tokensOf(provider)),
+          'reattach with hidden tokens',
+        );
+        ctx.expect(seen.sessionId, 'the hidden tokens are the held session').toBe(info.sessionId);
+      },
+    },
+  ];
+}

@@ -1,10 +1,17 @@
 import { BlockList, isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { MIN_SECRET_LENGTH } from '../http/basic-auth.js';
+import {
+  checkAllowedOrigins,
+  checkCookieDomain,
+  SESSION_COOKIE_MODES,
+  type SessionCookieMode,
+} from '../http/sdk-origins.js';
 import { LOG_LEVELS, type LogLevel } from '../http/logging.js';
 import { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
 import { parseStoreUrl } from '../store/open-store.js';
 import { isSessionStoreError } from '../store/session-store.js';
+import { isSessionJwtAlgorithm, SESSION_JWT_ALGORITHMS, type SessionJwtAlgorithm } from '../../jwt/session-jwt.js';
 
 /** Defaults of `serve`; one place, used by the parser and the help text. */
 export const SERVE_DEFAULTS = {
@@ -32,6 +39,10 @@ export const ENV = {
   keyEncryptionKey: KEY_ENCRYPTION_KEY_ENV,
   maxSessionLifetime: 'STYTCH_LIKE_MAX_SESSION_LIFETIME',
   expiredJwtMaxAge: 'STYTCH_LIKE_EXPIRED_JWT_MAX_AGE',
+  allowedOrigins: 'STYTCH_LIKE_ALLOWED_ORIGINS',
+  sessionCookies: 'STYTCH_LIKE_SESSION_COOKIES',
+  cookieDomain: 'STYTCH_LIKE_COOKIE_DOMAIN',
+  jwtAlg: 'STYTCH_LIKE_JWT_ALG',
 } as const;
 
 /** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
@@ -69,6 +80,11 @@ export type CliCommand =
       readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
       readonly maxSessionLifetimeMinutes: number | undefined;
       readonly expiredJwtMaxAgeSeconds: number | undefined;
+      /** Origins of the pages that may call the frontend-SDK API. */
+      readonly allowedOrigins: readonly string[];
+      readonly sessionCookies: SessionCookieMode;
+      readonly cookieDomain: string | undefined;
+      readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
     }
   | {
       readonly command: 'rotate-keys';
@@ -77,6 +93,7 @@ export type CliCommand =
       readonly overlapMs: number;
       readonly dropPrevious: boolean;
       readonly keyEncryptionKeys: readonly Uint8Array[] | undefined;
+      readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
     }
   | { readonly command: 'encrypt-keys'; readonly storeUrl: string; readonly keyEncryptionKeys: readonly Uint8Array[] }
   | { readonly command: 'revoke-sessions'; readonly storeUrl: string; readonly userId: string };
@@ -134,9 +151,14 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'insecure-http': { type: 'boolean' },
     'max-session-lifetime': { type: 'string' },
     'expired-jwt-max-age': { type: 'string' },
+    'allowed-origin': { type: 'string', multiple: true },
+    'session-cookies': { type: 'string' },
+    'cookie-domain': { type: 'string' },
+    'jwt-alg': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'serve' };
+  const { allowedOrigins, sessionCookies, cookieDomain } = parseSdkOptions(values, env);
   const portText = pick(values['port'], env[ENV.port]);
   const port = portText === undefined ? SERVE_DEFAULTS.port : parsePort(portText);
   const host = pick(values['host'], env[ENV.host]) ?? SERVE_DEFAULTS.host;
@@ -184,11 +206,66 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
       maxAge === undefined
         ? undefined
         : parseDuration(maxAge, `--expired-jwt-max-age (${ENV.expiredJwtMaxAge})`, 0) / 1000,
+    allowedOrigins,
+    sessionCookies,
+    cookieDomain,
+    jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
   };
 }
 
+/** `--allowed-origin` (repeatable; or comma-separated in the variable), `--session-cookies`, `--cookie-domain`. */
+function parseSdkOptions(
+  values: Record<string, FlagValue>,
+  env: Readonly<Record<string, string | undefined>>,
+): { allowedOrigins: string[]; sessionCookies: SessionCookieMode; cookieDomain: string | undefined } {
+  const flagged = values['allowed-origin'];
+  const allowedOrigins = Array.isArray(flagged)
+    ? flagged
+    : (pick(undefined, env[ENV.allowedOrigins]) ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== '');
+  try {
+    checkAllowedOrigins(allowedOrigins);
+  } catch (error) {
+    throw new CliUsageError(`--allowed-origin (${ENV.allowedOrigins}): ${(error as Error).message}`);
+  }
+  const mode = pick(values['session-cookies'], env[ENV.sessionCookies]) ?? 'none';
+  if (!(SESSION_COOKIE_MODES as readonly string[]).includes(mode)) {
+    throw new CliUsageError(
+      `--session-cookies (${ENV.sessionCookies}) must be one of ${SESSION_COOKIE_MODES.join(', ')}`,
+    );
+  }
+  const domain = pick(values['cookie-domain'], env[ENV.cookieDomain]);
+  if (domain !== undefined && mode !== 'httponly') {
+    throw new CliUsageError(`--cookie-domain (${ENV.cookieDomain}) goes with --session-cookies httponly`);
+  }
+  try {
+    return {
+      allowedOrigins,
+      sessionCookies: mode as SessionCookieMode,
+      cookieDomain: domain === undefined ? undefined : checkCookieDomain(domain),
+    };
+  } catch (error) {
+    throw new CliUsageError(`--cookie-domain (${ENV.cookieDomain}): ${(error as Error).message}`);
+  }
+}
+
+/** `--jwt-alg` (`STYTCH_LIKE_JWT_ALG`): RS256, ES256 or EdDSA; `undefined` for the default (RS256). */
+function parseJwtAlgorithm(
+  flag: FlagValue,
+  env: Readonly<Record<string, string | undefined>>,
+): SessionJwtAlgorithm | undefined {
+  const text = pick(flag, env[ENV.jwtAlg]);
+  if (text === undefined) return undefined;
+  if (!isSessionJwtAlgorithm(text)) {
+    throw new CliUsageError(`--jwt-alg (${ENV.jwtAlg}) must be one of ${SESSION_JWT_ALGORITHMS.join(', ')}`);
+  }
+  return text;
+}
+
 /** `--secret`, `STYTCH_LIKE_SECRET` or `STYTCH_LIKE_SECRETS` (comma-separated), exactly one of them. */
-function parseSecrets(flag: string | boolean | undefined, env: Readonly<Record<string, string | undefined>>): string[] {
+function parseSecrets(flag: FlagValue, env: Readonly<Record<string, string | undefined>>): string[] {
   const single = pick(flag, env[ENV.secret]);
   const several = pick(undefined, env[ENV.secrets]);
   if (single !== undefined && several !== undefined) {
@@ -222,7 +299,7 @@ function parseKek(env: Readonly<Record<string, string | undefined>>): Uint8Array
   }
 }
 
-function requireStore(flag: string | boolean | undefined, env: Readonly<Record<string, string | undefined>>): string {
+function requireStore(flag: FlagValue, env: Readonly<Record<string, string | undefined>>): string {
   const storeText = pick(flag, env[ENV.store]);
   if (storeText === undefined) throw new CliUsageError(`--store (or ${ENV.store}) is required`);
   return checkStoreUrl(storeText);
@@ -260,6 +337,7 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
     'project-id': { type: 'string' },
     overlap: { type: 'string' },
     'drop-previous': { type: 'boolean' },
+    'jwt-alg': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'rotate-keys' };
@@ -273,16 +351,27 @@ function parseRotateKeys(args: readonly string[], env: Readonly<Record<string, s
   }
   const overlapText = (values['overlap'] as string | undefined) ?? DEFAULT_ROTATION_OVERLAP;
   const overlapMs = parseDuration(overlapText, '--overlap', MIN_OVERLAP_MS);
-  return { command: 'rotate-keys', storeUrl, projectId, overlapMs, dropPrevious, keyEncryptionKeys: parseKek(env) };
+  return {
+    command: 'rotate-keys',
+    storeUrl,
+    projectId,
+    overlapMs,
+    dropPrevious,
+    keyEncryptionKeys: parseKek(env),
+    jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
+  };
 }
 
-type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+/** A parsed flag: a string, a boolean switch, or the strings of a repeatable flag. */
+type FlagValue = string | boolean | string[] | undefined;
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
-function parseFlags(args: readonly string[], options: FlagSpec): Record<string, string | boolean | undefined> {
+function parseFlags(args: readonly string[], options: FlagSpec): Record<string, FlagValue> {
   try {
     const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
     if (positionals.length > 0) throw new CliUsageError(`unexpected argument "${clip(positionals[0] ?? '')}"`);
-    return values;
+    // A repeatable flag is declared as a string flag: its values are strings.
+    return values as Record<string, FlagValue>;
   } catch (error) {
     if (error instanceof CliUsageError) throw error;
     // node:util's messages name the flag and are one line.
@@ -292,7 +381,7 @@ function parseFlags(args: readonly string[], options: FlagSpec): Record<string, 
   }
 }
 
-function pick(flag: string | boolean | undefined, fromEnv: string | undefined): string | undefined {
+function pick(flag: FlagValue, fromEnv: string | undefined): string | undefined {
   if (typeof flag === 'string') return flag;
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }

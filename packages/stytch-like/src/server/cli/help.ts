@@ -14,8 +14,10 @@ export const BIN = 'sessiontoken-stytch-like';
 const SERVE_HELP = `Usage: ${BIN} serve [options]
 
 Serves the Stytch-compatible session API at https://HOST:PORT/ with --tls-cert and --tls-key, else http://HOST:PORT/
-(the official stytch SDK works against it with env: 'https://HOST:PORT/'). Plain HTTP is refused on an address
-other than loopback unless --insecure-http is given (for a TLS-terminating proxy in front). Prints
+(the official stytch SDK works against it with env: 'https://HOST:PORT/'), and the frontend-SDK API under /sdk/v1
+(the official @stytch/vanilla-js works against it with customBaseUrl, over HTTPS on port 443). Plain HTTP is
+refused on an address other than loopback unless --insecure-http is given (for a TLS-terminating proxy in front).
+Prints the project's public token ("public token public-token-test-…", kept in the store) and then
 "listening on https://HOST:PORT" once ready; SIGTERM or SIGINT shut it down cleanly.
 
 Options (each falls back to an environment variable):
@@ -33,6 +35,16 @@ Options (each falls back to an environment variable):
   --max-session-lifetime <d>  absolute session lifetime, e.g. 30d ${ENV.maxSessionLifetime}  default 366d
   --expired-jwt-max-age <d>   how long past exp a session_jwt still finds its session, e.g. 1h, 0s
                                                          ${ENV.expiredJwtMaxAge}  default 1h
+  --allowed-origin <origin>  a page origin (https://app.example.com) that may call the frontend-SDK API at
+                       /sdk/v1 with credentialed CORS; repeat for several. Other origins get 403.
+                                                         ${ENV.allowedOrigins} (comma-separated)
+  --session-cookies <mode>   none: tokens in the answer body, kept by the SDK in the page's cookies (default);
+                       httponly: HttpOnly; Secure; SameSite=Lax cookies stytch_session and stytch_session_jwt,
+                       tokens left out of the body (the SDK's getTokens() is null)   ${ENV.sessionCookies}
+  --cookie-domain <domain>   Domain of the HttpOnly cookies: the parent domain of the API and the pages, e.g.
+                       shop.example for api.shop.example and app.shop.example   ${ENV.cookieDomain}
+  --jwt-alg <alg>      session_jwt signing algorithm: RS256, ES256 (P-256) or EdDSA (Ed25519)
+                                                         ${ENV.jwtAlg}  default RS256; a change rotates the key
   --log-level <level>  ${LOG_LEVELS.join(', ')}
                                                          ${ENV.logLevel}   default ${SERVE_DEFAULTS.logLevel}
   -h, --help           show this help
@@ -72,6 +84,8 @@ Options:
   --overlap <d>        how long the previous key stays in the JWKS, e.g. 30d, 12h, 90m (at least 5m)
                                                          default ${DEFAULT_ROTATION_OVERLAP}
   --drop-previous      delete the previous keys now instead
+  --jwt-alg <alg>      the new key's algorithm: RS256, ES256 or EdDSA   ${ENV.jwtAlg}  default RS256
+                       (servers signing with another would rotate back: give them the same --jwt-alg)
   --project-id <id>    only sets the key id's test/live marker   ${ENV.projectId}
   -h, --help           show this help
 `;
@@ -100,7 +114,7 @@ Options:
 const MAIN_HELP = `Usage: ${BIN} <command> [options]
 
 A self-hostable session service in Stytch's model: an opaque session_token that can be revoked at once, plus a
-short-lived session_jwt (RS256, JWKS) that services can verify locally.
+short-lived session_jwt (RS256 by default, ES256 or EdDSA with --jwt-alg; JWKS) that services can verify locally.
 
 Commands:
   serve            run the HTTP API

@@ -80,6 +80,7 @@ async function serve(
     ...(scryptLogCost === undefined ? {} : { passwordHashing: { cost: 2 ** scryptLogCost } }),
     onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
+    ...(config.jwtAlgorithm === undefined ? {} : { jwtAlgorithm: config.jwtAlgorithm }),
     ...(config.maxSessionLifetimeMinutes === undefined
       ? {}
       : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),
@@ -88,6 +89,7 @@ async function serve(
       : { expiredJwtMaxAgeSeconds: config.expiredJwtMaxAgeSeconds }),
   });
   let server: ReturnType<typeof createStytchLikeServer>;
+  let publicToken: string;
   try {
     // Refuse to start, rather than fail every sign-in, when the signing keys cannot be used.
     await service.checkSigningKeys();
@@ -96,7 +98,11 @@ async function serve(
       secret: config.secrets,
       ...(tls ? { tls } : {}),
       logger: { level: config.logLevel, stream: io.stderr },
+      allowedOrigins: config.allowedOrigins,
+      sessionCookies: config.sessionCookies,
+      ...(config.cookieDomain === undefined ? {} : { cookieDomain: config.cookieDomain }),
     });
+    publicToken = await service.publicToken();
   } catch (error) {
     await service.close();
     await store.close();
@@ -113,6 +119,8 @@ async function serve(
   }
   const port = new URL(url).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // The frontend SDK's public token: not a secret (pages carry it), printed so that it can be put into them.
+  io.stdout.write(`public token ${publicToken}\n`);
   io.stdout.write(`listening on ${tls ? 'https' : 'http'}://${host}:${port}\n`);
 
   const signal = await io.waitForShutdown();
@@ -140,6 +148,7 @@ async function rotateKeys(config: Extract<CliCommand, { command: 'rotate-keys' }
       clock: () => new Date(),
       environment: projectEnvironment(config.projectId ?? ''),
       ...(config.keyEncryptionKeys ? { cipher: new SigningKeyCipher(config.keyEncryptionKeys) } : {}),
+      ...(config.jwtAlgorithm === undefined ? {} : { algorithm: config.jwtAlgorithm }),
     });
     const rotation = await keys.rotate(config.overlapMs, { dropPrevious: config.dropPrevious });
     io.stdout.write(`signing with new key ${rotation.kid}\n`);

@@ -31,20 +31,27 @@ export function basicAuthMatches(
   projectId: string,
   secrets: string | readonly string[],
 ): boolean {
-  if (typeof header !== 'string') return false;
-  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-  if (!match?.[1]) return false;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  const idMatches = sameSecret(decoded.slice(0, colon), projectId);
-  const given = decoded.slice(colon + 1);
+  const credentials = parseBasicAuth(header);
+  if (!credentials) return false;
+  const idMatches = sameSecret(credentials.user, projectId);
+  const given = credentials.password;
   let secretMatches = false;
   for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
     // No early exit: every secret is compared.
     secretMatches = sameSecret(given, secret) || secretMatches;
   }
   return idMatches && secretMatches;
+}
+
+/** The user name and password of an `Authorization: Basic base64(user:password)` header; `null` when malformed. */
+export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+  if (typeof header !== 'string') return null;
+  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 function sameSecret(given: string, expected: string): boolean {

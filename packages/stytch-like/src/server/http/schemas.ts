@@ -125,3 +125,27 @@ export const FIELD_ERROR_TYPES: Readonly<Record<string, string>> = {
   email: 'invalid_email',
   user_id: 'invalid_user_id',
 };
+
+/**
+ * Bodies of the frontend-SDK API (`/sdk/v1`). Unlike the backend API's, fields this server does not know are ignored
+ * rather than refused: the official SDK may send fields of features this server does not have (captcha, fraud
+ * detection), and the handlers read only the fields below.
+ */
+export const sdkCreatePasswordBody = {
+  type: 'object',
+  required: ['email', 'password'],
+  properties: { email, password, session_duration_minutes: sessionDuration },
+} as const;
+
+export const sdkAuthenticatePasswordBody = sdkCreatePasswordBody;
+
+export const sdkAuthenticateSessionBody = {
+  type: 'object',
+  properties: { session_duration_minutes: sessionDuration, session_jwt: sessionJwt },
+} as const;
+
+export const sdkBootstrapParams = {
+  type: 'object',
+  required: ['public_token'],
+  properties: { public_token: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;

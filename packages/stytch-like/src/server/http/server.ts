@@ -9,6 +9,9 @@ import { RefusalPacer } from './refusal-pacing.js';
 import { basicAuthMatches, checkProjectSecrets } from './basic-auth.js';
 import { toApiError } from './error-responses.js';
 import { serverLoggerOptions, type ServerLogOptions } from './logging.js';
+import type { AuthenticatePasswordBody, CreatePasswordBody, PasswordFlows } from './password-flows.js';
+import { registerSdkApi, SDK_API_PREFIX } from './sdk-api.js';
+import { checkAllowedOrigins, checkCookieDomain, SESSION_COOKIE_MODES, type SessionCookieMode } from './sdk-origins.js';
 import {
   authenticatePasswordBody,
   authenticateSessionBody,
@@ -50,6 +53,25 @@ export interface StytchLikeServerOptions {
   /** Trust `X-Forwarded-For` for `session.attributes.ip_address` (behind a proxy). Default false. */
   readonly trustProxy?: boolean;
   /**
+   * Origins of the pages that may call the frontend-SDK API (`/sdk/v1/...`), each exactly `scheme://host[:port]`:
+   * they get credentialed CORS; a request from any other origin is refused with 403 and no CORS headers. Requests
+   * without an `Origin` header (not from a browser page) are served. Default: none.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * How the frontend-SDK API hands sessions to pages. `'none'` (default): tokens in the response body, which the
+   * official SDK keeps in cookies of the page's own origin (`getTokens()` returns them). `'httponly'`: the server
+   * sets `stytch_session` and `stytch_session_jwt` as `HttpOnly; Secure; SameSite=Lax` cookies and leaves the
+   * tokens out of the body (`getTokens()` is `null`); needs HTTPS in front of the server.
+   */
+  readonly sessionCookies?: SessionCookieMode;
+  /**
+   * The `Domain` of the HttpOnly session cookies: the parent domain the API and the pages share (`shop.example` for
+   * `api.shop.example` and `app.shop.example`). Without it the cookies are the API host's own. Only with
+   * `sessionCookies: 'httponly'`.
+   */
+  readonly cookieDomain?: string;
+  /**
    * How long a `429 too_many_requests` answer (a brute-force limit, or a full password-hashing queue) is held before it
    * is sent, so that a flood which ignores `Retry-After` is slowed to its client count per delay instead of costing the
    * event loop thousands of refusals a second. `0` answers at once. Default 500 ms.
@@ -73,21 +95,6 @@ export interface StytchLikeServer {
   close(): Promise<void>;
 }
 
-interface CreatePasswordBody {
-  email: string;
-  password: string;
-  session_duration_minutes?: number;
-  session_custom_claims?: Record<string, unknown>;
-  name?: { first_name?: string; middle_name?: string; last_name?: string };
-}
-interface AuthenticatePasswordBody {
-  email: string;
-  password: string;
-  session_token?: string;
-  session_jwt?: string;
-  session_duration_minutes?: number;
-  session_custom_claims?: Record<string, unknown>;
-}
 interface AuthenticateSessionBody {
   session_token?: string;
   session_jwt?: string;
@@ -119,11 +126,21 @@ interface RevokeSessionBody {
  * Builds the HTTP API at the origin root, with Stytch's paths and JSON, so the official `stytch` SDK works against it
  * unmodified: `POST /v1/passwords`, `POST /v1/passwords/authenticate`, `GET /v1/sessions?user_id=`,
  * `POST /v1/sessions/authenticate`, `POST /v1/sessions/revoke` (HTTP Basic `project_id:secret`), and
- * `GET /v1/sessions/jwks/:project_id`, `GET /health` (no authentication).
+ * `GET /v1/sessions/jwks/:project_id`, `GET /health` (no authentication); and the frontend-SDK API under `/sdk/v1`
+ * that the official `@stytch/vanilla-js` speaks (see `sdk-api.ts`).
  */
 export function createStytchLikeServer(options: StytchLikeServerOptions): StytchLikeServer {
   const { service } = options;
   const secrets = checkProjectSecrets(options.secret);
+  const allowedOrigins = checkAllowedOrigins(options.allowedOrigins);
+  const sessionCookies = options.sessionCookies ?? 'none';
+  if (!SESSION_COOKIE_MODES.includes(sessionCookies)) {
+    throw new TypeError(`sessionCookies must be one of ${SESSION_COOKIE_MODES.join(', ')}`);
+  }
+  if (options.cookieDomain !== undefined && sessionCookies !== 'httponly') {
+    throw new TypeError("cookieDomain is for sessionCookies: 'httponly'");
+  }
+  const cookieDomain = options.cookieDomain === undefined ? undefined : checkCookieDomain(options.cookieDomain);
   const environment = projectEnvironment(service.projectId);
   const scheme = options.tls ? 'https' : 'http';
   // The HTTPS instance is typed apart by Fastify; routes, hooks and `server.close*` are the same for both.
@@ -210,65 +227,76 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
     },
   );
 
-  void app.register(async (api) => {
+  void app.register(async (scope) => {
+    const addressLimits = await registerAddressLimits(scope, service.limitCounters, service.bruteForceLimits);
+    // A full hashing queue refuses logins and sign-ups before their bodies are parsed or the store is read: under a
+    // flood the refusals must cost the event loop as little as possible, so that session checks keep their pace.
+    const refuseWhenHashingIsFull = async () => {
+      if (service.passwordHashingSaturated) throw tooManyRequests('password_hashing_busy', 1000);
+    };
+    // Sign-up and login with their limits, shared by the backend API and the frontend-SDK API.
+    const passwords: PasswordFlows = {
+      signupRoute: { config: addressLimits.signupRoute, onRequest: refuseWhenHashingIsFull },
+      loginRoute: { onRequest: refuseWhenHashingIsFull },
+      signUp: (request, body) =>
+        service.createPasswordUser({
+          email: body.email,
+          password: body.password,
+          ...(body.session_duration_minutes === undefined
+            ? {}
+            : { sessionDurationMinutes: body.session_duration_minutes }),
+          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+          ...(body.name === undefined ? {} : { name: body.name }),
+          attributes: attributesOf(request),
+        }),
+      async logIn(request, body) {
+        const refused = await addressLimits.checkLoginFailures(request);
+        if (refused) throw refused;
+        try {
+          return await service.authenticatePassword({
+            email: body.email,
+            password: body.password,
+            ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+            ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+            ...(body.session_duration_minutes === undefined
+              ? {}
+              : { sessionDurationMinutes: body.session_duration_minutes }),
+            ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+            attributes: attributesOf(request),
+          });
+        } catch (error) {
+          if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials')
+            await addressLimits.countLoginFailure(request);
+          throw error;
+        }
+      },
+    };
+    await scope.register(
+      (sdk) => registerSdkApi(sdk, { service, passwords, allowedOrigins, sessionCookies, cookieDomain }),
+      { prefix: SDK_API_PREFIX },
+    );
+    await scope.register((api) => backendApi(api, passwords));
+  });
+
+  // The backend API, behind the project secret (hoisted: registered above).
+  async function backendApi(api: FastifyInstance, passwords: PasswordFlows): Promise<void> {
     api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       if (!basicAuthMatches(request.headers.authorization, service.projectId, secrets)) {
         void reply.header('www-authenticate', 'Basic realm="stytch-like", charset="UTF-8"');
         throw new StytchLikeApiError('invalid_secret_authentication');
       }
     });
-    const addressLimits = await registerAddressLimits(api, service.limitCounters, service.bruteForceLimits);
-    // A full hashing queue refuses logins and sign-ups before their bodies are parsed or the store is read: under a
-    // flood the refusals must cost the event loop as little as possible, so that session checks keep their pace.
-    const refuseWhenHashingIsFull = async () => {
-      if (service.passwordHashingSaturated) throw tooManyRequests('password_hashing_busy', 1000);
-    };
 
-    const signupRoute = {
-      schema: { body: createPasswordBody },
-      config: addressLimits.signupRoute,
-      onRequest: refuseWhenHashingIsFull,
-    };
+    const signupRoute = { schema: { body: createPasswordBody }, ...passwords.signupRoute };
     api.post<{ Body: CreatePasswordBody }>('/v1/passwords', signupRoute, async (request) => {
-      const body = request.body;
-      const result = await service.createPasswordUser({
-        email: body.email,
-        password: body.password,
-        ...(body.session_duration_minutes === undefined
-          ? {}
-          : { sessionDurationMinutes: body.session_duration_minutes }),
-        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
-        ...(body.name === undefined ? {} : { name: body.name }),
-        attributes: attributesOf(request),
-      });
+      const result = await passwords.signUp(request, request.body);
       return { ...authenticated(request, result), email_id: result.user.emails[0]?.email_id ?? '' };
     });
 
-    const loginRoute = { schema: { body: authenticatePasswordBody }, onRequest: refuseWhenHashingIsFull };
-    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', loginRoute, async (request) => {
-      const body = request.body;
-      const refused = await addressLimits.checkLoginFailures(request);
-      if (refused) throw refused;
-      let result: SessionAuthentication;
-      try {
-        result = await service.authenticatePassword({
-          email: body.email,
-          password: body.password,
-          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-          ...(body.session_duration_minutes === undefined
-            ? {}
-            : { sessionDurationMinutes: body.session_duration_minutes }),
-          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
-          attributes: attributesOf(request),
-        });
-      } catch (error) {
-        if (error instanceof StytchLikeApiError && error.errorType === 'unauthorized_credentials')
-          await addressLimits.countLoginFailure(request);
-        throw error;
-      }
-      return authenticated(request, result);
-    });
+    const loginRoute = { schema: { body: authenticatePasswordBody }, ...passwords.loginRoute };
+    api.post<{ Body: AuthenticatePasswordBody }>('/v1/passwords/authenticate', loginRoute, async (request) =>
+      authenticated(request, await passwords.logIn(request, request.body)),
+    );
 
     api.get<{ Querystring: { user_id: string } }>(
       '/v1/sessions',
@@ -358,7 +386,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
         return ok(request, {});
       },
     );
-  });
+  }
 
   let url: string | undefined;
   let closing: Promise<void> | undefined;

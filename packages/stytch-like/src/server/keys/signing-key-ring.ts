@@ -10,7 +10,12 @@ import {
   isEncryptedPrivateJwk,
   type SigningKeyCipher,
 } from './key-encryption.js';
-import { SESSION_JWT_ALGORITHM, type SigningKey } from '../../jwt/session-jwt.js';
+import {
+  DEFAULT_SESSION_JWT_ALGORITHM,
+  isSessionJwtAlgorithm,
+  type SessionJwtAlgorithm,
+  type SigningKey,
+} from '../../jwt/session-jwt.js';
 
 /** How long a rotated-out key stays in the JWKS, as in Stytch: a month. */
 export const DEFAULT_KEY_ROTATION_OVERLAP_MS = 30 * 24 * 60 * 60 * 1000;
@@ -28,6 +33,12 @@ export interface SigningKeyRingOptions {
   readonly unknownKidReloadIntervalMs?: number;
   /** Encrypts new private keys and decrypts stored ones; without it, keys are stored plain. */
   readonly cipher?: SigningKeyCipher;
+  /**
+   * The algorithm new keys are made for (default RS256). When the signing key in the store is of another one, the
+   * first signature rotates to a new key of this algorithm; the old key keeps verifying through the rotation overlap.
+   * Every server sharing a store must be given the same algorithm.
+   */
+  readonly algorithm?: SessionJwtAlgorithm;
 }
 
 /** What the key ring's `encryptStoredKeys` (the CLI's `encrypt-keys`) did. */
@@ -50,6 +61,7 @@ export interface KeyRotation {
 
 interface LoadedKey {
   readonly record: SigningKeyRecord;
+  readonly alg: SessionJwtAlgorithm;
   readonly publicKey: CryptoKey;
   /** Present for keys that may sign (not retired). */
   readonly privateKey: CryptoKey | undefined;
@@ -74,21 +86,23 @@ async function importKeyPair(
     }
     privateJwk = await cipher.decrypt(record.kid, privateJwk);
   }
+  // Keys stored before other algorithms existed carry RS256 (or no `alg` and are RSA keys).
+  const storedAlg = record.publicJwk['alg'];
+  const alg = isSessionJwtAlgorithm(storedAlg) ? storedAlg : record.publicJwk['kty'] === 'RSA' ? 'RS256' : null;
+  if (alg === null) return null;
   try {
-    const publicKey = (await importJWK(record.publicJwk as JWK, SESSION_JWT_ALGORITHM)) as CryptoKey;
+    const publicKey = (await importJWK(record.publicJwk as JWK, alg)) as CryptoKey;
     // Extractable, because signing converts it to a node:crypto KeyObject (a synchronous signature, off the thread pool).
     const privateKey =
-      privateJwk === null
-        ? undefined
-        : ((await importJWK(privateJwk as JWK, SESSION_JWT_ALGORITHM, { extractable: true })) as CryptoKey);
-    return { record, publicKey, privateKey };
+      privateJwk === null ? undefined : ((await importJWK(privateJwk as JWK, alg, { extractable: true })) as CryptoKey);
+    return { record, alg, publicKey, privateKey };
   } catch {
     return null;
   }
 }
 
 /**
- * The project's RS256 signing keys, persisted in the store so that every server sharing it signs and verifies with
+ * The project's signing keys (RS256, ES256 or EdDSA), persisted in the store so that every server sharing it signs and verifies with
  * the same keys, and so that they survive restarts. The newest unretired key signs; retired keys stay in the JWKS
  * (and keep verifying) until their `retiresAt`.
  */
@@ -99,6 +113,7 @@ export class SigningKeyRing {
   readonly #refreshIntervalMs: number;
   readonly #unknownKidReloadIntervalMs: number;
   readonly #cipher: SigningKeyCipher | undefined;
+  readonly #algorithm: SessionJwtAlgorithm;
   #keys = new Map<string, LoadedKey>();
   #loadedAt = Number.NEGATIVE_INFINITY;
   #loading: Promise<void> | undefined;
@@ -111,6 +126,14 @@ export class SigningKeyRing {
     this.#refreshIntervalMs = options.refreshIntervalMs ?? 60_000;
     this.#unknownKidReloadIntervalMs = options.unknownKidReloadIntervalMs ?? 1000;
     this.#cipher = options.cipher;
+    this.#algorithm = options.algorithm ?? DEFAULT_SESSION_JWT_ALGORITHM;
+    if (!isSessionJwtAlgorithm(this.#algorithm))
+      throw new RangeError('the JWT algorithm must be RS256, ES256 or EdDSA');
+  }
+
+  /** The algorithm new keys are made for. */
+  get algorithm(): SessionJwtAlgorithm {
+    return this.#algorithm;
   }
 
   /**
@@ -122,18 +145,24 @@ export class SigningKeyRing {
     await this.#reload();
   }
 
-  /** The key to sign with; creates the project's first key when the store has none. */
+  /**
+   * The key to sign with; creates the project's first key when the store has none, and rotates to a key of the
+   * configured algorithm when the current one is of another.
+   */
   async signingKey(): Promise<SigningKey> {
     await this.#fresh();
     let current = this.#current();
-    if (!current) {
+    if (!current || current.alg !== this.#algorithm) {
       // One creation at a time in this process; servers starting together may each add one, and the newest wins.
       this.#creating ??= (async () => {
         try {
           await this.#reload();
-          if (!this.#current()) {
+          const found = this.#current();
+          if (!found) {
             await this.#insert(await this.#generate());
             await this.#reload();
+          } else if (found.alg !== this.#algorithm) {
+            await this.rotate();
           }
         } finally {
           this.#creating = undefined;
@@ -144,7 +173,7 @@ export class SigningKeyRing {
       if (!current) throw new Error('the store has no signing key after one was created');
     }
     if (!current.privateKey) throw new Error(`signing key ${current.record.kid} has no usable private key`);
-    return { kid: current.record.kid, privateKey: current.privateKey };
+    return { kid: current.record.kid, alg: current.alg, privateKey: current.privateKey };
   }
 
   /** The public key for `kid`, re-reading the store once when the kid is unknown; `null` when there is none. */
@@ -163,15 +192,18 @@ export class SigningKeyRing {
     await this.signingKey();
     return [...this.#keys.values()]
       .filter((key) => this.#isLive(key.record))
-      .map(({ record }) => ({
-        kty: record.publicJwk['kty'] as string,
-        use: 'sig',
-        key_ops: ['verify'],
-        alg: SESSION_JWT_ALGORITHM,
-        kid: record.kid,
-        n: record.publicJwk['n'] as string,
-        e: record.publicJwk['e'] as string,
-      }));
+      .map(({ record, alg }): StytchJwk => {
+        const jwk = record.publicJwk;
+        const common = { kid: record.kid, use: 'sig' as const, key_ops: ['verify'] as ['verify'] };
+        switch (alg) {
+          case 'RS256':
+            return { ...common, kty: 'RSA', alg, n: jwk['n'] as string, e: jwk['e'] as string };
+          case 'ES256':
+            return { ...common, kty: 'EC', alg, crv: 'P-256', x: jwk['x'] as string, y: jwk['y'] as string };
+          case 'EdDSA':
+            return { ...common, kty: 'OKP', alg, crv: 'Ed25519', x: jwk['x'] as string };
+        }
+      });
   }
 
   /**
@@ -308,13 +340,14 @@ export class SigningKeyRing {
   }
 
   async #generate(): Promise<SigningKeyRecord> {
-    const { publicKey, privateKey } = await generateKeyPair(SESSION_JWT_ALGORITHM, {
-      modulusLength: 2048,
+    const alg = this.#algorithm;
+    const { publicKey, privateKey } = await generateKeyPair(alg, {
+      ...(alg === 'RS256' ? { modulusLength: 2048 } : alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
       extractable: true,
     });
     const kid = newStytchId('jwk', this.#environment);
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SESSION_JWT_ALGORITHM, use: 'sig' } as JsonObject;
-    const plainJwk = { ...(await exportJWK(privateKey)), kid, alg: SESSION_JWT_ALGORITHM } as JsonObject;
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } as JsonObject;
+    const plainJwk = { ...(await exportJWK(privateKey)), kid, alg } as JsonObject;
     const privateJwk = this.#cipher ? await this.#cipher.encrypt(kid, plainJwk) : plainJwk;
     return { kid, publicJwk, privateJwk, createdAt: this.#clock(), retiresAt: null };
   }

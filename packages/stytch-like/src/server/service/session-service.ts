@@ -12,6 +12,7 @@ import {
   SessionJwtError,
   signSessionJwt,
   verifySessionJwt,
+  type SessionJwtAlgorithm,
   type VerifiedSessionJwt,
 } from '../../jwt/session-jwt.js';
 import { KeyEncryptionError, SigningKeyCipher, parseKeyEncryptionKeys } from '../keys/key-encryption.js';
@@ -66,7 +67,11 @@ export interface StytchLikeSessionServiceOptions {
   readonly passwordHashing?: PasswordHashingOptions;
   /** Brute-force limits (defaults in `DEFAULT_BRUTE_FORCE_LIMITS`), counted in the store. */
   readonly bruteForce?: Partial<BruteForceLimits>;
-  /** How often expired sessions are deleted. Default 60 000 ms; 0 turns the sweep off. */
+  /**
+   * How often expired sessions (and ended counters) are swept. Default 60 000 ms; 0 turns the sweep off. Each sweep
+   * is scheduled after the previous one has finished, at a random delay between half and one and a half intervals,
+   * so servers started together do not sweep a shared store at the same moment.
+   */
   readonly sweepIntervalMs?: number;
   /** How often signing keys are re-read from the store (to see rotations by other processes). Default 60 000 ms. */
   readonly keyRefreshIntervalMs?: number;
@@ -88,6 +93,13 @@ export interface StytchLikeSessionServiceOptions {
    * fresh JWT for a live session). Default 3600 s; 0 refuses every expired JWT.
    */
   readonly expiredJwtMaxAgeSeconds?: number;
+  /**
+   * The algorithm session JWTs are signed with: `RS256` (default, as Stytch), `ES256` (P-256) or `EdDSA` (Ed25519).
+   * Keys of it are made, rotated and published in the JWKS with their `alg`; verification accepts what the JWKS
+   * publishes. Changing it rotates to a key of the new algorithm on the next signature (the old key keeps verifying
+   * through the rotation overlap). Every server sharing a store must use the same algorithm.
+   */
+  readonly jwtAlgorithm?: SessionJwtAlgorithm;
 }
 
 /** Where a session was started from, recorded as `session.attributes`. */
@@ -184,10 +196,11 @@ export class StytchLikeSessionService {
   readonly #environment: ProjectEnvironment;
   readonly #hasher: PasswordHasher;
   readonly #keys: SigningKeyRing;
-  readonly #sweepTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #maxLifetimeMs: number;
   readonly #expiredJwtMaxAgeMs: number;
+  #publicToken: string | undefined;
   #closed = false;
 
   constructor(options: StytchLikeSessionServiceOptions) {
@@ -220,6 +233,7 @@ export class StytchLikeSessionService {
       clock: this.#clock,
       environment: this.#environment,
       ...(options.keyRefreshIntervalMs === undefined ? {} : { refreshIntervalMs: options.keyRefreshIntervalMs }),
+      ...(options.jwtAlgorithm === undefined ? {} : { algorithm: options.jwtAlgorithm }),
       ...(kek === undefined
         ? {}
         : { cipher: new SigningKeyCipher(typeof kek === 'string' ? parseKeyEncryptionKeys(kek) : kek) }),
@@ -231,13 +245,41 @@ export class StytchLikeSessionService {
           `stytch-like: expired-session sweep failed: ${error instanceof Error ? error.message : String(error)}`,
         ));
     const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-    if (sweepIntervalMs > 0) {
-      this.#sweepTimer = setInterval(() => {
-        this.sweepExpiredSessions().catch(this.#onBackgroundError);
-        this.sweepExpiredCounters().catch(this.#onBackgroundError);
-      }, sweepIntervalMs);
-      this.#sweepTimer.unref();
+    if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {
+      throw new TypeError('sweepIntervalMs must be 0 (no sweep) or more');
     }
+    if (sweepIntervalMs > 0) this.#scheduleSweep(sweepIntervalMs);
+  }
+
+  /** Runs the next sweep after a jittered delay, and schedules the one after it once this one has finished. */
+  #scheduleSweep(intervalMs: number): void {
+    this.#sweepTimer = setTimeout(
+      () => {
+        void Promise.all([
+          this.sweepExpiredSessions().catch(this.#onBackgroundError),
+          this.sweepExpiredCounters().catch(this.#onBackgroundError),
+        ]).finally(() => {
+          if (!this.#closed) this.#scheduleSweep(intervalMs);
+        });
+      },
+      sweepDelayMs(intervalMs, Math.random()),
+    );
+    this.#sweepTimer.unref();
+  }
+
+  /**
+   * The project's public token (`public-token-test-…`, `public-token-live-…`), the user name of the frontend-SDK API's
+   * Basic authentication. Made with the project the first time it is asked for and kept in the store, so that it
+   * survives restarts and every server sharing the store answers to the same one. Not a secret: pages carry it.
+   */
+  publicToken(): Promise<string> {
+    return this.#guard(async () => {
+      this.#publicToken ??= await this.#store.ensureSetting(
+        PUBLIC_TOKEN_SETTING,
+        newStytchId('public-token', this.#environment),
+      );
+      return this.#publicToken;
+    });
   }
 
   /** True while password hashing is at capacity: a login or sign-up now would be refused with `too_many_requests`. */
@@ -509,7 +551,10 @@ export class StytchLikeSessionService {
     return this.#guard(() => this.#keys.encryptStoredKeys());
   }
 
-  /** Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). */
+  /**
+   * Deletes sessions that expired more than an hour ago (until then their token is answered with "expired"). With
+   * the Redis store one call does a bounded part of a pass (see `RedisSessionStore.sweepExpiredSessionsStep`).
+   */
   sweepExpiredSessions(): Promise<number> {
     return this.#guard(() =>
       this.#store.deleteSessionsExpiredBefore(new Date(this.#clock().getTime() - EXPIRED_SESSION_RETENTION_MS)),
@@ -532,7 +577,7 @@ export class StytchLikeSessionService {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#sweepTimer);
+    clearTimeout(this.#sweepTimer);
     await this.#hasher.close();
   }
 
@@ -719,6 +764,18 @@ export class StytchLikeSessionService {
       throw new StytchLikeApiError('internal_server_error', { cause: error });
     }
   }
+}
+
+/** The store setting that holds the project's public token. */
+const PUBLIC_TOKEN_SETTING = 'public_token';
+
+/**
+ * The delay before the next background sweep: `intervalMs` scaled by a factor from 0.5 to 1.5 taken from `random`
+ * (in [0, 1)), so that on average sweeps come once an interval and servers started together drift apart.
+ */
+export function sweepDelayMs(intervalMs: number, random: number): number {
+  const factor = 0.5 + Math.min(Math.max(random, 0), 1);
+  return Math.max(1, Math.round(intervalMs * factor));
 }
 
 /** How recent a password factor must be to change the password by session, as in Stytch. */

@@ -21,6 +21,7 @@ export class MemorySessionStore implements SessionStore {
   readonly #sessionIdsByTokenId = new Map<string, string>();
   readonly #keys = new Map<string, SigningKeyRecord>();
   readonly #counters = new Map<string, CounterState>();
+  readonly #settings = new Map<string, string>();
   #closed = false;
 
   async ping(): Promise<void> {
@@ -181,6 +182,14 @@ export class MemorySessionStore implements SessionStore {
       if (counter.resetAt.getTime() <= now.getTime() && this.#counters.delete(key)) deleted++;
     }
     return deleted;
+  }
+
+  async ensureSetting(name: string, value: string): Promise<string> {
+    this.#assertOpen();
+    const stored = this.#settings.get(name);
+    if (stored !== undefined) return stored;
+    this.#settings.set(name, value);
+    return value;
   }
 
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {

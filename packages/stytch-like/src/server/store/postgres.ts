@@ -41,7 +41,7 @@ type Row = Record<string, unknown>;
 export class PostgresSessionStore implements SessionStore {
   readonly kind = KIND;
   readonly #pool: Pool;
-  readonly #tables: { users: string; sessions: string; keys: string; counters: string };
+  readonly #tables: { users: string; sessions: string; keys: string; counters: string; settings: string };
   #closed = false;
 
   private constructor(pool: Pool, schema: string) {
@@ -52,6 +52,7 @@ export class PostgresSessionStore implements SessionStore {
       sessions: `${quoted}.sessions`,
       keys: `${quoted}.signing_keys`,
       counters: `${quoted}.counters`,
+      settings: `${quoted}.settings`,
     };
   }
 
@@ -90,7 +91,7 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async #createSchema(schema: string): Promise<void> {
-    const { users, sessions, keys, counters } = this.#tables;
+    const { users, sessions, keys, counters, settings } = this.#tables;
     const client = await this.#connect();
     try {
       await client.query('BEGIN');
@@ -128,6 +129,7 @@ export class PostgresSessionStore implements SessionStore {
         count integer NOT NULL,
         reset_at timestamptz NOT NULL)`);
       await client.query(`CREATE INDEX IF NOT EXISTS counters_by_reset ON ${counters} (reset_at)`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${settings} (name text PRIMARY KEY, value text NOT NULL)`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -306,6 +308,18 @@ export class PostgresSessionStore implements SessionStore {
     return rows.length;
   }
 
+  async ensureSetting(name: string, value: string): Promise<string> {
+    // The no-op update makes RETURNING answer on a conflict too, in one statement.
+    const rows = await this.#query(
+      `INSERT INTO ${this.#tables.settings} (name, value) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET value = ${this.#tables.settings}.value RETURNING value`,
+      [name, value],
+    );
+    const stored: unknown = rows[0]?.['value'];
+    if (typeof stored !== 'string') throw new SessionStoreError(KIND, 'CORRUPT', `the setting ${name} is not text`);
+    return stored;
+  }
+
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
     const rows = await this.#query(
       `UPDATE ${this.#tables.users} SET password_hash = $1 WHERE user_id = $2 AND password_hash = $3 RETURNING user_id`,
@@ -372,8 +386,9 @@ function toStoreError(error: unknown): SessionStoreError {
   if (error instanceof SessionStoreError) return error;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : '';
+  const cause = withoutData(error);
   if (code === '23505')
-    return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause: error });
+    return new SessionStoreError(KIND, 'DUPLICATE', 'a row with this unique value already exists', { cause });
   if (
     (typeof code === 'string' &&
       (CONNECTION_ERRORS.has(code) ||
@@ -384,8 +399,50 @@ function toStoreError(error: unknown): SessionStoreError {
     /timeout|terminated|Connection|ECONNREFUSED/i.test(message)
   ) {
     return new SessionStoreError(KIND, 'UNAVAILABLE', 'PostgreSQL could not be reached or did not answer in time', {
-      cause: error,
+      cause,
     });
   }
-  return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause: error });
+  return new SessionStoreError(KIND, 'FAILED', 'PostgreSQL refused the operation', { cause });
+}
+
+/**
+ * An error PostgreSQL answered with, as a store error's `cause`: its SQLSTATE `code`, `severity` and the names of
+ * what it concerns, without the fields that can quote stored values (`detail` says "Failing row contains (…)" with
+ * every column, token id and secret hash included; `where` can quote data too).
+ */
+class PostgresServerError extends Error {
+  override readonly name = 'PostgresServerError';
+  readonly code: string;
+  readonly severity: string | undefined;
+  readonly schema: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  readonly constraint: string | undefined;
+  readonly routine: string | undefined;
+
+  constructor(error: Record<string, unknown>, code: string) {
+    // Data exceptions (class 22) quote the value in the message itself, and a trigger's RAISE (P0) may say anything.
+    super(
+      /^(22|P0)/.test(code)
+        ? `PostgreSQL error ${code} (message withheld: it may quote stored data)`
+        : String(error['message']),
+    );
+    const text = (name: string) => (typeof error[name] === 'string' ? error[name] : undefined);
+    this.code = code;
+    this.severity = text('severity');
+    this.schema = text('schema');
+    this.table = text('table');
+    this.column = text('column');
+    this.constraint = text('constraint');
+    this.routine = text('routine');
+  }
+}
+
+/** A server error reduced to a {@link PostgresServerError}; connection and client errors carry no data and stay. */
+function withoutData(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  const fields = error as Record<string, unknown>;
+  const code = fields['code'];
+  if (typeof code === 'string' && typeof fields['severity'] === 'string') return new PostgresServerError(fields, code);
+  return error;
 }

@@ -38,7 +38,51 @@ export interface RedisSessionStoreOptions {
   readonly commandTimeoutMs?: number;
   /** Connection name, as `CLIENT LIST` shows it. Default `sessiontoken-stytch-like`. */
   readonly clientName?: string;
+  /** How the expired-session sweep divides its work; see {@link RedisSessionStore.sweepExpiredSessionsStep}. */
+  readonly sweep?: RedisSweepOptions;
 }
+
+/**
+ * How much one call of the expired-session sweep may do. A call walks at most `scanPagesPerCall` SCAN pages of
+ * about `scanCount` keys each (SCAN examines every key of the database, and keeps the per-user indexes among them),
+ * so one call costs about `scanPagesPerCall × scanCount` keys examined plus the expired entries of the indexes it
+ * finds, whatever the size of the database.
+ */
+export interface RedisSweepOptions {
+  /** SCAN calls per sweep call. Default 20. */
+  readonly scanPagesPerCall?: number;
+  /** The `COUNT` hint of each SCAN: about how many keys one page examines. Default 250. */
+  readonly scanCount?: number;
+  /**
+   * How long a sweeping server holds the sweep lock (renewed after every page); a server that dies mid-call is taken
+   * over after this long. Default 30 000 ms.
+   */
+  readonly lockMs?: number;
+}
+
+/** What one call of {@link RedisSessionStore.sweepExpiredSessionsStep} did. */
+export interface RedisSweepStep {
+  /** `false` when another server held the sweep lock: the call read and deleted nothing. */
+  readonly ran: boolean;
+  /** Sessions deleted: their stored expiry was at or before the cutoff when they were deleted. */
+  readonly deleted: number;
+  /** Index entries removed whose session was already gone (expired by TTL or deleted without its entry). */
+  readonly staleEntriesRemoved: number;
+  /** SCAN calls made. */
+  readonly scanPages: number;
+  /** Per-user indexes examined. */
+  readonly indexesVisited: number;
+  /** The SCAN cursor the call continued from; `'0'` when it started a new pass. */
+  readonly startCursor: string;
+  /** The cursor the next call continues from; `'0'` when this call finished a pass (or did not run). */
+  readonly nextCursor: string;
+  /** This call finished a pass: every index that existed for the whole pass has been examined. */
+  readonly passComplete: boolean;
+  /** The call stopped early because its lock had expired and another server had taken the sweep over. */
+  readonly lockLost: boolean;
+}
+
+const DEFAULT_SWEEP = { scanPagesPerCall: 20, scanCount: 250, lockMs: 30_000 } as const;
 
 // Creates the email index entry and the user in one step, or neither when the email is taken.
 const INSERT_USER = `
@@ -75,6 +119,55 @@ if tonumber(value) < tonumber(ARGV[1]) then
 end
 return text`;
 
+// Takes the sweep lock when it is free and answers the saved SCAN cursor ('0' starts a pass); nil when it is taken.
+const ACQUIRE_SWEEP = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+return redis.call('GET', KEYS[2]) or '0'`;
+
+// Saves the cursor after a page and renews the lock, only while the lock is still the caller's (0 when it was lost:
+// a late writer must not move back the cursor of the server that took over). '0' ends the pass: the cursor goes.
+const CHECKPOINT_SWEEP = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then redis.call('DEL', KEYS[2]) else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+// Sweeps up to ARGV[3] entries of one user's index scored at or before the cutoff ARGV[1], in one atomic step: a
+// session is deleted (with its token entry) only if its stored expiry is still at or before the cutoff, so a
+// session extended after the index was read survives. An entry whose session is gone is removed; one whose session
+// was extended is re-scored. Answers {deleted, stale entries removed, entries settled, entries read}. A key that is
+// not a sorted set (written by something else) is passed over rather than stopping every pass at its page.
+const SWEEP_INDEX = `
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'zset' then return {0, 0, 0, 0} end
+local cutoff = tonumber(ARGV[1])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local deleted, stale, settled = 0, 0, 0
+for _, id in ipairs(ids) do
+  local key = ARGV[2] .. 'session:' .. id
+  local text = redis.call('GET', key)
+  if not text then
+    redis.call('ZREM', KEYS[1], id)
+    stale = stale + 1
+    settled = settled + 1
+  else
+    local ok, document = pcall(cjson.decode, text)
+    local expires = ok and type(document) == 'table' and tonumber(document['expires_at'])
+    if expires and expires <= cutoff then
+      redis.call('DEL', key)
+      if type(document['token_id']) == 'string' then
+        redis.call('DEL', ARGV[2] .. 'session-by-token:' .. document['token_id'])
+      end
+      redis.call('ZREM', KEYS[1], id)
+      deleted = deleted + 1
+      settled = settled + 1
+    elseif expires then
+      redis.call('ZADD', KEYS[1], expires, id)
+      settled = settled + 1
+    end
+  end
+end
+return {deleted, stale, settled, #ids}`;
+
 // Deletes the sweep lock only while it is still the caller's (it may have expired and been taken by another server).
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -82,8 +175,10 @@ return 0`;
 
 /** Attempts at a compare-and-set update before giving up on a session that every attempt found changed. */
 const UPDATE_ATTEMPTS = 16;
-/** How long one server holds the sweep to itself; longer than a sweep takes, short enough to survive a crash. */
-const SWEEP_LOCK_MS = 30_000;
+/** Index entries one sweep script settles at most, so that no script keeps Redis busy for long. */
+const SWEEP_INDEX_BATCH = 100;
+/** A saved cursor nobody continues for this long is dropped, and the next sweep starts a new pass. */
+const SWEEP_CURSOR_TTL_MS = 7 * 24 * 60 * 60_000;
 
 // Adds one to a counter and gives it its window's TTL when it starts one; answers the count and the time left.
 const INCREMENT_COUNTER = `
@@ -107,22 +202,34 @@ const ABSENT_USER_ID = 'user-absent-0000000000000000000000000000';
 /**
  * Stores everything in Redis through the official `redis` client (an optional peer dependency, loaded when this
  * store is opened). Sessions expire by TTL (their expiry plus {@link EXPIRED_SESSION_RETENTION_MS}); each user has
- * a sorted-set index of session ids scored by expiry.
+ * a sorted-set index of session ids scored by expiry. Servers sharing the store share the expired-session sweep:
+ * bounded steps, one server at a time, each continuing where the last stopped
+ * ({@link RedisSessionStore.sweepExpiredSessionsStep}).
  */
 export class RedisSessionStore implements SessionStore {
   readonly kind = KIND;
   readonly #client: RedisClientType;
   readonly #prefix: string;
   readonly #isErrorReply: (error: unknown) => boolean;
+  readonly #sweep: Required<RedisSweepOptions>;
   #closed = false;
 
-  private constructor(client: RedisClientType, prefix: string, isErrorReply: (error: unknown) => boolean) {
+  private constructor(
+    client: RedisClientType,
+    prefix: string,
+    isErrorReply: (error: unknown) => boolean,
+    sweep: Required<RedisSweepOptions>,
+  ) {
     this.#client = client;
     this.#prefix = prefix;
     this.#isErrorReply = isErrorReply;
+    this.#sweep = sweep;
   }
 
-  /** Connects; fails with `UNAVAILABLE` when Redis does not answer within the connect timeout. */
+  /**
+   * Connects; fails with `UNAVAILABLE` when Redis does not answer within the connect timeout. Throws a `TypeError`
+   * for sweep options that are not positive integers in range.
+   */
   static async open(options: RedisSessionStoreOptions): Promise<RedisSessionStore> {
     const prefix = options.keyPrefix ?? 'stytch-like:';
     if (!KEY_PREFIX.test(prefix)) {
@@ -132,6 +239,7 @@ export class RedisSessionStore implements SessionStore {
         'the key prefix must be 1 to 100 characters from A-Z a-z 0-9 : _ . -',
       );
     }
+    const sweep = sweepOptions(options.sweep);
     const { createClient, ErrorReply } = await importOptionalDriver(KIND, 'redis', () => import('redis'));
     let connected = false;
     const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -163,7 +271,7 @@ export class RedisSessionStore implements SessionStore {
     } finally {
       clearTimeout(timer);
     }
-    return new RedisSessionStore(client, prefix, (error) => error instanceof ErrorReply);
+    return new RedisSessionStore(client, prefix, (error) => error instanceof ErrorReply, sweep);
   }
 
   async ping(): Promise<void> {
@@ -277,38 +385,131 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Session records expire by TTL; this also removes them earlier when asked, and cleans the per-user indexes. One
-   * server sweeps at a time (a short lock in Redis): the others return 0 at once instead of walking the same keys.
+   * One step of the expired-session sweep; resolves with how many sessions it deleted. See
+   * {@link RedisSessionStore.sweepExpiredSessionsStep}: a call does a bounded part of a pass over the per-user
+   * indexes, so a full pass takes several calls (from this server or any other sharing the store).
    */
   async deleteSessionsExpiredBefore(cutoff: Date): Promise<number> {
+    return (await this.sweepExpiredSessionsStep(cutoff)).deleted;
+  }
+
+  /**
+   * Session records expire by TTL (their expiry plus the retention hour); the sweep removes sessions earlier when
+   * asked and cleans the per-user indexes of entries whose session is gone. It walks the indexes with SCAN in
+   * steps:
+   *
+   * - One server walks at a time: a call first takes a lock in Redis (`SET NX PX`, `sweep.lockMs`); a call that finds
+   *   it taken returns at once with `ran: false`.
+   * - A call walks at most `sweep.scanPagesPerCall` SCAN pages and saves the cursor in Redis after each one (only
+   *   while it still holds the lock, which each save renews), so the next call, from any server, continues where it
+   *   stopped. A call ends at the end of a pass (`passComplete`); the cursor is then dropped and the next call starts
+   *   a new pass. A server that dies mid-call leaves its lock to expire, and the next server continues from the last
+   *   saved page.
+   * - Each index is swept by one script that deletes a session only if its stored expiry is still at or before
+   *   `cutoff`: a session extended after the sweep read the index survives.
+   *
+   * SCAN returns every index that exists for the whole of a pass; an index created during a pass may wait for the
+   * next one.
+   */
+  async sweepExpiredSessionsStep(cutoff: Date): Promise<RedisSweepStep> {
     const lock = this.#key('sweep-lock');
+    const cursorKey = this.#key('sweep-cursor');
     const owner = randomUUID();
-    const acquired = await this.#run(() => this.#client.set(lock, owner, { NX: true, PX: SWEEP_LOCK_MS }));
-    if (acquired === null) return 0;
+    const saved = await this.#run(() =>
+      this.#client.eval(ACQUIRE_SWEEP, { keys: [lock, cursorKey], arguments: [owner, String(this.#sweep.lockMs)] }),
+    );
+    if (saved === null) {
+      return {
+        ran: false,
+        deleted: 0,
+        staleEntriesRemoved: 0,
+        scanPages: 0,
+        indexesVisited: 0,
+        startCursor: '0',
+        nextCursor: '0',
+        passComplete: false,
+        lockLost: false,
+      };
+    }
+    const startCursor = typeof saved === 'string' && /^\d{1,20}$/.test(saved) ? saved : '0';
+    const step = {
+      ran: true,
+      deleted: 0,
+      staleEntriesRemoved: 0,
+      scanPages: 0,
+      indexesVisited: 0,
+      startCursor,
+      nextCursor: startCursor,
+      passComplete: false,
+      lockLost: false,
+    };
     try {
-      return await this.#sweep(cutoff);
-    } finally {
-      await this.#run(() => this.#client.eval(RELEASE_LOCK, { keys: [lock], arguments: [owner] }));
+      while (step.scanPages < this.#sweep.scanPagesPerCall) {
+        const page = await this.#run(() =>
+          this.#client.scan(step.nextCursor, {
+            MATCH: `${this.#prefix}user-sessions:*`,
+            COUNT: this.#sweep.scanCount,
+          }),
+        );
+        step.scanPages++;
+        // A page's indexes are swept in one pipeline: each script is atomic on its own, and a page is at most a few
+        // hundred of them.
+        const swept = await Promise.all(page.keys.map((index) => this.#sweepIndex(index, cutoff)));
+        for (const { deleted, stale } of swept) {
+          step.indexesVisited++;
+          step.deleted += deleted;
+          step.staleEntriesRemoved += stale;
+        }
+        const next = String(page.cursor);
+        const kept = await this.#run(() =>
+          this.#client.eval(CHECKPOINT_SWEEP, {
+            keys: [lock, cursorKey],
+            arguments: [owner, next, String(this.#sweep.lockMs), String(SWEEP_CURSOR_TTL_MS)],
+          }),
+        );
+        if (kept !== 1) {
+          step.lockLost = true;
+          break;
+        }
+        step.nextCursor = next;
+        if (next === '0') {
+          step.passComplete = true;
+          break;
+        }
+      }
+    } catch (error) {
+      // The first failure is the one to report; a lock that cannot be released expires by itself.
+      await this.#releaseSweepLock(lock, owner).catch(() => {});
+      throw error;
+    }
+    await this.#releaseSweepLock(lock, owner);
+    return step;
+  }
+
+  /** Sweeps one index to the end of its entries at or before `cutoff`, in bounded scripts. */
+  async #sweepIndex(index: string, cutoff: Date): Promise<{ deleted: number; stale: number }> {
+    let deleted = 0;
+    let stale = 0;
+    for (;;) {
+      const reply = await this.#run(() =>
+        this.#client.eval(SWEEP_INDEX, {
+          keys: [index],
+          arguments: [String(cutoff.getTime()), this.#prefix, String(SWEEP_INDEX_BATCH)],
+        }),
+      );
+      const [removed, gone, settled, read] = Array.isArray(reply) ? reply.map(Number) : [];
+      if (![removed, gone, settled, read].every((n) => Number.isSafeInteger(n))) {
+        throw new SessionStoreError(KIND, 'CORRUPT', 'the sweep script answered something unexpected');
+      }
+      deleted += removed!;
+      stale += gone!;
+      // A full batch all settled may have more behind it; an entry left unsettled (an unreadable session) stays.
+      if (read! < SWEEP_INDEX_BATCH || settled! < read!) return { deleted, stale };
     }
   }
 
-  async #sweep(cutoff: Date): Promise<number> {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const page = await this.#run(() =>
-        this.#client.scan(cursor, { MATCH: `${this.#prefix}user-sessions:*`, COUNT: 200 }),
-      );
-      cursor = String(page.cursor);
-      for (const index of page.keys) {
-        const ids = await this.#run(() => this.#client.zRangeByScore(index, '-inf', cutoff.getTime()));
-        for (const id of ids) {
-          if (await this.deleteSession(id)) deleted++;
-          else await this.#run(() => this.#client.zRem(index, id));
-        }
-      }
-    } while (cursor !== '0');
-    return deleted;
+  async #releaseSweepLock(lock: string, owner: string): Promise<void> {
+    await this.#run(() => this.#client.eval(RELEASE_LOCK, { keys: [lock], arguments: [owner] }));
   }
 
   async updateUserPassword(userId: string, passwordHash: string): Promise<boolean> {
@@ -399,6 +600,13 @@ export class RedisSessionStore implements SessionStore {
     return 0;
   }
 
+  async ensureSetting(name: string, value: string): Promise<string> {
+    const key = this.#key('setting', name);
+    // SET NX GET: one command that writes only when absent and answers with what was there.
+    const previous = await this.#run(() => this.#client.set(key, value, { NX: true, GET: true }));
+    return typeof previous === 'string' ? previous : value;
+  }
+
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
     const key = this.#key('user', userId);
     const text = await this.#run(() => this.#client.get(key));
@@ -478,4 +686,18 @@ export class RedisSessionStore implements SessionStore {
       });
     }
   }
+}
+
+function sweepOptions(options: RedisSweepOptions | undefined): Required<RedisSweepOptions> {
+  const resolved = { ...DEFAULT_SWEEP, ...options };
+  const check = (name: keyof RedisSweepOptions, min: number, max: number) => {
+    const value = resolved[name];
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new TypeError(`sweep.${name} must be an integer from ${min} to ${max}`);
+    }
+  };
+  check('scanPagesPerCall', 1, 100_000);
+  check('scanCount', 1, 100_000);
+  check('lockMs', 100, 24 * 60 * 60_000);
+  return resolved;
 }

@@ -99,7 +99,11 @@ export interface SessionStore {
   deleteSession(sessionId: string): Promise<boolean>;
   /** The user's sessions with `expiresAt` after `activeAt`, oldest first. */
   listActiveSessions(userId: string, activeAt: Date): Promise<SessionRecord[]>;
-  /** Deletes sessions with `expiresAt` at or before `cutoff`; returns how many (stores that expire by TTL may return 0). */
+  /**
+   * Deletes sessions with `expiresAt` at or before `cutoff` (never one extended past it meanwhile); returns how many.
+   * A store may do this in bounded steps, a part per call (the Redis store does), and one that expires sessions by
+   * TTL may return 0; the service calls it every sweep interval.
+   */
   deleteSessionsExpiredBefore(cutoff: Date): Promise<number>;
 
   /** Updates a user's password hash; `false` when the user is gone. */
@@ -134,6 +138,12 @@ export interface SessionStore {
    * a password change cannot undo it); `false` when it was not.
    */
   upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean>;
+
+  /**
+   * A project setting (the project's public token): stores `value` under `name` unless a value is stored there
+   * already, in one atomic step, and resolves with the stored value, so that servers sharing the store agree.
+   */
+  ensureSetting(name: string, value: string): Promise<string>;
 
   /** Releases every connection. Idempotent; later calls reject with code `CLOSED`. */
   close(): Promise<void>;

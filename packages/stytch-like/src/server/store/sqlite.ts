@@ -57,6 +57,10 @@ CREATE TABLE IF NOT EXISTS counters (
   reset_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS counters_by_reset ON counters (reset_at);
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
 `;
 
 /** Options for {@link SqliteSessionStore.open}. */
@@ -286,6 +290,19 @@ export class SqliteSessionStore implements SessionStore {
   async deleteCountersExpiredBefore(now: Date): Promise<number> {
     const result = this.#run(() => this.#statement('DELETE FROM counters WHERE reset_at <= ?').run(now.getTime()));
     return Number(result.changes);
+  }
+
+  async ensureSetting(name: string, value: string): Promise<string> {
+    return this.#run(() => {
+      this.#statement('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(
+        name,
+        value,
+      );
+      const row = this.#statement('SELECT value FROM settings WHERE name = ?').get(name);
+      if (typeof row?.['value'] !== 'string')
+        throw new SessionStoreError(KIND, 'CORRUPT', `the setting ${name} is not text`);
+      return row['value'];
+    });
   }
 
   async upgradePasswordHash(userId: string, currentHash: string, newHash: string): Promise<boolean> {
