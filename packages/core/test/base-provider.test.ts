@@ -357,6 +357,17 @@ describe('BaseSessionTokenProvider', () => {
     expect(provider.getSession()!.attributes['database']).toBe('shop');
   });
 
+  it('refuses attributes that cannot be copied (a function, a symbol) with INTERNAL, as structuredClone does', async () => {
+    for (const value of [() => 'code', Symbol('s')]) {
+      const table = new Map<string, ActiveSession>();
+      const provider = new TableProvider(table);
+      await provider.open({ user: 'ada' });
+      const held = table.get('t1')!;
+      table.set('t1', { ...held, info: { ...held.info, attributes: { database: 'shop', value } } });
+      await expect(provider.authenticate()).rejects.toMatchObject({ code: 'INTERNAL' });
+    }
+  });
+
   it('isolates a throwing listener from the operation', async () => {
     const provider = new TableProvider(new Map());
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
