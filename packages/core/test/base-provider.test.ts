@@ -339,6 +339,35 @@ describe('BaseSessionTokenProvider', () => {
     expect(provider.getSession()!.attributes).toEqual({ roles: ['admin'], claims: { team: { id: 7 } }, note: null });
   });
 
+  it('copies flat attributes as well: a frozen copy, not the held object, own keys such as __proto__ kept', async () => {
+    const table = new Map<string, ActiveSession>();
+    const provider = new TableProvider(table);
+    await provider.open({ user: 'ada' });
+    const held = table.get('t1')!;
+    const attributes: Record<string, unknown> = { database: 'shop', version: 3, admin: false, note: null };
+    Object.defineProperty(attributes, '__proto__', { value: 'kept', enumerable: true, writable: true });
+    table.set('t1', { ...held, info: { ...held.info, attributes } });
+    await provider.authenticate();
+    const copy = provider.getSession()!.attributes;
+    expect(copy).not.toBe(attributes);
+    expect(Object.isFrozen(copy)).toBe(true);
+    expect({ ...copy }).toEqual({ database: 'shop', version: 3, admin: false, note: null, ['__proto__']: 'kept' });
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toBe('kept');
+    attributes['database'] = 'other';
+    expect(provider.getSession()!.attributes['database']).toBe('shop');
+  });
+
+  it('refuses attributes that cannot be copied (a function, a symbol) with INTERNAL, as structuredClone does', async () => {
+    for (const value of [() => 'code', Symbol('s')]) {
+      const table = new Map<string, ActiveSession>();
+      const provider = new TableProvider(table);
+      await provider.open({ user: 'ada' });
+      const held = table.get('t1')!;
+      table.set('t1', { ...held, info: { ...held.info, attributes: { database: 'shop', value } } });
+      await expect(provider.authenticate()).rejects.toMatchObject({ code: 'INTERNAL' });
+    }
+  });
+
   it('isolates a throwing listener from the operation', async () => {
     const provider = new TableProvider(new Map());
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});

@@ -11,6 +11,7 @@ const SRC = resolve(import.meta.dirname, '..', 'src');
 const LAYERS: Readonly<Record<string, number>> = {
   'adapter.ts': 0,
   'limits.ts': 0,
+  'deadline-timer.ts': 0,
   serializer: 1,
   token: 2,
   protocol: 2,

@@ -41,6 +41,33 @@ export async function listDatabases(
   return (JSON.parse(r.text) as { databases?: string[] }).databases ?? [];
 }
 
+/** One binary-protocol session the server holds (a DB_OPEN / CONNECT, or a token request it is serving). */
+export interface ServerConnection {
+  /** The session id a client sends with its requests. */
+  readonly connectionId: number;
+  readonly db: string | null;
+  readonly user: string | null;
+  /** `<driver name> v<driver version> Protocol v<n>` as the client declared it. */
+  readonly driver: string | null;
+}
+
+/** The sessions the server holds now (GET /server, as root). */
+export async function listConnections(
+  server: OrientDBServerAddress,
+  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+): Promise<ServerConnection[]> {
+  const r = await httpJson(server, 'GET', '/server', { timeoutMs });
+  if (r.status !== 200) throw new Error(`GET /server -> HTTP ${r.status}: ${r.text.slice(0, 500)}`);
+  const connections = (JSON.parse(r.text) as { connections?: Record<string, unknown>[] }).connections ?? [];
+  const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+  return connections.map((c) => ({
+    connectionId: Number(c['connectionId']),
+    db: text(c['db']),
+    user: text(c['user']),
+    driver: text(c['driver']),
+  }));
+}
+
 /** Runs one SQL command in `database` as root through the HTTP API; returns the parsed `result` array. */
 export async function sqlCommand(
   server: OrientDBServerAddress,

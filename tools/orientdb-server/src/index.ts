@@ -20,5 +20,13 @@ export {
   type OrientDBServerInfo,
   type StartOrientDBServerOptions,
 } from './server.js';
-export { createDatabase, ensureDatabaseUser, listDatabases, sqlCommand, type DatabaseUser } from './http-admin.js';
+export {
+  createDatabase,
+  ensureDatabaseUser,
+  listConnections,
+  listDatabases,
+  sqlCommand,
+  type DatabaseUser,
+  type ServerConnection,
+} from './http-admin.js';
 export { readRunState, runStateFile, RunStateError, type RunState } from './run-state.js';

@@ -7,12 +7,11 @@ import {
   closeRequest,
   databaseSizeRequest,
   openRequest,
-  queryNextPageRequest,
-  queryRequest,
   type QueryMode,
   type QueryParameters,
   type RequestFrame,
 } from '../protocol/requests.js';
+import { queryAllRows, type QueryChannel } from '../protocol/query-rows.js';
 import type { RenewalListener, SessionTransport } from '../provider/token-session.js';
 import { parseServerToken, type HeldToken } from '../token/orientdb-token.js';
 import type { OrientDBRow } from '../serializer/values.js';
@@ -26,9 +25,6 @@ export interface PoolCore {
   readonly verified: VerifiedTokens;
   readonly timeoutMs: number;
 }
-
-/** Largest page the server accepts; a stateless request must get every row in its one answer. */
-const ALL_ROWS = 2 ** 31 - 1;
 
 /**
  * One token session that owns no socket: every call borrows one from the pool for its duration.
@@ -116,32 +112,20 @@ export class PooledTokenSession implements SessionTransport {
   ): Promise<OrientDBRow[]> {
     // One deadline for the whole call: waiting for a socket, connecting, every page and a retry share it.
     const deadlineAt = Date.now() + this.#core.timeoutMs;
-    return this.#request(deadlineAt, mode === 'query', async (connection, live, token) => {
-      const sessionId = live?.sessionId ?? NO_SESSION_ID;
-      const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: token.payload.expiresAt };
-      let page = await this.#send(
-        connection,
-        queryRequest(sessionId, token.bytes, statement, parameters, mode, live ? pageSize : ALL_ROWS),
-        live,
-        token,
-        purpose,
-        deadlineAt,
-      );
-      const rows = page.rows;
-      while (page.hasNextPage) {
-        if (!live) throw malformed('QUERY answer: more pages on a stateless request');
-        // The token the query started with: renewed bytes would make the server close the query's cursor.
-        page = await this.#send(
-          connection,
-          queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize),
-          live,
-          token,
-          purpose,
-          deadlineAt,
-        );
-        for (const row of page.rows) rows.push(row);
-      }
-      return rows;
+    return this.#request(deadlineAt, mode === 'query', (connection, live, token) => {
+      const channel = (session: LiveSession | null, held: HeldToken): QueryChannel => {
+        const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: held.payload.expiresAt };
+        return {
+          sessionId: session?.sessionId ?? NO_SESSION_ID,
+          token: held.bytes,
+          send: (frame) => this.#send(connection, frame, session, held, purpose, deadlineAt),
+        };
+      };
+      return queryAllRows(channel(live, token), { statement, parameters, mode, pageSize }, () => {
+        // The server dropped the live session while the socket stayed: never send its id again.
+        if (live) this.#core.live.forget(live);
+        return channel(null, this.#token);
+      });
     });
   }
 

@@ -1,12 +1,12 @@
 import { SessionTokenError } from '@sessiontoken/core';
 import { OrientDBConnection, type ConnectionOptions } from '../protocol/connection.js';
 import { ADAPTER_NAME } from '../adapter.js';
+import { DeadlineTimer } from '../deadline-timer.js';
 
 interface Waiter {
   readonly resolve: (connection: OrientDBConnection) => void;
   readonly reject: (error: SessionTokenError) => void;
   readonly deadlineAt: number;
-  readonly timer: NodeJS.Timeout;
 }
 
 /** How many sockets a pool holds and who waits for one. */
@@ -45,6 +45,8 @@ export class SocketPool {
   readonly #openings = new Set<Promise<OrientDBConnection>>();
   /** Healthy sockets the pool itself closed: their closing loses no session. */
   readonly #closedByPool = new WeakSet<OrientDBConnection>();
+  /** One timer for every waiter's deadline. */
+  readonly #deadlines = new DeadlineTimer((now) => this.#expireWaiters(now));
   #closed = false;
   /** Resolves when the last lent socket comes back (for `close()`). */
   #drained: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -72,20 +74,8 @@ export class SocketPool {
       );
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        deadlineAt,
-        timer: setTimeout(
-          () => {
-            const index = this.#waiters.indexOf(waiter);
-            if (index >= 0) this.#waiters.splice(index, 1);
-            reject(unavailable(`no OrientDB socket became free in time (all ${this.#maxSockets} busy)`));
-          },
-          Math.max(0, deadlineAt - Date.now()),
-        ),
-      };
-      this.#waiters.push(waiter);
+      this.#waiters.push({ resolve, reject, deadlineAt });
+      this.#deadlines.watch(deadlineAt);
     });
   }
 
@@ -99,7 +89,6 @@ export class SocketPool {
     } else {
       const waiter = this.#waiters.shift();
       if (waiter) {
-        clearTimeout(waiter.timer);
         waiter.resolve(this.#lend(connection));
         return;
       }
@@ -116,10 +105,8 @@ export class SocketPool {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      for (const waiter of this.#waiters.splice(0)) {
-        clearTimeout(waiter.timer);
-        waiter.reject(closedError());
-      }
+      this.#deadlines.cancel();
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(closedError());
     }
     // A socket still connecting is closed by its opener once it sees the pool closed.
     await Promise.allSettled([...this.#openings]);
@@ -134,6 +121,23 @@ export class SocketPool {
     this.#idle.length = 0;
     await Promise.all([...this.#all].map((connection) => connection.close()));
     this.#all.clear();
+  }
+
+  /** Rejects every waiter whose deadline passed; returns the earliest deadline left. */
+  #expireWaiters(now: number): number {
+    let next = Infinity;
+    const waiters = this.#waiters;
+    for (let i = 0; i < waiters.length;) {
+      const waiter = waiters[i]!;
+      if (waiter.deadlineAt <= now) {
+        waiters.splice(i, 1);
+        waiter.reject(unavailable(`no OrientDB socket became free in time (all ${this.#maxSockets} busy)`));
+      } else {
+        next = Math.min(next, waiter.deadlineAt);
+        i++;
+      }
+    }
+    return next;
   }
 
   #takeIdle(): OrientDBConnection | null {
@@ -191,7 +195,6 @@ export class SocketPool {
   #serveWaiters(): void {
     while (!this.#closed && this.#waiters.length > 0 && this.#all.size + this.#openings.size < this.#maxSockets) {
       const waiter = this.#waiters.shift()!;
-      clearTimeout(waiter.timer);
       this.#openFor(waiter.deadlineAt).then(waiter.resolve, waiter.reject);
     }
   }

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { SessionTokenError } from '@sessiontoken/core';
 import { ADAPTER_NAME, malformed } from '../adapter.js';
+import { DeadlineTimer } from '../deadline-timer.js';
 import { FrameReader, IncomingBytes, type Pull } from './frame-reader.js';
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from '../limits.js';
 import { MIN_SERVER_PROTOCOL_VERSION, type RequestFrame } from './requests.js';
@@ -39,7 +40,9 @@ interface Job {
   readonly frame: RequestFrame<unknown>;
   readonly resolve: (response: ResponseFrame<unknown>) => void;
   readonly reject: (error: SessionTokenError) => void;
-  readonly timer: NodeJS.Timeout;
+  /** When the answer must have come (epoch ms), and how long that was from the call, for the message. */
+  readonly deadlineAt: number;
+  readonly waitMs: number;
   written: boolean;
   parser: Pull<ResponseFrame<unknown>> | null;
   need: number;
@@ -51,6 +54,18 @@ function unavailable(message: string, cause?: unknown): SessionTokenError {
     message,
     cause === undefined ? { adapter: ADAPTER_NAME } : { adapter: ADAPTER_NAME, cause },
   );
+}
+
+/** Where the bytes a socket reads go: the greeting's reader first, then the connection's. */
+interface Receiver {
+  deliver: (chunk: Uint8Array) => void;
+}
+
+/** The buffer a plain TCP socket reads into: the kernel hands over at most this much per read. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+function timedOut(job: Job): SessionTokenError {
+  return unavailable(`OrientDB did not answer within ${job.waitMs} ms`);
 }
 
 /**
@@ -67,13 +82,15 @@ export class OrientDBConnection {
   readonly #closed: Promise<void>;
   #active: Job | null = null;
   #failure: SessionTokenError | null = null;
+  /** One timer for the deadlines of every request of the connection. */
+  readonly #deadlines = new DeadlineTimer((now) => this.#timeOut(now));
 
-  private constructor(socket: Socket, options: ConnectionOptions, closed: Promise<void>) {
+  private constructor(socket: Socket, options: ConnectionOptions, closed: Promise<void>, receiver: Receiver) {
     this.#socket = socket;
     this.#limits = options.limits ?? DEFAULT_WIRE_LIMITS;
     this.#timeoutMs = options.timeoutMs;
     this.#closed = closed;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    receiver.deliver = (chunk) => this.#onData(chunk);
     socket.on('error', (error) =>
       this.#fail(unavailable(`connection to ${options.host}:${options.port} failed: ${error.message}`, error)),
     );
@@ -84,16 +101,30 @@ export class OrientDBConnection {
   static open(options: ConnectionOptions, deadlineAt = Date.now() + options.timeoutMs): Promise<OrientDBConnection> {
     return new Promise((resolve, reject) => {
       const waitMs = Math.max(0, deadlineAt - Date.now());
+      const receiver: Receiver = { deliver: () => undefined };
       // A TLS socket greets only after the handshake, so every wait below (and its deadline) covers the handshake too.
       const socket = options.tls
         ? connectTls({ ...options.tls, host: options.host, port: options.port })
-        : connect({ host: options.host, port: options.port });
+        : connect({
+            host: options.host,
+            port: options.port,
+            // Read into one buffer of the connection's own (copied out at once) rather than through the stream's
+            // 'data' events: no buffer allocated and no stream machinery per read.
+            onread: {
+              buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+              callback: (length, buffer) => {
+                receiver.deliver(buffer.subarray(0, length));
+                return true;
+              },
+            },
+          });
+      if (options.tls) socket.on('data', (chunk: Buffer) => receiver.deliver(chunk));
       socket.setNoDelay(true);
       const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
       const greeting: number[] = [];
       const settle = (error: SessionTokenError | null): void => {
         clearTimeout(timer);
-        socket.off('data', onData);
+        receiver.deliver = () => undefined;
         socket.off('error', onError);
         socket.off('close', onClose);
         if (error) {
@@ -104,12 +135,12 @@ export class OrientDBConnection {
           void closed.then(() => reject(error));
           return;
         }
-        const connection = new OrientDBConnection(socket, options, closed);
+        const connection = new OrientDBConnection(socket, options, closed, receiver);
         const rest = greeting.slice(2);
         if (rest.length > 0) connection.#onData(Uint8Array.from(rest));
         resolve(connection);
       };
-      const onData = (chunk: Buffer): void => {
+      const onData = (chunk: Uint8Array): void => {
         greeting.push(...chunk.subarray(0, 64));
         if (chunk.length > 64) return settle(malformed('greeting: the server talked before it was asked'));
         if (greeting.length < 2) return;
@@ -137,7 +168,7 @@ export class OrientDBConnection {
         () => settle(unavailable(`OrientDB at ${options.host}:${options.port} did not answer within ${waitMs} ms`)),
         waitMs,
       );
-      socket.on('data', onData);
+      receiver.deliver = onData;
       socket.on('error', onError);
       socket.on('close', onClose);
     });
@@ -162,17 +193,18 @@ export class OrientDBConnection {
   send<T>(frame: RequestFrame<T>, deadlineAt = Date.now() + this.#timeoutMs): Promise<ResponseFrame<T>> {
     if (this.#failure) return Promise.reject(neverSent(this.#failure));
     return new Promise<ResponseFrame<T>>((resolve, reject) => {
-      const waitMs = Math.max(0, deadlineAt - Date.now());
       const job: Job = {
         frame: frame,
         resolve: resolve as (response: ResponseFrame<unknown>) => void,
         reject,
+        deadlineAt,
+        waitMs: Math.max(0, deadlineAt - Date.now()),
         parser: null,
         need: 0,
         written: false,
-        timer: setTimeout(() => this.#onTimeout(job, waitMs), waitMs),
       };
       this.#queue.push(job);
+      this.#deadlines.watch(deadlineAt);
       if (!this.#active) this.#next();
     });
   }
@@ -247,33 +279,44 @@ export class OrientDBConnection {
   }
 
   #finish(job: Job, response: ResponseFrame<unknown>): void {
-    clearTimeout(job.timer);
     this.#active = null;
     job.resolve(response);
     if (this.#failure === null) this.#next();
   }
 
-  #onTimeout(job: Job, waitMs: number): void {
-    const error = unavailable(`OrientDB did not answer within ${waitMs} ms`);
-    if (job === this.#active) {
+  /** Times out every request whose deadline passed; returns the earliest deadline left. */
+  #timeOut(now: number): number {
+    if (this.#failure) return Infinity;
+    const active = this.#active;
+    if (active !== null && active.deadlineAt <= now) {
       // The answer may still arrive and would be read as the next one's: the socket cannot be trusted any more.
-      this.#fail(error);
-      return;
+      this.#fail(timedOut(active));
+      return Infinity;
     }
-    const index = this.#queue.indexOf(job);
-    if (index >= 0) this.#queue.splice(index, 1);
-    job.reject(neverSent(error));
+    let next = active?.deadlineAt ?? Infinity;
+    const queue = this.#queue;
+    for (let i = 0; i < queue.length;) {
+      const job = queue[i]!;
+      if (job.deadlineAt <= now) {
+        queue.splice(i, 1);
+        job.reject(neverSent(timedOut(job)));
+      } else {
+        next = Math.min(next, job.deadlineAt);
+        i++;
+      }
+    }
+    return next;
   }
 
   #fail(error: SessionTokenError): void {
     if (this.#failure) return;
     this.#failure = error;
+    this.#deadlines.cancel();
     this.#input.clear();
     const pending = this.#active ? [this.#active, ...this.#queue] : [...this.#queue];
     this.#active = null;
     this.#queue.length = 0;
     for (const job of pending) {
-      clearTimeout(job.timer);
       job.parser?.return(undefined as never);
       job.reject(job.written ? error : neverSent(error));
     }

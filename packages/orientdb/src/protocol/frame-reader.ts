@@ -41,6 +41,30 @@ export class IncomingBytes {
     return this.#buffer[this.#start++]!;
   }
 
+  /** The next big-endian int16; the caller checked `available`. */
+  int16(): number {
+    const bytes = this.#buffer;
+    const at = this.#start;
+    this.#start = at + 2;
+    return ((bytes[at]! << 24) | (bytes[at + 1]! << 16)) >> 16;
+  }
+
+  /** The next big-endian int32; the caller checked `available`. */
+  int32(): number {
+    const bytes = this.#buffer;
+    const at = this.#start;
+    this.#start = at + 4;
+    return (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+  }
+
+  /** The next big-endian int64; the caller checked `available`. */
+  int64(): bigint {
+    // Two 32-bit halves: one BigInt shift instead of eight (this runs for every record id in a result).
+    const high = this.int32();
+    const low = this.int32() >>> 0;
+    return (BigInt(high) << 32n) + BigInt(low);
+  }
+
   /** The next `count` bytes as a view that stays valid until the next `push`; the caller checked `available`. */
   take(count: number): Uint8Array {
     const view = this.#buffer.subarray(this.#start, this.#start + count);
@@ -103,6 +127,65 @@ export class FrameReader {
     return this.#input.take(count);
   }
 
+  /** Whether `count` more bytes are buffered, so that the synchronous reads below may take them. */
+  has(count: number): boolean {
+    return this.#input.available >= count;
+  }
+
+  /**
+   * Waits until `count` more bytes are buffered, reading none: the caller then reads them with the synchronous reads
+   * (one generator for a run of fixed-size fields instead of one per field). Refuses a count past the frame limit
+   * before it waits.
+   */
+  *wait(count: number, what: string): Pull<void> {
+    if (count > this.budget)
+      throw malformed(
+        `frame: ${what} of ${count} bytes exceeds the frame limit of ${this.#limits.maxFrameBytes} bytes`,
+      );
+    while (this.#input.available < count) yield count;
+  }
+
+  // Synchronous reads of bytes the caller made sure are buffered (has / wait), each charged to the frame.
+
+  byteNow(): number {
+    this.#charge(1, 'a byte');
+    return this.#input.byte();
+  }
+
+  boolNow(what: string): boolean {
+    const value = this.byteNow();
+    if (value > 1) throw malformed(`frame: ${what} is ${value}, not a boolean`);
+    return value === 1;
+  }
+
+  int16Now(): number {
+    this.#charge(2, 'a short');
+    return this.#input.int16();
+  }
+
+  int32Now(): number {
+    this.#charge(4, 'an int');
+    return this.#input.int32();
+  }
+
+  int64Now(): bigint {
+    this.#charge(8, 'a long');
+    return this.#input.int64();
+  }
+
+  /** A count that must be non-negative and small enough for each item to take at least `minItemBytes`. */
+  countNow(what: string, minItemBytes: number): number {
+    const value = this.int32Now();
+    if (value < 0 || value * minItemBytes > this.budget) throw malformed(`frame: ${what} ${value} is out of bounds`);
+    return value;
+  }
+
+  /** `count` bytes as a view into the receive buffer (see {@link view}). */
+  takeNow(count: number, what: string): Uint8Array {
+    this.#charge(count, what);
+    return this.#input.take(count);
+  }
+
   // The primitives wait in place rather than through #take: one generator per read instead of two (the parse is hot).
   *uint8(): Pull<number> {
     this.#charge(1, 'a byte');
@@ -119,25 +202,19 @@ export class FrameReader {
   *int16(): Pull<number> {
     this.#charge(2, 'a short');
     while (this.#input.available < 2) yield 2;
-    const b = this.#input.take(2);
-    return ((b[0]! << 24) | (b[1]! << 16)) >> 16;
+    return this.#input.int16();
   }
 
   *int32(): Pull<number> {
     this.#charge(4, 'an int');
     while (this.#input.available < 4) yield 4;
-    const b = this.#input.take(4);
-    return (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+    return this.#input.int32();
   }
 
   *int64(): Pull<bigint> {
     this.#charge(8, 'a long');
     while (this.#input.available < 8) yield 8;
-    const b = this.#input.take(8);
-    // Two 32-bit halves: one BigInt shift instead of eight (this runs for every record id in a result).
-    const high = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
-    const low = ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0;
-    return (BigInt(high) << 32n) + BigInt(low);
+    return this.#input.int64();
   }
 
   /** Network bytes: int32 length (-1 for null) then the bytes, copied out. */
@@ -179,9 +256,8 @@ export class FrameReader {
 
   /** A count that must be non-negative and small enough for each item to take at least `minItemBytes`. */
   *count(what: string, minItemBytes: number): Pull<number> {
-    const value = yield* this.int32();
-    if (value < 0 || value * minItemBytes > this.budget) throw malformed(`frame: ${what} ${value} is out of bounds`);
-    return value;
+    while (this.#input.available < 4) yield 4;
+    return this.countNow(what, minItemBytes);
   }
 }
 

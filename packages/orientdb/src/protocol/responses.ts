@@ -1,5 +1,5 @@
 import { decodeProjection } from '../serializer/projection-decoder.js';
-import { decodeRecord, defineField } from '../serializer/record-decoder.js';
+import { decodeRecordInto } from '../serializer/record-decoder.js';
 import { DecodedCost, type Failing } from '../serializer/decode-budget.js';
 import { RecordId, type OrientDBRow } from '../serializer/values.js';
 import { malformed } from '../adapter.js';
@@ -32,10 +32,12 @@ export function* readResponse<T>(
   tokenInHeader: boolean,
   readBody: (reader: FrameReader) => Pull<T>,
 ): Pull<ResponseFrame<T>> {
-  const status = yield* reader.uint8();
+  // Status and session id: every answer has them.
+  if (!reader.has(5)) yield* reader.wait(5, 'an answer header');
+  const status = reader.byteNow();
   if (status === STATUS_PUSH) throw malformed('frame: a push message although push was not requested');
   if (status !== STATUS_OK && status !== STATUS_ERROR) throw malformed(`frame: status ${status}`);
-  const sessionId = yield* reader.int32();
+  const sessionId = reader.int32Now();
   if (sessionId !== expectedSessionId)
     throw malformed(`frame: answer for session ${sessionId}, expected ${expectedSessionId}`);
   let renewedToken: Uint8Array | null = null;
@@ -122,8 +124,13 @@ const FRAME: Failing = {
   },
 };
 
+/** A record result after its type and marker: record type, cluster, position, version, content length. */
+const RECORD_HEAD_BYTES = 1 + 2 + 8 + 4 + 4;
+
 function* readResult(reader: FrameReader): Pull<OrientDBRow> {
-  const type = yield* reader.uint8();
+  // The type, then a projection's length or a record's marker: at least three bytes.
+  if (!reader.has(3)) yield* reader.wait(3, 'a result');
+  const type = reader.byteNow();
   if (type === RESULT_TYPE_PROJECTION) {
     // Decoded before the next yield, while the view into the receive buffer is valid.
     const bytes = yield* reader.view('projection');
@@ -131,27 +138,29 @@ function* readResult(reader: FrameReader): Pull<OrientDBRow> {
     return decodeProjection(bytes, reader.limits, reader.decoded);
   }
   if (type > RESULT_TYPE_PROJECTION) throw malformed(`frame: result type ${type}`);
-  const marker = yield* reader.int16();
+  const marker = reader.int16Now();
   if (marker === RECORD_NULL) return {};
   if (marker === RECORD_RID) {
-    const cluster = yield* reader.int16();
-    const position = yield* reader.int64();
+    if (!reader.has(10)) yield* reader.wait(10, 'a record id');
+    const cluster = reader.int16Now();
+    const position = reader.int64Now();
     return { '@rid': new RecordId(cluster, position) };
   }
   if (marker !== 0) throw malformed(`frame: record marker ${marker}`);
-  const recordType = yield* reader.uint8();
-  const cluster = yield* reader.int16();
-  const position = yield* reader.int64();
-  const version = yield* reader.int32();
+  if (!reader.has(RECORD_HEAD_BYTES)) yield* reader.wait(RECORD_HEAD_BYTES, 'a record header');
+  const recordType = reader.byteNow();
+  const cluster = reader.int16Now();
+  const position = reader.int64Now();
+  const version = reader.int32Now();
+  const length = reader.int32Now();
+  if (length < -1) throw malformed(`frame: record content has length ${length}`);
+  if (length > 0 && !reader.has(length)) yield* reader.wait(length, 'record content');
   // Decoded before the next yield, while the view into the receive buffer is valid; a blob is copied out.
-  const content = yield* reader.view('record content');
+  const content = length === -1 ? null : reader.takeNow(length, 'record content');
   const rid = new RecordId(cluster, position);
   if (recordType === RECORD_TYPE_DOCUMENT) {
-    if (content === null || content.length === 0) return { '@rid': rid, '@version': version };
-    const { className, fields } = decodeRecord(content, reader.limits, reader.decoded);
     const row: OrientDBRow = { '@rid': rid, '@version': version };
-    if (className !== null) row['@class'] = className;
-    for (const [name, value] of Object.entries(fields)) defineField(row, name, value);
+    if (content !== null && content.length > 0) decodeRecordInto(row, content, reader.limits, reader.decoded);
     return row;
   }
   if (recordType === RECORD_TYPE_BLOB)
@@ -161,17 +170,21 @@ function* readResult(reader: FrameReader): Pull<OrientDBRow> {
 
 export function* readQueryResponse(reader: FrameReader): Pull<QueryPage> {
   const queryId = (yield* reader.string('query id')) ?? '';
-  yield* reader.bool('transaction changes');
-  if (yield* reader.bool('has execution plan')) yield* readResult(reader);
-  yield* reader.int32(); // prefetched records: always 0
-  const count = yield* reader.count('result count', 1);
+  if (!reader.has(2)) yield* reader.wait(2, 'query flags');
+  reader.boolNow('transaction changes');
+  if (reader.boolNow('has execution plan')) yield* readResult(reader);
+  // Prefetched records (always 0) and the result count.
+  if (!reader.has(8)) yield* reader.wait(8, 'result count');
+  reader.int32Now();
+  const count = reader.countNow('result count', 1);
   const rows: OrientDBRow[] = [];
   for (let i = 0; i < count; i++) {
     reader.decoded.charge(FRAME, ROW_COST);
     rows.push(yield* readResult(reader));
   }
-  const hasNextPage = yield* reader.bool('has next page');
-  const stats = yield* reader.count('query statistics count', 12);
+  if (!reader.has(5)) yield* reader.wait(5, 'query trailer');
+  const hasNextPage = reader.boolNow('has next page');
+  const stats = reader.countNow('query statistics count', 12);
   for (let i = 0; i < stats; i++) {
     yield* reader.string('statistic name');
     yield* reader.int64();

@@ -2,13 +2,12 @@ import { SessionTokenError } from '@sessiontoken/core';
 import { OrientDBConnection, type ConnectionOptions } from '../protocol/connection.js';
 import { toSessionTokenError, type RequestPurpose } from '../protocol/error-mapping.js';
 import { ADAPTER_NAME, malformed } from '../adapter.js';
+import { queryAllRows, type QueryChannel } from '../protocol/query-rows.js';
 import {
   NO_SESSION_ID,
   closeRequest,
   databaseSizeRequest,
   openRequest,
-  queryNextPageRequest,
-  queryRequest,
   type QueryMode,
   type QueryParameters,
   type RequestFrame,
@@ -29,9 +28,6 @@ export interface SessionTransport {
 
 /** Called with a token the server renewed in a response header. */
 export type RenewalListener = (token: HeldToken) => void;
-
-/** Largest page the server accepts; a stateless request must get every row in its one answer. */
-const ALL_ROWS = 2 ** 31 - 1;
 
 /**
  * One OrientDB token session: the token, and the socket it is used on.
@@ -128,30 +124,19 @@ export class OrientDBTokenSession implements SessionTransport {
   ): Promise<OrientDBRow[]> {
     // One deadline for the whole call: reconnecting and every page share it.
     const deadlineAt = Date.now() + this.#endpoint.timeoutMs;
-    const connection = await this.#usableConnection(deadlineAt);
-    const sessionId = this.#sessionId;
-    // The token the query started with: the server keeps the query while the connection sees the same token bytes.
-    const token = this.#token;
-    const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: token.payload.expiresAt };
-    const stateful = sessionId !== NO_SESSION_ID;
-    let page = await this.#send(
-      connection,
-      queryRequest(sessionId, token.bytes, statement, parameters, mode, stateful ? pageSize : ALL_ROWS),
-      purpose,
-      deadlineAt,
-    );
-    const rows = page.rows;
-    while (page.hasNextPage) {
-      if (!stateful) throw malformed('QUERY answer: more pages on a stateless request');
-      page = await this.#send(
-        connection,
-        queryNextPageRequest(sessionId, token.bytes, page.queryId, pageSize),
-        purpose,
-        deadlineAt,
-      );
-      for (const row of page.rows) rows.push(row);
-    }
-    return rows;
+    const open = this.#closed ? null : this.#connection;
+    const connection = open?.isOpen ? open : await this.#usableConnection(deadlineAt);
+    const purpose: RequestPurpose = { kind: 'work', tokenExpiresAt: this.#token.payload.expiresAt };
+    const channel = (sessionId: number, token: HeldToken): QueryChannel => ({
+      sessionId,
+      token: token.bytes,
+      send: (frame) => this.#send(connection, frame, purpose, deadlineAt),
+    });
+    return queryAllRows(channel(this.#sessionId, this.#token), { statement, parameters, mode, pageSize }, () => {
+      // The server dropped the session while the socket stayed: the token alone carries on, as after a reconnect.
+      this.#sessionId = NO_SESSION_ID;
+      return channel(NO_SESSION_ID, this.#token);
+    });
   }
 
   /**

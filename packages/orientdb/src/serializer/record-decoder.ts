@@ -5,6 +5,7 @@ import { NOT_SCALAR, readLink, readScalar, readString } from './scalar-decoder.j
 import { OrientDBType, RecordId, type OrientDBValue } from './values.js';
 
 const UUID_BYTES = 16;
+const AT_SIGN = 0x40;
 /** Bytes of one link inside a link bag: int16 cluster + int64 position. */
 const BAG_LINK_BYTES = 10;
 /** Bytes of one pending change in a tree link bag: a link + byte type + int32 value. */
@@ -29,21 +30,48 @@ export function decodeRecord(
   limits: WireLimits = DEFAULT_WIRE_LIMITS,
   budget = new DecodeBudget(limits),
 ): DecodedRecord {
-  const cursor = new ByteCursor(bytes, 'record');
-  const version = cursor.uint8();
-  if (version !== 0) cursor.fail(`unsupported serializer version ${version}`);
-  const { className, fields } = readDocument(cursor, budget, 0);
+  const fields: { [field: string]: OrientDBValue } = {};
+  const className = readDocument(recordCursor(bytes), budget, 0, fields, false);
   return { className: className === '' ? null : className, fields };
 }
 
+/**
+ * Decodes a record as {@link decodeRecord} does, straight into `row` (a query result that already holds `@rid` and
+ * `@version`): its class as `@class`, then its fields, as if they had been copied over from a decoded record.
+ */
+export function decodeRecordInto(
+  row: { [field: string]: OrientDBValue },
+  bytes: Uint8Array,
+  limits: WireLimits = DEFAULT_WIRE_LIMITS,
+  budget = new DecodeBudget(limits),
+): void {
+  readDocument(recordCursor(bytes), budget, 0, row, true);
+}
+
+function recordCursor(bytes: Uint8Array): ByteCursor {
+  const cursor = new ByteCursor(bytes, 'record');
+  const version = cursor.uint8();
+  if (version !== 0) cursor.fail(`unsupported serializer version ${version}`);
+  return cursor;
+}
+
+/**
+ * Reads a document's class name and fields into `fields` and returns the class name. With `withClass`, a class is
+ * set as `@class` first, and `fields` may already hold `@` keys that the document's own fields overwrite (as a copy
+ * onto such an object would).
+ */
 function readDocument(
   cursor: ByteCursor,
   budget: DecodeBudget,
   depth: number,
-): { className: string; fields: { [field: string]: OrientDBValue } } {
+  fields: { [field: string]: OrientDBValue },
+  withClass: boolean,
+): string {
   const className = readString(cursor, 'class name');
   budget.charge(cursor, DecodedCost.OBJECT);
-  const fields: { [field: string]: OrientDBValue } = {};
+  if (withClass && className !== '') defineField(fields, '@class', className);
+  /** Names starting with `@` seen in this document, when `fields` may hold such keys of its own. */
+  let seenAt: Set<string> | null = null;
   // The server writes the values after the header, in header order: a pointer behind what was read re-reads bytes,
   // and so does a header that runs on into a value already read.
   const reads = new ForwardReads();
@@ -57,7 +85,11 @@ function readDocument(
     budget.charge(cursor, DecodedCost.SLOT + DecodedCost.STRING + 2 * nameLength);
     reads.headerAt(cursor);
     // The server keeps the first occurrence of a field name; so does this decoder.
-    if (Object.hasOwn(fields, name)) continue;
+    if (withClass && name.charCodeAt(0) === AT_SIGN) {
+      seenAt ??= new Set();
+      if (seenAt.has(name)) continue;
+      seenAt.add(name);
+    } else if (Object.hasOwn(fields, name)) continue;
     if (pointer === 0) {
       defineField(fields, name, null);
       continue;
@@ -74,7 +106,7 @@ function readDocument(
   }
   reads.headerAt(cursor);
   cursor.offset = reads.end(cursor.offset);
-  return { className, fields };
+  return className;
 }
 
 /**
@@ -148,11 +180,9 @@ function readValue(cursor: ByteCursor, type: number, budget: DecodeBudget, depth
   }
   switch (type) {
     case OrientDBType.EMBEDDED: {
-      const { className, fields } = readDocument(cursor, budget, budget.enter(cursor, depth));
-      if (className === '') return fields;
-      const withClass: { [field: string]: OrientDBValue } = { '@class': className };
-      for (const [name, value] of Object.entries(fields)) defineField(withClass, name, value);
-      return withClass;
+      const fields: { [field: string]: OrientDBValue } = {};
+      readDocument(cursor, budget, budget.enter(cursor, depth), fields, true);
+      return fields;
     }
     case OrientDBType.EMBEDDEDLIST:
     case OrientDBType.EMBEDDEDSET: {
