@@ -20,7 +20,7 @@ const keep = process.argv.includes('--keep');
 const COMMAND_TIMEOUT_MS = 240_000;
 /**
  * Largest packed tarball we accept for one package; the release test reports every size. Source maps (with their
- * sources) are about two thirds of each package and stay, for readable stack traces; the largest package,
+ * sources) are most of each package and stay, for readable stack traces; the largest package,
  * stytch-like, holds four entries (browser client, Node client, server, CLI) at about 230 KiB.
  */
 const MAX_TARBALL_BYTES = 256 * 1024;
