@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
 import { StytchLikeSessionService, sweepDelayMs } from '../../src/server/service/session-service.js';
@@ -8,7 +8,6 @@ import { MemorySessionStore } from '../../src/server/store/memory.js';
 import { EXPIRED_SESSION_RETENTION_MS, type SessionStore } from '../../src/server/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
-import { waitFor } from '../helpers/poll.js';
 
 const MINUTE = 60_000;
 const PASSWORD = 'correct horse battery staple';
@@ -374,11 +373,16 @@ describe('the background sweep', () => {
   });
 
   it('sweeps again and again, never two sweeps at once even when one outlasts the interval', async () => {
+    // Fake timers: the test moves time itself, so a sweep can outlast many intervals without the test sleeping.
+    vi.useFakeTimers();
     const memory = new MemorySessionStore();
     let sweeps = 0;
     let running = 0;
     let mostAtOnce = 0;
-    // The real store, with its sweep made slower than the interval.
+    // A sweep waits for this gate: closed, the first sweep runs until the test opens it.
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The real store, with its sweep held at the gate.
     const store = new Proxy(memory, {
       get(target, property) {
         if (property === 'deleteSessionsExpiredBefore') {
@@ -386,7 +390,7 @@ describe('the background sweep', () => {
             sweeps++;
             mostAtOnce = Math.max(mostAtOnce, ++running);
             try {
-              await new Promise((resolve) => setTimeout(resolve, 40));
+              await gate;
               return await target.deleteSessionsExpiredBefore(cutoff);
             } finally {
               running--;
@@ -404,11 +408,23 @@ describe('the background sweep', () => {
       sweepIntervalMs: 10,
     });
     try {
-      await waitFor(() => sweeps >= 5, { what: 'five background sweeps' });
+      // The first sweep starts within one and a half intervals.
+      await vi.advanceTimersByTimeAsync(15);
+      expect(sweeps).toBe(1);
+      // Twenty intervals pass while it is held: no second sweep starts beside it.
+      await vi.advanceTimersByTimeAsync(200);
+      expect(sweeps).toBe(1);
+      expect(running).toBe(1);
+      // Once it ends, sweeps follow one after another.
+      openGate();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(sweeps).toBeGreaterThanOrEqual(5);
       expect(mostAtOnce).toBe(1);
     } finally {
+      openGate();
       await service.close();
-      await waitFor(() => running === 0, { what: 'the last sweep to finish' });
+      vi.useRealTimers();
+      expect(running).toBe(0);
       await memory.close();
     }
   });
