@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import {
-  CliUsageError,
-  isLoopbackHost,
-  parseCliArguments,
-  scryptLogCostFromEnv,
-} from '../../src/server/cli/arguments.js';
+import { CliUsageError, isLoopbackHost, parseCliArguments, scryptFromEnv } from '../../src/server/cli/arguments.js';
 import { createStytchLikeServer } from '../../src/server/http/server.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
@@ -168,11 +163,22 @@ describe('CLI arguments', () => {
     }
   });
 
-  it('reads the scrypt cost from STYTCH_LIKE_SCRYPT_LOG_COST (10 to 20) and refuses anything else', () => {
-    expect(scryptLogCostFromEnv({})).toBeUndefined();
-    expect(scryptLogCostFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '18' })).toBe(18);
-    for (const bad of ['9', '21', '17.5', '1e1', ' 17', '0x11', 'seventeen']) {
-      expect(() => scryptLogCostFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: bad })).toThrow(CliUsageError);
+  it('reads scrypt N and p from STYTCH_LIKE_SCRYPT_LOG_COST (10 to 20) and _PARALLELIZATION (1 to 16), refusing anything else', () => {
+    expect(scryptFromEnv({})).toBeUndefined();
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '', STYTCH_LIKE_SCRYPT_PARALLELIZATION: '' })).toBeUndefined();
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '18' })).toEqual({ cost: 2 ** 18 });
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_PARALLELIZATION: '1' })).toEqual({ parallelization: 1 });
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '17', STYTCH_LIKE_SCRYPT_PARALLELIZATION: '1' })).toEqual({
+      cost: 2 ** 17,
+      parallelization: 1,
+    });
+    for (const bad of ['9', '21', '17.5', '1e1', ' 17', '0x11', 'seventeen', '017']) {
+      expect(() => scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: bad }), bad).toThrow(CliUsageError);
+    }
+    for (const bad of ['0', '17', '-1', '2.5', 'five', ' 5']) {
+      expect(() => scryptFromEnv({ STYTCH_LIKE_SCRYPT_PARALLELIZATION: bad }), bad).toThrow(
+        /STYTCH_LIKE_SCRYPT_PARALLELIZATION must be a whole number from 1 to 16/,
+      );
     }
   });
 

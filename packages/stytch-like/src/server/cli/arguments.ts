@@ -45,16 +45,42 @@ export const ENV = {
   jwtAlg: 'STYTCH_LIKE_JWT_ALG',
 } as const;
 
-/** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
+/** scrypt cost of new password hashes, as log2(N), from the environment only (default 14, with p = 5). */
 export const SCRYPT_LOG_COST_ENV = 'STYTCH_LIKE_SCRYPT_LOG_COST';
+/** scrypt parallelization p of new password hashes, from the environment only (default 5, with N = 2^14). */
+export const SCRYPT_PARALLELIZATION_ENV = 'STYTCH_LIKE_SCRYPT_PARALLELIZATION';
 
-/** `STYTCH_LIKE_SCRYPT_LOG_COST` checked (10 to 20), or `undefined` for the library default. Throws {@link CliUsageError}. */
-export function scryptLogCostFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
-  const text = env[SCRYPT_LOG_COST_ENV];
+/** The scrypt parameters the environment sets for new hashes (N and p); absent ones keep the library's defaults. */
+export interface ScryptFromEnv {
+  readonly cost?: number;
+  readonly parallelization?: number;
+}
+
+/**
+ * `STYTCH_LIKE_SCRYPT_LOG_COST` (10 to 20) and `STYTCH_LIKE_SCRYPT_PARALLELIZATION` (1 to 16) checked, or `undefined`
+ * when neither is set. Throws {@link CliUsageError}.
+ */
+export function scryptFromEnv(env: Readonly<Record<string, string | undefined>>): ScryptFromEnv | undefined {
+  const logCost = wholeNumberFromEnv(env, SCRYPT_LOG_COST_ENV, 10, 20);
+  const parallelization = wholeNumberFromEnv(env, SCRYPT_PARALLELIZATION_ENV, 1, 16);
+  if (logCost === undefined && parallelization === undefined) return undefined;
+  return {
+    ...(logCost === undefined ? {} : { cost: 2 ** logCost }),
+    ...(parallelization === undefined ? {} : { parallelization }),
+  };
+}
+
+function wholeNumberFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!/^\d{2}$/.test(text) || value < 10 || value > 20)
-    throw new CliUsageError(`${SCRYPT_LOG_COST_ENV} must be a whole number from 10 to 20`);
+  if (!/^\d{1,2}$/.test(text) || value < min || value > max)
+    throw new CliUsageError(`${name} must be a whole number from ${min} to ${max}`);
   return value;
 }
 

@@ -5,6 +5,7 @@ import {
   ENV,
   MIN_SECRET_LENGTH,
   SCRYPT_LOG_COST_ENV,
+  SCRYPT_PARALLELIZATION_ENV,
   SERVE_DEFAULTS,
   type CommandName,
 } from './arguments.js';
@@ -63,10 +64,11 @@ Several servers may share one PostgreSQL or Redis store.
 
 Logs are JSON lines on stderr; they never contain tokens, secrets or Authorization headers.
 
-Password hashes: scrypt N = 2^17, r = 8, p = 1 (OWASP's minimum); ${SCRYPT_LOG_COST_ENV}=18 raises N to 2^18 (10 to 20;
-below 17 only for tests). Older hashes are re-hashed on the owner's next login. Logins are limited per email (10
-failures in 15 minutes lock it for the rest of the window) and per client address (100 failures, 100 sign-ups);
-refusals are 429 too_many_requests with Retry-After.
+Password hashes: scrypt N = 2^14, r = 8, p = 5 (16 MiB; one of OWASP's minimum settings); ${SCRYPT_LOG_COST_ENV}
+(log2 N, 10 to 20) and ${SCRYPT_PARALLELIZATION_ENV} (p, 1 to 16) set new hashes' cost, e.g. 17 and 1 for OWASP's
+N = 2^17, p = 1 (128 MiB); below the default only for tests. Weaker older hashes are re-hashed on the owner's next
+login. Logins are limited per email (10 failures in 15 minutes lock it for the rest of the window) and per client
+address (100 failures, 100 sign-ups); refusals are 429 too_many_requests with Retry-After.
 
 Example:
   ${ENV.secret}=$(openssl rand -hex 24) ${BIN} serve --project-id project-test-local --store sqlite:./sessions.sqlite

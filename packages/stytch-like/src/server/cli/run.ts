@@ -8,7 +8,7 @@ import { StytchLikeSessionService } from '../service/session-service.js';
 import { projectEnvironment } from '../../model/ids.js';
 import { openStore, parseStoreUrl } from '../store/open-store.js';
 import type { SessionStore } from '../store/session-store.js';
-import { CliUsageError, parseCliArguments, scryptLogCostFromEnv, type CliCommand } from './arguments.js';
+import { CliUsageError, parseCliArguments, scryptFromEnv, type CliCommand, type ScryptFromEnv } from './arguments.js';
 import { BIN, helpText } from './help.js';
 
 /** Exit codes of the CLI. */
@@ -32,10 +32,10 @@ export async function runCli(
   io: CliIo,
 ): Promise<number> {
   let command: CliCommand;
-  let scryptLogCost: number | undefined;
+  let scrypt: ScryptFromEnv | undefined;
   try {
     command = parseCliArguments(argv, env);
-    scryptLogCost = scryptLogCostFromEnv(env);
+    scrypt = scryptFromEnv(env);
   } catch (error) {
     if (!(error instanceof CliUsageError)) throw error;
     io.stderr.write(`${BIN}: ${error.message} (see ${BIN} --help)\n`);
@@ -50,7 +50,7 @@ export async function runCli(
         io.stdout.write(`${packageJson.version}\n`);
         return EXIT.ok;
       case 'serve':
-        return await serve(command, io, scryptLogCost);
+        return await serve(command, io, scrypt);
       case 'rotate-keys':
         return await rotateKeys(command, io);
       case 'encrypt-keys':
@@ -67,7 +67,7 @@ export async function runCli(
 async function serve(
   config: Extract<CliCommand, { command: 'serve' }>,
   io: CliIo,
-  scryptLogCost: number | undefined,
+  scrypt: ScryptFromEnv | undefined,
 ): Promise<number> {
   const tls = config.tls
     ? { cert: readPem(config.tls.certFile, '--tls-cert'), key: readPem(config.tls.keyFile, '--tls-key') }
@@ -77,7 +77,7 @@ async function serve(
   const service = new StytchLikeSessionService({
     store,
     projectId: config.projectId,
-    ...(scryptLogCost === undefined ? {} : { passwordHashing: { cost: 2 ** scryptLogCost } }),
+    ...(scrypt === undefined ? {} : { passwordHashing: scrypt }),
     onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
     ...(config.jwtAlgorithm === undefined ? {} : { jwtAlgorithm: config.jwtAlgorithm }),
