@@ -246,8 +246,8 @@ async function serveAsWorker(config: ServeCommand, io: CliIo, scryptLogCost: num
   const channel = connectWorker();
   let serving: Serving;
   try {
-    const { slot, port } = await channel.assignment;
-    serving = await startServing({ ...config, port }, io, scryptLogCost, {
+    const { slot } = await channel.assignment;
+    serving = await startServing(config, io, scryptLogCost, {
       sweep: slot === 1,
       passwordHashingConcurrency: Math.max(1, Math.floor(defaultPasswordHashingConcurrency() / config.workers)),
       warn: false,

@@ -7,8 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 
 /** Primary → worker. */
 type ToWorker =
-  | { readonly type: 'stytch-like:start'; readonly slot: number; readonly port: number }
-  | { readonly type: 'stytch-like:shutdown' };
+  { readonly type: 'stytch-like:start'; readonly slot: number } | { readonly type: 'stytch-like:shutdown' };
 /** Worker → primary. */
 type FromWorker =
   | { readonly type: 'stytch-like:ready'; readonly port: number }
@@ -71,6 +70,7 @@ export class WorkerSupervisor {
   readonly #slots = new Map<number, Slot>();
   readonly #restartTimers = new Set<NodeJS.Timeout>();
   #recentExits: number[] = [];
+  /** The port the workers listen on, once the first one does. */
   #port: number;
   #state: 'starting' | 'running' | 'stopping' = 'starting';
   #settleStart: ((error?: WorkerPoolError) => void) | undefined;
@@ -170,6 +170,14 @@ export class WorkerSupervisor {
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'stytch-like:ready') {
         entry.ready = true;
+        if (this.#state === 'running' && message.port !== this.#port) {
+          // `--port 0` after every worker had died at once: the handle they shared is gone, and the new port is not
+          // the one announced.
+          this.#giveUp?.(
+            new WorkerPoolError(`a new worker listens on port ${message.port}, not ${this.#port}: stopping`),
+          );
+          return;
+        }
         this.#port = message.port;
         if (this.#state === 'starting' && [...this.#slots.values()].every((each) => each.ready)) this.#settleStart?.();
       } else if (message.type === 'stytch-like:failed') {
@@ -179,7 +187,10 @@ export class WorkerSupervisor {
     // An error sending to a worker that has just died; its exit is handled below.
     worker.on('error', () => {});
     worker.once('exit', (code, signal) => this.#onExit(slot, entry, code, signal));
-    send(worker, { type: 'stytch-like:start', slot, port: this.#port });
+    // Every worker listens on the port as given, not as resolved: cluster shares one listening handle per address and
+    // port as given, so a replacement's `listen(0)` joins the handle the others hold (a listen on the resolved port
+    // would try to bind it again).
+    send(worker, { type: 'stytch-like:start', slot });
   }
 
   #onExit(slot: number, entry: Slot, code: number | null, signal: string | null): void {
@@ -215,10 +226,9 @@ function send(worker: Worker, message: ToWorker): void {
   if (worker.isConnected()) worker.send(message);
 }
 
-/** What a worker was told to do: its slot (1 to n) and the port to listen on. */
+/** What a worker was told to do: its slot, 1 to n (a replacement takes the slot of the worker it replaces). */
 export interface WorkerAssignment {
   readonly slot: number;
-  readonly port: number;
 }
 
 /** The worker's side: its assignment, the shutdown request, and reports to the primary. */
@@ -243,7 +253,7 @@ export function connectWorker(): WorkerChannel {
     const onMessage = (message: ToWorker) => {
       if (message.type !== 'stytch-like:start') return;
       process.off('message', onMessage);
-      resolve({ slot: message.slot, port: message.port });
+      resolve({ slot: message.slot });
     };
     process.on('message', onMessage);
   });
