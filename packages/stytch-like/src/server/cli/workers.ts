@@ -89,13 +89,6 @@ export class WorkerSupervisor {
     this.failed.catch(() => {});
   }
 
-  /** Process ids of the workers alive now. */
-  get pids(): number[] {
-    return [...this.#slots.values()].flatMap((slot) =>
-      slot.worker.process.pid === undefined ? [] : [slot.worker.process.pid],
-    );
-  }
-
   /**
    * Forks the workers; resolves with the port once every one listens. When one fails to start, stops the others and
    * rejects with {@link WorkerPoolError} carrying its one-line reason.
