@@ -9,6 +9,8 @@ export interface StytchProcessOptions {
   readonly store: string;
   readonly projectId: string;
   readonly secret: string;
+  /** More `serve` flags, e.g. `['--workers', 'auto', '--jwt-alg', 'ES256']`. */
+  readonly args?: readonly string[];
 }
 
 /** A running `serve` process. */
@@ -52,6 +54,7 @@ export async function startStytchProcess(options: StytchProcessOptions): Promise
       options.projectId,
       '--log-level',
       'warn',
+      ...(options.args ?? []),
     ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );

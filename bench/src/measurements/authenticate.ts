@@ -16,7 +16,8 @@ import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 const PATH = '/v1/sessions/authenticate';
 const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'http-target.ts');
 
-interface Load {
+/** What one autocannon run of authenticate requests measured. */
+export interface Load {
   readonly latenciesMs: number[];
   readonly ok: number;
   readonly failed: number;
@@ -61,7 +62,11 @@ export async function stopTarget(child: ChildProcess): Promise<void> {
 }
 
 /** One autocannon run of `seconds` against `url`, cycling through the request bodies. */
-async function load(url: string, target: HttpTarget, seconds: number): Promise<Load> {
+export async function load(
+  url: string,
+  target: Pick<HttpTarget, 'authorization' | 'bodies'>,
+  seconds: number,
+): Promise<Load> {
   const latenciesMs: number[] = [];
   let ok = 0;
   let failed = 0;

@@ -22,6 +22,7 @@ import {
   startBenchServer,
 } from './orientdb.ts';
 import { measureShopCart } from './shop-cart.ts';
+import { measureAuthenticateWorkersAutoVsOne } from './workers.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
@@ -99,6 +100,10 @@ const GROUPS: readonly Group[] = [
     keys: [`authenticate_vs_floor_${kind}_es256` as RatioKey],
     run: async (teardown: Teardown) => [await measureAuthenticateVsFloor(kind, teardown, 'ES256')],
   })),
+  {
+    keys: ['authenticate_workers_auto_vs_one'],
+    run: async (teardown) => [await measureAuthenticateWorkersAutoVsOne(teardown)],
+  },
   {
     keys: ['authenticate_growth_sqlite'],
     run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { CliUsageError, isLoopbackHost, parseCliArguments, scryptFromEnv } from '../../src/server/cli/arguments.js';
 import { createStytchLikeServer } from '../../src/server/http/server.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
@@ -25,6 +26,7 @@ describe('CLI arguments', () => {
       sessionCookies: 'none',
       cookieDomain: undefined,
       jwtAlgorithm: undefined,
+      workers: 1,
     });
     const env = {
       STYTCH_LIKE_PORT: '4000',
@@ -129,6 +131,31 @@ describe('CLI arguments', () => {
     for (const bad of ['HS256', 'none', 'rs256', 'ES384']) {
       expect(() => parseCliArguments(['serve', ...required, '--jwt-alg', bad], {})).toThrow(
         new CliUsageError('--jwt-alg (STYTCH_LIKE_JWT_ALG) must be one of RS256, ES256, EdDSA'),
+      );
+    }
+  });
+
+  it('take --workers or STYTCH_LIKE_WORKERS as 1 to 256 or auto (the usable cores), and refuse others', () => {
+    const sqlite = ['--store', 'sqlite:./s.sqlite'];
+    expect(parseCliArguments(['serve', ...required, ...sqlite, '--workers', '4'], {})).toMatchObject({ workers: 4 });
+    expect(parseCliArguments(['serve', ...required, ...sqlite], { STYTCH_LIKE_WORKERS: '256' })).toMatchObject({
+      workers: 256,
+    });
+    expect(parseCliArguments(['serve', ...required, ...sqlite, '--workers', 'auto'], {})).toMatchObject({
+      workers: Math.min(availableParallelism(), 256),
+    });
+    // One worker is the single process of before, on any store.
+    expect(parseCliArguments(['serve', ...required, '--store', 'memory:', '--workers', '1'], {})).toMatchObject({
+      workers: 1,
+    });
+    for (const bad of ['0', '-1', '1.5', '257', '1000', 'AUTO', 'many', '0x2', ' 2', '2e0']) {
+      expect(() => parseCliArguments(['serve', ...required, ...sqlite, `--workers=${bad}`], {})).toThrow(
+        new CliUsageError(`--workers (STYTCH_LIKE_WORKERS) must be auto or a whole number from 1 to 256, got "${bad}"`),
+      );
+    }
+    for (const store of ['memory:', 'sqlite::memory:']) {
+      expect(() => parseCliArguments(['serve', ...required, '--store', store, '--workers', '2'], {})).toThrow(
+        /^--workers 2 needs a store the worker processes share .*lives inside one process$/,
       );
     }
   });

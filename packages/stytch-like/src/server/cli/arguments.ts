@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MIN_SECRET_LENGTH } from '../http/basic-auth.js';
 import {
@@ -19,7 +20,10 @@ export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
   store: 'sqlite:stytch-like.sqlite',
   logLevel: 'info' as LogLevel,
+  workers: 1,
 } as const;
+/** The most `serve --workers` may start: each worker is a whole Node process with its own store connections. */
+export const MAX_WORKERS = 256;
 /** Default overlap of `rotate-keys`. */
 export const DEFAULT_ROTATION_OVERLAP = '30d';
 export { MIN_SECRET_LENGTH };
@@ -43,6 +47,7 @@ export const ENV = {
   sessionCookies: 'STYTCH_LIKE_SESSION_COOKIES',
   cookieDomain: 'STYTCH_LIKE_COOKIE_DOMAIN',
   jwtAlg: 'STYTCH_LIKE_JWT_ALG',
+  workers: 'STYTCH_LIKE_WORKERS',
 } as const;
 
 /** scrypt cost of new password hashes, as log2(N), from the environment only (default 14, with p = 5). */
@@ -111,6 +116,8 @@ export type CliCommand =
       readonly sessionCookies: SessionCookieMode;
       readonly cookieDomain: string | undefined;
       readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
+      /** Processes serving the port: 1 is this process alone; more are cluster workers of this one. */
+      readonly workers: number;
     }
   | {
       readonly command: 'rotate-keys';
@@ -181,6 +188,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'session-cookies': { type: 'string' },
     'cookie-domain': { type: 'string' },
     'jwt-alg': { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'serve' };
@@ -190,6 +198,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
   const host = pick(values['host'], env[ENV.host]) ?? SERVE_DEFAULTS.host;
   if (host === '' || /\s/.test(host)) throw new CliUsageError(`--host (${ENV.host}) must be a host name or IP address`);
   const storeUrl = checkStoreUrl(pick(values['store'], env[ENV.store]) ?? SERVE_DEFAULTS.store);
+  const workers = parseWorkers(values['workers'], env, storeUrl);
   const projectId = pick(values['project-id'], env[ENV.projectId]);
   if (projectId === undefined) throw new CliUsageError(`--project-id (or ${ENV.projectId}) is required`);
   if (!PROJECT_ID.test(projectId))
@@ -236,7 +245,32 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     sessionCookies,
     cookieDomain,
     jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
+    workers,
   };
+}
+
+/**
+ * `--workers` (`STYTCH_LIKE_WORKERS`): a whole number from 1 to {@link MAX_WORKERS}, or `auto` for the cores this
+ * process may use (`os.availableParallelism()`). More than one needs a store the processes share.
+ */
+function parseWorkers(flag: FlagValue, env: Readonly<Record<string, string | undefined>>, storeUrl: string): number {
+  const text = pick(flag, env[ENV.workers]);
+  if (text === undefined) return SERVE_DEFAULTS.workers;
+  const workers =
+    text === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+    throw new CliUsageError(
+      `--workers (${ENV.workers}) must be auto or a whole number from 1 to ${MAX_WORKERS}, got "${clip(text)}"`,
+    );
+  }
+  const location = parseStoreUrl(storeUrl);
+  if (workers > 1 && (location.kind === 'memory' || (location.kind === 'sqlite' && location.path === ':memory:'))) {
+    throw new CliUsageError(
+      `--workers ${text} needs a store the worker processes share (a SQLite file, PostgreSQL or Redis): ` +
+        `${location.kind === 'memory' ? 'memory:' : 'sqlite::memory:'} lives inside one process`,
+    );
+  }
+  return workers;
 }
 
 /** `--allowed-origin` (repeatable; or comma-separated in the variable), `--session-cookies`, `--cookie-domain`. */

@@ -3,6 +3,7 @@ import { STORE_URL_FORMS } from '../store/open-store.js';
 import {
   DEFAULT_ROTATION_OVERLAP,
   ENV,
+  MAX_WORKERS,
   MIN_SECRET_LENGTH,
   SCRYPT_LOG_COST_ENV,
   SCRYPT_PARALLELIZATION_ENV,
@@ -46,6 +47,9 @@ Options (each falls back to an environment variable):
                        shop.example for api.shop.example and app.shop.example   ${ENV.cookieDomain}
   --jwt-alg <alg>      session_jwt signing algorithm: RS256, ES256 (P-256) or EdDSA (Ed25519)
                                                          ${ENV.jwtAlg}  default RS256; a change rotates the key
+  --workers <n|auto>   processes serving the port: auto for one per core, 1 to ${MAX_WORKERS}; more than one needs a
+                       SQLite file, PostgreSQL or Redis store (see "Workers" below)
+                                                         ${ENV.workers}     default ${SERVE_DEFAULTS.workers}
   --log-level <level>  ${LOG_LEVELS.join(', ')}
                                                          ${ENV.logLevel}   default ${SERVE_DEFAULTS.logLevel}
   -h, --help           show this help
@@ -61,6 +65,13 @@ Store URLs: ${STORE_URL_FORMS}.
   postgres://postgres@127.0.0.1:5432/app    PostgreSQL via the "pg" package; ?schema=name (default stytch_like)
   redis://127.0.0.1:6379                    Redis via the "redis" package; ?prefix=name: (default stytch-like:)
 Several servers may share one PostgreSQL or Redis store.
+
+Workers: with --workers above 1 this process prepares the store (signing key, public token), forks the workers
+(node:cluster; it hands each new connection to the next worker), prints the one "listening on" line once all of them
+listen, and starts a worker again when one dies (stopping with exit code 1 after 6 deaths in a minute). SIGTERM or
+SIGINT drains every worker; a worker whose primary is gone exits. Sessions, signing keys and brute-force counters
+live in the store and are shared; password hashing capacity and held 429 answers are per worker; only worker 1
+sweeps expired sessions.
 
 Logs are JSON lines on stderr; they never contain tokens, secrets or Authorization headers.
 

@@ -93,7 +93,8 @@ function decodeHash(encoded: string): DecodedHash | null {
   };
 }
 
-function defaultConcurrency(): number {
+/** Password hashes at once by default: one less than the cores (at least 1), so the event loop keeps a core. */
+export function defaultPasswordHashingConcurrency(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
@@ -133,7 +134,7 @@ export class PasswordHasher {
     if (!Number.isInteger(merged.saltLength) || merged.saltLength < 16 || merged.saltLength > 64)
       throw new RangeError('scrypt saltLength must be 16..64 bytes');
     this.parameters = merged;
-    this.concurrency = concurrency ?? defaultConcurrency();
+    this.concurrency = concurrency ?? defaultPasswordHashingConcurrency();
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 64)
       throw new RangeError('password hashing concurrency must be 1..64');
     this.maxQueued = maxQueued ?? 8 * this.concurrency;
