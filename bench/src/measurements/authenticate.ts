@@ -88,7 +88,7 @@ async function load(url: string, target: HttpTarget, seconds: number): Promise<L
 }
 
 function storeTitle(kind: StoreKind): string {
-  return { sqlite: 'SQLite', redis: 'Redis', postgres: 'PostgreSQL' }[kind];
+  return { sqlite: 'SQLite', redis: 'Redis', 'redis-cluster': 'Redis Cluster', postgres: 'PostgreSQL' }[kind];
 }
 
 /**
