@@ -93,7 +93,7 @@ export async function load(
 }
 
 function storeTitle(kind: StoreKind): string {
-  return { sqlite: 'SQLite', redis: 'Redis', postgres: 'PostgreSQL' }[kind];
+  return { sqlite: 'SQLite', redis: 'Redis', 'redis-cluster': 'Redis Cluster', postgres: 'PostgreSQL' }[kind];
 }
 
 /**

@@ -112,6 +112,10 @@ const GROUPS: readonly Group[] = [
     keys: ['authenticate_growth_redis'],
     run: async (teardown) => [await measureAuthenticateGrowth('redis', teardown)],
   },
+  {
+    keys: ['authenticate_growth_redis_cluster'],
+    run: async (teardown) => [await measureAuthenticateGrowth('redis-cluster', teardown)],
+  },
 ];
 
 let orientdbVersion: string | null = null;

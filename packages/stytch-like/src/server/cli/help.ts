@@ -64,6 +64,9 @@ Store URLs: ${STORE_URL_FORMS}.
   sqlite:./sessions.sqlite                  a SQLite file (WAL), created when missing: the embedded default
   postgres://postgres@127.0.0.1:5432/app    PostgreSQL via the "pg" package; ?schema=name (default stytch_like)
   redis://127.0.0.1:6379                    Redis via the "redis" package; ?prefix=name: (default stytch-like:)
+  redis+cluster://10.0.0.1:7000,10.0.0.2:7000
+                                            a Redis Cluster (any reachable node finds the rest; rediss+cluster:// for
+                                            TLS); ?prefix=name: as above
 Several servers may share one PostgreSQL or Redis store.
 
 Workers: with --workers above 1 this process prepares the store (signing key, public token), forks the workers

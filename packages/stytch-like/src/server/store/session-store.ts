@@ -47,6 +47,19 @@ export interface SessionUpdateOptions {
   readonly lastAccessOnly?: boolean;
 }
 
+/** What an authentication presents to find its session: a token (its id and the SHA-256 of its secret) or a verified JWT's session and user. */
+export type SessionLookup =
+  { readonly tokenId: string; readonly secretHash: string } | { readonly sessionId: string; readonly userId: string };
+
+/** What {@link SessionStore.recordAccess} found. */
+export interface SessionAccess {
+  readonly session: SessionRecord;
+  /** The session's user; `null` when the user is gone. */
+  readonly user: UserRecord | null;
+  /** `false` when the session had ended at `at` (expired, or past `startedAt + maxLifetimeMs`): nothing was written. */
+  readonly touched: boolean;
+}
+
 /** A JWT signing key pair as stored (JWKs as JSON). */
 export interface SigningKeyRecord {
   readonly kid: string;
@@ -95,6 +108,14 @@ export interface SessionStore {
     update: SessionUpdate,
     options?: SessionUpdateOptions,
   ): Promise<SessionRecord | null>;
+  /**
+   * The common authentication in one step where the store can (one round trip, one statement): finds the session
+   * `lookup` names; `null` when there is none, the secret hash differs or the session is another user's. When the
+   * session is alive at `at` (`expiresAt > at` and `startedAt + maxLifetimeMs > at`) it records the access as
+   * `updateSession(…, { lastAccessOnly: true })` would, setting `lastAccessedAt` to `at`; it returns the session as
+   * stored after that, with its user. Optional: without it the service finds, updates and reads the user in turn.
+   */
+  recordAccess?(lookup: SessionLookup, at: Date, maxLifetimeMs: number): Promise<SessionAccess | null>;
   /** Deletes a session; `false` when there was none. */
   deleteSession(sessionId: string): Promise<boolean>;
   /** The user's sessions with `expiresAt` after `activeAt`, oldest first. */
