@@ -102,19 +102,16 @@ export function seedSqlite(path: string, plan: SeedPlan): string[] {
   return tokens;
 }
 
-/** Writes users and sessions under `prefix` in the Redis store's key layout, with its TTLs; returns the sampled tokens. */
-export async function seedRedis(prefix: string, plan: SeedPlan): Promise<string[]> {
-  const client = await connectRedis();
-  const tokens: string[] = [];
-  try {
-    const now = Date.now();
-    const expires = now + 24 * 60 * 60 * 1000;
-    const ttlMs = String(expires + EXPIRED_SESSION_RETENTION_MS - now);
-    const at = new Date(now).toISOString();
-    const attributes = JSON.parse(ATTRIBUTES) as unknown;
-    const factors = JSON.parse(factorsJson(at)) as unknown;
-    const users = client.multi();
-    for (let u = 0; u < plan.users; u++) {
+/** The store's JSON documents for one seeding run, all started now and expiring in a day (with the TTL that implies). */
+function redisDocuments(now: number) {
+  const expires = now + 24 * 60 * 60 * 1000;
+  const at = new Date(now).toISOString();
+  const attributes = JSON.parse(ATTRIBUTES) as unknown;
+  const factors = JSON.parse(factorsJson(at)) as unknown;
+  return {
+    expires,
+    ttlMs: expires + EXPIRED_SESSION_RETENTION_MS - now,
+    user: (u: number) => {
       const id = userId(u);
       const email = `growth-${u}@example.test`;
       const document = {
@@ -126,28 +123,43 @@ export async function seedRedis(prefix: string, plan: SeedPlan): Promise<string[
         name: {},
         created_at: now,
       };
-      users.set(`${prefix}user-by-email:${email}`, id).set(`${prefix}user:${id}`, JSON.stringify(document));
+      return { id, email, json: JSON.stringify(document) };
+    },
+    session: (s: SeedSession) =>
+      JSON.stringify({
+        session_id: s.sessionId,
+        user_id: s.userId,
+        token_id: s.tokenId,
+        secret_hash: s.secretHash,
+        started_at: now,
+        last_accessed_at: now,
+        expires_at: expires,
+        attributes,
+        authentication_factors: factors,
+        custom_claims: {},
+      }),
+  };
+}
+
+/** Writes users and sessions under `prefix` in the Redis store's key layout, with its TTLs; returns the sampled tokens. */
+export async function seedRedis(prefix: string, plan: SeedPlan): Promise<string[]> {
+  const client = await connectRedis();
+  const tokens: string[] = [];
+  try {
+    const { expires, ttlMs, user, session } = redisDocuments(Date.now());
+    const users = client.multi();
+    for (let u = 0; u < plan.users; u++) {
+      const { id, email, json } = user(u);
+      users.set(`${prefix}user-by-email:${email}`, id).set(`${prefix}user:${id}`, json);
     }
     await users.execAsPipeline();
     const inFlight: Promise<unknown>[] = [];
     for (const batch of sessionBatches(plan, 5_000)) {
       const pipeline = client.multi();
       for (const s of batch) {
-        const document = {
-          session_id: s.sessionId,
-          user_id: s.userId,
-          token_id: s.tokenId,
-          secret_hash: s.secretHash,
-          started_at: now,
-          last_accessed_at: now,
-          expires_at: expires,
-          attributes,
-          authentication_factors: factors,
-          custom_claims: {},
-        };
         pipeline
-          .set(`${prefix}session:${s.sessionId}`, JSON.stringify(document), { PX: Number(ttlMs) })
-          .set(`${prefix}session-by-token:${s.tokenId}`, s.sessionId, { PX: Number(ttlMs) })
+          .set(`${prefix}session:${s.sessionId}`, session(s), { PX: ttlMs })
+          .set(`${prefix}session-by-token:${s.tokenId}`, s.sessionId, { PX: ttlMs })
           .zAdd(`${prefix}user-sessions:${s.userId}`, { score: expires, value: s.sessionId });
         if (s.token) tokens.push(s.token);
       }
@@ -156,7 +168,7 @@ export async function seedRedis(prefix: string, plan: SeedPlan): Promise<string[
     }
     await Promise.all(inFlight);
     const indexes = client.multi();
-    for (let u = 0; u < plan.users; u++) indexes.pExpire(`${prefix}user-sessions:${userId(u)}`, Number(ttlMs));
+    for (let u = 0; u < plan.users; u++) indexes.pExpire(`${prefix}user-sessions:${userId(u)}`, ttlMs);
     await indexes.execAsPipeline();
   } finally {
     client.destroy();
@@ -194,28 +206,13 @@ export async function seedRedisCluster(cluster: RedisCluster, prefix: string, pl
         send: () => Promise.all([...open.values()].map((pipeline) => pipeline.execAsPipeline())),
       };
     };
-    const now = Date.now();
-    const expires = now + 24 * 60 * 60 * 1000;
-    const ttlMs = expires + EXPIRED_SESSION_RETENTION_MS - now;
-    const at = new Date(now).toISOString();
-    const attributes = JSON.parse(ATTRIBUTES) as unknown;
-    const factors = JSON.parse(factorsJson(at)) as unknown;
+    const { expires, ttlMs, user, session } = redisDocuments(Date.now());
     const users = pipelines();
     for (let u = 0; u < plan.users; u++) {
-      const id = userId(u);
-      const email = `growth-${u}@example.test`;
-      const document = {
-        user_id: id,
-        email,
-        email_id: `email-test-${randomUUID()}`,
-        password_id: `password-test-${randomUUID()}`,
-        password_hash: '$scrypt$not-used',
-        name: {},
-        created_at: now,
-      };
+      const { id, email, json } = user(u);
       const userKey = `${prefix}user:{${id}}`;
       const emailKey = `${prefix}user-by-email:${email}`;
-      users.on(userKey).set(userKey, JSON.stringify(document));
+      users.on(userKey).set(userKey, json);
       users.on(emailKey).set(emailKey, id);
     }
     await users.send();
@@ -223,25 +220,13 @@ export async function seedRedisCluster(cluster: RedisCluster, prefix: string, pl
     for (const batch of sessionBatches(plan, 5_000)) {
       const batchPipelines = pipelines();
       for (const s of batch) {
-        const document = {
-          session_id: s.sessionId,
-          user_id: s.userId,
-          token_id: s.tokenId,
-          secret_hash: s.secretHash,
-          started_at: now,
-          last_accessed_at: now,
-          expires_at: expires,
-          attributes,
-          authentication_factors: factors,
-          custom_claims: {},
-        };
         const sessionKey = `${prefix}session:{${s.userId}}:${s.sessionId}`;
         const indexKey = `${prefix}user-sessions:{${s.userId}}`;
         const tokenKey = `${prefix}session-by-token:${s.tokenId}`;
         const sessionUserKey = `${prefix}session-user:${s.sessionId}`;
         batchPipelines
           .on(sessionKey)
-          .set(sessionKey, JSON.stringify(document), { PX: ttlMs })
+          .set(sessionKey, session(s), { PX: ttlMs })
           .zAdd(indexKey, { score: expires, value: s.sessionId });
         batchPipelines.on(tokenKey).set(tokenKey, JSON.stringify([s.userId, s.sessionId]), { PX: ttlMs });
         batchPipelines.on(sessionUserKey).set(sessionUserKey, s.userId, { PX: ttlMs });
