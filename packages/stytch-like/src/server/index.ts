@@ -49,6 +49,8 @@ export type { StoreLocation } from './store/open-store.js';
 export { EXPIRED_SESSION_RETENTION_MS, SessionStoreError, isSessionStoreError } from './store/session-store.js';
 export type {
   CounterState,
+  SessionAccess,
+  SessionLookup,
   SessionRecord,
   SessionStore,
   SessionStoreErrorCode,
