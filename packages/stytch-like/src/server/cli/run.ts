@@ -81,6 +81,7 @@ async function serve(
     onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
     ...(config.jwtAlgorithm === undefined ? {} : { jwtAlgorithm: config.jwtAlgorithm }),
+    ...(config.jwtReuseSeconds === undefined ? {} : { jwtReuseSeconds: config.jwtReuseSeconds }),
     ...(config.maxSessionLifetimeMinutes === undefined
       ? {}
       : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),
