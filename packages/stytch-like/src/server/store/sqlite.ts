@@ -4,11 +4,11 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
 import {
-  JOINED_USER_COLUMNS,
-  joinedUserFromRow,
+  parseJsonText,
   sessionFromRow,
   signingKeyFromRow,
   textJsonColumn,
+  userFromDocument,
   userFromRow,
 } from './record-codec.js';
 import {
@@ -73,6 +73,14 @@ CREATE TABLE IF NOT EXISTS settings (
   value TEXT NOT NULL
 ) STRICT;
 `;
+
+/**
+ * A session with its user as one JSON column (`null` when the user is gone). A subquery: node:sqlite answered a
+ * LEFT JOIN of the two rows in about twice the time of both rows read apart, and this in less than either.
+ */
+const SESSION_WITH_USER = `SELECT s.*, (SELECT json_object('user_id', u.user_id, 'email', u.email, 'email_id', u.email_id,
+  'password_id', u.password_id, 'password_hash', u.password_hash, 'name', json(u.name), 'created_at', u.created_at)
+  FROM users u WHERE u.user_id = s.user_id) AS user_json FROM sessions s`;
 
 /** Options for {@link SqliteSessionStore.open}. */
 export interface SqliteSessionStoreOptions {
@@ -196,7 +204,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   /**
-   * One read (the session joined with its user, by an index) and, only when the recorded access is in an earlier
+   * One read (the session with its user, by an index) and, only when the recorded access is in an earlier
    * second, one write without an fsync. The secret hash is compared here, in constant time. SQLite runs in this
    * process, so the two statements cost no round trip; another process may write between them, which the write's
    * own conditions catch (the access is then tried once more from the read).
@@ -206,15 +214,15 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   #recordAccess(lookup: SessionLookup, at: Date, maxLifetimeMs: number, retry: boolean): SessionAccess | null {
-    const byToken = 'tokenId' in lookup;
-    const select = `SELECT s.*, ${JOINED_USER_COLUMNS} FROM sessions s LEFT JOIN users u ON u.user_id = s.user_id WHERE `;
-    const row = byToken
-      ? this.#statement(`${select}s.token_id = ?`).get(lookup.tokenId)
-      : this.#statement(`${select}s.session_id = ?`).get(lookup.sessionId);
+    const row =
+      'tokenId' in lookup
+        ? this.#statement(`${SESSION_WITH_USER} WHERE s.token_id = ?`).get(lookup.tokenId)
+        : this.#statement(`${SESSION_WITH_USER} WHERE s.session_id = ?`).get(lookup.sessionId);
     if (!row) return null;
     const session = sessionFromRow(KIND, row, textJsonColumn);
     if (!sessionMatchesLookup(session, lookup)) return null;
-    const user = joinedUserFromRow(KIND, row, textJsonColumn);
+    const userJson = row['user_json'];
+    const user = userJson === null ? null : userFromDocument(KIND, parseJsonText(KIND, userJson, 'user'));
     if (!isSessionAliveAt(session, at, maxLifetimeMs)) return { session, user, touched: false };
     // last_accessed_at is kept to the second: an access in the second already recorded writes nothing (README).
     if (Math.floor(session.lastAccessedAt.getTime() / 1000) === Math.floor(at.getTime() / 1000)) {
