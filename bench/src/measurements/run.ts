@@ -100,6 +100,10 @@ const GROUPS: readonly Group[] = [
     run: async (teardown: Teardown) => [await measureAuthenticateVsFloor(kind, teardown, 'ES256')],
   })),
   {
+    keys: ['authenticate_vs_floor_sqlite_es256_reuse'],
+    run: async (teardown) => [await measureAuthenticateVsFloor('sqlite', teardown, 'ES256', true)],
+  },
+  {
     keys: ['authenticate_growth_sqlite'],
     run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)],
   },
