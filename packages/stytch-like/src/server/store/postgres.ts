@@ -226,7 +226,9 @@ export class PostgresSessionStore implements SessionStore {
   /**
    * One statement: finds the session, records the access when it is alive and the recorded one is in an earlier
    * second (last_accessed_at is kept to the second, as in the SQLite store: fewer writes, WAL flushes and dead rows),
-   * and joins the user. The secret hash is compared by PostgreSQL, not in constant time: what a timing difference
+   * and joins the user. The write commits without waiting for the WAL flush (`synchronous_commit` off for this
+   * statement's transaction only, as SQLite's access-only writes skip the fsync): a crash of PostgreSQL can lose the
+   * last fraction of a second of access times, never a session, an extension or a revocation. The secret hash is compared by PostgreSQL, not in constant time: what a timing difference
    * could reveal is the stored SHA-256 of a 168-bit random secret, from which no secret can be found, and the token
    * id lookup that precedes it in every store is timed too.
    */
@@ -241,8 +243,10 @@ export class PostgresSessionStore implements SessionStore {
     const rows = await this.#query(
       `WITH hit AS (
          SELECT * FROM ${sessions} WHERE ${byToken ? 'token_id = $1 AND secret_hash = $2' : 'session_id = $1 AND user_id = $2'}
+       ), no_flush AS (
+         SELECT set_config('synchronous_commit', 'off', true)
        ), written AS (
-         UPDATE ${sessions} s SET last_accessed_at = $3::timestamptz FROM hit
+         UPDATE ${sessions} s SET last_accessed_at = $3::timestamptz FROM hit, no_flush
          WHERE s.session_id = hit.session_id AND ${alive('s')} AND ${earlierSecond}
          RETURNING s.*
        ), access AS (
