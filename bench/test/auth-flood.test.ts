@@ -12,12 +12,13 @@ describe('a wrong-password flood against session checks', () => {
       checkers: 2,
       phaseMs: 2000,
       checkIntervalMs: 50,
-      scryptLogCost: 14,
+      scrypt: { logCost: 12, parallelization: 5 },
     });
     // Timing is the full run's business (pnpm reliability); here the outcomes must hold.
     expect(authFloodViolations(figure, { checkRatio: false })).toEqual([]);
     expect(figure.floodStatuses['429']).toBeGreaterThan(0);
     expect(figure.floodReasons).toHaveProperty('password_hashing_busy');
+    expect(figure.scrypt).toEqual({ logCost: 12, blockSize: 8, parallelization: 5 });
   });
 
   it('reports a flood answered with 5xx, or a failed check, as violations: the figure can fail', () => {
@@ -27,7 +28,7 @@ describe('a wrong-password flood against session checks', () => {
       checkers: 1,
       phaseMs: 1,
       checkIntervalMs: 1,
-      scryptLogCost: 17,
+      scrypt: { logCost: 14, blockSize: 8, parallelization: 5 },
       loginMs: 1,
       quiet,
       flood: { ...quiet, failed: 2, p99Ms: 5 },

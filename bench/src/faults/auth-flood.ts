@@ -21,9 +21,15 @@ export interface AuthFloodOptions {
   readonly phaseMs: number;
   /** Each checker's time between two checks. */
   readonly checkIntervalMs: number;
-  /** scrypt cost as log2(N); the library default (17) when absent. The short test lowers it to save time. */
-  readonly scryptLogCost?: number;
+  /** scrypt cost as log2(N) and p; the library's defaults when absent. The short test lowers them to save time. */
+  readonly scrypt?: { readonly logCost: number; readonly parallelization: number };
   readonly log?: (message: string) => void;
+}
+
+export interface ScryptFigure {
+  readonly logCost: number;
+  readonly blockSize: number;
+  readonly parallelization: number;
 }
 
 export interface LatencyFigure {
@@ -39,8 +45,8 @@ export interface AuthFloodFigure {
   readonly checkers: number;
   readonly phaseMs: number;
   readonly checkIntervalMs: number;
-  /** scrypt cost of the run, as log2(N). */
-  readonly scryptLogCost: number;
+  /** scrypt parameters of the run's password hashes (N = 2^logCost). */
+  readonly scrypt: ScryptFigure;
   /** Median time of one successful password login on the quiet server. */
   readonly loginMs: number;
   readonly quiet: LatencyFigure;
@@ -135,19 +141,26 @@ export function authFlood(options: AuthFloodOptions): Promise<AuthFloodFigure> {
     const server = startProcess(SERVER_SCRIPT, {
       FLOOD_PROJECT_ID: project.projectId,
       FLOOD_SECRET: project.secret,
-      ...(options.scryptLogCost === undefined ? {} : { FLOOD_SCRYPT_LOG_COST: String(options.scryptLogCost) }),
+      ...(options.scrypt === undefined
+        ? {}
+        : {
+            FLOOD_SCRYPT_LOG_COST: String(options.scrypt.logCost),
+            FLOOD_SCRYPT_P: String(options.scrypt.parallelization),
+          }),
     });
     cleanup.defer('flood server', async () => {
       server.child.kill('SIGTERM');
       await server.exited;
     });
-    const url = await waitFor(
+    const listening = await waitFor(
       () => {
         if (server.output().includes('[exited')) throw new Error(`the flood server exited: ${server.output()}`);
-        return /^listening on (http:\/\/\S+)$/m.exec(server.output())?.[1];
+        return /^listening on (http:\/\/\S+) scrypt (\{.*\})$/m.exec(server.output()) ?? undefined;
       },
       { timeoutMs: 30_000, what: 'the flood server to listen' },
     );
+    const url = listening[1]!;
+    const scrypt = JSON.parse(listening[2]!) as ScryptFigure;
     const email = `owner-${project.projectId}@example.test`;
     const signup = await rawRequest(url, {
       method: 'POST',
@@ -204,7 +217,7 @@ export function authFlood(options: AuthFloodOptions): Promise<AuthFloodFigure> {
       checkers: options.checkers,
       phaseMs: options.phaseMs,
       checkIntervalMs: options.checkIntervalMs,
-      scryptLogCost: options.scryptLogCost ?? 17,
+      scrypt,
       loginMs: round(summarize(loginTimes).median),
       quiet,
       flood: flooded,

@@ -296,7 +296,7 @@ function floodSection(results: ReliabilityResults): string {
   return fill('auth-flood.md', {
     f: {
       ...f,
-      scryptLogCost: String(f.scryptLogCost),
+      scrypt: `N = 2^${f.scrypt.logCost}, r = ${f.scrypt.blockSize}, p = ${f.scrypt.parallelization}`,
       checkers: String(f.checkers),
       checkIntervalMs: String(f.checkIntervalMs),
       floodClients: String(f.floodClients),

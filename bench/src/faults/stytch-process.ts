@@ -9,6 +9,8 @@ export interface StytchProcessOptions {
   readonly store: string;
   readonly projectId: string;
   readonly secret: string;
+  /** More `serve` flags, e.g. `['--workers', 'auto', '--jwt-alg', 'ES256']`. */
+  readonly args?: readonly string[];
 }
 
 /** A running `serve` process. */
@@ -33,9 +35,10 @@ export async function startStytchProcess(options: StytchProcessOptions): Promise
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('STYTCH_LIKE_')) env[key] = value;
   // The secret goes by environment, not by flag: flags show in `ps`.
   env['STYTCH_LIKE_SECRET'] = options.secret;
-  // These figures are about processes and stores, not scrypt: N = 2^14 keeps logins flowing on a small shared machine
-  // (the flood figure runs the production cost).
+  // These figures are about processes and stores, not scrypt: N = 2^14, p = 1 keeps logins flowing on a small shared
+  // machine (the flood figure runs the library's defaults).
   env['STYTCH_LIKE_SCRYPT_LOG_COST'] = '14';
+  env['STYTCH_LIKE_SCRYPT_PARALLELIZATION'] = '1';
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -51,6 +54,7 @@ export async function startStytchProcess(options: StytchProcessOptions): Promise
       options.projectId,
       '--log-level',
       'warn',
+      ...(options.args ?? []),
     ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );

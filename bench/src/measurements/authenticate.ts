@@ -16,7 +16,8 @@ import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 const PATH = '/v1/sessions/authenticate';
 const TARGET_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'http-target.ts');
 
-interface Load {
+/** What one autocannon run of authenticate requests measured. */
+export interface Load {
   readonly latenciesMs: number[];
   readonly ok: number;
   readonly failed: number;
@@ -66,7 +67,11 @@ export async function stopTarget(child: ChildProcess): Promise<void> {
 }
 
 /** One autocannon run of `seconds` against `url`, cycling through the request bodies. */
-async function load(url: string, target: HttpTarget, seconds: number): Promise<Load> {
+export async function load(
+  url: string,
+  target: Pick<HttpTarget, 'authorization' | 'bodies'>,
+  seconds: number,
+): Promise<Load> {
   const latenciesMs: number[] = [];
   let ok = 0;
   let failed = 0;
@@ -93,7 +98,7 @@ async function load(url: string, target: HttpTarget, seconds: number): Promise<L
 }
 
 function storeTitle(kind: StoreKind): string {
-  return { sqlite: 'SQLite', redis: 'Redis', postgres: 'PostgreSQL' }[kind];
+  return { sqlite: 'SQLite', redis: 'Redis', 'redis-cluster': 'Redis Cluster', postgres: 'PostgreSQL' }[kind];
 }
 
 /** JWT reuse window of the `_reuse` measurement: longer than a run, so that each session's JWT is signed once. */

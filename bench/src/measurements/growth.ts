@@ -5,7 +5,8 @@ import { StytchLikeSessionService, type SessionStore } from '@sessiontoken/stytc
 import { SETTINGS, type RatioKey } from './config.ts';
 import { sideFromLatencies, type MeasurementResult, type SideFigures } from './results.ts';
 import { nowMs, round3, summarize } from './stats.ts';
-import { seedRedis, seedSqlite, type SeedPlan } from './seed.ts';
+import { startRedisCluster, type RedisCluster } from '@sessiontoken/redis-cluster';
+import { seedRedis, seedRedisCluster, seedSqlite, type SeedPlan } from './seed.ts';
 import { benchStoreLocation, type StoreKind } from './stores.ts';
 import type { Teardown } from '../shared/cleanup.ts';
 
@@ -24,9 +25,16 @@ interface SizedStore {
   next: number;
 }
 
-async function prepare(kind: StoreKind, size: number, teardown: Teardown): Promise<SizedStore> {
-  const location = teardown.add(benchStoreLocation(kind, `growth-${size}`), `${kind} growth data (${size})`, (l) =>
-    l.remove(),
+async function prepare(
+  kind: StoreKind,
+  size: number,
+  teardown: Teardown,
+  cluster: RedisCluster | undefined,
+): Promise<SizedStore> {
+  const location = teardown.add(
+    benchStoreLocation(kind, `growth-${size}`, cluster),
+    `${kind} growth data (${size})`,
+    (l) => l.remove(),
   );
   const plan: SeedPlan = { sessions: size, users: Math.min(USERS, size), sample: Math.min(SAMPLE, size) };
   const t0 = nowMs();
@@ -35,6 +43,8 @@ async function prepare(kind: StoreKind, size: number, teardown: Teardown): Promi
     // Opening the store once creates its schema; the rows then go in directly, in one transaction.
     await (await location.open()).close();
     tokens = seedSqlite(location.where, plan);
+  } else if (kind === 'redis-cluster') {
+    tokens = await seedRedisCluster(cluster!, location.where, plan);
   } else {
     tokens = await seedRedis(location.where, plan);
   }
@@ -82,17 +92,22 @@ async function lookupOnce(sized: SizedStore): Promise<number> {
 }
 
 function storeTitle(kind: StoreKind): string {
-  return kind === 'sqlite' ? 'SQLite' : 'Redis';
+  return kind === 'sqlite' ? 'SQLite' : kind === 'redis-cluster' ? 'Redis Cluster, three masters' : 'Redis';
 }
 
 export async function measureAuthenticateGrowth(
-  kind: 'sqlite' | 'redis',
+  kind: 'sqlite' | 'redis' | 'redis-cluster',
   teardown: Teardown,
 ): Promise<MeasurementResult> {
   const { sizes, warmup, rounds, perRound } = SETTINGS.growth;
+  // The cluster is the bench's own (three masters on loopback ports it picks), thrown away at the end.
+  const cluster =
+    kind === 'redis-cluster'
+      ? teardown.add(await startRedisCluster(), 'the growth Redis Cluster', (c) => c.stop())
+      : undefined;
   const stores: SizedStore[] = [];
   for (const size of sizes) {
-    const sized = await prepare(kind, size, teardown);
+    const sized = await prepare(kind, size, teardown, cluster);
     console.error(`  ${kind}: ${size} sessions stored in ${sized.seedSeconds.toFixed(1)} s`);
     stores.push(sized);
   }
@@ -116,7 +131,7 @@ export async function measureAuthenticateGrowth(
   const ours = side(largest);
   const peer = side(smallest);
   return {
-    key: `authenticate_growth_${kind}` as RatioKey,
+    key: `authenticate_growth_${kind.replace('-', '_')}` as RatioKey,
     title: `authenticate cost, ${largest.size.toLocaleString('en-US')} vs ${smallest.size.toLocaleString('en-US')} stored sessions (${storeTitle(kind)})`,
     ours,
     peer,
@@ -126,6 +141,10 @@ export async function measureAuthenticateGrowth(
     method:
       `One ${storeTitle(kind)} store per size (${sizes.map((s) => s.toLocaleString('en-US')).join(', ')} sessions over ${USERS} users), ` +
       `filled directly in the store's own layout (${kind === 'sqlite' ? 'one transaction' : 'pipelined batches'}). ` +
+      (kind === 'redis-cluster'
+        ? "The cluster is started by the bench from the machine's redis-server (three masters, no replicas, loopback); " +
+          "a token lookup there reads the token pointer, then the session in its user's slot: two round trips. "
+        : '') +
       `\`StytchLikeSessionService.authenticateSession({ sessionToken })\` in-process (token lookup, secret hash check, ` +
       `last-access write, user read, RS256 JWT), one at a time, with ${SAMPLE} sampled tokens spread over the whole set, ` +
       `shuffled. ${warmup} warm-up calls per size, then ${rounds} rounds of ${perRound} calls per size, the sizes rotating. ` +

@@ -22,6 +22,7 @@ import {
   startBenchServer,
 } from './orientdb.ts';
 import { measureShopCart } from './shop-cart.ts';
+import { measureAuthenticateWorkersAutoVsOne } from './workers.ts';
 import { chartSvg, consoleTable, fromJson, markdown, toJson, type RunReport } from './report.ts';
 import type { MeasurementResult } from './results.ts';
 import { nowMs } from './stats.ts';
@@ -104,12 +105,20 @@ const GROUPS: readonly Group[] = [
     run: async (teardown) => [await measureAuthenticateVsFloor('sqlite', teardown, 'ES256', true)],
   },
   {
+    keys: ['authenticate_workers_auto_vs_one'],
+    run: async (teardown) => [await measureAuthenticateWorkersAutoVsOne(teardown)],
+  },
+  {
     keys: ['authenticate_growth_sqlite'],
     run: async (teardown) => [await measureAuthenticateGrowth('sqlite', teardown)],
   },
   {
     keys: ['authenticate_growth_redis'],
     run: async (teardown) => [await measureAuthenticateGrowth('redis', teardown)],
+  },
+  {
+    keys: ['authenticate_growth_redis_cluster'],
+    run: async (teardown) => [await measureAuthenticateGrowth('redis-cluster', teardown)],
   },
 ];
 

@@ -10,22 +10,23 @@ import {
   type SessionStore,
 } from '@sessiontoken/stytch-like/server';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
+import type { RedisCluster } from '@sessiontoken/redis-cluster';
 import { POSTGRES_URL, REDIS_URL, RUN_ID } from './config.ts';
 
-export type StoreKind = 'sqlite' | 'redis' | 'postgres';
+export type StoreKind = 'sqlite' | 'redis' | 'redis-cluster' | 'postgres';
 
 export interface BenchStoreLocation {
   readonly kind: StoreKind;
-  /** The SQLite file, the Redis key prefix or the PostgreSQL schema. */
+  /** The SQLite file, the Redis key prefix (on one Redis or a cluster) or the PostgreSQL schema. */
   readonly where: string;
   open(): Promise<SessionStore>;
   /** Removes the file, keys or schema. */
   remove(): Promise<void>;
 }
 
-/** A fresh location named after this run and `label`. */
-export function benchStoreLocation(kind: StoreKind, label: string): BenchStoreLocation {
+/** A fresh location named after this run and `label`; `redis-cluster` needs the cluster it is on. */
+export function benchStoreLocation(kind: StoreKind, label: string, cluster?: RedisCluster): BenchStoreLocation {
   switch (kind) {
     case 'sqlite': {
       const dir = mkdtempSync(join(tmpdir(), `sessiontoken-${RUN_ID}-${label}-`));
@@ -46,6 +47,17 @@ export function benchStoreLocation(kind: StoreKind, label: string): BenchStoreLo
         remove: async () => void (await deleteRedisKeys(keyPrefix)),
       };
     }
+    case 'redis-cluster': {
+      if (!cluster) throw new Error('a redis-cluster location needs the cluster it lives on');
+      const keyPrefix = `sessiontoken-${RUN_ID}-${label}:`;
+      return {
+        kind,
+        where: keyPrefix,
+        open: () => RedisSessionStore.open({ url: cluster.url, keyPrefix }),
+        // The whole cluster is thrown away at the end; its keys need no removal of their own.
+        remove: async () => {},
+      };
+    }
     case 'postgres': {
       const schema = `${RUN_ID}_${label}`.toLowerCase().replaceAll('-', '_');
       return {
@@ -61,6 +73,17 @@ export function benchStoreLocation(kind: StoreKind, label: string): BenchStoreLo
 /** A plain Redis client for seeding and cleanup (bypassing the store). */
 export async function connectRedis() {
   const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 5000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** A cluster client for seeding (bypassing the store); commands issued together are pipelined per node. */
+export async function connectRedisCluster(cluster: RedisCluster) {
+  const client = createCluster({
+    rootNodes: cluster.nodes.map((node) => ({ url: `redis://127.0.0.1:${node.port}` })),
+    defaults: { socket: { connectTimeout: 5000, reconnectStrategy: false } },
+  });
   client.on('error', () => {});
   await client.connect();
   return client;

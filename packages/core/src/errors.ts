@@ -41,6 +41,11 @@ export interface SessionTokenErrorOptions {
   cause?: unknown;
   /** Name of the adapter that raised the error, e.g. `orientdb`. */
   adapter?: string;
+  /**
+   * How long the backend asked the caller to wait before trying again (HTTP `Retry-After`), in milliseconds: set on
+   * refusals such as rate limits, absent when the backend said nothing.
+   */
+  retryAfterMs?: number;
 }
 
 /**
@@ -58,6 +63,8 @@ export class SessionTokenError extends Error {
   readonly code: SessionTokenErrorCode;
   /** Adapter that raised it, when known. */
   readonly adapter: string | undefined;
+  /** How long the backend asked to wait before a retry, in milliseconds, when it said (HTTP `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
   declare readonly [BRAND]: true;
 
   constructor(code: SessionTokenErrorCode, message: string, options: SessionTokenErrorOptions = {}) {
@@ -67,6 +74,7 @@ export class SessionTokenError extends Error {
     );
     this.code = code;
     this.adapter = options.adapter;
+    this.retryAfterMs = options.retryAfterMs;
     Object.defineProperty(this, BRAND, { value: true });
   }
 

@@ -11,6 +11,12 @@ describe('SessionTokenError', () => {
     expect(error.adapter).toBe('orientdb');
     expect(error.cause).toBe(cause);
     expect(error.message).toBe('orientdb: server unreachable');
+    expect(error.retryAfterMs).toBeUndefined();
+  });
+
+  it('carries how long the backend asked to wait, when it said', () => {
+    const error = new SessionTokenError('UNAVAILABLE', 'too many requests', { retryAfterMs: 2000 });
+    expect(error.retryAfterMs).toBe(2000);
   });
 
   it('is recognised across copies of the package by its global brand', () => {

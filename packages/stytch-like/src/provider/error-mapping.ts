@@ -41,5 +41,9 @@ export function toSessionTokenErrorFromApi(
     );
   }
   const requestId = error.requestId ? ` (request ${error.requestId})` : '';
-  return new SessionTokenError(code, `${error.errorType}: ${error.message}${requestId}`, { adapter, cause });
+  return new SessionTokenError(code, `${error.errorType}: ${error.message}${requestId}`, {
+    adapter,
+    cause,
+    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterMs: error.retryAfterSeconds * 1000 }),
+  });
 }

@@ -126,6 +126,7 @@ export class StytchLikeHttpClient {
               readResponse(
                 response.statusCode ?? 0,
                 scrub(Buffer.concat(chunks).toString('utf8'), secretsOf(options.body)),
+                response.headers['retry-after'],
               ),
             );
           } catch (error) {

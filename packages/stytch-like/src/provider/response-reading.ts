@@ -35,8 +35,31 @@ export function describeBody(status: number, body: unknown, bytes?: number): Rec
   return { status, ...(bytes === undefined ? {} : { bytes }), ...shape };
 }
 
-/** Parses a response: a 2xx JSON object, or a Stytch error body turned into {@link StytchLikeApiError}. */
-export function readResponse(status: number, text: string): Record<string, unknown> {
+/** The longest `Retry-After` taken from a server: a day. A longer one is read as a day. */
+const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+/**
+ * A `Retry-After` header's value in whole seconds from `now`: delta-seconds or an HTTP date (RFC 9110), at least 0,
+ * at most a day; `undefined` when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  let seconds: number;
+  if (/^\d{1,10}$/.test(text)) seconds = Number(text);
+  else if (/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) return undefined;
+    seconds = Math.ceil((at - now) / 1000);
+  } else return undefined;
+  return Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_SECONDS);
+}
+
+/**
+ * Parses a response: a 2xx JSON object, or a Stytch error body turned into {@link StytchLikeApiError} (with the
+ * seconds of `retryAfter`, the response's `Retry-After` header, when it has one).
+ */
+export function readResponse(status: number, text: string, retryAfter?: string | null): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -68,6 +91,11 @@ export function readResponse(status: number, text: string): Record<string, unkno
     message: typeof body['error_message'] === 'string' ? body['error_message'] : body['error_type'],
     ...(details ? { details } : {}),
     ...(typeof body['request_id'] === 'string' ? { requestId: body['request_id'] } : {}),
+    ...retryAfterOption(parseRetryAfter(retryAfter)),
     cause: body,
   });
+}
+
+function retryAfterOption(seconds: number | undefined): { retryAfterSeconds?: number } {
+  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
 }

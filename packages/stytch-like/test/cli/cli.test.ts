@@ -40,6 +40,8 @@ describe('the sessiontoken-stytch-like CLI', () => {
       '--secret',
       '--log-level',
       '--overlap',
+      '--workers',
+      'STYTCH_LIKE_WORKERS',
       'STYTCH_LIKE_PORT',
       'STYTCH_LIKE_HOST',
       'STYTCH_LIKE_STORE',

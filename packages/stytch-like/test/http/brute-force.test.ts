@@ -243,7 +243,7 @@ describe('refusals held for their delay, so a flood that ignores Retry-After is 
     const service = new StytchLikeSessionService({
       store,
       projectId: project.projectId,
-      passwordHashing: { cost: 2 ** 17, concurrency: 1, maxQueued: 0 },
+      passwordHashing: { cost: 2 ** 17, parallelization: 1, concurrency: 1, maxQueued: 0 },
       bruteForce: { maxFailuresPerEmail: 1000, maxFailuresPerAddress: 100_000 },
       sweepIntervalMs: 0,
     });

@@ -308,4 +308,34 @@ describe('StytchLikeSessionProvider against a broken server', () => {
       cause: { error_type: 'service_unavailable' },
     });
   });
+
+  it("passes a refusal's Retry-After on as retryAfterMs (a locked email over HTTP)", async () => {
+    const strict = await startTestServer({ bruteForce: { maxFailuresPerEmail: 1 } });
+    try {
+      const email = `u-${randomUUID()}@example.test`;
+      await strict.service.createPasswordUser({ email, password: PASSWORD });
+      const provider = new StytchLikeSessionProvider({
+        baseUrl: strict.url,
+        projectId: strict.projectId,
+        secret: strict.secret,
+      });
+      await expect(provider.open({ email, password: 'not the password at all' })).rejects.toMatchObject({
+        code: 'BAD_CREDENTIALS',
+      });
+      const refused = await provider.open({ email, password: PASSWORD }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(SessionTokenError);
+      expect(refused).toMatchObject({ code: 'UNAVAILABLE', retryAfterMs: expect.any(Number) });
+      // The email is locked for the rest of its 15-minute window.
+      const { retryAfterMs } = refused as SessionTokenError;
+      expect(retryAfterMs).toBeGreaterThan(14 * 60_000);
+      expect(retryAfterMs).toBeLessThanOrEqual(15 * 60_000);
+      expect(String(refused)).not.toContain(PASSWORD);
+      await provider.close();
+    } finally {
+      await strict.close();
+    }
+  });
 });

@@ -31,14 +31,14 @@ describe.each<StoreKind>(['sqlite', 'postgres', 'redis'])('password hashes upgra
       const email = `upgrade-${randomUUID()}@example.test`;
       const { user } = await before.createPasswordUser({ email, password: PASSWORD });
       const weak = (await store.findUserById(user.user_id))!.passwordHash;
-      expect(weak).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
+      expect(weak).toMatch(/^\$scrypt\$ln=10,r=8,p=5\$/);
       await expect(after.authenticatePassword({ email, password: 'not the password' })).rejects.toMatchObject({
         errorType: 'unauthorized_credentials',
       });
       expect((await store.findUserById(user.user_id))!.passwordHash).toBe(weak);
       await after.authenticatePassword({ email, password: PASSWORD });
       const upgraded = (await store.findUserById(user.user_id))!.passwordHash;
-      expect(upgraded).toMatch(/^\$scrypt\$ln=11,r=8,p=1\$/);
+      expect(upgraded).toMatch(/^\$scrypt\$ln=11,r=8,p=5\$/);
       // The upgraded hash still lets the owner in, through either server, and nobody else.
       await after.authenticatePassword({ email, password: PASSWORD });
       await before.authenticatePassword({ email, password: PASSWORD });

@@ -7,6 +7,7 @@ import { FAST_PASSWORD_HASHING, REDIS_URL, testProject, uniqueName } from '../he
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, withRedis } from '../helpers/stores.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { describeRecordAccess } from './record-access.js';
 import { describeSessionStoreContract, newSession } from './store-contract.js';
 
 const MINUTE = 60_000;
@@ -15,6 +16,7 @@ const location = testStoreLocation('redis');
 afterAll(() => location.cleanup());
 
 describeSessionStoreContract(location);
+describeRecordAccess(location);
 
 describe('RedisSessionStore, checked straight in Redis', () => {
   const prefix = new URL(location.url).searchParams.get('prefix')!;

@@ -420,7 +420,8 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
   });
 }
 
-function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
+/** A user record with random ids and email. */
+export function newUser(overrides: Partial<UserRecord> = {}): UserRecord {
   return {
     userId: `user-test-${randomUUID()}`,
     email: `u-${randomUUID()}@example.test`,

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import {
-  CliUsageError,
-  isLoopbackHost,
-  parseCliArguments,
-  scryptLogCostFromEnv,
-} from '../../src/server/cli/arguments.js';
+import { availableParallelism } from 'node:os';
+import { CliUsageError, isLoopbackHost, parseCliArguments, scryptFromEnv } from '../../src/server/cli/arguments.js';
 import { createStytchLikeServer } from '../../src/server/http/server.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
@@ -31,6 +27,7 @@ describe('CLI arguments', () => {
       cookieDomain: undefined,
       jwtAlgorithm: undefined,
       jwtReuseSeconds: undefined,
+      workers: 1,
     });
     const env = {
       STYTCH_LIKE_PORT: '4000',
@@ -158,6 +155,31 @@ describe('CLI arguments', () => {
     }
   });
 
+  it('take --workers or STYTCH_LIKE_WORKERS as 1 to 256 or auto (the usable cores), and refuse others', () => {
+    const sqlite = ['--store', 'sqlite:./s.sqlite'];
+    expect(parseCliArguments(['serve', ...required, ...sqlite, '--workers', '4'], {})).toMatchObject({ workers: 4 });
+    expect(parseCliArguments(['serve', ...required, ...sqlite], { STYTCH_LIKE_WORKERS: '256' })).toMatchObject({
+      workers: 256,
+    });
+    expect(parseCliArguments(['serve', ...required, ...sqlite, '--workers', 'auto'], {})).toMatchObject({
+      workers: Math.min(availableParallelism(), 256),
+    });
+    // One worker is the single process of before, on any store.
+    expect(parseCliArguments(['serve', ...required, '--store', 'memory:', '--workers', '1'], {})).toMatchObject({
+      workers: 1,
+    });
+    for (const bad of ['0', '-1', '1.5', '257', '1000', 'AUTO', 'many', '0x2', ' 2', '2e0']) {
+      expect(() => parseCliArguments(['serve', ...required, ...sqlite, `--workers=${bad}`], {})).toThrow(
+        new CliUsageError(`--workers (STYTCH_LIKE_WORKERS) must be auto or a whole number from 1 to 256, got "${bad}"`),
+      );
+    }
+    for (const store of ['memory:', 'sqlite::memory:']) {
+      expect(() => parseCliArguments(['serve', ...required, '--store', store, '--workers', '2'], {})).toThrow(
+        /^--workers 2 needs a store the worker processes share .*lives inside one process$/,
+      );
+    }
+  });
+
   it('recognise help and version', () => {
     expect(parseCliArguments([], {})).toEqual({ command: 'help', topic: undefined });
     expect(parseCliArguments(['help', 'serve'], {})).toEqual({ command: 'help', topic: 'serve' });
@@ -188,11 +210,22 @@ describe('CLI arguments', () => {
     }
   });
 
-  it('reads the scrypt cost from STYTCH_LIKE_SCRYPT_LOG_COST (10 to 20) and refuses anything else', () => {
-    expect(scryptLogCostFromEnv({})).toBeUndefined();
-    expect(scryptLogCostFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '18' })).toBe(18);
-    for (const bad of ['9', '21', '17.5', '1e1', ' 17', '0x11', 'seventeen']) {
-      expect(() => scryptLogCostFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: bad })).toThrow(CliUsageError);
+  it('reads scrypt N and p from STYTCH_LIKE_SCRYPT_LOG_COST (10 to 20) and _PARALLELIZATION (1 to 16), refusing anything else', () => {
+    expect(scryptFromEnv({})).toBeUndefined();
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '', STYTCH_LIKE_SCRYPT_PARALLELIZATION: '' })).toBeUndefined();
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '18' })).toEqual({ cost: 2 ** 18 });
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_PARALLELIZATION: '1' })).toEqual({ parallelization: 1 });
+    expect(scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: '17', STYTCH_LIKE_SCRYPT_PARALLELIZATION: '1' })).toEqual({
+      cost: 2 ** 17,
+      parallelization: 1,
+    });
+    for (const bad of ['9', '21', '17.5', '1e1', ' 17', '0x11', 'seventeen', '017']) {
+      expect(() => scryptFromEnv({ STYTCH_LIKE_SCRYPT_LOG_COST: bad }), bad).toThrow(CliUsageError);
+    }
+    for (const bad of ['0', '17', '-1', '2.5', 'five', ' 5']) {
+      expect(() => scryptFromEnv({ STYTCH_LIKE_SCRYPT_PARALLELIZATION: bad }), bad).toThrow(
+        /STYTCH_LIKE_SCRYPT_PARALLELIZATION must be a whole number from 1 to 16/,
+      );
     }
   });
 

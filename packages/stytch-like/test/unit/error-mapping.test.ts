@@ -3,6 +3,7 @@ import { toApiError } from '../../src/server/http/error-responses.js';
 import { basicAuthMatches } from '../../src/server/http/basic-auth.js';
 import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { toSessionTokenErrorFromApi } from '../../src/provider/error-mapping.js';
+import { parseRetryAfter } from '../../src/provider/response-reading.js';
 
 describe('mapping Stytch errors to core codes', () => {
   const code = (errorType: string, details?: Record<string, string>, statusCode?: number) =>
@@ -79,5 +80,38 @@ describe('HTTP Basic authentication', () => {
     expect(basicAuthMatches(undefined, 'p', 's')).toBe(false);
     expect(basicAuthMatches('Basic !!!', 'p', 's')).toBe(false);
     expect(basicAuthMatches(`Basic ${Buffer.from('no-colon').toString('base64')}`, 'p', 's')).toBe(false);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, bounded to a day, and ignores anything else', () => {
+    const now = Date.parse('2026-12-02T10:00:00Z');
+    expect(parseRetryAfter('5', now)).toBe(5);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('9999999999', now)).toBe(86_400);
+    expect(parseRetryAfter('Wed, 02 Dec 2026 10:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Wed, 02 Dec 2026 09:00:00 GMT', now)).toBe(0);
+    for (const bad of [
+      undefined,
+      null,
+      '',
+      '-1',
+      '1.5',
+      '1e3',
+      '0x10',
+      'soon',
+      'Wed, 32 Dec 2026 10:00:30 GMT',
+      '5, 6',
+    ])
+      expect(parseRetryAfter(bad, now), String(bad)).toBeUndefined();
+  });
+
+  it('passes the seconds a refusal asked for on as retryAfterMs, and nothing when it asked for none', () => {
+    const refused = new StytchLikeApiError('too_many_requests', { retryAfterSeconds: 7 });
+    expect(toSessionTokenErrorFromApi(refused, 'stytch-like')).toMatchObject({
+      code: 'UNAVAILABLE',
+      retryAfterMs: 7000,
+    });
+    expect(toSessionTokenErrorFromApi(new StytchLikeApiError('session_not_found'), 'stytch-like').retryAfterMs).toBe(
+      undefined,
+    );
   });
 });

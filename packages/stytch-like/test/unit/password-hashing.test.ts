@@ -10,16 +10,16 @@ import {
 describe('PasswordHasher (scrypt)', () => {
   const hasher = new PasswordHasher({ cost: 2 ** 10 });
 
-  it("defaults to OWASP's scrypt minimum N=2^17, r=8, p=1 in one place, and lowers the cost only when asked explicitly", () => {
-    expect(DEFAULT_SCRYPT_PARAMETERS).toMatchObject({ cost: 2 ** 17, blockSize: 8, parallelization: 1 });
-    expect(new PasswordHasher().parameters.cost).toBe(2 ** 17);
+  it("defaults to OWASP's scrypt minimum setting N=2^14, r=8, p=5 in one place, and lowers the cost only when asked explicitly", () => {
+    expect(DEFAULT_SCRYPT_PARAMETERS).toMatchObject({ cost: 2 ** 14, blockSize: 8, parallelization: 5 });
+    expect(new PasswordHasher().parameters).toMatchObject({ cost: 2 ** 14, blockSize: 8, parallelization: 5 });
     expect(hasher.parameters.cost).toBe(2 ** 10);
   });
 
   it('writes self-describing hashes with a fresh salt each time, and verifies them', async () => {
     const a = await hasher.hash('correct horse battery staple');
     const b = await hasher.hash('correct horse battery staple');
-    expect(a).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    expect(a).toMatch(/^\$scrypt\$ln=10,r=8,p=5\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
     expect(a).not.toBe(b);
     expect(await hasher.verify('correct horse battery staple', a)).toBe(true);
     expect(await hasher.verify('correct horse battery stapler', a)).toBe(false);
@@ -48,6 +48,26 @@ describe('PasswordHasher (scrypt)', () => {
     expect(hasher.needsUpgrade(await hasher.hash('correct horse battery staple'))).toBe(false);
     expect(new PasswordHasher({ cost: 2 ** 9 }).needsUpgrade(await hasher.hash('x'))).toBe(false);
     expect(hasher.needsUpgrade('not a hash')).toBe(false);
+  });
+
+  it('upgrades a hash short on memory (N × r) or on work (N × r × p), and keeps one stronger on both', async () => {
+    const current = new PasswordHasher({ cost: 2 ** 11, parallelization: 5 });
+    const made = async (cost: number, parallelization: number, blockSize = 8) =>
+      new PasswordHasher({ cost, parallelization, blockSize }).hash('correct horse battery staple');
+    // The earlier default's shape (more memory, p = 1, more work overall) stays.
+    expect(current.needsUpgrade(await made(2 ** 14, 1))).toBe(false);
+    // Equal on both counts stays; more of either with no less of the other stays.
+    expect(current.needsUpgrade(await made(2 ** 11, 5))).toBe(false);
+    expect(current.needsUpgrade(await made(2 ** 11, 6))).toBe(false);
+    expect(current.needsUpgrade(await made(2 ** 12, 3))).toBe(false);
+    // Same memory, less work: upgraded.
+    expect(current.needsUpgrade(await made(2 ** 11, 4))).toBe(true);
+    // More work but less memory (OWASP's N = 2^13, p = 10 against N = 2^14, p = 5): upgraded.
+    expect(current.needsUpgrade(await made(2 ** 10, 16))).toBe(true);
+    expect(current.needsUpgrade(await made(2 ** 11, 5, 4))).toBe(true);
+    // More memory but less work overall: upgraded.
+    expect(current.needsUpgrade(await made(2 ** 12, 2))).toBe(true);
+    await current.close();
   });
 
   it('runs at most `concurrency` hashes at once, queues `maxQueued`, and refuses one more at once', async () => {

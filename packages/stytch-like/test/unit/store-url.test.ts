@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { importOptionalDriver } from '../../src/server/store/optional-driver.js';
 import { openStore, parseStoreUrl } from '../../src/server/store/open-store.js';
+import { parseRedisClusterUrl, slotTag } from '../../src/server/store/redis-layout.js';
 import { SessionStoreError } from '../../src/server/store/session-store.js';
 
 describe('store URLs', () => {
@@ -26,6 +27,33 @@ describe('store URLs', () => {
     expect(parseStoreUrl('rediss://cache')).toMatchObject({ kind: 'redis', keyPrefix: undefined });
   });
 
+  it('parse a Redis Cluster as redis+cluster://host:port,host:port (rediss+cluster for TLS), credentials on every node', () => {
+    expect(parseStoreUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7001?prefix=app:')).toEqual({
+      kind: 'redis',
+      url: 'redis+cluster://10.0.0.1:7000,10.0.0.2:7001?prefix=app:',
+      keyPrefix: 'app:',
+    });
+    expect(parseRedisClusterUrl('rediss+cluster://ops:p%40ss@a.example:7000,[::1]:7001/')).toEqual({
+      rootNodes: ['rediss://ops:p%40ss@a.example:7000', 'rediss://ops:p%40ss@[::1]:7001'],
+      tls: true,
+      username: 'ops',
+      password: 'p@ss',
+      keyPrefix: undefined,
+    });
+    expect(parseRedisClusterUrl('REDIS+CLUSTER://127.0.0.1:7000')).toMatchObject({
+      tls: false,
+      rootNodes: ['redis://127.0.0.1:7000'],
+    });
+  });
+
+  it('give each user one hash tag with no brace in it, so that one user never spans two slots', () => {
+    expect(slotTag('user-test-0a1b')).toBe('user-test-0a1b');
+    for (const id of ['a}b', '{x}', '', '~user', 'ü']) {
+      expect(slotTag(id)).toMatch(/^~[A-Za-z0-9_-]{43}$/);
+    }
+    expect(slotTag('a}b')).not.toBe(slotTag('{x}'));
+  });
+
   it('refuse anything else with INVALID_URL, never repeating the URL', () => {
     for (const url of [
       '',
@@ -36,6 +64,13 @@ describe('store URLs', () => {
       'redis://',
       'no scheme at all',
       'postgres://u:hunter2@db/a?schema=1&schema=2',
+      'redis+cluster://',
+      'redis+cluster://u:hunter2@host',
+      'redis+cluster://u:hunter2@host:7000,',
+      'redis+cluster://u:hunter2@host:70000',
+      'redis+cluster://u:hunter2@host:7000/?prefix=a&prefix=b',
+      'redis+cluster://u:hunter2@host:7000/?db=2',
+      'redis+cluster://u:hunter2@host:7000/2',
     ]) {
       let error: unknown;
       try {

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MIN_SECRET_LENGTH } from '../http/basic-auth.js';
 import {
@@ -20,7 +21,10 @@ export const SERVE_DEFAULTS = {
   host: '127.0.0.1',
   store: 'sqlite:stytch-like.sqlite',
   logLevel: 'info' as LogLevel,
+  workers: 1,
 } as const;
+/** The most `serve --workers` may start: each worker is a whole Node process with its own store connections. */
+export const MAX_WORKERS = 256;
 /** Default overlap of `rotate-keys`. */
 export const DEFAULT_ROTATION_OVERLAP = '30d';
 export { MIN_SECRET_LENGTH };
@@ -45,18 +49,45 @@ export const ENV = {
   cookieDomain: 'STYTCH_LIKE_COOKIE_DOMAIN',
   jwtAlg: 'STYTCH_LIKE_JWT_ALG',
   jwtReuseSeconds: 'STYTCH_LIKE_JWT_REUSE_SECONDS',
+  workers: 'STYTCH_LIKE_WORKERS',
 } as const;
 
-/** scrypt cost of new password hashes, as log2(N), from the environment only (the default, 17, is OWASP's minimum). */
+/** scrypt cost of new password hashes, as log2(N), from the environment only (default 14, with p = 5). */
 export const SCRYPT_LOG_COST_ENV = 'STYTCH_LIKE_SCRYPT_LOG_COST';
+/** scrypt parallelization p of new password hashes, from the environment only (default 5, with N = 2^14). */
+export const SCRYPT_PARALLELIZATION_ENV = 'STYTCH_LIKE_SCRYPT_PARALLELIZATION';
 
-/** `STYTCH_LIKE_SCRYPT_LOG_COST` checked (10 to 20), or `undefined` for the library default. Throws {@link CliUsageError}. */
-export function scryptLogCostFromEnv(env: Readonly<Record<string, string | undefined>>): number | undefined {
-  const text = env[SCRYPT_LOG_COST_ENV];
+/** The scrypt parameters the environment sets for new hashes (N and p); absent ones keep the library's defaults. */
+export interface ScryptFromEnv {
+  readonly cost?: number;
+  readonly parallelization?: number;
+}
+
+/**
+ * `STYTCH_LIKE_SCRYPT_LOG_COST` (10 to 20) and `STYTCH_LIKE_SCRYPT_PARALLELIZATION` (1 to 16) checked, or `undefined`
+ * when neither is set. Throws {@link CliUsageError}.
+ */
+export function scryptFromEnv(env: Readonly<Record<string, string | undefined>>): ScryptFromEnv | undefined {
+  const logCost = wholeNumberFromEnv(env, SCRYPT_LOG_COST_ENV, 10, 20);
+  const parallelization = wholeNumberFromEnv(env, SCRYPT_PARALLELIZATION_ENV, 1, 16);
+  if (logCost === undefined && parallelization === undefined) return undefined;
+  return {
+    ...(logCost === undefined ? {} : { cost: 2 ** logCost }),
+    ...(parallelization === undefined ? {} : { parallelization }),
+  };
+}
+
+function wholeNumberFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!/^\d{2}$/.test(text) || value < 10 || value > 20)
-    throw new CliUsageError(`${SCRYPT_LOG_COST_ENV} must be a whole number from 10 to 20`);
+  if (!/^\d{1,2}$/.test(text) || value < min || value > max)
+    throw new CliUsageError(`${name} must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -89,6 +120,8 @@ export type CliCommand =
       readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
       /** Seconds a session JWT may be answered again by sessions/authenticate; `undefined` for the default, 0 (off). */
       readonly jwtReuseSeconds: number | undefined;
+      /** Processes serving the port: 1 is this process alone; more are cluster workers of this one. */
+      readonly workers: number;
     }
   | {
       readonly command: 'rotate-keys';
@@ -160,6 +193,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'cookie-domain': { type: 'string' },
     'jwt-alg': { type: 'string' },
     'jwt-reuse-seconds': { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values['help'] === true) return { command: 'help', topic: 'serve' };
@@ -169,6 +203,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
   const host = pick(values['host'], env[ENV.host]) ?? SERVE_DEFAULTS.host;
   if (host === '' || /\s/.test(host)) throw new CliUsageError(`--host (${ENV.host}) must be a host name or IP address`);
   const storeUrl = checkStoreUrl(pick(values['store'], env[ENV.store]) ?? SERVE_DEFAULTS.store);
+  const workers = parseWorkers(values['workers'], env, storeUrl);
   const projectId = pick(values['project-id'], env[ENV.projectId]);
   if (projectId === undefined) throw new CliUsageError(`--project-id (or ${ENV.projectId}) is required`);
   if (!PROJECT_ID.test(projectId))
@@ -216,7 +251,32 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     cookieDomain,
     jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
     jwtReuseSeconds: parseJwtReuseSeconds(values['jwt-reuse-seconds'], env),
+    workers,
   };
+}
+
+/**
+ * `--workers` (`STYTCH_LIKE_WORKERS`): a whole number from 1 to {@link MAX_WORKERS}, or `auto` for the cores this
+ * process may use (`os.availableParallelism()`). More than one needs a store the processes share.
+ */
+function parseWorkers(flag: FlagValue, env: Readonly<Record<string, string | undefined>>, storeUrl: string): number {
+  const text = pick(flag, env[ENV.workers]);
+  if (text === undefined) return SERVE_DEFAULTS.workers;
+  const workers =
+    text === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(workers >= 1 && workers <= MAX_WORKERS)) {
+    throw new CliUsageError(
+      `--workers (${ENV.workers}) must be auto or a whole number from 1 to ${MAX_WORKERS}, got "${clip(text)}"`,
+    );
+  }
+  const location = parseStoreUrl(storeUrl);
+  if (workers > 1 && (location.kind === 'memory' || (location.kind === 'sqlite' && location.path === ':memory:'))) {
+    throw new CliUsageError(
+      `--workers ${text} needs a store the worker processes share (a SQLite file, PostgreSQL or Redis): ` +
+        `${location.kind === 'memory' ? 'memory:' : 'sqlite::memory:'} lives inside one process`,
+    );
+  }
+  return workers;
 }
 
 /** `--jwt-reuse-seconds` (`STYTCH_LIKE_JWT_REUSE_SECONDS`): a whole number from 0 (off) to 240; `undefined` when not given. */

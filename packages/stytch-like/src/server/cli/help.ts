@@ -4,8 +4,10 @@ import { STORE_URL_FORMS } from '../store/open-store.js';
 import {
   DEFAULT_ROTATION_OVERLAP,
   ENV,
+  MAX_WORKERS,
   MIN_SECRET_LENGTH,
   SCRYPT_LOG_COST_ENV,
+  SCRYPT_PARALLELIZATION_ENV,
   SERVE_DEFAULTS,
   type CommandName,
 } from './arguments.js';
@@ -50,6 +52,9 @@ Options (each falls back to an environment variable):
                        younger than n seconds and says the same things (its iat and last_accessed_at claim then lag;
                        the answer's session is current); saves a signature per check. 0 to ${MAX_JWT_REUSE_SECONDS}
                                                          ${ENV.jwtReuseSeconds}  default 0 (a fresh JWT each time, as Stytch)
+  --workers <n|auto>   processes serving the port: auto for one per core, 1 to ${MAX_WORKERS}; more than one needs a
+                       SQLite file, PostgreSQL or Redis store (see "Workers" below)
+                                                         ${ENV.workers}     default ${SERVE_DEFAULTS.workers}
   --log-level <level>  ${LOG_LEVELS.join(', ')}
                                                          ${ENV.logLevel}   default ${SERVE_DEFAULTS.logLevel}
   -h, --help           show this help
@@ -64,14 +69,25 @@ Store URLs: ${STORE_URL_FORMS}.
   sqlite:./sessions.sqlite                  a SQLite file (WAL), created when missing: the embedded default
   postgres://postgres@127.0.0.1:5432/app    PostgreSQL via the "pg" package; ?schema=name (default stytch_like)
   redis://127.0.0.1:6379                    Redis via the "redis" package; ?prefix=name: (default stytch-like:)
+  redis+cluster://10.0.0.1:7000,10.0.0.2:7000
+                                            a Redis Cluster (any reachable node finds the rest; rediss+cluster:// for
+                                            TLS); ?prefix=name: as above
 Several servers may share one PostgreSQL or Redis store.
+
+Workers: with --workers above 1 this process prepares the store (signing key, public token), forks the workers
+(node:cluster; it hands each new connection to the next worker), prints the one "listening on" line once all of them
+listen, and starts a worker again when one dies (stopping with exit code 1 after 6 deaths in a minute). SIGTERM or
+SIGINT drains every worker; a worker whose primary is gone exits. Sessions, signing keys and brute-force counters
+live in the store and are shared; password hashing capacity and held 429 answers are per worker; only worker 1
+sweeps expired sessions.
 
 Logs are JSON lines on stderr; they never contain tokens, secrets or Authorization headers.
 
-Password hashes: scrypt N = 2^17, r = 8, p = 1 (OWASP's minimum); ${SCRYPT_LOG_COST_ENV}=18 raises N to 2^18 (10 to 20;
-below 17 only for tests). Older hashes are re-hashed on the owner's next login. Logins are limited per email (10
-failures in 15 minutes lock it for the rest of the window) and per client address (100 failures, 100 sign-ups);
-refusals are 429 too_many_requests with Retry-After.
+Password hashes: scrypt N = 2^14, r = 8, p = 5 (16 MiB; one of OWASP's minimum settings); ${SCRYPT_LOG_COST_ENV}
+(log2 N, 10 to 20) and ${SCRYPT_PARALLELIZATION_ENV} (p, 1 to 16) set new hashes' cost, e.g. 17 and 1 for OWASP's
+N = 2^17, p = 1 (128 MiB); below the default only for tests. Weaker older hashes are re-hashed on the owner's next
+login. Logins are limited per email (10 failures in 15 minutes lock it for the rest of the window) and per client
+address (100 failures, 100 sign-ups); refusals are 429 too_many_requests with Retry-After.
 
 Example:
   ${ENV.secret}=$(openssl rand -hex 24) ${BIN} serve --project-id project-test-local --store sqlite:./sessions.sqlite

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { runCli } from './run.js';
 
 const waitForShutdown = () =>
@@ -20,3 +21,6 @@ process.exitCode = await runCli(process.argv.slice(2), process.env, {
   stderr: process.stderr,
   waitForShutdown,
 });
+// A `serve --workers` worker is done once it has drained (or failed to start), but its IPC channel to the primary
+// would keep it alive: leave now, with its own exit code (stdout and stderr are written synchronously).
+if (cluster.isWorker) process.exit();

@@ -1,15 +1,18 @@
+import cluster from 'node:cluster';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { createStytchLikeServer } from '../http/server.js';
 import { SigningKeyCipher } from '../keys/key-encryption.js';
 import { SigningKeyRing } from '../keys/signing-key-ring.js';
-import { StytchLikeSessionService } from '../service/session-service.js';
+import { defaultPasswordHashingConcurrency } from '../service/password-hashing.js';
+import { StytchLikeSessionService, type StytchLikeSessionServiceOptions } from '../service/session-service.js';
 import { projectEnvironment } from '../../model/ids.js';
 import { openStore, parseStoreUrl } from '../store/open-store.js';
 import type { SessionStore } from '../store/session-store.js';
-import { CliUsageError, parseCliArguments, scryptLogCostFromEnv, type CliCommand } from './arguments.js';
+import { CliUsageError, parseCliArguments, scryptFromEnv, type CliCommand, type ScryptFromEnv } from './arguments.js';
 import { BIN, helpText } from './help.js';
+import { connectWorker, WorkerPoolError, WorkerSupervisor } from './workers.js';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -32,10 +35,10 @@ export async function runCli(
   io: CliIo,
 ): Promise<number> {
   let command: CliCommand;
-  let scryptLogCost: number | undefined;
+  let scrypt: ScryptFromEnv | undefined;
   try {
     command = parseCliArguments(argv, env);
-    scryptLogCost = scryptLogCostFromEnv(env);
+    scrypt = scryptFromEnv(env);
   } catch (error) {
     if (!(error instanceof CliUsageError)) throw error;
     io.stderr.write(`${BIN}: ${error.message} (see ${BIN} --help)\n`);
@@ -50,7 +53,7 @@ export async function runCli(
         io.stdout.write(`${packageJson.version}\n`);
         return EXIT.ok;
       case 'serve':
-        return await serve(command, io, scryptLogCost);
+        return await serve(command, io, scrypt);
       case 'rotate-keys':
         return await rotateKeys(command, io);
       case 'encrypt-keys':
@@ -64,21 +67,46 @@ export async function runCli(
   }
 }
 
-async function serve(
-  config: Extract<CliCommand, { command: 'serve' }>,
-  io: CliIo,
-  scryptLogCost: number | undefined,
-): Promise<number> {
-  const tls = config.tls
-    ? { cert: readPem(config.tls.certFile, '--tls-cert'), key: readPem(config.tls.keyFile, '--tls-key') }
-    : undefined;
-  const store = await openStoreOrExplain(config.storeUrl);
-  warnAboutSqliteDirectory(config.storeUrl, io);
-  const service = new StytchLikeSessionService({
+async function serve(config: ServeCommand, io: CliIo, scrypt: ScryptFromEnv | undefined): Promise<number> {
+  if (cluster.isWorker) return serveAsWorker(config, io, scrypt);
+  if (config.workers > 1) return serveWithWorkers(config, io, scrypt);
+  const serving = await startServing(config, io, scrypt, { sweep: true });
+  printListening(io, config, serving.publicToken, serving.port);
+  await serving.drain(await io.waitForShutdown());
+  return EXIT.ok;
+}
+
+type ServeCommand = Extract<CliCommand, { command: 'serve' }>;
+
+/** A server listening, and how to stop it. */
+interface Serving {
+  readonly publicToken: string;
+  readonly port: number;
+  /** Finishes requests in flight and closes connections (cut after {@link SHUTDOWN_DEADLINE_MS}), service and store. */
+  drain(signal: string): Promise<void>;
+}
+
+/** The session service's options from the command line, with what differs between the processes of `--workers`. */
+function serviceOptions(
+  config: ServeCommand,
+  store: SessionStore,
+  scrypt: ScryptFromEnv | undefined,
+  extra: {
+    sweepIntervalMs?: number;
+    onBackgroundError?: (error: unknown) => void;
+    passwordHashingConcurrency?: number | undefined;
+  },
+): StytchLikeSessionServiceOptions {
+  const passwordHashing = {
+    ...scrypt,
+    ...(extra.passwordHashingConcurrency === undefined ? {} : { concurrency: extra.passwordHashingConcurrency }),
+  };
+  return {
     store,
     projectId: config.projectId,
-    ...(scryptLogCost === undefined ? {} : { passwordHashing: { cost: 2 ** scryptLogCost } }),
-    onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
+    ...(Object.keys(passwordHashing).length === 0 ? {} : { passwordHashing }),
+    ...(extra.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: extra.sweepIntervalMs }),
+    ...(extra.onBackgroundError === undefined ? {} : { onBackgroundError: extra.onBackgroundError }),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
     ...(config.jwtAlgorithm === undefined ? {} : { jwtAlgorithm: config.jwtAlgorithm }),
     ...(config.jwtReuseSeconds === undefined ? {} : { jwtReuseSeconds: config.jwtReuseSeconds }),
@@ -88,7 +116,29 @@ async function serve(
     ...(config.expiredJwtMaxAgeSeconds === undefined
       ? {}
       : { expiredJwtMaxAgeSeconds: config.expiredJwtMaxAgeSeconds }),
-  });
+  };
+}
+
+/**
+ * Opens the store, starts the service and the HTTP server and listens. `sweep`: whether this process sweeps expired
+ * sessions; `passwordHashingConcurrency`: this process's share of the cores for password hashes.
+ */
+async function startServing(
+  config: ServeCommand,
+  io: CliIo,
+  scrypt: ScryptFromEnv | undefined,
+  tuning: { sweep: boolean; passwordHashingConcurrency?: number; warn?: boolean },
+): Promise<Serving> {
+  const tls = readTls(config);
+  const store = await openStoreOrExplain(config.storeUrl);
+  if (tuning.warn !== false) warnAboutSqliteDirectory(config.storeUrl, io);
+  const service = new StytchLikeSessionService(
+    serviceOptions(config, store, scrypt, {
+      onBackgroundError: (error) => server.app.log.warn({ err: error }, 'expired-session sweep failed'),
+      ...(tuning.sweep ? {} : { sweepIntervalMs: 0 }),
+      passwordHashingConcurrency: tuning.passwordHashingConcurrency,
+    }),
+  );
   let server: ReturnType<typeof createStytchLikeServer>;
   let publicToken: string;
   try {
@@ -118,27 +168,104 @@ async function serve(
     // eslint-disable-next-line preserve-caught-error -- one line for the terminal; the driver's error may carry the store URL
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${oneLine(error)}`);
   }
-  const port = new URL(url).port;
+  return {
+    publicToken,
+    port: Number(new URL(url).port),
+    async drain(signal) {
+      server.app.log.info({ signal }, 'shutting down');
+      const deadline = setTimeout(() => {
+        io.stderr.write(`${BIN}: shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; closing open connections\n`);
+        server.app.server.closeAllConnections();
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      try {
+        await server.close();
+        await service.close();
+        await store.close();
+      } finally {
+        clearTimeout(deadline);
+      }
+    },
+  };
+}
+
+function printListening(io: CliIo, config: ServeCommand, publicToken: string, port: number): void {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   // The frontend SDK's public token: not a secret (pages carry it), printed so that it can be put into them.
   io.stdout.write(`public token ${publicToken}\n`);
-  io.stdout.write(`listening on ${tls ? 'https' : 'http'}://${host}:${port}\n`);
+  io.stdout.write(`listening on ${config.tls ? 'https' : 'http'}://${host}:${port}\n`);
+}
 
-  const signal = await io.waitForShutdown();
-  server.app.log.info({ signal }, 'shutting down');
-  const deadline = setTimeout(() => {
-    io.stderr.write(`${BIN}: shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; closing open connections\n`);
-    server.app.server.closeAllConnections();
-  }, SHUTDOWN_DEADLINE_MS);
-  deadline.unref();
+/**
+ * The primary of `serve --workers <n>`: prepares the store once (schema, the first signing key or the rotation to
+ * `--jwt-alg`, the public token), so that workers starting together never race to create them; then forks the
+ * workers, prints the one "listening" line, and drains them all on SIGTERM or SIGINT.
+ */
+async function serveWithWorkers(config: ServeCommand, io: CliIo, scrypt: ScryptFromEnv | undefined): Promise<number> {
+  readTls(config);
+  const store = await openStoreOrExplain(config.storeUrl);
+  warnAboutSqliteDirectory(config.storeUrl, io);
+  let publicToken: string;
   try {
-    await server.close();
-    await service.close();
-    await store.close();
+    const service = new StytchLikeSessionService(serviceOptions(config, store, scrypt, { sweepIntervalMs: 0 }));
+    try {
+      await service.checkSigningKeys();
+      await service.getJwks();
+      publicToken = await service.publicToken();
+    } finally {
+      await service.close();
+    }
   } finally {
-    clearTimeout(deadline);
+    await store.close();
   }
+  const supervisor = new WorkerSupervisor({
+    workers: config.workers,
+    port: config.port,
+    stderr: io.stderr,
+    bin: BIN,
+    drainDeadlineMs: SHUTDOWN_DEADLINE_MS,
+  });
+  const port = await supervisor.start();
+  printListening(io, config, publicToken, port);
+  let gaveUp: WorkerPoolError | undefined;
+  await Promise.race([
+    io.waitForShutdown(),
+    supervisor.failed.catch((error: unknown) => {
+      gaveUp = error instanceof WorkerPoolError ? error : new WorkerPoolError(oneLine(error));
+    }),
+  ]);
+  const clean = await supervisor.stop();
+  if (gaveUp !== undefined) throw gaveUp;
+  return clean ? EXIT.ok : EXIT.failure;
+}
+
+/**
+ * A worker of `serve --workers <n>`: serves the port its primary shares, reports when it listens (or why it cannot),
+ * and drains when told. Only worker 1 sweeps expired sessions; each takes its share of the cores for password hashes.
+ */
+async function serveAsWorker(config: ServeCommand, io: CliIo, scrypt: ScryptFromEnv | undefined): Promise<number> {
+  const channel = connectWorker();
+  let serving: Serving;
+  try {
+    const { slot } = await channel.assignment;
+    serving = await startServing(config, io, scrypt, {
+      sweep: slot === 1,
+      passwordHashingConcurrency: Math.max(1, Math.floor(defaultPasswordHashingConcurrency() / config.workers)),
+      warn: false,
+    });
+  } catch (error) {
+    await channel.failed(oneLine(error));
+    return EXIT.failure;
+  }
+  await channel.ready(serving.port);
+  await serving.drain(await channel.shutdown);
   return EXIT.ok;
+}
+
+function readTls(config: ServeCommand): { cert: Buffer; key: Buffer } | undefined {
+  return config.tls
+    ? { cert: readPem(config.tls.certFile, '--tls-cert'), key: readPem(config.tls.keyFile, '--tls-key') }
+    : undefined;
 }
 
 async function rotateKeys(config: Extract<CliCommand, { command: 'rotate-keys' }>, io: CliIo): Promise<number> {

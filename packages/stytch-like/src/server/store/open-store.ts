@@ -1,5 +1,6 @@
 import { MemorySessionStore } from './memory.js';
 import { PostgresSessionStore } from './postgres.js';
+import { parseRedisClusterUrl } from './redis-layout.js';
 import { RedisSessionStore } from './redis.js';
 import { SessionStoreError, type SessionStore } from './session-store.js';
 import { SqliteSessionStore } from './sqlite.js';
@@ -13,11 +14,12 @@ export type StoreLocation =
 
 /** The forms {@link parseStoreUrl} accepts, for messages. */
 export const STORE_URL_FORMS =
-  'memory:, sqlite:<path>, postgres://… (optional ?schema=name) or redis://… (optional ?prefix=name:)';
+  'memory:, sqlite:<path>, postgres://… (optional ?schema=name), redis://… or redis+cluster://host:port,host:port (optional ?prefix=name:)';
 
 /**
  * Parses a store URL: `memory:`, `sqlite:<path>` (or `sqlite::memory:`), `postgres://…` / `postgresql://…` with an
- * optional `schema` parameter, `redis://…` / `rediss://…` with an optional `prefix` parameter.
+ * optional `schema` parameter, `redis://…` / `rediss://…` with an optional `prefix` parameter, and a Redis Cluster as
+ * `redis+cluster://host:port,host:port` / `rediss+cluster://…` (any reachable node finds the others), also with `prefix`.
  * Throws `SessionStoreError` with code `INVALID_URL`; messages never repeat the URL (it may hold a password).
  */
 export function parseStoreUrl(url: string): StoreLocation {
@@ -49,6 +51,11 @@ export function parseStoreUrl(url: string): StoreLocation {
       if (!parsed.hostname) throw invalid('redis', 'the redis store URL needs a host: redis://host:6379');
       const keyPrefix = takeParam('redis', parsed, 'prefix');
       return { kind: 'redis', url: parsed.toString(), keyPrefix };
+    }
+    case 'redis+cluster':
+    case 'rediss+cluster': {
+      const { keyPrefix } = parseRedisClusterUrl(url);
+      return { kind: 'redis', url, keyPrefix };
     }
     default:
       throw invalid('store', `unsupported store URL${scheme ? ` scheme "${scheme}:"` : ''}; use ${STORE_URL_FORMS}`);
