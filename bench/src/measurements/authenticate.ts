@@ -25,7 +25,12 @@ export interface Load {
 }
 
 /** Starts the servers in a child process; the child (and everything it opened) is closed by `teardown`. */
-async function startTarget(kind: StoreKind, alg: SessionJwtAlgorithm, teardown: Teardown): Promise<HttpTarget> {
+async function startTarget(
+  kind: StoreKind,
+  alg: SessionJwtAlgorithm,
+  jwtReuseSeconds: number,
+  teardown: Teardown,
+): Promise<HttpTarget> {
   // The child gets this process's Node flags (e.g. --import hooks), plus --cpu-prof when profiling.
   const execArgv = [
     ...process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof')),
@@ -34,7 +39,7 @@ async function startTarget(kind: StoreKind, alg: SessionJwtAlgorithm, teardown: 
       : []),
   ];
   const child = teardown.add(
-    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions), alg], {
+    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions), alg, String(jwtReuseSeconds)], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -96,17 +101,22 @@ function storeTitle(kind: StoreKind): string {
   return { sqlite: 'SQLite', redis: 'Redis', 'redis-cluster': 'Redis Cluster', postgres: 'PostgreSQL' }[kind];
 }
 
+/** JWT reuse window of the `_reuse` measurement: longer than a run, so that each session's JWT is signed once. */
+const REUSE_SECONDS = 60;
+
 /**
  * `authenticate_vs_floor_<store>` with RS256 session JWTs (Stytch's), `authenticate_vs_floor_<store>_es256` with ES256
- * ones: the same servers and load, only the signing algorithm differs.
+ * ones: the same servers and load, only the signing algorithm differs. With `reuse`, the server answers with each
+ * session's current JWT for up to a minute (`jwtReuseSeconds`), `…_reuse`: what a check costs without the signature.
  */
 export async function measureAuthenticateVsFloor(
   kind: StoreKind,
   teardown: Teardown,
   alg: 'RS256' | 'ES256' = 'RS256',
+  reuse = false,
 ): Promise<MeasurementResult> {
   const { connections, warmupSeconds, rounds, roundSeconds, sessions } = SETTINGS.http;
-  const target = await startTarget(kind, alg, teardown);
+  const target = await startTarget(kind, alg, reuse ? REUSE_SECONDS : 0, teardown);
   await load(target.floorUrl, target, warmupSeconds);
   await load(target.oursUrl, target, warmupSeconds);
   const runs: Record<'ours' | 'floor', Load[]> = { ours: [], floor: [] };
@@ -124,14 +134,14 @@ export async function measureAuthenticateVsFloor(
   if (ours.failed > 0 || floor.failed > 0)
     throw new Error(`${kind}: ${ours.failed} of our requests and ${floor.failed} floor requests failed`);
   const oursSide = sideFromLatencies(
-    `Stytch-like server, ${storeTitle(kind)} store, ${alg}`,
+    `Stytch-like server, ${storeTitle(kind)} store, ${alg}${reuse ? `, JWT reused for ${REUSE_SECONDS} s` : ''}`,
     ours.latencies,
     ours.seconds * 1000,
   );
   const floorSide = sideFromLatencies('bare Fastify route', floor.latencies, floor.seconds * 1000);
   return {
-    key: (alg === 'RS256' ? `authenticate_vs_floor_${kind}` : `authenticate_vs_floor_${kind}_es256`) as RatioKey,
-    title: `POST /v1/sessions/authenticate (${storeTitle(kind)}, ${alg} JWTs) vs bare-HTTP floor`,
+    key: `${alg === 'RS256' ? `authenticate_vs_floor_${kind}` : `authenticate_vs_floor_${kind}_es256`}${reuse ? '_reuse' : ''}` as RatioKey,
+    title: `POST /v1/sessions/authenticate (${storeTitle(kind)}, ${alg} JWTs${reuse ? ', reused' : ''}) vs bare-HTTP floor`,
     ours: oursSide,
     peer: floorSide,
     ratio: oursSide.throughputPerSecond / floorSide.throughputPerSecond,
@@ -140,8 +150,11 @@ export async function measureAuthenticateVsFloor(
     method:
       `autocannon 9 in the bench process, ${connections} connections, against servers in a child process (one core each, ` +
       `roughly). Ours: \`createStytchLikeServer\` over \`StytchLikeSessionService\` and the ${storeTitle(kind)} store, ` +
-      `${sessions} live sessions whose \`{"session_token": …}\` bodies are cycled through; every answer is a 200 with a fresh ` +
-      `${alg} session JWT. Floor: \`Fastify()\` with default options, the same route parsing the same JSON body and answering ` +
+      `${sessions} live sessions whose \`{"session_token": …}\` bodies are cycled through; every answer is a 200 with ${
+        reuse
+          ? `the session's current ${alg} session JWT (\`jwtReuseSeconds: ${REUSE_SECONDS}\`: signed once per session and minute)`
+          : `a fresh ${alg} session JWT`
+      }. Floor: \`Fastify()\` with default options, the same route parsing the same JSON body and answering ` +
       `a captured authenticate response (${target.responseBytes} bytes). ${warmupSeconds} s warm-up per side, then ${rounds} ` +
       `alternating rounds of ${roundSeconds} s per side; latencies are autocannon's per-response times.`,
     extra: { response_bytes: target.responseBytes, sessions },

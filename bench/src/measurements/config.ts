@@ -37,6 +37,7 @@ export const GOALS = {
   authenticate_vs_floor_sqlite_es256: { op: '>=', value: 0.5 },
   authenticate_vs_floor_redis_es256: { op: '>=', value: 0.5 },
   authenticate_vs_floor_postgres_es256: { op: '>=', value: 0.3 },
+  authenticate_vs_floor_sqlite_es256_reuse: null,
   authenticate_workers_auto_vs_one: null,
   jwt_verify_vs_sdk: { op: '>=', value: 1.0 },
   jwt_verify_vs_raw_crypto: { op: '>=', value: 0.85 },

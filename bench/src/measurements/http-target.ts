@@ -30,6 +30,7 @@ async function start(
   kind: StoreKind,
   sessions: number,
   jwtAlgorithm: SessionJwtAlgorithm,
+  jwtReuseSeconds: number,
   teardown: Teardown,
 ): Promise<HttpTarget> {
   const projectId = `project-test-${randomBytes(6).toString('hex')}`;
@@ -38,7 +39,13 @@ async function start(
   const store = teardown.add(await location.open(), `${kind} store`, (s) => s.close());
   // scrypt is lowered only to create the sessions quickly; authenticate never hashes a password.
   const service = teardown.add(
-    new StytchLikeSessionService({ store, projectId, passwordHashing: { cost: 2 ** 10 }, jwtAlgorithm }),
+    new StytchLikeSessionService({
+      store,
+      projectId,
+      passwordHashing: { cost: 2 ** 10 },
+      jwtAlgorithm,
+      jwtReuseSeconds,
+    }),
     'service',
     (s) => s.close(),
   );
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
   const kind = process.argv[2] as StoreKind;
   const sessions = Number(process.argv[3] ?? 256);
   const jwtAlgorithm = (process.argv[4] ?? 'RS256') as SessionJwtAlgorithm;
+  const jwtReuseSeconds = Number(process.argv[5] ?? 0);
   const teardown = new Teardown();
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -101,7 +109,7 @@ async function main(): Promise<void> {
   // The parent went away: nobody will ask us to close, so close now.
   process.on('disconnect', () => void close());
   try {
-    const target = await start(kind, sessions, jwtAlgorithm, teardown);
+    const target = await start(kind, sessions, jwtAlgorithm, jwtReuseSeconds, teardown);
     process.send!({ type: 'ready', target } satisfies TargetMessage);
   } catch (error) {
     process.send!({

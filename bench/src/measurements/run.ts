@@ -101,6 +101,10 @@ const GROUPS: readonly Group[] = [
     run: async (teardown: Teardown) => [await measureAuthenticateVsFloor(kind, teardown, 'ES256')],
   })),
   {
+    keys: ['authenticate_vs_floor_sqlite_es256_reuse'],
+    run: async (teardown) => [await measureAuthenticateVsFloor('sqlite', teardown, 'ES256', true)],
+  },
+  {
     keys: ['authenticate_workers_auto_vs_one'],
     run: async (teardown) => [await measureAuthenticateWorkersAutoVsOne(teardown)],
   },

@@ -60,6 +60,13 @@ export async function startTcpProxy(upstreamUrl: string) {
     cutWhen(text: string | null) {
       marker = text;
     },
+    /**
+     * Resets every open connection now. With `cutWhen`, for clients that send a statement's text once per connection
+     * (PostgreSQL prepared statements): their new connections send it again, and meet the marker.
+     */
+    resetAll() {
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
     /** Resets new connections at once (`true`), or accepts them again (`false`). */
     refuse(on: boolean) {
       refusing = on;

@@ -262,6 +262,9 @@ describe('the HTTP API when its store fails', () => {
       override async findSessionByTokenId(): Promise<never> {
         throw new TypeError('SECRET-INTERNAL-DETAIL at /srv/app.ts:12');
       }
+      override async recordAccess(): Promise<never> {
+        throw new TypeError('SECRET-INTERNAL-DETAIL at /srv/app.ts:12');
+      }
     }
     const server = await startTestServer({ store: new ExplodingStore() });
     try {

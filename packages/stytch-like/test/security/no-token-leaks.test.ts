@@ -74,11 +74,14 @@ async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTest> {
             },
           },
           {
+            // A session check in the second already recorded writes nothing, and passes: deletes are refused too.
             name: 'a trigger refuses every session write',
             arm: async () =>
               onSide(`CREATE TRIGGER refuse_insert BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'refused'); END;
-                      CREATE TRIGGER refuse_update BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'refused'); END;`),
-            disarm: async () => onSide('DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update;'),
+                      CREATE TRIGGER refuse_update BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'refused'); END;
+                      CREATE TRIGGER refuse_delete BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'refused'); END;`),
+            disarm: async () =>
+              onSide('DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update; DROP TRIGGER refuse_delete;'),
           },
         ],
         cleanup: async () => {
@@ -96,19 +99,34 @@ async function openStoreUnderTest(kind: StoreKind): Promise<StoreUnderTest> {
         failures: [
           {
             name: 'the connection drops in the middle of every sessions query',
-            arm: async () => proxy.cutWhen(`"${schema}".sessions`),
+            arm: async () => {
+              proxy.cutWhen(`"${schema}".sessions`);
+              // Statements are prepared once per connection: new connections send their text again.
+              proxy.resetAll();
+            },
             disarm: async () => proxy.cutWhen(null),
           },
           {
-            // PostgreSQL's answer quotes the whole failing row ("Failing row contains (…)") in its detail.
+            // PostgreSQL's answer quotes the whole failing row ("Failing row contains (…)") in its detail. A session
+            // check in the second already recorded writes nothing, and passes: deletes are refused by a trigger.
             name: 'a check constraint refuses every session write',
             arm: () =>
               withPostgres((client) =>
-                client.query(`ALTER TABLE "${schema}".sessions ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID`),
+                client.query(
+                  `ALTER TABLE "${schema}".sessions ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID;
+                   CREATE FUNCTION "${schema}".refuse_delete() RETURNS trigger LANGUAGE plpgsql
+                     AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+                   CREATE TRIGGER refuse_delete BEFORE DELETE ON "${schema}".sessions
+                     FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_delete();`,
+                ),
               ).then(() => {}),
             disarm: () =>
               withPostgres((client) =>
-                client.query(`ALTER TABLE "${schema}".sessions DROP CONSTRAINT refuse_writes`),
+                client.query(
+                  `ALTER TABLE "${schema}".sessions DROP CONSTRAINT refuse_writes;
+                   DROP TRIGGER refuse_delete ON "${schema}".sessions;
+                   DROP FUNCTION "${schema}".refuse_delete();`,
+                ),
               ).then(() => {}),
           },
         ],

@@ -90,7 +90,9 @@ describe('StytchLikeSessionService', () => {
     expect(extended.session.expires_at).toBe(new Date(clock.now().getTime() + 120 * MINUTE).toISOString());
   });
 
-  it('marks an update as last-access-only exactly when nothing but the access time changes', async () => {
+  it('marks an update as last-access-only exactly when nothing but the access time changes (a store without recordAccess)', async () => {
+    // The path every store can take: find, update, read the user.
+    Object.assign(store, { recordAccess: undefined });
     const address = email();
     const { sessionToken } = await service.createPasswordUser({ email: address, password: PASSWORD });
     const hints: (boolean | undefined)[] = [];

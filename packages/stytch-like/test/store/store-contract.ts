@@ -95,6 +95,139 @@ export function describeSessionStoreContract(location: TestStoreLocation): void 
       expect(await store.listActiveSessions(session.userId, new Date())).toEqual([]);
     });
 
+    describe('recordAccess (optional: skipped for a store without it)', () => {
+      const HOUR = 60 * MINUTE;
+      /** The store's recordAccess, or a skip of the test when the store has none. */
+      const recordAccessOf = (skip: () => void) => {
+        if (!store.recordAccess) skip();
+        return store.recordAccess!.bind(store);
+      };
+      /** A time in the middle of a second, so that a test can move within it or past it. */
+      const midSecond = () => new Date(Math.floor(Date.now() / 1000) * 1000 + 400);
+
+      it('finds a session by token or by session and user, records the access and returns it with its user', async ({
+        skip,
+      }) => {
+        const recordAccess = recordAccessOf(skip);
+        const user = newUser();
+        await store.insertUser(user);
+        const session = newSession(user.userId);
+        await store.insertSession(session);
+        const at = midSecond();
+        const byToken = await recordAccess({ tokenId: session.tokenId, secretHash: session.secretHash }, at, HOUR * 24);
+        expect(byToken).toEqual({ session: { ...session, lastAccessedAt: at }, user, touched: true });
+        expect(await store.findSessionById(session.sessionId)).toEqual({ ...session, lastAccessedAt: at });
+        const later = new Date(at.getTime() + 5000);
+        const bySession = await recordAccess({ sessionId: session.sessionId, userId: user.userId }, later, HOUR * 24);
+        expect(bySession).toEqual({ session: { ...session, lastAccessedAt: later }, user, touched: true });
+        expect(await store.findSessionByTokenId(session.tokenId)).toEqual({ ...session, lastAccessedAt: later });
+      });
+
+      it('answers null for a wrong secret hash, an unknown token or another user, and writes nothing', async ({
+        skip,
+      }) => {
+        const recordAccess = recordAccessOf(skip);
+        const user = newUser();
+        await store.insertUser(user);
+        const session = newSession(user.userId);
+        const other = newSession(`user-test-${randomUUID()}`);
+        await store.insertSession(session);
+        await store.insertSession(other);
+        const at = midSecond();
+        const { tokenId, secretHash } = session;
+        const flipped = `${secretHash.slice(0, -1)}${secretHash.endsWith('0') ? '1' : '0'}`;
+        for (const lookup of [
+          { tokenId, secretHash: flipped },
+          { tokenId, secretHash: secretHash.toUpperCase() },
+          { tokenId, secretHash: secretHash.slice(0, 32) },
+          { tokenId, secretHash: '' },
+          { tokenId, secretHash: other.secretHash },
+          { tokenId: other.tokenId, secretHash },
+          { tokenId: randomBytes(12).toString('base64url'), secretHash },
+          { sessionId: session.sessionId, userId: other.userId },
+          { sessionId: other.sessionId, userId: user.userId },
+          { sessionId: `session-test-${randomUUID()}`, userId: user.userId },
+        ]) {
+          expect(await recordAccess(lookup, at, HOUR * 24), JSON.stringify(lookup)).toBeNull();
+        }
+        expect(await store.findSessionById(session.sessionId)).toEqual(session);
+        expect(await store.findSessionById(other.sessionId)).toEqual(other);
+      });
+
+      it('reports a session that has ended (expired, or past the lifetime) untouched, and writes nothing', async ({
+        skip,
+      }) => {
+        const recordAccess = recordAccessOf(skip);
+        const user = newUser();
+        await store.insertUser(user);
+        const at = midSecond();
+        const expired = newSession(user.userId, { startedAt: new Date(at.getTime() - HOUR), expiresAt: at });
+        const tooOld = newSession(user.userId, {
+          startedAt: new Date(at.getTime() - 2 * HOUR),
+          expiresAt: new Date(at.getTime() + HOUR),
+        });
+        for (const session of [expired, tooOld]) {
+          await store.insertSession(session);
+          const lookup = { tokenId: session.tokenId, secretHash: session.secretHash };
+          // The lifetime ends exactly at `at` for tooOld: ended too.
+          expect(await recordAccess(lookup, at, 2 * HOUR)).toEqual({ session, user, touched: false });
+          expect(await store.findSessionById(session.sessionId)).toEqual(session);
+        }
+        // One millisecond more of lifetime and tooOld is alive.
+        const lookup = { sessionId: tooOld.sessionId, userId: user.userId };
+        expect((await recordAccess(lookup, at, 2 * HOUR + 1))?.touched).toBe(true);
+      });
+
+      it("answers user null when the session's user is gone", async ({ skip }) => {
+        const recordAccess = recordAccessOf(skip);
+        const session = newSession(`user-test-${randomUUID()}`);
+        await store.insertSession(session);
+        const at = midSecond();
+        const found = await recordAccess({ tokenId: session.tokenId, secretHash: session.secretHash }, at, HOUR * 24);
+        expect(found).toEqual({ session: { ...session, lastAccessedAt: at }, user: null, touched: true });
+      });
+
+      it('keeps the access time to the second at least, and answers with what it stored', async ({ skip }) => {
+        const recordAccess = recordAccessOf(skip);
+        const session = newSession(`user-test-${randomUUID()}`);
+        await store.insertSession(session);
+        const lookup = { sessionId: session.sessionId, userId: session.userId };
+        const at = midSecond();
+        await recordAccess(lookup, at, HOUR * 24);
+        // Later in the same second a store may leave the recorded time (README: SQL stores do).
+        const sameSecond = (await recordAccess(lookup, new Date(at.getTime() + 500), HOUR * 24))!;
+        expect([at.getTime(), at.getTime() + 500]).toContain(sameSecond.session.lastAccessedAt.getTime());
+        expect(await store.findSessionById(session.sessionId)).toEqual(sameSecond.session);
+        const nextSecond = new Date(at.getTime() + 700);
+        expect((await recordAccess(lookup, nextSecond, HOUR * 24))?.session.lastAccessedAt).toEqual(nextSecond);
+        expect((await store.findSessionById(session.sessionId))?.lastAccessedAt).toEqual(nextSecond);
+      });
+
+      it('answers every one of many concurrent accesses to one session, and is not undone by them', async ({
+        skip,
+      }) => {
+        const recordAccess = recordAccessOf(skip);
+        const session = newSession(`user-test-${randomUUID()}`);
+        await store.insertSession(session);
+        const lookup = { tokenId: session.tokenId, secretHash: session.secretHash };
+        const start = midSecond().getTime();
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => recordAccess(lookup, new Date(start + i * 250), HOUR * 24)),
+        );
+        expect(answers.map((answer) => answer?.touched)).toEqual(answers.map(() => true));
+        // An extension made meanwhile stays: recording an access writes the access time only.
+        const extended = new Date(start + 5 * HOUR);
+        await store.updateSession(session.sessionId, {
+          lastAccessedAt: new Date(start),
+          expiresAt: extended,
+          authenticationFactors: session.authenticationFactors,
+          customClaims: { plan: 'pro' },
+        });
+        const after = await recordAccess(lookup, new Date(start + 20_000), HOUR * 24);
+        expect(after?.session).toMatchObject({ expiresAt: extended, customClaims: { plan: 'pro' } });
+      });
+    });
+
     it('deletes a session once: true, then false; its token id no longer finds it', async () => {
       const session = newSession(`user-test-${randomUUID()}`);
       await store.insertSession(session);

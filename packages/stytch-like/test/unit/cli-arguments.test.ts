@@ -26,6 +26,7 @@ describe('CLI arguments', () => {
       sessionCookies: 'none',
       cookieDomain: undefined,
       jwtAlgorithm: undefined,
+      jwtReuseSeconds: undefined,
       workers: 1,
     });
     const env = {
@@ -116,6 +117,25 @@ describe('CLI arguments', () => {
     expect(parseCliArguments(['rotate-keys', '--overlap', '90m'], { STYTCH_LIKE_STORE: 'memory:' })).toMatchObject({
       overlapMs: 90 * 60_000,
     });
+  });
+
+  it('take the JWT reuse window from --jwt-reuse-seconds or STYTCH_LIKE_JWT_REUSE_SECONDS, and refuse bad ones', () => {
+    expect(parseCliArguments(['serve', ...required, '--jwt-reuse-seconds', '30'], {})).toMatchObject({
+      jwtReuseSeconds: 30,
+    });
+    expect(parseCliArguments(['serve', ...required], { STYTCH_LIKE_JWT_REUSE_SECONDS: '0' })).toMatchObject({
+      jwtReuseSeconds: 0,
+    });
+    expect(
+      parseCliArguments(['serve', ...required, '--jwt-reuse-seconds', '240'], { STYTCH_LIKE_JWT_REUSE_SECONDS: '5' }),
+    ).toMatchObject({ jwtReuseSeconds: 240 });
+    for (const bad of ['241', '300', '-1', '1.5', '1e2', ' 10', '10s', '0x10', '', 'x'.repeat(60)]) {
+      const parse = () => parseCliArguments(['serve', ...required, `--jwt-reuse-seconds=${bad}`], {});
+      expect(parse, bad).toThrow(CliUsageError);
+      expect(parse, bad).toThrow(
+        /^--jwt-reuse-seconds \(STYTCH_LIKE_JWT_REUSE_SECONDS\) must be a whole number of seconds from 0 \(off\) to 240/,
+      );
+    }
   });
 
   it('take the JWT algorithm from --jwt-alg or STYTCH_LIKE_JWT_ALG for serve and rotate-keys, and refuse others', () => {

@@ -13,6 +13,7 @@ import { KEY_ENCRYPTION_KEY_ENV, KeyEncryptionError, parseKeyEncryptionKeys } fr
 import { parseStoreUrl } from '../store/open-store.js';
 import { isSessionStoreError } from '../store/session-store.js';
 import { isSessionJwtAlgorithm, SESSION_JWT_ALGORITHMS, type SessionJwtAlgorithm } from '../../jwt/session-jwt.js';
+import { MAX_JWT_REUSE_SECONDS } from '../service/session-jwt-cache.js';
 
 /** Defaults of `serve`; one place, used by the parser and the help text. */
 export const SERVE_DEFAULTS = {
@@ -47,6 +48,7 @@ export const ENV = {
   sessionCookies: 'STYTCH_LIKE_SESSION_COOKIES',
   cookieDomain: 'STYTCH_LIKE_COOKIE_DOMAIN',
   jwtAlg: 'STYTCH_LIKE_JWT_ALG',
+  jwtReuseSeconds: 'STYTCH_LIKE_JWT_REUSE_SECONDS',
   workers: 'STYTCH_LIKE_WORKERS',
 } as const;
 
@@ -116,6 +118,8 @@ export type CliCommand =
       readonly sessionCookies: SessionCookieMode;
       readonly cookieDomain: string | undefined;
       readonly jwtAlgorithm: SessionJwtAlgorithm | undefined;
+      /** Seconds a session JWT may be answered again by sessions/authenticate; `undefined` for the default, 0 (off). */
+      readonly jwtReuseSeconds: number | undefined;
       /** Processes serving the port: 1 is this process alone; more are cluster workers of this one. */
       readonly workers: number;
     }
@@ -188,6 +192,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     'session-cookies': { type: 'string' },
     'cookie-domain': { type: 'string' },
     'jwt-alg': { type: 'string' },
+    'jwt-reuse-seconds': { type: 'string' },
     workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -245,6 +250,7 @@ function parseServe(args: readonly string[], env: Readonly<Record<string, string
     sessionCookies,
     cookieDomain,
     jwtAlgorithm: parseJwtAlgorithm(values['jwt-alg'], env),
+    jwtReuseSeconds: parseJwtReuseSeconds(values['jwt-reuse-seconds'], env),
     workers,
   };
 }
@@ -271,6 +277,19 @@ function parseWorkers(flag: FlagValue, env: Readonly<Record<string, string | und
     );
   }
   return workers;
+}
+
+/** `--jwt-reuse-seconds` (`STYTCH_LIKE_JWT_REUSE_SECONDS`): a whole number from 0 (off) to 240; `undefined` when not given. */
+function parseJwtReuseSeconds(flag: FlagValue, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = pick(flag, env[ENV.jwtReuseSeconds]);
+  if (text === undefined) return undefined;
+  const seconds = /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds <= MAX_JWT_REUSE_SECONDS)) {
+    throw new CliUsageError(
+      `--jwt-reuse-seconds (${ENV.jwtReuseSeconds}) must be a whole number of seconds from 0 (off) to ${MAX_JWT_REUSE_SECONDS}, got "${clip(text)}"`,
+    );
+  }
+  return seconds;
 }
 
 /** `--allowed-origin` (repeatable; or comma-separated in the variable), `--session-cookies`, `--cookie-domain`. */

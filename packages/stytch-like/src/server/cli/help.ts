@@ -1,4 +1,5 @@
 import { LOG_LEVELS } from '../http/logging.js';
+import { MAX_JWT_REUSE_SECONDS } from '../service/session-jwt-cache.js';
 import { STORE_URL_FORMS } from '../store/open-store.js';
 import {
   DEFAULT_ROTATION_OVERLAP,
@@ -47,6 +48,10 @@ Options (each falls back to an environment variable):
                        shop.example for api.shop.example and app.shop.example   ${ENV.cookieDomain}
   --jwt-alg <alg>      session_jwt signing algorithm: RS256, ES256 (P-256) or EdDSA (Ed25519)
                                                          ${ENV.jwtAlg}  default RS256; a change rotates the key
+  --jwt-reuse-seconds <n>    answer sessions/authenticate with the session's current session_jwt while it is
+                       younger than n seconds and says the same things (its iat and last_accessed_at claim then lag;
+                       the answer's session is current); saves a signature per check. 0 to ${MAX_JWT_REUSE_SECONDS}
+                                                         ${ENV.jwtReuseSeconds}  default 0 (a fresh JWT each time, as Stytch)
   --workers <n|auto>   processes serving the port: auto for one per core, 1 to ${MAX_WORKERS}; more than one needs a
                        SQLite file, PostgreSQL or Redis store (see "Workers" below)
                                                          ${ENV.workers}     default ${SERVE_DEFAULTS.workers}

@@ -109,6 +109,7 @@ function serviceOptions(
     ...(extra.onBackgroundError === undefined ? {} : { onBackgroundError: extra.onBackgroundError }),
     ...(config.keyEncryptionKeys ? { keyEncryptionKey: config.keyEncryptionKeys } : {}),
     ...(config.jwtAlgorithm === undefined ? {} : { jwtAlgorithm: config.jwtAlgorithm }),
+    ...(config.jwtReuseSeconds === undefined ? {} : { jwtReuseSeconds: config.jwtReuseSeconds }),
     ...(config.maxSessionLifetimeMinutes === undefined
       ? {}
       : { maxSessionLifetimeMinutes: config.maxSessionLifetimeMinutes }),

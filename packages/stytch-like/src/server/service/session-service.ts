@@ -20,7 +20,9 @@ import { SigningKeyRing, type KeyEncryptionReport, type KeyRotation } from '../k
 import {
   EXPIRED_SESSION_RETENTION_MS,
   isSessionStoreError,
+  sessionMatchesLookup,
   type CounterState,
+  type SessionLookup,
   type SessionRecord,
   type SessionStore,
   type UserRecord,
@@ -43,7 +45,8 @@ import {
   MIN_SESSION_DURATION_MINUTES,
   checkSessionDuration,
 } from '../../model/session-duration.js';
-import { issueSessionToken, parseSessionToken, tokenSecretMatches } from './session-token.js';
+import { hashTokenSecret, issueSessionToken, parseSessionToken } from './session-token.js';
+import { SessionJwtCache, checkJwtReuseSeconds } from './session-jwt-cache.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 const MAX_EMAIL_LENGTH = 254;
@@ -100,6 +103,16 @@ export interface StytchLikeSessionServiceOptions {
    * through the rotation overlap). Every server sharing a store must use the same algorithm.
    */
   readonly jwtAlgorithm?: SessionJwtAlgorithm;
+  /**
+   * Answer `authenticateSession` with the session's current JWT, instead of signing a new one, while that JWT is
+   * younger than this many seconds and says the same things (session expiry, factors, custom claims, signing key;
+   * the user still exists). Its `iat` and its session's `last_accessed_at` are then older than the access (the
+   * returned session's `last_accessed_at` is current). Kept per server, in memory, for at most
+   * `jwtReuseMaxEntries` sessions. Default 0: a fresh JWT every time, as Stytch does. 0 to 240.
+   */
+  readonly jwtReuseSeconds?: number;
+  /** Bound of the JWT reuse cache, in sessions. Default 10 000. */
+  readonly jwtReuseMaxEntries?: number;
 }
 
 /** Where a session was started from, recorded as `session.attributes`. */
@@ -200,6 +213,8 @@ export class StytchLikeSessionService {
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #maxLifetimeMs: number;
   readonly #expiredJwtMaxAgeMs: number;
+  /** Recent session JWTs by session id, when `jwtReuseSeconds` is set. */
+  readonly #jwtCache: SessionJwtCache | undefined;
   #publicToken: string | undefined;
   #closed = false;
 
@@ -227,6 +242,9 @@ export class StytchLikeSessionService {
       throw new TypeError('expiredJwtMaxAgeSeconds must be 0 or more');
     }
     this.#expiredJwtMaxAgeMs = expiredJwtMaxAgeSeconds * 1000;
+    const jwtReuseSeconds = checkJwtReuseSeconds(options.jwtReuseSeconds ?? 0);
+    this.#jwtCache =
+      jwtReuseSeconds === 0 ? undefined : new SessionJwtCache(jwtReuseSeconds * 1000, options.jwtReuseMaxEntries);
     const kek = options.keyEncryptionKey;
     this.#keys = new SigningKeyRing({
       store: options.store,
@@ -386,9 +404,20 @@ export class StytchLikeSessionService {
       const durationMinutes =
         input.sessionDurationMinutes === undefined ? undefined : checkSessionDuration(input.sessionDurationMinutes);
       const now = this.#clock();
+      const recordAccess = this.#store.recordAccess?.bind(this.#store);
+      if (recordAccess && durationMinutes === undefined && input.sessionCustomClaims === undefined) {
+        // The common check: one store call finds the session, records the access and reads the user.
+        const { lookup, token } = await this.#presentedLookup(input.sessionToken, input.sessionJwt, now);
+        const access = await recordAccess(lookup, now, this.#maxLifetimeMs);
+        if (!access) throw new StytchLikeApiError('session_not_found');
+        this.#refuseEnded(access.session, now);
+        // Alive, yet not written: revoked between the store's read and its write.
+        if (!access.touched) throw new StytchLikeApiError('session_not_found');
+        return this.#authenticated(access.session, token, now, access.user, true);
+      }
       const { record, token } = await this.#findPresentedSession(input.sessionToken, input.sessionJwt, now);
       const updated = await this.#touch(record, now, durationMinutes, input.sessionCustomClaims, false);
-      return this.#authenticated(updated, token, now);
+      return this.#authenticated(updated, token, now, undefined, true);
     });
   }
 
@@ -406,6 +435,7 @@ export class StytchLikeSessionService {
       } else {
         sessionId = (await this.#findSession(input.sessionToken, input.sessionJwt, this.#clock())).record.sessionId;
       }
+      this.#jwtCache?.deleteSession(sessionId);
       if (!(await this.#store.deleteSession(sessionId))) throw new StytchLikeApiError('session_not_found');
     });
   }
@@ -414,6 +444,7 @@ export class StytchLikeSessionService {
   revokeAllSessions(userId: string): Promise<number> {
     return this.#guard(async () => {
       await this.#existingUser(userId);
+      this.#jwtCache?.deleteUser(userId);
       return this.#store.deleteUserSessions(userId);
     });
   }
@@ -422,6 +453,7 @@ export class StytchLikeSessionService {
   deleteUser(userId: string): Promise<void> {
     return this.#guard(async () => {
       checkUserId(userId);
+      this.#jwtCache?.deleteUser(userId);
       if (!(await this.#store.deleteUser(userId))) throw new StytchLikeApiError('user_not_found');
     });
   }
@@ -454,6 +486,7 @@ export class StytchLikeSessionService {
       if (!(await this.#store.updateUserPassword(user.userId, passwordHash))) {
         throw new StytchLikeApiError('user_not_found');
       }
+      this.#jwtCache?.deleteUser(user.userId);
       await this.#store.deleteUserSessions(user.userId);
       const now = this.#clock();
       const changed = { ...user, passwordHash };
@@ -485,6 +518,7 @@ export class StytchLikeSessionService {
       if (!(await this.#store.updateUserPassword(record.userId, passwordHash))) {
         throw new StytchLikeApiError('user_not_found');
       }
+      this.#jwtCache?.deleteUser(record.userId);
       for (const other of await this.#store.listActiveSessions(record.userId, new Date(0))) {
         if (other.sessionId !== record.sessionId) await this.#store.deleteSession(other.sessionId);
       }
@@ -524,6 +558,7 @@ export class StytchLikeSessionService {
    */
   rotateSigningKeys(options: { overlapMs?: number; dropPrevious?: boolean } = {}): Promise<KeyRotation> {
     return this.#guard(async () => {
+      this.#jwtCache?.clear();
       try {
         return await this.#keys.rotate(options.overlapMs, { dropPrevious: options.dropPrevious ?? false });
       } catch (error) {
@@ -625,13 +660,18 @@ export class StytchLikeSessionService {
     now: Date,
   ): Promise<{ record: SessionRecord; token: string }> {
     const found = await this.#findSession(sessionToken, sessionJwt, now);
-    if (this.#endOf(found.record) <= now.getTime()) {
+    this.#refuseEnded(found.record, now);
+    return found;
+  }
+
+  /** Refuses a session that has ended at `now` (expired, or past its absolute lifetime). */
+  #refuseEnded(record: SessionRecord, now: Date): void {
+    if (this.#endOf(record) <= now.getTime()) {
       throw new StytchLikeApiError('session_not_found', {
         message: 'The session has expired.',
         details: { reason: SESSION_EXPIRED_REASON },
       });
     }
-    return found;
   }
 
   /** When a session ends: its expiry, or its absolute lifetime if that comes first. */
@@ -658,13 +698,31 @@ export class StytchLikeSessionService {
     sessionJwt: unknown,
     now: Date,
   ): Promise<{ record: SessionRecord; token: string }> {
+    const { lookup, token } = await this.#presentedLookup(sessionToken, sessionJwt, now);
+    const record =
+      'tokenId' in lookup
+        ? await this.#store.findSessionByTokenId(lookup.tokenId)
+        : await this.#store.findSessionById(lookup.sessionId);
+    if (!record || !sessionMatchesLookup(record, lookup)) throw new StytchLikeApiError('session_not_found');
+    return { record, token };
+  }
+
+  /**
+   * What a token or JWT presents to find its session: a well-formed token's id and secret hash, or a verified JWT's
+   * session and user (a JWT expired longer ago than allowed is refused), with the token to answer with.
+   */
+  async #presentedLookup(
+    sessionToken: unknown,
+    sessionJwt: unknown,
+    now: Date,
+  ): Promise<{ lookup: SessionLookup; token: string }> {
     if (sessionToken !== undefined) {
       const parsed = parseSessionToken(sessionToken);
       if (!parsed) throw new StytchLikeApiError('invalid_session_token');
-      const record = await this.#store.findSessionByTokenId(parsed.tokenId);
-      if (!record || !tokenSecretMatches(parsed.secret, record.secretHash))
-        throw new StytchLikeApiError('session_not_found');
-      return { record, token: parsed.tokenId + parsed.secret };
+      return {
+        lookup: { tokenId: parsed.tokenId, secretHash: hashTokenSecret(parsed.secret) },
+        token: parsed.tokenId + parsed.secret,
+      };
     }
     const verified = await this.#verifyJwt(sessionJwt, true);
     if (verified.expired && now.getTime() - verified.expiresAt.getTime() > this.#expiredJwtMaxAgeMs) {
@@ -673,9 +731,7 @@ export class StytchLikeSessionService {
         details: { reason: 'jwt_too_old' },
       });
     }
-    const record = await this.#store.findSessionById(verified.session.id);
-    if (!record || record.userId !== verified.userId) throw new StytchLikeApiError('session_not_found');
-    return { record, token: '' };
+    return { lookup: { sessionId: verified.session.id, userId: verified.userId }, token: '' };
   }
 
   /** Records an access: extends (with a duration), merges custom claims, refreshes the password factor when asked. */
@@ -712,19 +768,30 @@ export class StytchLikeSessionService {
     return updated;
   }
 
+  /** The answer to an authentication: the user, the session and a session JWT (reused when asked and allowed). */
   async #authenticated(
     record: SessionRecord,
     token: string,
     now: Date,
-    knownUser?: UserRecord,
+    knownUser?: UserRecord | null,
+    reuseJwt = false,
   ): Promise<SessionAuthentication> {
-    const user = knownUser ?? (await this.#store.findUserById(record.userId));
+    // `null`: the store already said the user is gone.
+    const user = knownUser === undefined ? await this.#store.findUserById(record.userId) : knownUser;
     if (!user)
       throw new StytchLikeApiError('session_not_found', {
         message: 'The session belongs to a user that no longer exists.',
       });
     const session = sessionResource(this.#capped(record));
-    const sessionJwt = signSessionJwt({ session, projectId: this.projectId, key: await this.#keys.signingKey(), now });
+    const key = await this.#keys.signingKey();
+    const cache = reuseJwt ? this.#jwtCache : undefined;
+    // What the JWT says but its times: a JWT is reused only while all of it is still true.
+    const fingerprint = cache ? `${key.kid}\n${JSON.stringify({ ...session, last_accessed_at: null })}` : '';
+    let sessionJwt = cache?.get(session.session_id, fingerprint, now);
+    if (sessionJwt === undefined) {
+      sessionJwt = signSessionJwt({ session, projectId: this.projectId, key, now });
+      cache?.set(session.session_id, session.user_id, sessionJwt, fingerprint, now);
+    }
     return { user: userResource(user), session, sessionToken: token, sessionJwt };
   }
 

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { secretHashesMatch } from '../store/session-store.js';
 
 /**
  * A session token is `<id><secret>`: 16 base64url characters of random id (96 bits) followed by 28 of random secret
@@ -43,7 +44,5 @@ export function hashTokenSecret(secret: string): string {
 
 /** Compares the hash of `secret` with a stored hash in constant time. */
 export function tokenSecretMatches(secret: string, storedHash: string): boolean {
-  const actual = Buffer.from(hashTokenSecret(secret), 'hex');
-  const expected = Buffer.from(storedHash, 'hex');
-  return expected.length === actual.length && timingSafeEqual(actual, expected);
+  return secretHashesMatch(storedHash, hashTokenSecret(secret));
 }

@@ -1,7 +1,11 @@
 import type { JsonObject } from '../../model/json.js';
 import {
   SessionStoreError,
+  isSessionAliveAt,
+  sessionMatchesLookup,
   type CounterState,
+  type SessionAccess,
+  type SessionLookup,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -74,6 +78,19 @@ export class MemorySessionStore implements SessionStore {
     const next: SessionRecord = structuredClone({ ...session, ...update });
     this.#sessions.set(sessionId, next);
     return structuredClone(next);
+  }
+
+  async recordAccess(lookup: SessionLookup, at: Date, maxLifetimeMs: number): Promise<SessionAccess | null> {
+    this.#assertOpen();
+    const sessionId = 'tokenId' in lookup ? this.#sessionIdsByTokenId.get(lookup.tokenId) : lookup.sessionId;
+    let session = sessionId === undefined ? undefined : this.#sessions.get(sessionId);
+    if (!session || !sessionMatchesLookup(session, lookup)) return null;
+    const touched = isSessionAliveAt(session, at, maxLifetimeMs);
+    if (touched) {
+      session = { ...session, lastAccessedAt: new Date(at) };
+      this.#sessions.set(session.sessionId, session);
+    }
+    return { session: structuredClone(session), user: copy(this.#users.get(session.userId)), touched };
   }
 
   async deleteSession(sessionId: string): Promise<boolean> {

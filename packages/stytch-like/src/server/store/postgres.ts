@@ -1,10 +1,19 @@
 import type { Pool, PoolConfig } from 'pg';
 import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
-import { parsedJsonColumn, sessionFromRow, signingKeyFromRow, userFromRow } from './record-codec.js';
+import {
+  JOINED_USER_COLUMNS,
+  joinedUserFromRow,
+  parsedJsonColumn,
+  sessionFromRow,
+  signingKeyFromRow,
+  userFromRow,
+} from './record-codec.js';
 import {
   SessionStoreError,
   type CounterState,
+  type SessionAccess,
+  type SessionLookup,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -42,6 +51,8 @@ export class PostgresSessionStore implements SessionStore {
   readonly kind = KIND;
   readonly #pool: Pool;
   readonly #tables: { users: string; sessions: string; keys: string; counters: string; settings: string };
+  /** Statement text → its prepared-statement name (the same text always gets the same name). */
+  readonly #statementNames = new Map<string, string>();
   #closed = false;
 
   private constructor(pool: Pool, schema: string) {
@@ -212,6 +223,58 @@ export class PostgresSessionStore implements SessionStore {
     return rows[0] ? sessionFromRow(KIND, rows[0], parsedJsonColumn) : null;
   }
 
+  /**
+   * One statement: finds the session, records the access when it is alive and the recorded one is in an earlier
+   * second (last_accessed_at is kept to the second, as in the SQLite store: fewer writes, WAL flushes and dead rows),
+   * and joins the user. The write commits without waiting for the WAL flush (`synchronous_commit` off for this
+   * statement's transaction only, as SQLite's access-only writes skip the fsync): a crash of PostgreSQL can lose the
+   * last fraction of a second of access times, never a session, an extension or a revocation. The secret hash is compared by PostgreSQL, not in constant time: what a timing difference
+   * could reveal is the stored SHA-256 of a 168-bit random secret, from which no secret can be found, and the token
+   * id lookup that precedes it in every store is timed too.
+   */
+  async recordAccess(lookup: SessionLookup, at: Date, maxLifetimeMs: number): Promise<SessionAccess | null> {
+    const { sessions, users } = this.#tables;
+    const byToken = 'tokenId' in lookup;
+    const second = Math.floor(at.getTime() / 1000) * 1000;
+    // Conditions on `s` are checked again on a row another transaction changed meanwhile; those on `hit` are not,
+    // so two servers recording the same second both write, and neither answers "not found".
+    const alive = (row: string) => `${row}.expires_at > $3::timestamptz AND ${row}.started_at > $4::timestamptz`;
+    const earlierSecond = `(hit.last_accessed_at < $5::timestamptz OR hit.last_accessed_at >= $6::timestamptz)`;
+    const rows = await this.#query(
+      `WITH hit AS (
+         SELECT * FROM ${sessions} WHERE ${byToken ? 'token_id = $1 AND secret_hash = $2' : 'session_id = $1 AND user_id = $2'}
+       ), no_flush AS (
+         SELECT set_config('synchronous_commit', 'off', true)
+       ), written AS (
+         UPDATE ${sessions} s SET last_accessed_at = $3::timestamptz FROM hit, no_flush
+         WHERE s.session_id = hit.session_id AND ${alive('s')} AND ${earlierSecond}
+         RETURNING s.*
+       ), access AS (
+         SELECT written.*, true AS touched FROM written
+         UNION ALL
+         SELECT hit.*, ${alive('hit')} AS touched FROM hit
+         WHERE NOT EXISTS (SELECT 1 FROM written) AND NOT (${alive('hit')} AND ${earlierSecond})
+       )
+       SELECT access.*, ${JOINED_USER_COLUMNS} FROM access LEFT JOIN ${users} u ON u.user_id = access.user_id`,
+      [
+        byToken ? lookup.tokenId : lookup.sessionId,
+        byToken ? lookup.secretHash : lookup.userId,
+        at,
+        new Date(at.getTime() - maxLifetimeMs),
+        new Date(second),
+        new Date(second + 1000),
+      ],
+    );
+    // No row: no such session, or it was revoked between the statement's snapshot and its write.
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      session: sessionFromRow(KIND, row, parsedJsonColumn),
+      user: joinedUserFromRow(KIND, row, parsedJsonColumn),
+      touched: row['touched'] === true,
+    };
+  }
+
   async deleteSession(sessionId: string): Promise<boolean> {
     const rows = await this.#query(`DELETE FROM ${this.#tables.sessions} WHERE session_id = $1 RETURNING session_id`, [
       sessionId,
@@ -352,10 +415,16 @@ export class PostgresSessionStore implements SessionStore {
     }
   }
 
+  /** Runs `text` as a named prepared statement: each connection parses and plans it once. */
   async #query(text: string, values: unknown[] = []): Promise<Row[]> {
     if (this.#closed) throw new SessionStoreError(KIND, 'CLOSED', 'the store was closed');
+    let name = this.#statementNames.get(text);
+    if (name === undefined) {
+      name = `stytch_like_${this.#statementNames.size + 1}`;
+      this.#statementNames.set(text, name);
+    }
     try {
-      const result = await this.#pool.query<Row>(text, values);
+      const result = await this.#pool.query<Row>({ name, text, values });
       return result.rows;
     } catch (error) {
       throw toStoreError(error);

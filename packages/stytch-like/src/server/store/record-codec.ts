@@ -169,15 +169,16 @@ export const parsedJsonColumn: JsonColumnReader = (_store, value) => value;
 /** SQLite `TEXT` holding JSON. */
 export const textJsonColumn: JsonColumnReader = parseJsonText;
 
-export function userFromRow(store: string, row: SqlRow, json: JsonColumnReader): UserRecord {
+/** A user row; `prefix` names joined columns (`u_` for {@link JOINED_USER_COLUMNS}). */
+export function userFromRow(store: string, row: SqlRow, json: JsonColumnReader, prefix = ''): UserRecord {
   return {
-    userId: readString(store, row['user_id'], 'user id'),
-    email: readString(store, row['email'], 'user email'),
-    emailId: readString(store, row['email_id'], 'user email id'),
-    passwordId: readString(store, row['password_id'], 'user password id'),
-    passwordHash: readString(store, row['password_hash'], 'user password hash'),
-    name: readUserName(store, json(store, row['name'], 'user name')),
-    createdAt: readDate(store, row['created_at'], 'user creation time'),
+    userId: readString(store, row[`${prefix}user_id`], 'user id'),
+    email: readString(store, row[`${prefix}email`], 'user email'),
+    emailId: readString(store, row[`${prefix}email_id`], 'user email id'),
+    passwordId: readString(store, row[`${prefix}password_id`], 'user password id'),
+    passwordHash: readString(store, row[`${prefix}password_hash`], 'user password hash'),
+    name: readUserName(store, json(store, row[`${prefix}name`], 'user name')),
+    createdAt: readDate(store, row[`${prefix}created_at`], 'user creation time'),
   };
 }
 
@@ -194,6 +195,24 @@ export function sessionFromRow(store: string, row: SqlRow, json: JsonColumnReade
     authenticationFactors: readFactors(store, json(store, row['authentication_factors'], 'authentication factors')),
     customClaims: readJsonObject(store, json(store, row['custom_claims'], 'custom claims'), 'custom claims'),
   };
+}
+
+/** The user columns a SQL store joins to a session row (as `u_<column>`), to read both in one statement. */
+export const JOINED_USER_COLUMNS = [
+  'user_id',
+  'email',
+  'email_id',
+  'password_id',
+  'password_hash',
+  'name',
+  'created_at',
+]
+  .map((column) => `u.${column} AS u_${column}`)
+  .join(', ');
+
+/** The user of a session row joined with {@link JOINED_USER_COLUMNS}; `null` when the join found no user. */
+export function joinedUserFromRow(store: string, row: SqlRow, json: JsonColumnReader): UserRecord | null {
+  return row['u_user_id'] === null || row['u_user_id'] === undefined ? null : userFromRow(store, row, json, 'u_');
 }
 
 export function signingKeyFromRow(store: string, row: SqlRow, json: JsonColumnReader): SigningKeyRecord {

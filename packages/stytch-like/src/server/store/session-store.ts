@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { JsonObject } from '../../model/json.js';
 import type { StytchAuthenticationFactor, StytchSessionAttributes, StytchUserName } from '../../model/stytch-types.js';
 
@@ -79,6 +80,31 @@ export interface CounterState {
   readonly count: number;
   /** When the window ends; the next increment after it starts a new window at 1. */
   readonly resetAt: Date;
+}
+
+/** True when `session` is alive at `at`: before its expiry and less than `maxLifetimeMs` after its start. */
+export function isSessionAliveAt(session: SessionRecord, at: Date, maxLifetimeMs: number): boolean {
+  const now = at.getTime();
+  return session.expiresAt.getTime() > now && session.startedAt.getTime() + maxLifetimeMs > now;
+}
+
+/**
+ * True when `session` is the one `lookup` names: the token id with the same secret hash (compared in constant time),
+ * or the session id of the same user. For the stores that compare in this process (memory, SQLite).
+ */
+export function sessionMatchesLookup(session: SessionRecord, lookup: SessionLookup): boolean {
+  if ('tokenId' in lookup)
+    return session.tokenId === lookup.tokenId && secretHashesMatch(session.secretHash, lookup.secretHash);
+  return session.sessionId === lookup.sessionId && session.userId === lookup.userId;
+}
+
+const SECRET_HASH = /^[0-9a-f]{64}$/;
+
+/** Compares two hex SHA-256 hashes of token secrets in constant time; `false` when either is not such a hash (lower-case hex). */
+export function secretHashesMatch(storedHash: string, presentedHash: string): boolean {
+  // Lower-case hex only, as stored and as SQL compares it: the same answer from every store.
+  if (!SECRET_HASH.test(storedHash) || !SECRET_HASH.test(presentedHash)) return false;
+  return timingSafeEqual(Buffer.from(storedHash, 'hex'), Buffer.from(presentedHash, 'hex'));
 }
 
 /** How long an expired session is kept, so that its token is answered with "expired" rather than "not found". */

@@ -3,10 +3,21 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { JsonObject } from '../../model/json.js';
 import { importOptionalDriver } from './optional-driver.js';
-import { sessionFromRow, signingKeyFromRow, textJsonColumn, userFromRow } from './record-codec.js';
+import {
+  parseJsonText,
+  sessionFromRow,
+  signingKeyFromRow,
+  textJsonColumn,
+  userFromDocument,
+  userFromRow,
+} from './record-codec.js';
 import {
   SessionStoreError,
+  isSessionAliveAt,
+  sessionMatchesLookup,
   type CounterState,
+  type SessionAccess,
+  type SessionLookup,
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
@@ -62,6 +73,14 @@ CREATE TABLE IF NOT EXISTS settings (
   value TEXT NOT NULL
 ) STRICT;
 `;
+
+/**
+ * A session with its user as one JSON column (`null` when the user is gone). A subquery: node:sqlite answered a
+ * LEFT JOIN of the two rows in about twice the time of both rows read apart, and this in less than either.
+ */
+const SESSION_WITH_USER = `SELECT s.*, (SELECT json_object('user_id', u.user_id, 'email', u.email, 'email_id', u.email_id,
+  'password_id', u.password_id, 'password_hash', u.password_hash, 'name', json(u.name), 'created_at', u.created_at)
+  FROM users u WHERE u.user_id = s.user_id) AS user_json FROM sessions s`;
 
 /** Options for {@link SqliteSessionStore.open}. */
 export interface SqliteSessionStoreOptions {
@@ -184,6 +203,42 @@ export class SqliteSessionStore implements SessionStore {
     return row ? sessionFromRow(KIND, row, textJsonColumn) : null;
   }
 
+  /**
+   * One read (the session with its user, by an index) and, only when the recorded access is in an earlier
+   * second, one write without an fsync. The secret hash is compared here, in constant time. SQLite runs in this
+   * process, so the two statements cost no round trip; another process may write between them, which the write's
+   * own conditions catch (the access is then tried once more from the read).
+   */
+  async recordAccess(lookup: SessionLookup, at: Date, maxLifetimeMs: number): Promise<SessionAccess | null> {
+    return this.#run(() => this.#recordAccess(lookup, at, maxLifetimeMs, true));
+  }
+
+  #recordAccess(lookup: SessionLookup, at: Date, maxLifetimeMs: number, retry: boolean): SessionAccess | null {
+    const row =
+      'tokenId' in lookup
+        ? this.#statement(`${SESSION_WITH_USER} WHERE s.token_id = ?`).get(lookup.tokenId)
+        : this.#statement(`${SESSION_WITH_USER} WHERE s.session_id = ?`).get(lookup.sessionId);
+    if (!row) return null;
+    const session = sessionFromRow(KIND, row, textJsonColumn);
+    if (!sessionMatchesLookup(session, lookup)) return null;
+    const userJson = row['user_json'];
+    const user = userJson === null ? null : userFromDocument(KIND, parseJsonText(KIND, userJson, 'user'));
+    if (!isSessionAliveAt(session, at, maxLifetimeMs)) return { session, user, touched: false };
+    // last_accessed_at is kept to the second: an access in the second already recorded writes nothing (README).
+    if (Math.floor(session.lastAccessedAt.getTime() / 1000) === Math.floor(at.getTime() / 1000)) {
+      return { session, user, touched: true };
+    }
+    const written = this.#withSynchronous('NORMAL', () =>
+      this.#statement(
+        `UPDATE sessions SET last_accessed_at = ?1 WHERE session_id = ?2 AND expires_at > ?1 AND started_at > ?3
+         RETURNING *`,
+      ).get(at.getTime(), session.sessionId, at.getTime() - maxLifetimeMs),
+    );
+    if (written) return { session: sessionFromRow(KIND, written, textJsonColumn), user, touched: true };
+    // Revoked or ended by another process between the read and the write.
+    return retry ? this.#recordAccess(lookup, at, maxLifetimeMs, false) : null;
+  }
+
   async deleteSession(sessionId: string): Promise<boolean> {
     const result = this.#run(() => this.#statement('DELETE FROM sessions WHERE session_id = ?').run(sessionId));
     return Number(result.changes) > 0;
@@ -211,14 +266,14 @@ export class SqliteSessionStore implements SessionStore {
 
   async deleteUser(userId: string): Promise<boolean> {
     return this.#run(() => {
-      this.#db.exec('BEGIN IMMEDIATE');
+      this.#statement('BEGIN IMMEDIATE').run();
       try {
         const deleted = this.#statement('DELETE FROM users WHERE user_id = ?').run(userId);
         this.#statement('DELETE FROM sessions WHERE user_id = ?').run(userId);
-        this.#db.exec('COMMIT');
+        this.#statement('COMMIT').run();
         return Number(deleted.changes) > 0;
       } catch (error) {
-        this.#db.exec('ROLLBACK');
+        this.#statement('ROLLBACK').run();
         throw error;
       }
     });
@@ -339,11 +394,11 @@ export class SqliteSessionStore implements SessionStore {
    */
   #withSynchronous<T>(level: 'FULL' | 'NORMAL', operation: () => T): T {
     if (level === 'FULL') return operation();
-    this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#statement('PRAGMA synchronous = NORMAL').run();
     try {
       return operation();
     } finally {
-      this.#db.exec('PRAGMA synchronous = FULL');
+      this.#statement('PRAGMA synchronous = FULL').run();
     }
   }
 
