@@ -2,7 +2,7 @@ import { startRedisCluster, type RedisCluster } from '@sessiontoken/redis-cluste
 import { createCluster } from 'redis';
 import { RedisSessionStore } from '../../src/server/store/redis.js';
 import { uniqueName } from './config.js';
-import type { TestStoreLocation } from './stores.js';
+import { withRedisClient, type TestStoreLocation } from './stores.js';
 
 export type { RedisCluster };
 
@@ -32,18 +32,11 @@ function newClusterClient(cluster: RedisCluster) {
 }
 
 /** Runs commands directly against the cluster (bypassing the store under test). */
-export async function withClusterClient<T>(
+export function withClusterClient<T>(
   cluster: RedisCluster,
   run: (client: ReturnType<typeof newClusterClient>) => Promise<T>,
 ): Promise<T> {
-  const client = newClusterClient(cluster);
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    client.destroy();
-  }
+  return withRedisClient(newClusterClient(cluster), run);
 }
 
 /** Every key under `prefix` on every live master, found by SCAN on each. */

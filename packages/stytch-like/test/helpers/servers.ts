@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Socket } from 'node:net';
 import {
   createStytchLikeServer,
@@ -8,10 +9,38 @@ import type { ServerLogOptions } from '../../src/server/http/logging.js';
 import type { Clock } from '../../src/model/clock.js';
 import type { BruteForceLimits } from '../../src/server/service/brute-force-limits.js';
 import type { SessionJwtAlgorithm } from '../../src/jwt/session-jwt.js';
-import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
+import { StytchLikeApiError } from '../../src/model/api-error.js';
+import {
+  StytchLikeSessionService,
+  type StytchLikeSessionServiceOptions,
+} from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import type { SessionStore } from '../../src/server/store/session-store.js';
 import { FAST_PASSWORD_HASHING, testProject } from './config.js';
+
+/** A session service over `store` for one test: a project of its own, cheap hashes, no background sweep. */
+export function newTestService(
+  store: SessionStore,
+  options: Partial<StytchLikeSessionServiceOptions> = {},
+): StytchLikeSessionService {
+  return new StytchLikeSessionService({
+    store,
+    ...testProject(),
+    passwordHashing: FAST_PASSWORD_HASHING,
+    sweepIntervalMs: 0,
+    ...options,
+  });
+}
+
+/** What `promise` rejected with, checked to be a Stytch-shaped API error; fails the test when it resolved. */
+export async function apiRejection(promise: Promise<unknown>): Promise<StytchLikeApiError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StytchLikeApiError);
+  return error as StytchLikeApiError;
+}
 
 /** A real HTTP server on a free port over a real store, and what a test needs to reach it. */
 export interface TestServer {

@@ -78,8 +78,15 @@ function newRedisClient() {
 }
 
 /** Runs commands directly against the test Redis (bypassing the store under test). */
-export async function withRedis<T>(run: (client: ReturnType<typeof newRedisClient>) => Promise<T>): Promise<T> {
-  const client = newRedisClient();
+export function withRedis<T>(run: (client: ReturnType<typeof newRedisClient>) => Promise<T>): Promise<T> {
+  return withRedisClient(newRedisClient(), run);
+}
+
+/** Connects `client` (a node-redis client or cluster), runs `run` with it, and destroys it whatever happens. */
+export async function withRedisClient<
+  C extends { on(event: 'error', listener: () => void): unknown; connect(): Promise<unknown>; destroy(): void },
+  T,
+>(client: C, run: (client: C) => Promise<T>): Promise<T> {
   client.on('error', () => {});
   await client.connect();
   try {

@@ -8,6 +8,7 @@ import { EmbeddedStytchLikeSessionProvider } from '../../src/server/provider/emb
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { SqliteSessionStore } from '../../src/server/store/sqlite.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
+import { newTestService } from '../helpers/servers.js';
 
 const PASSWORD = 'a long and unguessable password';
 
@@ -65,12 +66,7 @@ describe('EmbeddedStytchLikeSessionProvider', () => {
 
   it('shares a service without closing it, and checks a JWT given with a token', async () => {
     const store = await SqliteSessionStore.open({ path: join(dir, `${randomUUID()}.sqlite`) });
-    const service = new StytchLikeSessionService({
-      store,
-      ...testProject(),
-      passwordHashing: FAST_PASSWORD_HASHING,
-      sweepIntervalMs: 0,
-    });
+    const service = newTestService(store);
     const a = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
     const b = await service.createPasswordUser({ email: `u-${randomUUID()}@example.test`, password: PASSWORD });
     const provider = new EmbeddedStytchLikeSessionProvider({ service });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
 import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { MAX_JWT_REUSE_SECONDS } from '../../src/server/service/session-jwt-cache.js';
@@ -11,6 +10,7 @@ import type { SessionStore } from '../../src/server/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 import { testStoreLocation, type StoreKind } from '../helpers/stores.js';
+import { apiRejection } from '../helpers/servers.js';
 
 const SECOND = 1000;
 const PASSWORD = 'correct horse battery staple';
@@ -32,14 +32,7 @@ function counted(store: SessionStore): { store: SessionStore; calls: string[] } 
   return { store: proxy, calls };
 }
 
-const rejection = async (promise: Promise<unknown>) => {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StytchLikeApiError);
-  return error as StytchLikeApiError;
-};
+const rejection = apiRejection;
 
 describe.each<StoreKind>(['memory', 'sqlite'])('the common sessions/authenticate on the %s store', (kind) => {
   const location = testStoreLocation(kind);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StytchLikeApiError } from '../../src/model/api-error.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
 import { StytchLikeSessionService, sweepDelayMs } from '../../src/server/service/session-service.js';
 import { MemorySessionStore } from '../../src/server/store/memory.js';
 import { EXPIRED_SESSION_RETENTION_MS, type SessionStore } from '../../src/server/store/session-store.js';
 import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
+import { apiRejection } from '../helpers/servers.js';
 
 const MINUTE = 60_000;
 const PASSWORD = 'correct horse battery staple';
@@ -35,14 +35,7 @@ describe('StytchLikeSessionService', () => {
   });
 
   const email = () => `u-${randomUUID()}@example.test`;
-  const rejection = async (promise: Promise<unknown>) => {
-    const error = await promise.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(StytchLikeApiError);
-    return error as StytchLikeApiError;
-  };
+  const rejection = apiRejection;
 
   it('creates a user with a 60-minute session, a 44-character token and a signed JWT', async () => {
     const result = await service.createPasswordUser({ email: email(), password: PASSWORD });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { PostgresSessionStore } from '../../src/server/store/postgres.js';
-import { FAST_PASSWORD_HASHING, POSTGRES_URL, testProject, uniqueName } from '../helpers/config.js';
+import { POSTGRES_URL, uniqueName } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import { testStoreLocation, withPostgres } from '../helpers/stores.js';
 import { describeSessionStoreContract, newSession } from './store-contract.js';
+import { newTestService } from '../helpers/servers.js';
 
 const location = testStoreLocation('postgres');
 afterAll(() => location.cleanup());
@@ -43,12 +43,7 @@ describe('PostgresSessionStore, checked straight in the database', () => {
 
   it('keeps only the SHA-256 of the token secret in its row', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({
-      store,
-      ...testProject(),
-      passwordHashing: FAST_PASSWORD_HASHING,
-      sweepIntervalMs: 0,
-    });
+    const service = newTestService(store);
     try {
       const { sessionToken, session } = await service.createPasswordUser({
         email: `u-${randomUUID()}@example.test`,

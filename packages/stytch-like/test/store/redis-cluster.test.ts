@@ -2,12 +2,10 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StytchLikeApiError } from '../../src/model/api-error.js';
-import { StytchLikeSessionService } from '../../src/server/service/session-service.js';
 import { RedisKeyLayout } from '../../src/server/store/redis-layout.js';
 import { RedisSessionStore } from '../../src/server/store/redis.js';
 import { SessionStoreError, type SessionRecord } from '../../src/server/store/session-store.js';
 import { describeTwoServersSharingStore } from '../cli/shared-store.js';
-import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 import { waitFor } from '../helpers/poll.js';
 import {
   clusterKeys,
@@ -18,6 +16,7 @@ import {
 } from '../helpers/redis-cluster.js';
 import { describeRecordAccess } from './record-access.js';
 import { describeSessionStoreContract, newSession, newUser } from './store-contract.js';
+import { newTestService } from '../helpers/servers.js';
 
 const MINUTE = 60_000;
 
@@ -122,12 +121,7 @@ describe('RedisSessionStore on a Redis Cluster that loses a master under load', 
     const place = redisClusterStoreLocation(damaged);
     const commandTimeoutMs = 1000;
     const store = await RedisSessionStore.open({ url: place.url, commandTimeoutMs, connectTimeoutMs: 1000 });
-    const service = new StytchLikeSessionService({
-      store,
-      ...testProject(),
-      passwordHashing: FAST_PASSWORD_HASHING,
-      sweepIntervalMs: 0,
-    });
+    const service = newTestService(store);
     try {
       const layout = new RedisKeyLayout(place.keyPrefix, true);
       const sessions: SessionRecord[] = [];

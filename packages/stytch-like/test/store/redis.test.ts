@@ -9,6 +9,7 @@ import { testStoreLocation, withRedis } from '../helpers/stores.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 import { describeRecordAccess } from './record-access.js';
 import { describeSessionStoreContract, newSession } from './store-contract.js';
+import { newTestService } from '../helpers/servers.js';
 
 const MINUTE = 60_000;
 
@@ -23,12 +24,7 @@ describe('RedisSessionStore, checked straight in Redis', () => {
 
   it('expires sessions by TTL (expiry plus the retention hour), keeps a per-user index, and stores no token', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({
-      store,
-      ...testProject(),
-      passwordHashing: FAST_PASSWORD_HASHING,
-      sweepIntervalMs: 0,
-    });
+    const service = newTestService(store);
     try {
       const { sessionToken, session } = await service.createPasswordUser({
         email: `u-${randomUUID()}@example.test`,
@@ -76,12 +72,7 @@ describe('RedisSessionStore, checked straight in Redis', () => {
 
   it('updates atomically: session checks racing an extension and a claims change never write the old values back', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({
-      store,
-      ...testProject(),
-      passwordHashing: FAST_PASSWORD_HASHING,
-      sweepIntervalMs: 0,
-    });
+    const service = newTestService(store);
     try {
       const { session } = await service.createPasswordUser({
         email: `u-${randomUUID()}@example.test`,

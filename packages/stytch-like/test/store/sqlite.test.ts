@@ -7,6 +7,7 @@ import { ManualClock } from '../helpers/clock.js';
 import { FAST_PASSWORD_HASHING, testProject } from '../helpers/config.js';
 import { testStoreLocation } from '../helpers/stores.js';
 import { describeSessionStoreContract } from './store-contract.js';
+import { newTestService } from '../helpers/servers.js';
 
 const location = testStoreLocation('sqlite');
 afterAll(() => location.cleanup());
@@ -59,12 +60,7 @@ describe('SqliteSessionStore, read straight from the file', () => {
 
   it('never writes a session token or its secret to disk, only the SHA-256 of the secret', async () => {
     const store = await location.open();
-    const service = new StytchLikeSessionService({
-      store,
-      ...testProject(),
-      passwordHashing: FAST_PASSWORD_HASHING,
-      sweepIntervalMs: 0,
-    });
+    const service = newTestService(store);
     const { sessionToken, session } = await service.createPasswordUser({
       email: `u-${randomUUID()}@example.test`,
       password: 'a long password here',
