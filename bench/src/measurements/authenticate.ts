@@ -1,15 +1,19 @@
 // authenticate_vs_floor_<store>: POST /v1/sessions/authenticate requests per second under autocannon against the same
 // request answered by a bare Fastify route with a body of the same size, alternating rounds.
+// authenticate_vs_better_auth(_es256): the same requests on SQLite against better-auth's get-session for a session
+// cookie, on SQLite too, alternating rounds.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { PROFILE, PROFILES_DIR, SETTINGS, type RatioKey } from './config.ts';
-import type { HttpTarget, TargetMessage } from './http-target.ts';
+import { BETTER_AUTH_SESSION_PATH } from './better-auth-peer.ts';
+import type { HttpTarget, TargetMessage, TargetPeer } from './http-target.ts';
 import { sideFromLatencies, type MeasurementResult } from './results.ts';
 import { alternate } from './stats.ts';
 import type { StoreKind } from './stores.ts';
 import type { Teardown } from '../shared/cleanup.ts';
+import { benchDependencyVersion } from '../shared/machine.ts';
 import { within } from '../shared/wait.ts';
 import type { SessionJwtAlgorithm } from '@sessiontoken/stytch-like/node';
 
@@ -30,6 +34,7 @@ async function startTarget(
   alg: SessionJwtAlgorithm,
   jwtReuseSeconds: number,
   teardown: Teardown,
+  peer: TargetPeer = 'floor',
 ): Promise<HttpTarget> {
   // The child gets this process's Node flags (e.g. --import hooks), plus --cpu-prof when profiling.
   const execArgv = [
@@ -39,7 +44,7 @@ async function startTarget(
       : []),
   ];
   const child = teardown.add(
-    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions), alg, String(jwtReuseSeconds)], {
+    fork(TARGET_SCRIPT, [kind, String(SETTINGS.http.sessions), alg, String(jwtReuseSeconds), peer], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -66,25 +71,56 @@ export async function stopTarget(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** What one side's requests look like: one request shape per entry, cycled through. */
+interface LoadRequests {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  /** Per request: the body (POST) or the extra headers (GET), in turn. */
+  readonly next: () => { body?: string; headers?: Record<string, string> };
+}
+
+/** Our authenticate requests (or the floor's, at `url`), cycling through the session-token bodies. */
+function authenticateRequests(url: string, target: Pick<HttpTarget, 'authorization' | 'bodies'>): LoadRequests {
+  let next = 0;
+  const bodies = target.bodies;
+  return {
+    url: `${url}${PATH}`,
+    method: 'POST',
+    headers: { authorization: target.authorization, 'content-type': 'application/json' },
+    next: () => ({ body: bodies[next++ % bodies.length]! }),
+  };
+}
+
 /** One autocannon run of `seconds` against `url`, cycling through the request bodies. */
-export async function load(
+export function load(
   url: string,
   target: Pick<HttpTarget, 'authorization' | 'bodies'>,
   seconds: number,
 ): Promise<Load> {
+  return loadRequests(authenticateRequests(url, target), seconds);
+}
+
+/** One autocannon run of `seconds` with `requests`. */
+async function loadRequests(requests: LoadRequests, seconds: number): Promise<Load> {
   const latenciesMs: number[] = [];
   let ok = 0;
   let failed = 0;
-  let next = 0;
-  const bodies = target.bodies;
   const instance = autocannon({
-    url: `${url}${PATH}`,
-    method: 'POST',
+    url: requests.url,
+    method: requests.method,
     connections: SETTINGS.http.connections,
     duration: seconds,
-    headers: { authorization: target.authorization, 'content-type': 'application/json' },
+    headers: requests.headers,
     requests: [
-      { setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodies[next++ % bodies.length] }) },
+      {
+        setupRequest: (request: Record<string, unknown>) => {
+          const { body, headers } = requests.next();
+          return headers
+            ? { ...request, headers: { ...(request['headers'] as Record<string, string>), ...headers } }
+            : { ...request, body };
+        },
+      },
     ],
   });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
@@ -95,6 +131,31 @@ export async function load(
   });
   const result = await instance;
   return { latenciesMs, ok, failed: failed + result.errors, seconds: result.duration };
+}
+
+/** Warms both sides up, then runs them in alternating rounds (SETTINGS.http); throws when any request failed. */
+async function alternateLoads(
+  sides: Record<'ours' | 'peer', LoadRequests>,
+  what: string,
+): Promise<Record<'ours' | 'peer', { latencies: number[]; seconds: number }>> {
+  const { warmupSeconds, rounds, roundSeconds } = SETTINGS.http;
+  await loadRequests(sides.peer, warmupSeconds);
+  await loadRequests(sides.ours, warmupSeconds);
+  const runs: Record<'ours' | 'peer', Load[]> = { ours: [], peer: [] };
+  await alternate(rounds, {
+    ours: async () => void runs.ours.push(await loadRequests(sides.ours, roundSeconds)),
+    peer: async () => void runs.peer.push(await loadRequests(sides.peer, roundSeconds)),
+  });
+  const merge = (side: Load[]) => ({
+    latencies: side.flatMap((run) => run.latenciesMs),
+    seconds: side.reduce((sum, run) => sum + run.seconds, 0),
+    failed: side.reduce((sum, run) => sum + run.failed, 0),
+  });
+  const ours = merge(runs.ours);
+  const peer = merge(runs.peer);
+  if (ours.failed > 0 || peer.failed > 0)
+    throw new Error(`${what}: ${ours.failed} of our requests and ${peer.failed} of the peer's failed`);
+  return { ours, peer };
 }
 
 function storeTitle(kind: StoreKind): string {
@@ -117,22 +178,10 @@ export async function measureAuthenticateVsFloor(
 ): Promise<MeasurementResult> {
   const { connections, warmupSeconds, rounds, roundSeconds, sessions } = SETTINGS.http;
   const target = await startTarget(kind, alg, reuse ? REUSE_SECONDS : 0, teardown);
-  await load(target.floorUrl, target, warmupSeconds);
-  await load(target.oursUrl, target, warmupSeconds);
-  const runs: Record<'ours' | 'floor', Load[]> = { ours: [], floor: [] };
-  await alternate(rounds, {
-    ours: async () => void runs.ours.push(await load(target.oursUrl, target, roundSeconds)),
-    floor: async () => void runs.floor.push(await load(target.floorUrl, target, roundSeconds)),
-  });
-  const merge = (side: Load[]) => ({
-    latencies: side.flatMap((run) => run.latenciesMs),
-    seconds: side.reduce((sum, run) => sum + run.seconds, 0),
-    failed: side.reduce((sum, run) => sum + run.failed, 0),
-  });
-  const ours = merge(runs.ours);
-  const floor = merge(runs.floor);
-  if (ours.failed > 0 || floor.failed > 0)
-    throw new Error(`${kind}: ${ours.failed} of our requests and ${floor.failed} floor requests failed`);
+  const { ours, peer: floor } = await alternateLoads(
+    { ours: authenticateRequests(target.oursUrl, target), peer: authenticateRequests(target.floorUrl!, target) },
+    kind,
+  );
   const oursSide = sideFromLatencies(
     `Stytch-like server, ${storeTitle(kind)} store, ${alg}${reuse ? `, JWT reused for ${REUSE_SECONDS} s` : ''}`,
     ours.latencies,
@@ -158,5 +207,60 @@ export async function measureAuthenticateVsFloor(
       `a captured authenticate response (${target.responseBytes} bytes). ${warmupSeconds} s warm-up per side, then ${rounds} ` +
       `alternating rounds of ${roundSeconds} s per side; latencies are autocannon's per-response times.`,
     extra: { response_bytes: target.responseBytes, sessions },
+  };
+}
+
+/**
+ * `authenticate_vs_better_auth` (RS256) and `authenticate_vs_better_auth_es256`: our authenticate by opaque session
+ * token on the SQLite store against better-auth's get-session for a signed session cookie on SQLite, same server
+ * process, same load, the same number of sessions on each side.
+ */
+export async function measureAuthenticateVsBetterAuth(
+  teardown: Teardown,
+  alg: 'RS256' | 'ES256' = 'RS256',
+): Promise<MeasurementResult> {
+  const { connections, warmupSeconds, rounds, roundSeconds, sessions } = SETTINGS.http;
+  const target = await startTarget('sqlite', alg, 0, teardown, 'better-auth');
+  const betterAuth = target.betterAuth!;
+  let nextCookie = 0;
+  const { ours, peer } = await alternateLoads(
+    {
+      ours: authenticateRequests(target.oursUrl, target),
+      peer: {
+        url: `${betterAuth.url}${BETTER_AUTH_SESSION_PATH}`,
+        method: 'GET',
+        headers: {},
+        next: () => ({ headers: { cookie: betterAuth.cookies[nextCookie++ % betterAuth.cookies.length]! } }),
+      },
+    },
+    'better-auth',
+  );
+  const oursSide = sideFromLatencies(`Stytch-like server, SQLite store, ${alg}`, ours.latencies, ours.seconds * 1000);
+  const peerSide = sideFromLatencies(
+    `better-auth ${benchDependencyVersion('better-auth')} get-session, SQLite`,
+    peer.latencies,
+    peer.seconds * 1000,
+  );
+  return {
+    key: (alg === 'RS256' ? 'authenticate_vs_better_auth' : 'authenticate_vs_better_auth_es256') as RatioKey,
+    title: `POST /v1/sessions/authenticate (SQLite, ${alg} JWTs) vs better-auth get-session (SQLite)`,
+    ours: oursSide,
+    peer: peerSide,
+    ratio: oursSide.throughputPerSecond / peerSide.throughputPerSecond,
+    ratioOf: 'our requests per second / better-auth requests per second',
+    basis: 'throughput',
+    method:
+      `autocannon 9 in the bench process, ${connections} connections, against both servers in one child process (the ` +
+      `same Node). Each side has ${sessions} sessions of ${sessions} users in its own SQLite file on disk, in one ` +
+      `directory, both WAL with synchronous FULL. Ours: \`createStytchLikeServer\` over the SQLite store, ` +
+      `\`{"session_token": …}\` bodies cycled through; per request a store read of the session and user, the ` +
+      `last-access write, and a fresh ${alg} session JWT signed (${target.responseBytes}-byte answer). better-auth: ` +
+      `\`betterAuth({ database: new DatabaseSync(file), emailAndPassword })\` with its schema from \`getMigrations\`, the ` +
+      `cookie cache off (its default), rate limit off, served by \`node:http\` through \`toNodeHandler\`; ` +
+      `\`GET ${BETTER_AUTH_SESSION_PATH}\` with one user's signed session cookie, cycled through; per request an ` +
+      `HMAC-SHA256 check of the cookie's signature and two SELECTs through its Kysely adapter (the session by token, then its user), no write (the ` +
+      `session is younger than its one-day update age) (${betterAuth.responseBytes}-byte answer). ${warmupSeconds} s ` +
+      `warm-up per side, then ${rounds} alternating rounds of ${roundSeconds} s per side.`,
+    extra: { response_bytes: target.responseBytes, peer_response_bytes: betterAuth.responseBytes, sessions },
   };
 }

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { measureAuthenticateVsFloor } from './authenticate.ts';
+import { measureAuthenticateVsBetterAuth, measureAuthenticateVsFloor } from './authenticate.ts';
 import { CHART_FILE, DOCS_FILE, ONLY, QUICK, RESULTS_DIR, type RatioKey } from './config.ts';
 import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
@@ -107,6 +107,14 @@ const GROUPS: readonly Group[] = [
   {
     keys: ['authenticate_workers_auto_vs_one'],
     run: async (teardown) => [await measureAuthenticateWorkersAutoVsOne(teardown)],
+  },
+  {
+    keys: ['authenticate_vs_better_auth'],
+    run: async (teardown) => [await measureAuthenticateVsBetterAuth(teardown, 'RS256')],
+  },
+  {
+    keys: ['authenticate_vs_better_auth_es256'],
+    run: async (teardown) => [await measureAuthenticateVsBetterAuth(teardown, 'ES256')],
   },
   {
     keys: ['authenticate_growth_sqlite'],

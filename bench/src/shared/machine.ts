@@ -108,6 +108,11 @@ function dependencyVersion(fromDir: string, name: string): string {
   }
 }
 
+/** The version of the bench's dependency `name` (a peer it measures), or 'unknown'. */
+export function benchDependencyVersion(name: string): string {
+  return dependencyVersion(BENCH_DIR, name);
+}
+
 /** The commit measured, marked when packages/ has uncommitted changes. */
 export function gitCommit(): string {
   try {
@@ -135,6 +140,8 @@ export function versions(orientdb: string | null): Record<string, string> {
     'jose (ours)': dependencyVersion(join(REPO_DIR, 'packages', 'stytch-like'), 'jose'),
     'jose (stytch SDK)': versionAt(join(dirname(stytch), 'jose', 'package.json')),
     fastify: dependencyVersion(BENCH_DIR, 'fastify'),
+    'better-auth': dependencyVersion(BENCH_DIR, 'better-auth'),
+    'fast-jwt': dependencyVersion(BENCH_DIR, 'fast-jwt'),
     autocannon: dependencyVersion(BENCH_DIR, 'autocannon'),
     redis_client: dependencyVersion(BENCH_DIR, 'redis'),
     pg: dependencyVersion(BENCH_DIR, 'pg'),
