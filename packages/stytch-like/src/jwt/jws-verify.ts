@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { KeyObject, verify } from 'node:crypto';
 import type { CryptoKey } from 'jose';
 
@@ -21,39 +22,67 @@ export function isSessionJwtAlgorithm(value: unknown): value is SessionJwtAlgori
   return (SESSION_JWT_ALGORITHMS as readonly unknown[]).includes(value);
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const keyObjects = new WeakMap<CryptoKey, { alg: SessionJwtAlgorithm; keyObject: KeyObject }>();
 
 /** A compact JWS cut into its parts, with the protected header parsed. */
 export interface CompactJws {
-  readonly header: Record<string, unknown>;
+  readonly header: Readonly<Record<string, unknown>>;
   readonly encodedHeader: string;
   readonly encodedPayload: string;
   readonly encodedSignature: string;
 }
 
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Per base64url character code: its 6-bit value; -1 for every other code below 128. */
+const BASE64URL_VALUES = new Int8Array(128).fill(-1);
+for (const [index, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries())
+  BASE64URL_VALUES[char.charCodeAt(0)] = index;
+
+/** Bytes that `length` characters of unpadded base64url encode; -1 for a length no encoding has. */
+function decodedLength(length: number): number {
+  const rest = length & 3;
+  return rest === 1 ? -1 : (length >> 2) * 3 + (rest === 0 ? 0 : rest - 1);
+}
+
+/**
+ * Decodes `part` into `target` at `offset` (which has room for it) when it is the one base64url spelling of its bytes:
+ * alphabet only, no padding, no stray low bits. Returns the byte count, or -1 for anything else. Node's decoder is
+ * lenient (it skips foreign ASCII characters, '=' ends it, '+' and '/' count as base64), so canonical means: ASCII
+ * only, every character produced its 6 bits (the byte count is exact), no '+' or '/', and the unused bits of the last
+ * character are zero. The test differential against a plain alphabet check holds this to the definition.
+ */
+function decodeCanonicalBase64url(part: string, target: Buffer, offset: number): number {
+  const length = decodedLength(part.length);
+  if (length < 0 || Buffer.byteLength(part, 'utf8') !== part.length) return -1;
+  if (target.write(part, offset, length, 'base64url') !== length) return -1;
+  if (part.includes('+') || part.includes('/')) return -1;
+  const rest = part.length & 3;
+  if (rest === 0) return length;
+  // The last character of a 2- or 3-character group carries 4 or 2 bits that encode nothing: they must be zero.
+  return (BASE64URL_VALUES[part.charCodeAt(part.length - 1)]! & (rest === 2 ? 0x0f : 0x03)) === 0 ? length : -1;
+}
 
 /** True when `part` is the one base64url spelling of its bytes: alphabet only, no padding, no stray low bits. */
 export function isCanonicalBase64url(part: string): boolean {
-  if (!BASE64URL.test(part) || part.length % 4 === 1) return false;
-  const rest = part.length % 4;
-  if (rest === 0) return true;
-  // The last character of a 2- or 3-character group carries 4 or 2 bits that encode nothing: they must be zero.
-  const last = BASE64URL_ALPHABET.indexOf(part[part.length - 1]!);
-  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+  const length = decodedLength(part.length);
+  return length >= 0 && decodeCanonicalBase64url(part, Buffer.allocUnsafe(length), 0) === length;
 }
 
-/** A base64url part as bytes; throws unless it is canonical base64url. */
+// Verification is synchronous, so one scratch buffer serves every call: the signing input, then the signature and
+// the payload after it. Session JWTs are at most 8 KiB; a longer JWS gets a buffer of its own.
+const SCRATCH = Buffer.allocUnsafe(3 * 8192);
+
+/** A base64url part as bytes in a buffer of its own; throws unless it is canonical base64url. */
 function decodePart(part: string, what: string): Buffer {
-  if (!isCanonicalBase64url(part)) throw new TypeError(`the ${what} is not base64url`);
-  return Buffer.from(part, 'base64url');
+  const bytes = Buffer.allocUnsafe(Math.max(0, decodedLength(part.length)));
+  if (decodeCanonicalBase64url(part, bytes, 0) < 0) throw new TypeError(`the ${what} is not base64url`);
+  return bytes;
 }
 
-/** A JSON object from a base64url part (strict UTF-8, as jose); throws when it is not one. */
-export function decodeJsonObject(part: string, what: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(STRICT_UTF8.decode(decodePart(part, what)));
+/** A JSON object from UTF-8 bytes (strict, as jose); throws when it is not one. */
+function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
+  // ASCII (the usual claims set) is its own UTF-8 and latin1, and has no BOM to strip: read as latin1, no decoder.
+  const value: unknown = JSON.parse(isAscii(bytes) ? bytes.toString('latin1') : STRICT_UTF8.decode(bytes));
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new TypeError(`the ${what} is not a JSON object`);
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -61,14 +90,30 @@ export function decodeJsonObject(part: string, what: string): Record<string, unk
   return value as Record<string, unknown>;
 }
 
+/** A JSON object from a base64url part (strict UTF-8, as jose); throws when it is not one. */
+export function decodeJsonObject(part: string, what: string): Record<string, unknown> {
+  return parseJsonObject(decodePart(part, what), what);
+}
+
+// Protected headers parsed before, by their exact encoding (the same bytes always parse the same; frozen, as shared).
+const PARSED_HEADERS_MAX = 64;
+const parsedHeaders = new Map<string, Readonly<Record<string, unknown>>>();
+
 /** Splits a compact JWS and parses its protected header; throws when that is not possible (a malformed token). */
 export function parseCompactJws(jwt: string): CompactJws {
   const first = jwt.indexOf('.');
   const second = first < 0 ? -1 : jwt.indexOf('.', first + 1);
   if (second < 0 || jwt.indexOf('.', second + 1) >= 0) throw new TypeError('not a compact JWS');
   const encodedHeader = jwt.slice(0, first);
+  let header = parsedHeaders.get(encodedHeader);
+  if (header === undefined) {
+    header = Object.freeze(decodeJsonObject(encodedHeader, 'protected header'));
+    // A few keys sign every JWT, so a few headers repeat; a flood of distinct ones only empties the cache.
+    if (parsedHeaders.size >= PARSED_HEADERS_MAX) parsedHeaders.clear();
+    parsedHeaders.set(encodedHeader, header);
+  }
   return {
-    header: decodeJsonObject(encodedHeader, 'protected header'),
+    header,
     encodedHeader,
     encodedPayload: jwt.slice(first + 1, second),
     encodedSignature: jwt.slice(second + 1),
@@ -79,7 +124,7 @@ export function parseCompactJws(jwt: string): CompactJws {
  * The header checks jose makes before it looks for a key: `crit` understood and present, `alg` one of the session JWT
  * algorithms. Returns the algorithm; whether the key is of its type is checked with the key.
  */
-export function checkJwsHeader(header: Record<string, unknown>): SessionJwtAlgorithm {
+export function checkJwsHeader(header: Readonly<Record<string, unknown>>): SessionJwtAlgorithm {
   const crit = header['crit'];
   if (crit !== undefined) {
     if (!Array.isArray(crit) || crit.length === 0 || crit.some((name) => typeof name !== 'string' || name === '')) {
@@ -128,25 +173,47 @@ function verificationKey(key: CryptoKey): { alg: SessionJwtAlgorithm; keyObject:
 }
 
 /**
- * True when the signature is the `alg` signature of `header.payload` under `key`. A key of another type than `alg`
- * throws (an RSA key never checks an ES256 signature, and so on). ES256 signatures are the 64-byte IEEE P1363 form
- * JWS uses, EdDSA ones the 64 bytes of Ed25519.
+ * Checks the `alg` signature of `header.payload` under `key` and returns the payload's claims set: a JSON object,
+ * decoded once, only after the signature verified. Throws a `TypeError` for a bad signature, a payload or signature
+ * that is not canonical base64url, a claims set that is not a JSON object, and a key of another type than `alg` (an
+ * RSA key never checks an ES256 signature, and so on). ES256 signatures are the 64-byte IEEE P1363 form JWS uses,
+ * EdDSA ones the 64 bytes of Ed25519.
  */
-export function verifyJwsSignature(key: CryptoKey, jws: CompactJws, alg: SessionJwtAlgorithm): boolean {
+export function verifyJwsPayload(key: CryptoKey, jws: CompactJws, alg: SessionJwtAlgorithm): Record<string, unknown> {
   const { alg: keyAlg, keyObject } = verificationKey(key);
   if (keyAlg !== alg) throw new TypeError(`the key is for ${keyAlg}, the JWT is ${alg}`);
-  const signature = decodePart(jws.encodedSignature, 'signature');
-  // Both parts were checked to be base64url (ASCII) by now or are checked here, so latin1 is their exact bytes.
-  if (!isCanonicalBase64url(jws.encodedPayload)) throw new TypeError('the payload is not base64url');
-  const signingInput = Buffer.from(`${jws.encodedHeader}.${jws.encodedPayload}`, 'latin1');
+  const { encodedHeader, encodedPayload, encodedSignature } = jws;
+  const inputLength = encodedHeader.length + 1 + encodedPayload.length;
+  const signatureLength = decodedLength(encodedSignature.length);
+  const payloadLength = decodedLength(encodedPayload.length);
+  const needed = inputLength + Math.max(0, signatureLength) + Math.max(0, payloadLength);
+  const scratch = needed <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(needed);
+  const signatureAt = inputLength;
+  const payloadAt = signatureAt + Math.max(0, signatureLength);
+  if (decodeCanonicalBase64url(encodedSignature, scratch, signatureAt) < 0)
+    throw new TypeError('the signature is not base64url');
+  // The payload is decoded once, here (its bytes are read after the check), and so checked to be base64url, as the
+  // header was when it was parsed: both are ASCII, so their latin1 bytes are the signing input, with no string built.
+  if (decodeCanonicalBase64url(encodedPayload, scratch, payloadAt) < 0)
+    throw new TypeError('the payload is not base64url');
+  scratch.write(encodedHeader, 0, 'latin1');
+  scratch[encodedHeader.length] = 0x2e; // '.'
+  scratch.write(encodedPayload, encodedHeader.length + 1, 'latin1');
+  const input = scratch.subarray(0, inputLength);
+  const signature = scratch.subarray(signatureAt, signatureAt + signatureLength);
+  let valid: boolean;
   switch (alg) {
     case 'RS256':
-      return verify('sha256', signingInput, keyObject, signature);
+      valid = verify('sha256', input, keyObject, signature);
+      break;
     case 'ES256':
-      if (signature.length !== 64) return false;
-      return verify('sha256', signingInput, { key: keyObject, dsaEncoding: 'ieee-p1363' }, signature);
+      valid =
+        signature.length === 64 && verify('sha256', input, { key: keyObject, dsaEncoding: 'ieee-p1363' }, signature);
+      break;
     case 'EdDSA':
-      if (signature.length !== 64) return false;
-      return verify(null, signingInput, keyObject, signature);
+      valid = signature.length === 64 && verify(null, input, keyObject, signature);
+      break;
   }
+  if (!valid) throw new TypeError('signature verification failed');
+  return parseJsonObject(scratch.subarray(payloadAt, payloadAt + payloadLength), 'claims set');
 }

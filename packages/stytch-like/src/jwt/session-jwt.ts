@@ -1,13 +1,12 @@
 import { KeyObject, sign } from 'node:crypto';
 import type { CryptoKey, JWTPayload } from 'jose';
-import { isPlainObject, toJsonValue, type JsonObject } from '../model/json.js';
+import { isJsonValue, isPlainObject, type JsonObject } from '../model/json.js';
 import { SESSION_CLAIM, type StytchSession, type StytchSessionClaim } from '../model/stytch-types.js';
 import { isReservedClaim } from '../model/custom-claims.js';
 import {
   checkJwsHeader,
-  decodeJsonObject,
   parseCompactJws,
-  verifyJwsSignature,
+  verifyJwsPayload,
   type CompactJws,
   type SessionJwtAlgorithm,
 } from './jws-verify.js';
@@ -172,8 +171,7 @@ export async function verifySessionJwt(
   const key = await resolveKey(kid);
   if (!key) throw new SessionJwtError('unknown_key', 'the JWT was signed with a key that is not in the JWKS');
   try {
-    if (!verifyJwsSignature(key, jws, alg)) throw new TypeError('signature verification failed');
-    payload = decodeJsonObject(jws.encodedPayload, 'claims set');
+    payload = verifyJwsPayload(key, jws, alg);
   } catch (error) {
     throw new SessionJwtError('invalid', 'the session JWT failed verification (signature)', { cause: error });
   }
@@ -185,9 +183,11 @@ export async function verifySessionJwt(
   return readVerifiedPayload(kid, payload, expired);
 }
 
+const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'nbf', 'iat', 'sub'] as const;
+
 /** jose's claim checks for session JWTs, but `exp`: what is wrong, or `null`. */
 function checkClaims(
-  header: Record<string, unknown>,
+  header: Readonly<Record<string, unknown>>,
   payload: JWTPayload,
   projectId: string,
   at: Date,
@@ -195,8 +195,7 @@ function checkClaims(
 ): string | null {
   const typ = header['typ'];
   if (typeof typ !== 'string' || normalizeTyp(typ) !== 'application/jwt') return 'typ';
-  for (const claim of ['iss', 'aud', 'exp', 'nbf', 'iat', 'sub'])
-    if (!Object.hasOwn(payload, claim)) return `missing ${claim}`;
+  for (const claim of REQUIRED_CLAIMS) if (!Object.hasOwn(payload, claim)) return `missing ${claim}`;
   if (payload.iss !== sessionJwtIssuer(projectId)) return 'iss';
   const aud = payload.aud;
   if (!(aud === projectId || (Array.isArray(aud) && aud.includes(projectId)))) return 'aud';
@@ -223,11 +222,12 @@ function readVerifiedPayload(kid: string, payload: JWTPayload, expired: boolean)
   ) {
     throw new SessionJwtError('invalid', 'the session JWT lacks a well-formed session claim');
   }
+  // The payload came out of JSON.parse here and nobody else holds it: its values are handed out without a copy.
   const customClaims: JsonObject = {};
-  for (const [key, value] of Object.entries(payload)) {
+  for (const key of Object.keys(payload)) {
     if (key === SESSION_CLAIM || isReservedClaim(key)) continue;
-    const json = toJsonValue(value);
-    if (json !== undefined) customClaims[key] = json;
+    const value = payload[key];
+    if (isJsonValue(value)) customClaims[key] = value;
   }
   return {
     kid,
@@ -257,7 +257,7 @@ function readSessionClaim(value: unknown): StytchSessionClaim | null {
   )
     return null;
   if (!isPlainObject(attributes) || !Array.isArray(authentication_factors) || !Array.isArray(roles)) return null;
-  // A copy the caller owns. The claim came out of JSON.parse, so the JSON walk copies all of it, and far cheaper than
-  // structuredClone (a V8 serialize/deserialize round, the largest cost of a verification after the signature).
-  return (toJsonValue(value) ?? null) as unknown as StytchSessionClaim | null;
+  // The claim came out of JSON.parse for this call only, so the caller may own it as it is; it is checked to be what
+  // a JSON copy would keep (finite numbers, no `__proto__` keys, bounded depth), without making that copy.
+  return isJsonValue(value) ? (value as unknown as StytchSessionClaim) : null;
 }

@@ -42,3 +42,24 @@ export function toJsonValue(value: unknown, depth = 0): JsonValue | undefined {
   }
   return undefined;
 }
+
+/**
+ * True when `toJsonValue(value)` would return a value (then equal to `value`), checked without copying: for values
+ * straight from `JSON.parse`, which nobody else holds, so they can be handed out as they are.
+ */
+export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
+  if (depth > MAX_DEPTH) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!isJsonValue(item, depth + 1)) return false;
+    return true;
+  }
+  if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__' || !isJsonValue(value[key], depth + 1)) return false;
+    }
+    return true;
+  }
+  return false;
+}
