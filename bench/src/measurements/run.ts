@@ -9,7 +9,7 @@ import { measureAuthenticateVsBetterAuth, measureAuthenticateVsFloor } from './a
 import { CHART_FILE, DOCS_FILE, ONLY, QUICK, RESULTS_DIR, type RatioKey } from './config.ts';
 import { measureAuthenticateGrowth } from './growth.ts';
 import { measureJwtVerifyVsSdk } from './jwt-verify.ts';
-import { measureJwtVerifyVsRawCrypto } from './jwt-raw.ts';
+import { measureJwtVerifyFastJwtVsRawCrypto, measureJwtVerifyVsRawCrypto } from './jwt-raw.ts';
 import { databaseVersions, machineInfo, versions } from '../shared/machine.ts';
 import { measureClientCpuVsBareSocket } from './orientdb-cpu.ts';
 import {
@@ -83,6 +83,14 @@ const GROUPS: readonly Group[] = [
   {
     keys: ['jwt_verify_vs_raw_crypto_es256'],
     run: async (teardown) => [await measureJwtVerifyVsRawCrypto(teardown, 'ES256')],
+  },
+  {
+    keys: ['jwt_verify_fast_jwt_vs_raw_crypto'],
+    run: async (teardown) => [await measureJwtVerifyFastJwtVsRawCrypto(teardown, 'RS256')],
+  },
+  {
+    keys: ['jwt_verify_fast_jwt_vs_raw_crypto_es256'],
+    run: async (teardown) => [await measureJwtVerifyFastJwtVsRawCrypto(teardown, 'ES256')],
   },
   {
     keys: ['authenticate_vs_floor_sqlite'],
