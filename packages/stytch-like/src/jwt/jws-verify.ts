@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { KeyObject, verify } from 'node:crypto';
 import type { CryptoKey } from 'jose';
 
@@ -81,8 +80,12 @@ function decodePart(part: string, what: string): Buffer {
 
 /** A JSON object from UTF-8 bytes (strict, as jose); throws when it is not one. */
 function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
-  // ASCII (the usual claims set) is its own UTF-8 and latin1, and has no BOM to strip: read as latin1, no decoder.
-  const value: unknown = JSON.parse(isAscii(bytes) ? bytes.toString('latin1') : STRICT_UTF8.decode(bytes));
+  // ASCII (the usual claims set) is its own UTF-8 and latin1, and has no BOM to strip: read as latin1, no decoder. A
+  // latin1 string is ASCII when its UTF-8 length is its length.
+  const latin1 = bytes.toString('latin1');
+  const value: unknown = JSON.parse(
+    Buffer.byteLength(latin1, 'utf8') === latin1.length ? latin1 : STRICT_UTF8.decode(bytes),
+  );
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new TypeError(`the ${what} is not a JSON object`);
   const prototype: unknown = Object.getPrototypeOf(value);

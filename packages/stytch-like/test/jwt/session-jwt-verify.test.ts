@@ -1,4 +1,5 @@
-import { SignJWT, exportPKCS8, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
+import { sign as signBytes } from 'node:crypto';
+import { SignJWT, exportPKCS8, generateKeyPair, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SessionJwtError, verifySessionJwt } from '../../src/jwt/session-jwt.js';
 import { sessionJwtClaims, signRawJwt } from '../helpers/jwt-claims.js';
@@ -116,5 +117,45 @@ describe('verifySessionJwt', () => {
     await expect(
       verifySessionJwt(await sign(claims()), async () => Promise.reject(outage), { projectId: PROJECT, now }),
     ).rejects.toBe(outage);
+  });
+
+  it('reads non-ASCII claims exactly, and treats a BOM and bytes that are not UTF-8 in the claims set as jose does', async () => {
+    const base = claims();
+    const session = base['https://stytch.com/session'] as Record<string, unknown>;
+    const unicode = {
+      ...base,
+      name: 'Zoë 日本 😀',
+      'https://stytch.com/session': { ...session, attributes: { ip_address: '', user_agent: 'Navigateur é' } },
+    };
+    const verified = await verify(await sign(unicode));
+    expect(verified.customClaims['name']).toBe('Zoë 日本 😀');
+    expect(verified.session.attributes).toEqual({ ip_address: '', user_agent: 'Navigateur é' });
+
+    // Claims-set bytes signed as they are: a UTF-8 BOM before the JSON, and a 0xff byte inside a string.
+    const json = Buffer.from(JSON.stringify(base));
+    const at = json.indexOf('"pro"') + 1;
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]),
+      Buffer.concat([json.subarray(0, at), Buffer.from([0xff]), json.subarray(at)]),
+    ]) {
+      const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: KID })).toString('base64url');
+      const input = `${header}.${bytes.toString('base64url')}`;
+      const jwt = `${input}.${signBytes('sha256', Buffer.from(input), privatePem).toString('base64url')}`;
+      const jose = await jwtVerify(jwt, publicKey, { issuer: `stytch.com/${PROJECT}`, audience: PROJECT }).then(
+        () => 'accepted',
+        () => 'invalid',
+      );
+      expect(await failure(jwt)).toBe(jose);
+    }
+  });
+
+  it('hands each verification claims of its own', async () => {
+    const jwt = await sign(claims());
+    const first = await verify(jwt);
+    (first.session.attributes as Record<string, unknown>)['user_agent'] = 'changed by a caller';
+    first.customClaims['plan'] = 'changed';
+    const second = await verify(jwt);
+    expect(second.session.attributes['user_agent']).toBe('');
+    expect(second.customClaims['plan']).toBe('pro');
   });
 });
