@@ -152,7 +152,7 @@ describe('verifySessionJwt', () => {
   it('hands each verification claims of its own', async () => {
     const jwt = await sign(claims());
     const first = await verify(jwt);
-    (first.session.attributes as Record<string, unknown>)['user_agent'] = 'changed by a caller';
+    Object.assign(first.session.attributes, { user_agent: 'changed by a caller' });
     first.customClaims['plan'] = 'changed';
     const second = await verify(jwt);
     expect(second.session.attributes['user_agent']).toBe('');
