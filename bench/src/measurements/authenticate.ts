@@ -253,8 +253,10 @@ export async function measureAuthenticateVsBetterAuth(
       `autocannon 9 in the bench process, ${connections} connections, against both servers in one child process (the ` +
       `same Node). Each side has ${sessions} sessions of ${sessions} users in its own SQLite file on disk, in one ` +
       `directory, both WAL with synchronous FULL. Ours: \`createStytchLikeServer\` over the SQLite store, ` +
-      `\`{"session_token": …}\` bodies cycled through; per request a store read of the session and user, the ` +
-      `last-access write, and a fresh ${alg} session JWT signed (${target.responseBytes}-byte answer). better-auth: ` +
+      `\`{"session_token": …}\` bodies cycled through; per request one store call (\`recordAccess\`: an indexed read of ` +
+      `the session with its user, and the last-access write at most once a second per session, without waiting for ` +
+      `fsync), the secret's SHA-256 compared, and a fresh ${alg} session JWT signed (JWT reuse off, the default) ` +
+      `(${target.responseBytes}-byte answer). better-auth: ` +
       `\`betterAuth({ database: new DatabaseSync(file), emailAndPassword })\` with its schema from \`getMigrations\`, the ` +
       `cookie cache off (its default), rate limit off, served by \`node:http\` through \`toNodeHandler\`; ` +
       `\`GET ${BETTER_AUTH_SESSION_PATH}\` with one user's signed session cookie, cycled through; per request an ` +
