@@ -6,7 +6,7 @@ export const REDIS_URL = process.env['SESSIONTOKEN_REDIS_URL'] ?? 'redis://127.0
 
 /** scrypt made cheap for tests, through the service's explicit option (the production default is untouched). */
 // Cheap hashes queue freely: the suite opens dozens of sessions at once (the bounded queue has tests of its own).
-export const FAST_PASSWORD_HASHING = { cost: 2 ** 10, maxQueued: 1000 } as const;
+export const FAST_PASSWORD_HASHING = { cost: 2 ** 10, parallelization: 1, maxQueued: 1000 } as const;
 
 /** A project id and secret for one test file. */
 export function testProject(): { projectId: string; secret: string } {

@@ -33,8 +33,9 @@ export type PasswordHashingOptions = Partial<ScryptParameters> & PasswordHashing
 /**
  * N = 2^14, r = 8, p = 5 (16 MiB per hash): one of the settings OWASP's Password Storage Cheat Sheet lists as its
  * minimum for scrypt, all giving "a similar minimal level of defense" (N = 2^17, p = 1 is another). Of those it takes
- * an eighth of the memory of N = 2^17 for about 0.6 of the CPU time, so a server with many hashing threads does not
- * need gigabytes, and a login costs about a fifth of a second on one core. Tests lower `cost` through the service's
+ * an eighth of the memory of N = 2^17 for about 0.6 of the CPU time: a server with a hashing thread per core does not
+ * need gigabytes, a login took 150 ms against 750 ms on the reference machine, and a flood of wrong passwords slowed
+ * session checks far less (`docs/reliability.md`, section 6). Tests lower `cost` through the service's
  * `passwordHashing` option, never here.
  */
 export const DEFAULT_SCRYPT_PARAMETERS: ScryptParameters = {
