@@ -21,9 +21,10 @@ const COMMAND_TIMEOUT_MS = 240_000;
 /**
  * Largest packed tarball we accept for one package; the release test reports every size. Source maps (with their
  * sources) are most of each package and stay, for readable stack traces; the largest package,
- * stytch-like, holds four entries (browser client, Node client, server, CLI) at about 230 KiB.
+ * stytch-like, holds four entries (browser client, Node client, server with four stores and Redis Cluster, CLI with
+ * workers) at about 280 KiB.
  */
-const MAX_TARBALL_BYTES = 256 * 1024;
+const MAX_TARBALL_BYTES = 320 * 1024;
 /** The packages the consumer installs from the registry. */
 const CONSUMED = [
   '@sessiontoken/core',

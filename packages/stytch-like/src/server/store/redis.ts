@@ -175,7 +175,7 @@ const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|ASK|MOVED)\
  * at a time, each continuing where the last stopped ({@link RedisSessionStore.sweepExpiredSessionsStep}).
  *
  * On a cluster every key of one user (the user, their index and their sessions) is in one hash slot, and no command or
- * script spans two slots; see {@link RedisKeyLayout} for what that costs: a session found by token or by id alone
+ * script spans two slots; see `RedisKeyLayout` (`redis-layout.ts`) for what that costs: a session found by token or by id alone
  * takes one more round trip there, to read the pointer that names its user.
  */
 export class RedisSessionStore implements SessionStore {
