@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isCanonicalBase64url } from '../../src/jwt/jws-verify.js';
+import { prng } from '../helpers/prng.js';
 
 // The verifier decides canonical base64url from what Node's lenient decoder produced (see jws-verify.ts); this holds
 // that to the plain definition: the alphabet only, no padding, a length some byte string has, zero unused last bits.
@@ -36,18 +37,6 @@ const TRICKY = [
   '\uD83D',
   '😀',
 ];
-
-/** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('canonical base64url', () => {
   it('accepts exactly what the definition accepts, on 200,000 strings seeded with tricky characters', () => {

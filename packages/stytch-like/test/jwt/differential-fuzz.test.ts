@@ -11,24 +11,13 @@ import {
 } from '../../src/jwt/session-jwt.js';
 import { SESSION_CLAIM } from '../../src/model/stytch-types.js';
 import { sessionJwtClaims, signRawJwt } from '../helpers/jwt-claims.js';
+import { prng } from '../helpers/prng.js';
 
 // `pnpm --filter @sessiontoken/stytch-like fuzz:jwt` runs 100 000 cases; `pnpm test` a short version.
 const CASES = Number(process.env['JWT_FUZZ_CASES'] ?? 3000);
 const PROJECT = 'project-test-fuzz';
 const KID = 'jwk-test-fuzz';
 const TOLERANCE = 30;
-
-/** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Another session JWT algorithm than `alg`, for headers that claim the wrong one. */
 const OTHER: Record<SessionJwtAlgorithm, SessionJwtAlgorithm> = { RS256: 'ES256', ES256: 'EdDSA', EdDSA: 'RS256' };
