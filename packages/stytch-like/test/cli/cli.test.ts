@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { Client } from 'stytch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { assertCliBuilt, runCliSync, startServerProcess } from '../helpers/cli-process.js';
+import { assertCliBuilt, runCliSync, startServerProcess, serveArgs } from '../helpers/cli-process.js';
 import { testProject } from '../helpers/config.js';
 
 const PASSWORD = 'a long and unguessable password';
@@ -193,18 +193,7 @@ describe('the sessiontoken-stytch-like CLI', () => {
   it('rotate-keys starts a new signing key; after a restart the JWKS holds both and old JWTs still verify', async () => {
     const { projectId, secret } = testProject();
     const store = `sqlite:${join(dir, 'rotation.sqlite')}`;
-    const args = [
-      '--port',
-      '0',
-      '--store',
-      store,
-      '--project-id',
-      projectId,
-      '--secret',
-      secret,
-      '--log-level',
-      'warn',
-    ];
+    const args = serveArgs(store, projectId, secret);
     const first = await startServerProcess(args);
     const before = await sdkFor(first.url, projectId, secret).passwords.create({
       email: `u-${randomUUID()}@example.test`,

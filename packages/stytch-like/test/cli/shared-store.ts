@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, StytchError } from 'stytch';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../helpers/cli-process.js';
+import { startServerProcess, type ServerProcess, serveArgs } from '../helpers/cli-process.js';
 import { testProject } from '../helpers/config.js';
 import type { TestStoreLocation } from '../helpers/stores.js';
 
@@ -21,18 +21,7 @@ export function describeTwoServersSharingStore(name: string, location: TestStore
 
     it('reject a session revoked through one on the very next request to the other', async () => {
       const { projectId, secret } = testProject();
-      const args = [
-        '--port',
-        '0',
-        '--store',
-        location.url,
-        '--project-id',
-        projectId,
-        '--secret',
-        secret,
-        '--log-level',
-        'warn',
-      ];
+      const args = serveArgs(location.url, projectId, secret);
       const [a, b] = await Promise.all([startServerProcess(args), startServerProcess(args)]);
       processes.push(a, b);
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'stytch';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../helpers/cli-process.js';
+import { startServerProcess, type ServerProcess, serveArgs } from '../helpers/cli-process.js';
 import { testProject } from '../helpers/config.js';
 
 const PASSWORD = 'a long and unguessable password';
@@ -19,18 +19,7 @@ describe('the SQLite server killed with SIGKILL', () => {
 
   it('loses no session it acknowledged: after a restart, every one authenticates', async () => {
     const { projectId, secret } = testProject();
-    const args = [
-      '--port',
-      '0',
-      '--store',
-      `sqlite:${join(dir, 'sessions.sqlite')}`,
-      '--project-id',
-      projectId,
-      '--secret',
-      secret,
-      '--log-level',
-      'warn',
-    ];
+    const args = serveArgs(`sqlite:${join(dir, 'sessions.sqlite')}`, projectId, secret);
     const sdk = (url: string) => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const client = new Client({ project_id: projectId, secret, env: `${url}/` });

@@ -18,7 +18,12 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('STYTCH_LIKE_')) env[key] = value;
   // Cheap password hashes: the CLI tests are about processes and stores, not scrypt (which has tests of its own).
-  return { ...env, STYTCH_LIKE_SCRYPT_LOG_COST: '10', ...extra };
+  return { ...env, STYTCH_LIKE_SCRYPT_LOG_COST: '10', STYTCH_LIKE_SCRYPT_PARALLELIZATION: '1', ...extra };
+}
+
+/** `serve` arguments for a test server on a free port over `store`, logging warnings only. */
+export function serveArgs(store: string, projectId: string, secret: string): string[] {
+  return ['--port', '0', '--store', store, '--project-id', projectId, '--secret', secret, '--log-level', 'warn'];
 }
 
 /** Runs the CLI to completion (for --help and bad arguments). */

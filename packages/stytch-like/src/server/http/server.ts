@@ -122,6 +122,21 @@ interface RevokeSessionBody {
   session_jwt?: string;
 }
 
+/** The session a body names and the changes it asks for, as the service takes them (absent fields stay absent). */
+function sessionArguments(body: AuthenticateSessionBody): {
+  sessionToken?: string;
+  sessionJwt?: string;
+  sessionDurationMinutes?: number;
+  sessionCustomClaims?: Record<string, unknown>;
+} {
+  return {
+    ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
+    ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
+    ...(body.session_duration_minutes === undefined ? {} : { sessionDurationMinutes: body.session_duration_minutes }),
+    ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+  };
+}
+
 /**
  * Builds the HTTP API at the origin root, with Stytch's paths and JSON, so the official `stytch` SDK works against it
  * unmodified: `POST /v1/passwords`, `POST /v1/passwords/authenticate`, `GET /v1/sessions?user_id=`,
@@ -256,12 +271,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
           return await service.authenticatePassword({
             email: body.email,
             password: body.password,
-            ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-            ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-            ...(body.session_duration_minutes === undefined
-              ? {}
-              : { sessionDurationMinutes: body.session_duration_minutes }),
-            ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+            ...sessionArguments(body),
             attributes: attributesOf(request),
           });
         } catch (error) {
@@ -312,12 +322,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       async (request) => {
         const body = request.body;
         const result = await service.authenticateSession({
-          ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-          ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-          ...(body.session_duration_minutes === undefined
-            ? {}
-            : { sessionDurationMinutes: body.session_duration_minutes }),
-          ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+          ...sessionArguments(body),
         });
         const { user_id: _userId, ...response } = authenticated(request, result);
         return response;
@@ -348,12 +353,7 @@ export function createStytchLikeServer(options: StytchLikeServerOptions): Stytch
       const body = request.body;
       const result = await service.resetPasswordBySession({
         password: body.password,
-        ...(body.session_token === undefined ? {} : { sessionToken: body.session_token }),
-        ...(body.session_jwt === undefined ? {} : { sessionJwt: body.session_jwt }),
-        ...(body.session_duration_minutes === undefined
-          ? {}
-          : { sessionDurationMinutes: body.session_duration_minutes }),
-        ...(body.session_custom_claims === undefined ? {} : { sessionCustomClaims: body.session_custom_claims }),
+        ...sessionArguments(body),
       });
       return authenticated(request, result);
     });
