@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StytchLikeBrowserSessionProvider } from '../../src/provider/browser-provider.js';
 import type { StytchLikeCredentials } from '../../src/provider/provider-options.js';
 import type { FetchFunction } from '../../src/provider/sdk-client.js';
-import { ManualClock } from '../helpers/clock.js';
 import { CookieJar } from '../helpers/cookie-jar.js';
 import { waitFor } from '../helpers/poll.js';
 import { startTestServer, type TestServer } from '../helpers/servers.js';
 import { makeTestCertificates, type TestCertificates } from '../helpers/tls.js';
+import { expiryThrough } from './stytch-like-contract.js';
 
 // The browser provider in Node, against the HTTPS server's frontend-SDK API, in both cookie modes. Node's fetch keeps
 // no cookies: each provider gets a browser-like cookie jar of its own (one browser context each). With HttpOnly
@@ -101,29 +101,7 @@ for (const mode of ['none', 'httponly'] as const) {
               },
             }
           : {}),
-        expiry: {
-          // A five-minute session started ten minutes ago, through the same store with a clock set back.
-          expiredToken: async () => {
-            const past = new ManualClock(new Date(Date.now() - 10 * 60_000));
-            const old = await server.serviceWithClock(past.now).createPasswordUser({
-              email: `u-${randomUUID()}@example.test`,
-              password: PASSWORD,
-              sessionDurationMinutes: 5,
-            });
-            return { sessionToken: old.sessionToken, sessionJwt: old.sessionJwt };
-          },
-          openShortLived: async (provider) => {
-            const past = new ManualClock(new Date(Date.now() - 5 * 60_000 + 5_000));
-            const young = await server.serviceWithClock(past.now).createPasswordUser({
-              email: `u-${randomUUID()}@example.test`,
-              password: PASSWORD,
-              sessionDurationMinutes: 5,
-            });
-            await provider.setSessionToken({ sessionToken: young.sessionToken, sessionJwt: young.sessionJwt });
-          },
-          maxWaitMs: 20_000,
-          code: 'EXPIRED',
-        },
+        expiry: expiryThrough(() => server),
         revokedCodes: ['REVOKED', 'INVALID_TOKEN'],
         outage: async (provider) => {
           offline.add(provider);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sessionTokenContract } from '@sessiontoken/contract';
+import { sessionTokenContract, type ContractExpiry } from '@sessiontoken/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStytchLikeSessionProvider } from '../../src/server/provider/embedded-provider.js';
 import { StytchLikeSessionProvider } from '../../src/provider/http-provider.js';
@@ -9,6 +9,34 @@ import { startTestServer, type TestServer } from '../helpers/servers.js';
 import { testStoreLocation, type StoreKind, type TestStoreLocation } from '../helpers/stores.js';
 
 const PASSWORD = 'a long and unguessable password';
+
+/**
+ * The contract's expired sessions on a test server: a five-minute session started ten minutes ago, and one started a
+ * moment less than five minutes ago that the provider then holds, both made through the same store with a clock set
+ * back. `server` is read when a test runs (it starts in `beforeAll`).
+ */
+export function expiryThrough(server: () => TestServer): ContractExpiry {
+  const sessionStartedAgo = (ms: number) =>
+    server()
+      .serviceWithClock(new ManualClock(new Date(Date.now() - ms)).now)
+      .createPasswordUser({
+        email: `u-${randomUUID()}@example.test`,
+        password: PASSWORD,
+        sessionDurationMinutes: 5,
+      });
+  return {
+    expiredToken: async () => {
+      const old = await sessionStartedAgo(10 * 60_000);
+      return { sessionToken: old.sessionToken, sessionJwt: old.sessionJwt };
+    },
+    openShortLived: async (provider) => {
+      const young = await sessionStartedAgo(5 * 60_000 - 5_000);
+      await provider.setSessionToken({ sessionToken: young.sessionToken, sessionJwt: young.sessionJwt });
+    },
+    maxWaitMs: 20_000,
+    code: 'EXPIRED',
+  };
+}
 
 /**
  * Registers the published session-token contract for one provider over one store: the HTTP provider against a real
@@ -52,30 +80,7 @@ export function stytchLikeContract(mode: 'http' | 'embedded', kind: StoreKind): 
           statelessReattach: true,
           tokenRenewal: false,
         },
-        expiry: {
-          // A five-minute session started ten minutes ago, through the same store with a clock set back.
-          expiredToken: async () => {
-            const past = new ManualClock(new Date(Date.now() - 10 * 60_000));
-            const old = await server.serviceWithClock(past.now).createPasswordUser({
-              email: `u-${randomUUID()}@example.test`,
-              password: PASSWORD,
-              sessionDurationMinutes: 5,
-            });
-            return { sessionToken: old.sessionToken, sessionJwt: old.sessionJwt };
-          },
-          // A five-minute session started a moment less than five minutes ago, which the provider then holds.
-          openShortLived: async (provider) => {
-            const past = new ManualClock(new Date(Date.now() - 5 * 60_000 + 5_000));
-            const young = await server.serviceWithClock(past.now).createPasswordUser({
-              email: `u-${randomUUID()}@example.test`,
-              password: PASSWORD,
-              sessionDurationMinutes: 5,
-            });
-            await provider.setSessionToken({ sessionToken: young.sessionToken, sessionJwt: young.sessionJwt });
-          },
-          maxWaitMs: 20_000,
-          code: 'EXPIRED',
-        },
+        expiry: expiryThrough(() => server),
         revokedCodes: ['REVOKED', 'INVALID_TOKEN'],
       },
     );
